@@ -1,0 +1,497 @@
+"""The `Application`: faechain's state machine behind the one narrow boundary.
+
+Shaped like CometBFT's ABCI 2.0 so that the solo engine and CometBFT drive the
+same code:
+
+    info()                          last committed height, app hash, block hash
+    check_tx(tx_bytes)              admit to the mempool or reject (cheap checks)
+    finalize_block(h, time, txs)    execute a block: one receipt per tx, new app hash
+    commit()                        persist the finalized block; only now is it durable
+    query(...)                      read state (with proofs) and run contract queries
+
+`finalize_block` is deterministic: time comes from the block, contracts see only
+`ctx`, state changes are applied in sorted key order, no floats, no clocks.
+"""
+
+from __future__ import annotations
+
+import threading
+import time as _time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from faechain.contracts.errors import ContractError
+from faechain.contracts.runtime import REGISTRY, Caller, Contract, Ctx, QueryCtx
+from faechain.crypto import certs
+from faechain.crypto.suite import PublicKey, get_suite
+from faechain.ledger.block import Header
+from faechain.ledger.encoding import EncodingError, decode, encode
+from faechain.ledger.merkle import merkle_root
+from faechain.ledger.smt import EMPTY, SparseMerkleTree
+from faechain.ledger.storage import BlockWrite, Store
+from faechain.ledger.tx import MAX_TTL_MS, Tx, TxError, decode_tx
+from faechain.node.genesis import Genesis
+
+OK = "ok"
+MEMBERSHIP = "membership"
+
+
+def load_contracts() -> dict[str, type[Contract]]:
+    """Import every built-in contract so that it registers itself."""
+    import faechain.identity.membership  # noqa: F401
+    import faechain.modules  # noqa: F401
+
+    return dict(REGISTRY)
+
+
+@dataclass
+class Receipt:
+    tx_hash: bytes
+    height: int
+    index: int
+    code: str
+    message: str = ""
+    result: Any = None
+    events: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.code == OK
+
+    def to_map(self) -> dict:
+        return {
+            "tx": self.tx_hash,
+            "height": self.height,
+            "index": self.index,
+            "code": self.code,
+            "message": self.message,
+            "result": self.result,
+            "events": self.events,
+        }
+
+    @classmethod
+    def from_map(cls, m: dict) -> "Receipt":
+        return cls(m["tx"], m["height"], m["index"], m["code"], m["message"], m["result"], m["events"])
+
+
+@dataclass
+class CheckResult:
+    code: str
+    message: str = ""
+    tx_hash: bytes = b""
+
+    @property
+    def ok(self) -> bool:
+        return self.code == OK
+
+
+@dataclass
+class BlockResult:
+    height: int
+    time: int
+    block_hash: bytes
+    app_hash: bytes
+    receipts: list[Receipt]
+    header: Header
+
+
+@dataclass
+class Info:
+    height: int
+    app_hash: bytes
+    block_hash: bytes
+    chain_id: str
+
+
+class Rejected(Exception):
+    """A transaction fails before its contract runs; carries a stable code."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class BlockState:
+    """A block's pending writes over the committed store."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.writes: dict[bytes, bytes | None] = {}
+
+    def get_raw(self, key: bytes) -> bytes | None:
+        if key in self.writes:
+            return self.writes[key]
+        return self.store.get_value(key)
+
+    def put_raw(self, key: bytes, value: bytes | None) -> None:
+        self.writes[key] = value
+
+
+class TxState:
+    """One transaction's writes over its block; merged only if the tx succeeds."""
+
+    def __init__(self, block: BlockState):
+        self.block = block
+        self.writes: dict[bytes, bytes | None] = {}
+
+    def get_raw(self, key: bytes) -> bytes | None:
+        if key in self.writes:
+            return self.writes[key]
+        return self.block.get_raw(key)
+
+    def put_raw(self, key: bytes, value: bytes | None) -> None:
+        self.writes[key] = value
+
+
+class CommittedState:
+    """Read-only view of committed state, latest or at a height."""
+
+    def __init__(self, store: Store, height: int | None):
+        self.store = store
+        self.height = height
+
+    def get_raw(self, key: bytes) -> bytes | None:
+        return self.store.get_value(key, self.height)
+
+    def put_raw(self, key: bytes, value: bytes | None) -> None:
+        raise PermissionError("queries cannot write state")
+
+
+class Application:
+    def __init__(self, store: Store, genesis: Genesis):
+        self.store = store
+        self.genesis = genesis
+        self.chain_id = genesis.chain_id
+        self.suite = get_suite(genesis.suite)
+        self.hash = self.suite.hash
+        self.tree = SparseMerkleTree(self.hash, store)
+        self.contracts: dict[str, Contract] = {name: cls() for name, cls in load_contracts().items()}
+        self.lock = threading.RLock()
+        self._verified: dict[tuple[bytes, bytes], bool] = {}
+        self._decoded: dict[bytes, Tx] = {}
+        self._keys: dict[bytes, PublicKey] = {}
+        self._callers: dict[bytes, Caller] = {}
+        self._pending: BlockWrite | None = None
+        self._pending_result: BlockResult | None = None
+        self.listeners: list[Callable[[BlockResult], None]] = []
+        self._load_head()
+
+    # -- head and genesis ------------------------------------------------------------
+    def _load_head(self) -> None:
+        raw = self.store.meta("head")
+        if raw is None:
+            self.app_hash = EMPTY
+            self._init_genesis()
+            raw = self.store.meta("head")
+        head = decode(raw)
+        self.height, self.app_hash, self.block_hash = head["height"], head["app_hash"], head["block_hash"]
+        self.last_time = head["time"]
+        stored_genesis = self.store.meta("genesis")
+        if stored_genesis != encode(self.genesis.canonical()):
+            raise RuntimeError("this node's database belongs to a different genesis document")
+
+    def _init_genesis(self) -> None:
+        block = BlockState(self.store)
+        gen_caller = Caller(b"\x00" * 32, "", "genesis", "genesis", "GENESIS", {})
+        for name in sorted(self.contracts):
+            config = dict(self.genesis.contracts.get(name, {}))
+            if name == MEMBERSHIP:
+                config["orgs"] = self.genesis.orgs
+            ctx = Ctx(name, gen_caller, self.genesis.genesis_time, 0, b"\x00" * 32, 0, block, self.chain_id, self.suite)
+            self.contracts[name].genesis(ctx, config)
+        genesis_bytes = encode(self.genesis.canonical())
+        app_hash = self._apply_state(block.writes)
+        header = Header(self.chain_id, 0, self.genesis.genesis_time, self.hash(genesis_bytes),
+                        EMPTY, EMPTY, app_hash, b"")
+        write = self._block_write(header, [], [], [], block.writes, {"genesis": genesis_bytes})
+        self.store.commit(write)
+        self.tree.pending.clear()
+
+    def info(self) -> Info:
+        return Info(self.height, self.app_hash, self.block_hash, self.chain_id)
+
+    # -- authentication -----------------------------------------------------------
+    def _decode(self, raw: bytes) -> Tx:
+        tx = self._decoded.get(raw)
+        if tx is None:
+            try:
+                tx = decode_tx(raw, self.hash)
+            except TxError as exc:
+                raise Rejected(exc.code, exc.message) from None
+        return tx
+
+    def _caller(self, tx: Tx, state, now_ms: int) -> tuple[Caller, dict | None]:
+        """Who signed: (caller, certificate record to register or None)."""
+        cert_key = f"{MEMBERSHIP}/cert/{tx.signer.hex()}".encode()
+        raw = state.get_raw(cert_key)
+        new_record = None
+        if raw is not None:
+            rec = decode(raw)
+            if rec.get("revoked"):
+                raise Rejected("revoked", "the signer's certificate has been revoked")
+            if not rec["name"]:  # revoked-before-seen placeholder cannot exist unrevoked
+                raise Rejected("unknown_signer", "certificate not registered")
+        else:
+            if tx.cert is None:
+                raise Rejected("unknown_signer", "the signer's certificate is not registered; attach it")
+            if self.hash(tx.cert) != tx.signer:
+                raise Rejected("bad_certificate", "the attached certificate does not match the signer id")
+            try:
+                info = certs.read_info(tx.cert)
+            except certs.CertificateError as exc:
+                raise Rejected("bad_certificate", str(exc)) from None
+            if info.is_ca:
+                raise Rejected("bad_certificate", "a CA certificate cannot sign transactions")
+            try:
+                public = certs.public_key(self.suite, tx.cert)
+            except certs.CertificateError as exc:
+                raise Rejected("bad_certificate", str(exc)) from None
+            rec = {
+                "id": tx.signer.hex(), "org_id": info.org_id, "name": info.name, "role": info.role,
+                "public_key": public.raw(),
+                "attributes": info.attributes, "not_before": info.not_before, "not_after": info.not_after,
+                "revoked": False,
+            }
+            new_record = rec
+        org_raw = state.get_raw(f"{MEMBERSHIP}/org/{rec['org_id']}".encode())
+        if org_raw is None:
+            raise Rejected("not_member", f"organisation {rec['org_id']} is not a consortium member")
+        org = decode(org_raw)
+        if org["status"] != "ACTIVE":
+            raise Rejected("not_member", f"organisation {rec['org_id']} is no longer a member")
+        if new_record is not None:
+            try:
+                certs.verify_issued_by(self.suite, tx.cert, org["ca"])
+            except certs.CertificateError as exc:
+                raise Rejected("bad_certificate", str(exc)) from None
+            if rec["role"] != org["type"]:
+                raise Rejected("bad_certificate", f"certificate role {rec['role']} is not the organisation's type {org['type']}")
+        if not rec.get("not_before", 0) * 1000 <= now_ms <= rec["not_after"] * 1000:
+            raise Rejected("bad_certificate", "the signer's certificate is not valid at this time")
+        if tx.signer not in self._keys:
+            self._keys[tx.signer] = self.suite.public_key(rec["public_key"])
+        caller = Caller(tx.signer, org["id"], org["name"], rec["name"], org["type"],
+                        {**rec["attributes"], **org["attributes"]})
+        return caller, new_record
+
+    def _check_signature(self, tx: Tx) -> None:
+        """Verify once: a (tx hash, signature) pair checked in check_tx is not checked again."""
+        cache_key = (tx.hash, tx.signature)
+        if cache_key in self._verified:
+            return
+        if not self._keys[tx.signer].verify(tx.signature, tx.sign_bytes):
+            raise Rejected("bad_signature", "the signature does not verify against the signer's certificate")
+        self._verified[cache_key] = True
+
+    def _check_envelope(self, tx: Tx, now_ms: int) -> None:
+        if tx.chain != self.chain_id:
+            raise Rejected("wrong_chain", f"transaction is for chain {tx.chain!r}, this is {self.chain_id!r}")
+        if tx.expires < now_ms:
+            raise Rejected("expired", "the transaction has expired")
+        if tx.expires > now_ms + MAX_TTL_MS:
+            raise Rejected("expired", f"expiry lies more than {MAX_TTL_MS // 3600000} h ahead")
+        contract = self.contracts.get(tx.contract)
+        if contract is None:
+            raise Rejected("unknown_contract", f"no contract named {tx.contract!r}")
+        method = contract.methods.get(tx.method)
+        if method is None or method.kind != "tx":
+            raise Rejected("unknown_method", f"contract {tx.contract!r} has no transaction method {tx.method!r}")
+
+    # -- mempool admission -------------------------------------------------------------
+    def check_tx(self, raw: bytes, now_ms: int | None = None) -> CheckResult:
+        """Admission check: decoding, chain, expiry, signer, signature, replay.
+
+        Cheap and stateless with respect to contracts: a tx that passes may still
+        fail in its block (the contract decides there).
+        """
+        now = now_ms if now_ms is not None else max(self.last_time, int(_time.time() * 1000))
+        try:
+            tx = self._decode(raw)
+            self._check_envelope(tx, now)
+            state = CommittedState(self.store, None)
+            self._caller(tx, state, now)
+            self._check_signature(tx)
+            if self.store.has_tx(tx.hash):
+                raise Rejected("replay", "this transaction has already been executed")
+            contract = self.contracts[tx.contract]
+            contract.methods[tx.method].bind(tx.args)
+        except Rejected as exc:
+            return CheckResult(exc.code, exc.message, getattr(locals().get("tx"), "hash", b""))
+        except ContractError as exc:
+            return CheckResult(exc.code, exc.message, tx.hash)
+        self._decoded[raw] = tx
+        return CheckResult(OK, "", tx.hash)
+
+    # -- block execution -------------------------------------------------------------
+    def finalize_block(self, height: int, time_ms: int, txs: list[bytes], proposer: bytes = b"") -> BlockResult:
+        """Execute a block deterministically; nothing is persisted until `commit`."""
+        if height != self.height + 1:
+            raise ValueError(f"expected block {self.height + 1}, got {height}")
+        time_ms = max(time_ms, self.last_time)  # block time never goes backwards
+        block = BlockState(self.store)
+        receipts: list[Receipt] = []
+        tx_rows, executed, event_rows = [], [], []
+        in_block: set[bytes] = set()
+        for index, raw in enumerate(txs):
+            receipt, tx_hash = self._deliver(block, height, time_ms, index, raw, in_block)
+            receipts.append(receipt)
+            enc_receipt = encode(receipt.to_map())
+            tx_rows.append((index, tx_hash, raw, enc_receipt))
+            if receipt.code not in ("replay", "bad_encoding", "too_large"):
+                executed.append((tx_hash, index))
+                in_block.add(tx_hash)
+            for n, ev in enumerate(receipt.events):
+                event_rows.append((index, n, ev["contract"], ev["type"], encode(ev["attrs"])))
+        app_hash = self._apply_state(block.writes)
+        txs_root = merkle_root(self.hash, [row[1] for row in tx_rows])
+        results_root = merkle_root(self.hash, [self.hash(row[3]) for row in tx_rows])
+        header = Header(self.chain_id, height, time_ms, self.block_hash, txs_root, results_root, app_hash, proposer)
+        self._pending = self._block_write(header, tx_rows, executed, event_rows, block.writes, {})
+        self._pending_result = BlockResult(height, time_ms, self._pending.block_hash, app_hash, receipts, header)
+        return self._pending_result
+
+    def _deliver(self, block: BlockState, height: int, time_ms: int, index: int, raw: bytes, in_block: set) -> tuple[Receipt, bytes]:
+        tx_hash = b""
+        try:
+            tx = self._decode(raw)
+            tx_hash = tx.hash
+            if tx_hash in in_block or self.store.has_tx(tx_hash):
+                raise Rejected("replay", "this transaction has already been executed")
+            self._check_envelope(tx, time_ms)
+            caller, new_cert = self._caller(tx, block, time_ms)
+            self._check_signature(tx)
+            if new_cert is not None:
+                block.put_raw(f"{MEMBERSHIP}/cert/{tx.signer.hex()}".encode(), encode(new_cert))
+        except Rejected as exc:
+            if not tx_hash:
+                tx_hash = self.hash(raw)
+            return Receipt(tx_hash, height, index, exc.code, exc.message), tx_hash
+        contract = self.contracts[tx.contract]
+        method = contract.methods[tx.method]
+        txs = TxState(block)
+        ctx = Ctx(tx.contract, caller, time_ms, height, tx_hash, index, txs, self.chain_id, self.suite)
+        try:
+            kwargs = method.bind(tx.args)
+            result = method.func(contract, ctx, **kwargs)
+            result_enc_ok = encode(result) is not None
+        except ContractError as exc:
+            return Receipt(tx_hash, height, index, exc.code, exc.message), tx_hash
+        except EncodingError as exc:
+            return Receipt(tx_hash, height, index, "bad_request", f"unencodable value: {exc}"), tx_hash
+        assert result_enc_ok
+        block.writes.update(txs.writes)
+        return Receipt(tx_hash, height, index, OK, "", result, ctx.events), tx_hash
+
+    def _apply_state(self, writes: dict[bytes, bytes | None]) -> bytes:
+        """Fold a block's writes into the sparse Merkle tree once; return the new root."""
+        h = self.hash
+        changes = {h(k): (h(v) if v is not None else None) for k, v in writes.items()}
+        return self.tree.update(self.app_hash, changes)
+
+    def _block_write(self, header: Header, tx_rows, executed, event_rows, writes, meta) -> BlockWrite:
+        block_hash = header.hash(self.hash)
+        index_del, index_add = self._index_changes(writes)
+        head = encode({"height": header.height, "app_hash": header.app_hash, "block_hash": block_hash, "time": header.time})
+        return BlockWrite(
+            height=header.height,
+            block_hash=block_hash,
+            header=header.encode(),
+            app_hash=header.app_hash,
+            txs=tx_rows,
+            executed=executed,
+            events=event_rows,
+            values=dict(writes),
+            nodes=dict(self.tree.pending),
+            index_del=index_del,
+            index_add=index_add,
+            meta={**meta, "head": head},
+        )
+
+    def _index_changes(self, writes: dict[bytes, bytes | None]):
+        """Query-index rows to drop (old values) and add (new values) for changed records."""
+        dels, adds = [], []
+        for key in sorted(writes):
+            parts = key.decode().split("/", 2)
+            if len(parts) < 3:
+                continue
+            contract = self.contracts.get(parts[0])
+            if contract is None or parts[1] not in contract.indexes:
+                continue
+            kind = f"{parts[0]}/{parts[1]}"
+            old = self.store.get_value(key)
+            if old is not None:
+                dels.extend((kind, f, v, key) for f, v in contract.index_rows(parts[1], decode(old)))
+            new = writes[key]
+            if new is not None:
+                adds.extend((kind, f, v, key) for f, v in contract.index_rows(parts[1], decode(new)))
+        return dels, adds
+
+    def commit(self) -> BlockResult:
+        """Persist the finalized block atomically; afterwards it is reported committed."""
+        write, result = self._pending, self._pending_result
+        if write is None or result is None:
+            raise RuntimeError("commit without finalize_block")
+        self.store.commit(write)
+        self.tree.pending.clear()
+        self.height, self.app_hash, self.block_hash = write.height, write.app_hash, write.block_hash
+        self.last_time = result.time
+        self._pending = self._pending_result = None
+        for raw in [row[2] for row in write.txs]:
+            self._decoded.pop(raw, None)
+        if any(k.startswith(b"membership/") for k in write.values):
+            self._callers.clear()
+        if len(self._verified) > 200_000:
+            self._verified.clear()
+        for listener in list(self.listeners):
+            listener(result)
+        return result
+
+    # -- queries ----------------------------------------------------------------------
+    def state_value(self, key: bytes, height: int | None = None, prove: bool = False) -> dict:
+        """A raw state value at a height, optionally with its proof against that app hash."""
+        h = self.height if height is None else height
+        if not 0 <= h <= self.height:
+            raise ValueError(f"height {h} is not committed")
+        block = self.store.block(h)
+        header = Header.decode(block[1])
+        value = self.store.get_value(key, h)
+        out: dict[str, Any] = {"key": key, "value": value, "height": h, "app_hash": header.app_hash}
+        if prove:
+            out["proof"] = self.tree.prove(header.app_hash, self.hash(key))
+        return out
+
+    def run_query(self, contract: str, method: str, args: dict, caller: Caller | None, height: int | None = None) -> Any:
+        c = self.contracts.get(contract)
+        if c is None:
+            raise Rejected("unknown_contract", f"no contract named {contract!r}")
+        m = c.methods.get(method)
+        if m is None or m.kind != "query":
+            raise Rejected("unknown_method", f"contract {contract!r} has no query {method!r}")
+        kwargs = m.bind(args)
+        access = CommittedState(self.store, height)
+        q = QueryCtx(contract, caller, access, _StoreIndex(self.store), self.height if height is None else height)
+        return m.func(c, q, **kwargs)
+
+    def caller_for_cert(self, cert_id: bytes, cert: bytes | None = None) -> Caller:
+        """Resolve a reader's certificate like a signer's (for signed queries)."""
+        cached = self._callers.get(cert_id)
+        if cached is not None:
+            return cached
+        fake = Tx(hash=b"", body=b"", signature=b"", cert=cert, chain=self.chain_id, signer=cert_id,
+                  contract="", method="", args={}, nonce=0, expires=0, size=0)
+        caller, _ = self._caller(fake, CommittedState(self.store, None), max(self.last_time, int(_time.time() * 1000)))
+        self._callers[cert_id] = caller
+        return caller
+
+    def public_key_for(self, cert_id: bytes) -> PublicKey:
+        """The key of a signer resolved by `caller_for_cert` (which caches it)."""
+        return self._keys[cert_id]
+
+
+class _StoreIndex:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def find(self, kind: str, field: str, value: str, limit: int = 1000) -> list[bytes]:
+        return self.store.index_find(kind, field, value, limit)

@@ -1,0 +1,355 @@
+"""The contract runtime: `Contract`, the transaction context `ctx`, and method dispatch.
+
+A contract is a Python class. Its transaction methods are marked `@tx` and take
+`(self, ctx, **args)`; its read-only queries are marked `@query` and take
+`(self, q, **args)`. Arguments are checked against the method's type hints before
+the method runs, so a method body only ever sees well-typed values.
+
+What a method may touch is exactly what `ctx` offers: who signed (`ctx.caller`,
+from the certificate, never from an argument), the block time (`ctx.time`), its
+own namespace of the authenticated state (`ctx.state`), other contracts' state
+read-only (`ctx.read`), and `ctx.emit` for events. A method rejects by raising a
+`ContractError`; the runtime then discards every write of that transaction.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Iterator
+
+from faechain.contracts.errors import BadRequest, NotFound
+from faechain.ledger.encoding import EncodingError, check, decode, encode
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+MAX_STR = 4096
+MAX_LIST = 1000
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated signer of a transaction (or the reader of a query)."""
+
+    cert_id: bytes
+    org_id: str
+    org_name: str
+    name: str
+    role: str  # the organisation type: EXCHANGE, BANK, INVESTOR, ...
+    attributes: dict = field(default_factory=dict)
+
+    def has(self, attribute: str) -> bool:
+        return bool(self.attributes.get(attribute))
+
+
+class StateAccess(typing.Protocol):
+    def get_raw(self, key: bytes) -> bytes | None: ...
+
+    def put_raw(self, key: bytes, value: bytes | None) -> None: ...
+
+
+class ContractState:
+    """A contract's own namespace of the state: keys are `<contract>/<key>`."""
+
+    def __init__(self, contract: str, access: StateAccess):
+        self._prefix = contract + "/"
+        self._access = access
+
+    def get(self, key: str, default: Any = None) -> Any:
+        raw = self._access.get_raw((self._prefix + key).encode())
+        return default if raw is None else decode(raw)
+
+    def require(self, key: str, what: str | None = None) -> Any:
+        raw = self._access.get_raw((self._prefix + key).encode())
+        if raw is None:
+            raise NotFound(f"{what or 'record'} {key!r} not found")
+        return decode(raw)
+
+    def has(self, key: str) -> bool:
+        return self._access.get_raw((self._prefix + key).encode()) is not None
+
+    def put(self, key: str, value: Any) -> None:
+        self._access.put_raw((self._prefix + key).encode(), encode(value))
+
+    def delete(self, key: str) -> None:
+        self._access.put_raw((self._prefix + key).encode(), None)
+
+
+class Ctx:
+    """What a transaction method sees."""
+
+    def __init__(
+        self,
+        contract: str,
+        caller: Caller,
+        time_ms: int,
+        height: int,
+        tx_hash: bytes,
+        tx_index: int,
+        access: StateAccess,
+        chain: str = "",
+        suite: Any = None,
+    ):
+        self.contract = contract
+        self.chain = chain
+        self.suite = suite
+        self.hasher = suite.hash if suite is not None else None
+        self.caller = caller
+        self.time_ms = time_ms
+        self.time = time_ms // 1000  # block time, whole unix seconds
+        self.height = height
+        self.tx_hash = tx_hash
+        self.tx_index = tx_index
+        self.state = ContractState(contract, access)
+        self._access = access
+        self.events: list[dict] = []
+        self._ids = 0
+
+    def read(self, contract: str, key: str, default: Any = None) -> Any:
+        """Read another contract's state (read-only)."""
+        return ContractState(contract, self._access).get(key, default)
+
+    def emit(self, type_: str, **attrs: Any) -> None:
+        check(attrs)
+        self.events.append({"contract": self.contract, "type": type_, "attrs": attrs})
+
+    def new_id(self, prefix: str) -> str:
+        """A deterministic id unique on this chain: prefix-height-index-n."""
+        self._ids += 1
+        return f"{prefix}-{self.height}-{self.tx_index}-{self._ids}"
+
+
+class Index(typing.Protocol):
+    def find(self, kind: str, field: str, value: str, limit: int = 1000) -> list[bytes]: ...
+
+
+class QueryCtx:
+    """What a query method sees: the reader, a read-only state and the listing index."""
+
+    def __init__(self, contract: str, caller: Caller | None, access: StateAccess, index: Index, height: int):
+        self.contract = contract
+        self.caller = caller
+        self.height = height
+        self.state = ContractState(contract, access)
+        self._access = access
+        self._index = index
+
+    def read(self, contract: str, key: str, default: Any = None) -> Any:
+        return ContractState(contract, self._access).get(key, default)
+
+    def find(self, kind: str, field: str, value: str, limit: int = 1000) -> Iterator[tuple[str, Any]]:
+        """Records of `kind` (this contract) whose indexed `field` equals value."""
+        prefix = len(self.contract) + 1
+        for key in self._index.find(f"{self.contract}/{kind}", field, str(value), limit):
+            raw = self._access.get_raw(key)
+            if raw is not None:
+                yield key.decode()[prefix:], decode(raw)
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.caller is not None and self.caller.role == "REGULATOR"
+
+
+# -- methods and their argument checks --------------------------------------------
+
+
+def _checker(hint: Any) -> Callable[[Any, str], Any]:
+    """A function that validates (and returns) a value of type `hint`."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [_checker(a) for a in typing.get_args(hint)]
+        allow_none = type(None) in typing.get_args(hint)
+
+        def check_union(v: Any, name: str) -> Any:
+            if v is None and allow_none:
+                return None
+            for opt in options:
+                try:
+                    return opt(v, name)
+                except BadRequest:
+                    continue
+            raise BadRequest(f"argument {name!r} has the wrong type")
+
+        return check_union
+    if hint is type(None):
+
+        def check_none(v: Any, name: str) -> Any:
+            if v is not None:
+                raise BadRequest(f"argument {name!r} must be null")
+            return v
+
+        return check_none
+    if hint is bool:
+
+        def check_bool(v: Any, name: str) -> Any:
+            if type(v) is not bool:
+                raise BadRequest(f"argument {name!r} must be a boolean")
+            return v
+
+        return check_bool
+    if hint is int:
+
+        def check_int(v: Any, name: str) -> Any:
+            if type(v) is not int:
+                raise BadRequest(f"argument {name!r} must be an integer")
+            if not INT64_MIN <= v <= INT64_MAX:
+                raise BadRequest(f"argument {name!r} is outside the 64-bit integer range")
+            return v
+
+        return check_int
+    if hint is str:
+
+        def check_str(v: Any, name: str) -> Any:
+            if type(v) is not str:
+                raise BadRequest(f"argument {name!r} must be text")
+            if len(v) > MAX_STR:
+                raise BadRequest(f"argument {name!r} is longer than {MAX_STR} characters")
+            return v
+
+        return check_str
+    if hint is bytes:
+
+        def check_bytes(v: Any, name: str) -> Any:
+            if type(v) is not bytes:
+                raise BadRequest(f"argument {name!r} must be a byte string")
+            return v
+
+        return check_bytes
+    if hint is list or origin is list:
+        args = typing.get_args(hint)
+        item = _checker(args[0]) if args else (lambda v, n: v)
+
+        def check_list(v: Any, name: str) -> Any:
+            if type(v) is not list:
+                raise BadRequest(f"argument {name!r} must be a list")
+            if len(v) > MAX_LIST:
+                raise BadRequest(f"argument {name!r} has more than {MAX_LIST} items")
+            return [item(x, f"{name}[{i}]") for i, x in enumerate(v)]
+
+        return check_list
+    if hint is dict or origin is dict:
+
+        def check_dict(v: Any, name: str) -> Any:
+            if type(v) is not dict:
+                raise BadRequest(f"argument {name!r} must be a map")
+            return v
+
+        return check_dict
+    if hint is Any:
+        return lambda v, name: v
+    raise TypeError(f"unsupported argument type {hint!r}")
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    kind: str  # "tx" or "query"
+    func: Callable
+    params: dict[str, tuple[Callable[[Any, str], Any], bool, Any]]  # name -> (check, required, default)
+
+    def bind(self, args: dict) -> dict:
+        """Checked keyword arguments, or BadRequest naming the first problem."""
+        unknown = args.keys() - self.params.keys()
+        if unknown:
+            raise BadRequest(f"unknown argument(s) {sorted(unknown)} for {self.name}")
+        out = {}
+        for name, (check_fn, required, default) in self.params.items():
+            if name in args:
+                out[name] = check_fn(args[name], name)
+            elif required:
+                raise BadRequest(f"missing argument {name!r} for {self.name}")
+            else:
+                out[name] = default
+        return out
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "doc": inspect.getdoc(self.func) or "",
+            "args": {n: {"required": r} for n, (_, r, _) in self.params.items()},
+        }
+
+
+def _method(kind: str) -> Callable[[Callable], Callable]:
+    def mark(func: Callable) -> Callable:
+        func.__fae_kind__ = kind
+        return func
+
+    return mark
+
+
+tx = _method("tx")
+query = _method("query")
+
+
+class Contract:
+    """Base class of every contract.
+
+    `name` is the contract's namespace on the chain. `indexes` maps a record kind
+    (the first segment of a key under the contract) to the fields the query index
+    keeps for listings, e.g. `{"voucher": ("holder", "status")}`.
+    """
+
+    name: ClassVar[str] = ""
+    indexes: ClassVar[dict[str, tuple[str, ...]]] = {}
+    methods: ClassVar[dict[str, Method]] = {}
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        methods: dict[str, Method] = {}
+        for attr, func in inspect.getmembers(cls, inspect.isfunction):
+            kind = getattr(func, "__fae_kind__", None)
+            if kind is None:
+                continue
+            hints = typing.get_type_hints(func)
+            sig = inspect.signature(func)
+            params = {}
+            for i, (pname, p) in enumerate(sig.parameters.items()):
+                if i < 2:  # self, ctx / q
+                    continue
+                hint = hints.get(pname, Any)
+                required = p.default is inspect.Parameter.empty
+                params[pname] = (_checker(hint), required, None if required else p.default)
+            methods[attr] = Method(attr, kind, func, params)
+        cls.methods = methods
+
+    def genesis(self, ctx: Ctx, config: dict) -> None:
+        """Seed this contract's state from the genesis document (optional)."""
+
+    def index_rows(self, kind: str, record: Any) -> list[tuple[str, str]]:
+        """(field, value) pairs of the listing index for one record."""
+        fields = self.indexes.get(kind)
+        if not fields or type(record) is not dict:
+            return []
+        rows = []
+        for f in fields:
+            v = record.get(f)
+            if v is None:
+                continue
+            if type(v) is list:
+                rows.extend((f, str(x)) for x in v)
+            else:
+                rows.append((f, v.hex() if type(v) is bytes else str(v)))
+        return rows
+
+
+REGISTRY: dict[str, type[Contract]] = {}
+
+
+def register(cls: type[Contract]) -> type[Contract]:
+    """Class decorator: make a contract available to every chain."""
+    if not cls.name:
+        raise TypeError("a contract needs a name")
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def checked_value(value: Any) -> Any:
+    """Raise EncodingError unless a method's result is encodable."""
+    try:
+        check(value)
+    except EncodingError:
+        raise
+    return value

@@ -1,0 +1,151 @@
+"""The `membership` contract: the consortium's organisations, certificates and revocations.
+
+Seeded from genesis with every member organisation and its CA certificate. The
+runtime consults it for every transaction: a signer is accepted only if its
+certificate chains to an active member organisation's CA and is not revoked.
+
+State:
+    membership/org/<org_id>     {id, name, type, ca, ca_id, attributes, status}
+    membership/cert/<cert id>   {id, org_id, name, role, attributes, not_after,
+                                 revoked, reason}   (hex cert id)
+"""
+
+from __future__ import annotations
+
+from faechain.contracts.errors import BadRequest, Duplicate, NotFound, Unauthorized, ensure
+from faechain.contracts.runtime import Contract, Ctx, QueryCtx, query, register, tx
+from faechain.crypto import certs
+from faechain.ledger.encoding import encode
+
+ORG_TYPES = (
+    "EXCHANGE", "CORE_ENTERPRISE", "SUPPLIER", "FACTOR", "BANK", "AMC", "INVESTOR",
+    "RATING_AGENCY", "REGISTRAR", "INTERMEDIARY", "REGULATOR",
+)
+REVOKE_DOMAIN = b"faechain/revoke/v1\x00"
+USCC_LEN = 18
+
+
+def revocation_message(chain: str, org_id: str, cert_id: bytes, reason: str) -> bytes:
+    """The bytes an organisation CA signs to revoke one of its certificates."""
+    return REVOKE_DOMAIN + encode({"chain": chain, "org": org_id, "cert": cert_id, "reason": reason})
+
+
+def org_record(org_id: str, name: str, org_type: str, ca_der: bytes, attributes: dict, ca_id: bytes) -> dict:
+    if len(org_id) != USCC_LEN or not org_id.isalnum():
+        raise BadRequest(f"organisation id must be an 18-character USCC, got {org_id!r}")
+    if org_type not in ORG_TYPES:
+        raise BadRequest(f"unknown organisation type {org_type!r}")
+    info = certs.read_info(ca_der)
+    if not info.is_ca or info.org_id != org_id:
+        raise BadRequest("CA certificate must be a CA for this organisation id")
+    return {
+        "id": org_id, "name": name, "type": org_type, "ca": ca_der, "ca_id": ca_id,
+        "attributes": attributes, "status": "ACTIVE",
+    }
+
+
+@register
+class Membership(Contract):
+    name = "membership"
+    indexes = {"org": ("type", "status"), "cert": ("org_id",)}
+
+    def genesis(self, ctx: Ctx, config: dict) -> None:
+        for org in config.get("orgs", []):
+            der = certs.load_pem(org["ca"].encode()) if isinstance(org["ca"], str) else org["ca"]
+            rec = org_record(org["id"], org["name"], org["type"], der, org.get("attributes", {}), self._hash(ctx, der))
+            ctx.state.put(f"org/{org['id']}", rec)
+
+    @staticmethod
+    def _hash(ctx: Ctx, data: bytes) -> bytes:
+        return ctx.hasher(data)  # type: ignore[attr-defined]
+
+    @tx
+    def admit(self, ctx: Ctx, org_id: str, name: str, type: str, ca: bytes, attributes: dict | None = None) -> dict:
+        """Admit an organisation with its CA certificate (the exchange admits members)."""
+        ensure(ctx.caller.role == "EXCHANGE", Unauthorized("only the exchange admits organisations"))
+        ensure(not ctx.state.has(f"org/{org_id}"), Duplicate(f"organisation {org_id} is already a member"))
+        try:
+            rec = org_record(org_id, name, type, ca, attributes or {}, self._hash(ctx, ca))
+        except certs.CertificateError as exc:
+            raise BadRequest(str(exc)) from None
+        ctx.state.put(f"org/{org_id}", rec)
+        ctx.emit("OrgAdmitted", org_id=org_id, name=name, type=type)
+        return {"org_id": org_id}
+
+    @tx
+    def set_attributes(self, ctx: Ctx, org_id: str, attributes: dict) -> dict:
+        """Set organisation attributes such as `qualified` (the exchange's call)."""
+        ensure(ctx.caller.role == "EXCHANGE", Unauthorized("only the exchange sets member attributes"))
+        org = ctx.state.require(f"org/{org_id}", "organisation")
+        org["attributes"] = {**org["attributes"], **attributes}
+        ctx.state.put(f"org/{org_id}", org)
+        ctx.emit("OrgAttributesSet", org_id=org_id, attributes=attributes)
+        return {"org_id": org_id}
+
+    @tx
+    def revoke(self, ctx: Ctx, org_id: str, cert_id: bytes, reason: str, ca_signature: bytes | None = None) -> dict:
+        """Revoke a member certificate.
+
+        Allowed with the organisation CA's signature over `revocation_message`
+        (what `fae ca revoke` produces), or by an `admin` member of the same
+        organisation. A revoked certificate can never sign again.
+        """
+        ensure(len(cert_id) == 32, BadRequest("cert_id must be 32 bytes"))
+        org = ctx.state.require(f"org/{org_id}", "organisation")
+        if ca_signature is not None:
+            ca_key = certs.public_key(ctx.suite, org["ca"])  # type: ignore[attr-defined]
+            msg = revocation_message(ctx.chain, org_id, cert_id, reason)  # type: ignore[attr-defined]
+            ensure(ca_key.verify(ca_signature, msg), Unauthorized("revocation is not signed by the organisation CA"))
+        else:
+            ensure(
+                ctx.caller.org_id == org_id and ctx.caller.has("admin"),
+                Unauthorized("only the organisation's CA or its admin revokes its certificates"),
+            )
+        key = f"cert/{cert_id.hex()}"
+        rec = ctx.state.get(key) or {"id": cert_id.hex(), "org_id": org_id, "name": "", "role": "",
+                                      "attributes": {}, "not_after": 0}
+        ensure(rec["org_id"] == org_id, BadRequest("certificate belongs to another organisation"))
+        ensure(not rec.get("revoked"), Duplicate("certificate is already revoked"))
+        rec["revoked"] = True
+        rec["reason"] = reason
+        rec["revoked_at"] = ctx.time
+        ctx.state.put(key, rec)
+        ctx.emit("CertRevoked", org_id=org_id, cert_id=cert_id.hex(), reason=reason)
+        return {"cert_id": cert_id.hex()}
+
+    # -- queries ----------------------------------------------------------------
+    @query
+    def org(self, q: QueryCtx, org_id: str) -> dict:
+        """One organisation (without its CA bytes)."""
+        rec = q.state.get(f"org/{org_id}")
+        if rec is None:
+            raise NotFound(f"organisation {org_id!r} not found")
+        return _public_org(rec)
+
+    @query
+    def orgs(self, q: QueryCtx, type: str | None = None) -> list:
+        """Member organisations, optionally of one type."""
+        if type is not None:
+            return [_public_org(r) for _, r in q.find("org", "type", type)]
+        return [_public_org(r) for _, r in q.find("org", "status", "ACTIVE")]
+
+    @query
+    def cert(self, q: QueryCtx, cert_id: str) -> dict:
+        """A registered certificate and its revocation status."""
+        rec = q.state.get(f"cert/{cert_id}")
+        if rec is None:
+            raise NotFound(f"certificate {cert_id!r} is not registered")
+        return rec
+
+    @query
+    def whoami(self, q: QueryCtx) -> dict:
+        """The reader as the chain sees it."""
+        if q.caller is None:
+            return {"anonymous": True}
+        c = q.caller
+        return {"org_id": c.org_id, "org_name": c.org_name, "name": c.name, "role": c.role,
+                "attributes": c.attributes, "cert_id": c.cert_id.hex()}
+
+
+def _public_org(rec: dict) -> dict:
+    return {k: (v.hex() if isinstance(v, bytes) else v) for k, v in rec.items() if k != "ca"}

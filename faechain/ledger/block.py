@@ -1,0 +1,54 @@
+"""Blocks: a header linking to its parent by hash, and the ordered transactions.
+
+    header = canonical map {
+        "chain":        chain id,
+        "height":       1, 2, 3, ...   (genesis state is height 0, no block)
+        "time":         block time, unix milliseconds (from the engine, not the node's clock)
+        "prev":         hash of the previous header (32 zero bytes for height 1)
+        "txs_root":     Merkle root of the transaction hashes, in block order
+        "results_root": Merkle root of hash(receipt) for each transaction, in block order
+        "app_hash":     root of the authenticated state after this block
+        "proposer":     engine-specific proposer id (bytes)
+    }
+    block hash = hash(canonical header)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from faechain.ledger.encoding import decode, encode
+
+
+@dataclass(frozen=True)
+class Header:
+    chain: str
+    height: int
+    time: int
+    prev: bytes
+    txs_root: bytes
+    results_root: bytes
+    app_hash: bytes
+    proposer: bytes
+
+    def to_map(self) -> dict:
+        return {
+            "chain": self.chain,
+            "height": self.height,
+            "time": self.time,
+            "prev": self.prev,
+            "txs_root": self.txs_root,
+            "results_root": self.results_root,
+            "app_hash": self.app_hash,
+            "proposer": self.proposer,
+        }
+
+    def encode(self) -> bytes:
+        return encode(self.to_map())
+
+    @classmethod
+    def decode(cls, data: bytes) -> "Header":
+        return cls(**decode(data))
+
+    def hash(self, hasher) -> bytes:
+        return hasher(self.encode())

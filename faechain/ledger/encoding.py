@@ -1,0 +1,101 @@
+"""Canonical encoding: one byte string per value.
+
+Every transaction body, block header, receipt and state record is encoded as
+deterministic CBOR (RFC 8949 section 4.2): shortest-form integers and lengths,
+definite lengths only, map keys sorted (length first, then bytewise, as cbor2's
+canonical mode does), no tags, no floats.
+
+The value model is deliberately small so that every node, in every language, can
+produce the same bytes:
+
+    None, bool, int (-2**63 .. 2**64-1), str (UTF-8), bytes, list, dict[str, value]
+
+`decode` accepts only bytes that `encode` would have produced for the decoded
+value: anything else (a float, a tag, an indefinite length, a duplicate or
+unsorted key, a non-minimal integer) is rejected with `EncodingError`. That is what
+makes "the transaction that was signed" and "the transaction that was executed"
+the same thing. See docs/encoding.md for the specification and test vectors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cbor2
+
+INT_MIN = -(2**63)
+INT_MAX = 2**64 - 1
+MAX_DEPTH = 32
+
+
+class EncodingError(ValueError):
+    """The bytes are not the canonical encoding of a faechain value."""
+
+
+def _check(value: Any, depth: int) -> None:
+    """Reject anything outside the value model (floats, tags, sets, big ints...)."""
+    if depth > MAX_DEPTH:
+        raise EncodingError("value nested too deeply")
+    t = type(value)
+    if t is str or t is bytes or t is bool or value is None:
+        return
+    if t is int:
+        if not INT_MIN <= value <= INT_MAX:
+            raise EncodingError("integer outside the 64-bit range")
+        return
+    if t is list:
+        for item in value:
+            _check(item, depth + 1)
+        return
+    if t is dict:
+        for k, v in value.items():
+            if type(k) is not str:
+                raise EncodingError("map keys must be text")
+            _check(v, depth + 1)
+        return
+    raise EncodingError(f"type {t.__name__} is not encodable")
+
+
+def check(value: Any) -> None:
+    """Raise EncodingError unless value lies in the canonical value model."""
+    _check(value, 0)
+
+
+def encode(value: Any) -> bytes:
+    """The canonical bytes of value."""
+    _check(value, 0)
+    if type(value) is tuple:  # pragma: no cover - guarded by _check
+        raise EncodingError("tuples are not encodable")
+    return cbor2.dumps(value, canonical=True)
+
+
+def encode_trusted(value: Any) -> bytes:
+    """Canonical bytes of a value the caller built from checked parts (hot path)."""
+    return cbor2.dumps(value, canonical=True)
+
+
+def _no_tags(decoder: Any, tag: Any) -> Any:
+    raise EncodingError(f"CBOR tag {tag.tag} not allowed")
+
+
+def decode(data: bytes) -> Any:
+    """Decode canonical bytes; reject every non-canonical or out-of-model input."""
+    if type(data) is not bytes:
+        data = bytes(data)
+    try:
+        value = cbor2.loads(
+            data,
+            tag_hook=_no_tags,
+            allow_indefinite=False,
+            allow_duplicate_keys=False,
+            max_depth=MAX_DEPTH + 1,
+            semantic_decoders={},
+        )
+    except EncodingError:
+        raise
+    except Exception as exc:  # cbor2 raises several types for malformed input
+        raise EncodingError(f"malformed encoding: {exc}") from None
+    _check(value, 0)
+    if cbor2.dumps(value, canonical=True) != data:
+        raise EncodingError("bytes are not in canonical form")
+    return value

@@ -1,0 +1,226 @@
+"""Durable storage: one SQLite database per node, one SQLite transaction per block.
+
+Why SQLite: it is embedded (nothing to install or run), its write-ahead log makes
+a transaction atomic and durable across `kill -9` and power loss
+(`synchronous=FULL`), and it gives the query index the secondary indexes and
+range scans that listings need. A block, its transactions, receipts, events, the
+new state values, the new Merkle nodes, the index rows and the new head are
+written in *one* SQLite transaction: after a crash either all of a block is there
+or none of it, and a block is reported committed only after that transaction is
+durable. See BENCHMARKS.md for the measured cost.
+
+Tables:
+    meta(k, v)                     head height, head block hash, app hash, genesis
+    blocks(height, hash, header)   headers
+    txs(height, idx, hash, envelope, receipt)   every transaction in every block
+    tx_by_hash(hash, height, idx)  executed transactions by hash (replay guard)
+    events(height, idx, n, contract, type, data)
+    kv(key, height, value)         every version of every state value (NULL = deleted)
+    nodes(hash, enc)               content-addressed sparse Merkle tree nodes
+    idx(kind, field, value, key)   query index for listings, rebuilt from kv
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash BLOB NOT NULL, header BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS txs (
+    height INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+    envelope BLOB NOT NULL, receipt BLOB NOT NULL, PRIMARY KEY (height, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tx_by_hash (
+    hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+    height INTEGER NOT NULL, idx INTEGER NOT NULL, n INTEGER NOT NULL,
+    contract TEXT NOT NULL, type TEXT NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (height, idx, n)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_by_type ON events (contract, type, height);
+CREATE TABLE IF NOT EXISTS kv (
+    key BLOB NOT NULL, height INTEGER NOT NULL, value BLOB, PRIMARY KEY (key, height)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nodes (hash BLOB PRIMARY KEY, enc BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS idx (
+    kind TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, key BLOB NOT NULL,
+    PRIMARY KEY (kind, field, value, key)) WITHOUT ROWID;
+"""
+
+
+@dataclass
+class BlockWrite:
+    """Everything one block adds to storage, written atomically by `Store.commit`."""
+
+    height: int
+    block_hash: bytes
+    header: bytes
+    app_hash: bytes
+    txs: list[tuple[int, bytes, bytes, bytes]]  # (idx, hash, envelope, receipt)
+    executed: list[tuple[bytes, int]]  # (hash, idx) for tx_by_hash
+    events: list[tuple[int, int, str, str, bytes]]  # (idx, n, contract, type, data)
+    values: dict[bytes, bytes | None]
+    nodes: dict[bytes, bytes]
+    index_del: list[tuple[str, str, str, bytes]]
+    index_add: list[tuple[str, str, str, bytes]]
+    meta: dict[str, bytes]
+
+
+class Store:
+    """SQLite-backed ledger storage with in-memory caches of the hot data."""
+
+    def __init__(self, path: str, *, synchronous: str = "FULL"):
+        self.path = path
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        self._local = threading.local()
+        self._sync = synchronous
+        self.write = self._connect()
+        self.write.executescript(SCHEMA)
+        self._node_cache: dict[bytes, bytes] = {}
+        self._value_cache: dict[bytes, bytes | None] = {}
+        self._lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self._sync}")
+        conn.execute("PRAGMA busy_timeout=10000")
+        return conn
+
+    @property
+    def read(self) -> sqlite3.Connection:
+        """One reader connection per thread (WAL lets readers run beside the writer)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        self.write.close()
+
+    # -- meta -----------------------------------------------------------------
+    def meta(self, key: str) -> bytes | None:
+        row = self.read.execute("SELECT v FROM meta WHERE k=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # -- state ------------------------------------------------------------------
+    def get_node(self, node_hash: bytes) -> bytes | None:
+        enc = self._node_cache.get(node_hash)
+        if enc is None:
+            row = self.read.execute("SELECT enc FROM nodes WHERE hash=?", (node_hash,)).fetchone()
+            if row is None:
+                return None
+            enc = self._node_cache[node_hash] = row[0]
+        return enc
+
+    def get_value(self, key: bytes, height: int | None = None) -> bytes | None:
+        """Latest value of key, or its value as of `height`."""
+        if height is None:
+            try:
+                return self._value_cache[key]
+            except KeyError:
+                pass
+            row = self.read.execute(
+                "SELECT value FROM kv WHERE key=? ORDER BY height DESC LIMIT 1", (key,)
+            ).fetchone()
+            value = row[0] if row else None
+            self._value_cache[key] = value
+            return value
+        row = self.read.execute(
+            "SELECT value FROM kv WHERE key=? AND height<=? ORDER BY height DESC LIMIT 1", (key, height)
+        ).fetchone()
+        return row[0] if row else None
+
+    def history(self, key: bytes) -> list[tuple[int, bytes | None]]:
+        return self.read.execute("SELECT height, value FROM kv WHERE key=? ORDER BY height", (key,)).fetchall()
+
+    def scan_prefix(self, prefix: bytes, height: int | None = None, limit: int = 1000) -> Iterator[tuple[bytes, bytes]]:
+        """Live (key, value) pairs whose key starts with prefix, in key order."""
+        h = height if height is not None else 2**62
+        end = prefix[:-1] + bytes([prefix[-1] + 1]) if prefix and prefix[-1] < 255 else prefix + b"\xff" * 8
+        rows = self.read.execute(
+            """SELECT key, value FROM kv AS a WHERE key>=? AND key<? AND height=(
+                   SELECT MAX(height) FROM kv AS b WHERE b.key=a.key AND b.height<=?)
+               AND value IS NOT NULL ORDER BY key LIMIT ?""",
+            (prefix, end, h, limit),
+        )
+        yield from rows
+
+    def has_tx(self, tx_hash: bytes) -> bool:
+        return self.read.execute("SELECT 1 FROM tx_by_hash WHERE hash=?", (tx_hash,)).fetchone() is not None
+
+    # -- blocks and transactions -----------------------------------------------------
+    def block(self, height: int) -> tuple[bytes, bytes] | None:
+        row = self.read.execute("SELECT hash, header FROM blocks WHERE height=?", (height,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def block_txs(self, height: int) -> list[tuple[int, bytes, bytes, bytes]]:
+        return self.read.execute(
+            "SELECT idx, hash, envelope, receipt FROM txs WHERE height=? ORDER BY idx", (height,)
+        ).fetchall()
+
+    def tx(self, tx_hash: bytes) -> tuple[int, int, bytes, bytes] | None:
+        row = self.read.execute(
+            """SELECT t.height, t.idx, t.envelope, t.receipt FROM tx_by_hash h
+               JOIN txs t ON t.height=h.height AND t.idx=h.idx WHERE h.hash=?""",
+            (tx_hash,),
+        ).fetchone()
+        return tuple(row) if row else None
+
+    def events_between(self, first: int, last: int) -> list[tuple]:
+        return self.read.execute(
+            "SELECT height, idx, n, contract, type, data FROM events WHERE height BETWEEN ? AND ? ORDER BY height, idx, n",
+            (first, last),
+        ).fetchall()
+
+    # -- query index ---------------------------------------------------------------
+    def index_find(self, kind: str, field: str, value: str, limit: int = 1000, after: bytes = b"") -> list[bytes]:
+        rows = self.read.execute(
+            "SELECT key FROM idx WHERE kind=? AND field=? AND value=? AND key>? ORDER BY key LIMIT ?",
+            (kind, field, value, after, limit),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    # -- the atomic write --------------------------------------------------------------
+    def commit(self, w: BlockWrite) -> None:
+        """Write one block and everything it changed, atomically and durably."""
+        c = self.write
+        with self._lock:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.execute("INSERT INTO blocks VALUES (?,?,?)", (w.height, w.block_hash, w.header))
+                c.executemany(
+                    "INSERT INTO txs VALUES (?,?,?,?,?)",
+                    [(w.height, idx, h, env, rec) for idx, h, env, rec in w.txs],
+                )
+                c.executemany(
+                    "INSERT INTO tx_by_hash VALUES (?,?,?)", [(h, w.height, idx) for h, idx in w.executed]
+                )
+                c.executemany(
+                    "INSERT INTO events VALUES (?,?,?,?,?,?)",
+                    [(w.height, idx, n, ct, ty, data) for idx, n, ct, ty, data in w.events],
+                )
+                c.executemany(
+                    "INSERT INTO kv VALUES (?,?,?)", [(k, w.height, v) for k, v in w.values.items()]
+                )
+                c.executemany("INSERT OR IGNORE INTO nodes VALUES (?,?)", w.nodes.items())
+                c.executemany("DELETE FROM idx WHERE kind=? AND field=? AND value=? AND key=?", w.index_del)
+                c.executemany("INSERT OR IGNORE INTO idx VALUES (?,?,?,?)", w.index_add)
+                c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", w.meta.items())
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+        self._node_cache.update(w.nodes)
+        self._value_cache.update(w.values)
+
+    def put_meta(self, items: dict[str, bytes]) -> None:
+        with self._lock:
+            self.write.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", items.items())
+
+    def all_heights(self) -> Iterable[int]:
+        for (h,) in self.read.execute("SELECT height FROM blocks ORDER BY height"):
+            yield h
