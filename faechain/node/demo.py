@@ -1,0 +1,111 @@
+"""The demo consortium: every kind of participant, each its own organisation.
+
+`create_demo(home)` makes (once) an organisation CA and one member identity for
+each demo member, a dev genesis naming them all, and a node config on loopback.
+`seed_samples(submit)` then runs each business module's sample scenario as signed
+transactions, so a fresh `fae demo` shows a realistic ledger.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from faechain.identity.ca import create_org_ca, issue_identity
+from faechain.node.config import NodeConfig, paths
+from faechain.node.genesis import Genesis
+
+DEMO_CHAIN_ID = "fae-demo"
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    name: str
+    org_type: str
+    org_name: str
+    attributes: dict
+
+
+MEMBERS: tuple[DemoMember, ...] = (
+    DemoMember("exchange", "EXCHANGE", "Beijing Financial Assets Exchange", {}),
+    DemoMember("regulator", "REGULATOR", "Beijing Local Financial Supervision Bureau", {}),
+    DemoMember("core", "CORE_ENTERPRISE", "Huaxin Chemical Group Co., Ltd.", {}),
+    DemoMember("core2", "CORE_ENTERPRISE", "Jingtai Construction Group Co., Ltd.", {}),
+    DemoMember("supplier1", "SUPPLIER", "Tianhe Materials Co., Ltd.", {}),
+    DemoMember("supplier2", "SUPPLIER", "Hebei Fengrun Packaging Co., Ltd.", {}),
+    DemoMember("supplier3", "SUPPLIER", "Langfang Xinda Logistics Co., Ltd.", {}),
+    DemoMember("factor", "FACTOR", "Zhongguancun Commercial Factoring Co., Ltd.", {}),
+    DemoMember("bank", "BANK", "Capital Commercial Bank", {}),
+    DemoMember("bank2", "BANK", "Bohai Rim Bank", {}),
+    DemoMember("amc", "AMC", "Huabei Asset Management Co., Ltd.", {}),
+    DemoMember("investor1", "INVESTOR", "Yanshan Insurance Asset Management", {"qualified": True}),
+    DemoMember("investor2", "INVESTOR", "Xicheng Securities Investment Fund", {"qualified": True}),
+    DemoMember("investor3", "INVESTOR", "Li Wei (qualified individual)", {"qualified": True}),
+    DemoMember("investor4", "INVESTOR", "Zhang Min (individual)", {"qualified": False}),
+    DemoMember("rating", "RATING_AGENCY", "Dagong Credit Rating Co., Ltd.", {}),
+    DemoMember("registrar", "REGISTRAR", "Beijing Equity Registration and Settlement Co.", {}),
+    DemoMember("underwriter", "INTERMEDIARY", "Jinrong Securities Underwriting Co., Ltd.", {}),
+    DemoMember("lawfirm", "INTERMEDIARY", "Haidian Tongda Law Firm", {}),
+)
+
+
+def demo_org_id(index: int) -> str:
+    """A well-formed 18-character USCC for the index-th demo organisation."""
+    return f"91110000MA{index:07d}X"
+
+
+def create_demo(home: str, port: int | None = None) -> bool:
+    """Create the demo consortium in `home`; False if it already exists."""
+    p = paths(home)
+    if os.path.exists(p["genesis"]):
+        if port is not None:
+            cfg = NodeConfig.load(home)
+            if cfg.port != port:
+                cfg.port = port
+                cfg.save(home)
+        return False
+    orgs = []
+    for i, m in enumerate(MEMBERS, start=1):
+        ca = create_org_ca(os.path.join(p["ca"], m.name), demo_org_id(i), m.org_name, m.org_type)
+        issue_identity(ca, p["wallet"], m.name, {"admin": True, **m.attributes})
+        orgs.append({"id": ca.org_id, "name": m.org_name, "type": m.org_type, "ca": ca.cert_pem,
+                     "attributes": dict(m.attributes)})
+    genesis = Genesis(
+        chain_id=DEMO_CHAIN_ID,
+        genesis_time=int(time.time() * 1000) - 60_000,
+        dev=True,
+        orgs=orgs,
+    )
+    genesis.save(p["genesis"])
+    NodeConfig(port=port or NodeConfig.port, anonymous_reads=True).save(home)
+    return True
+
+
+Submit = Callable[[str, str, str, dict], object]  # (identity name, contract, method, args) -> receipt
+
+
+# Later modules build on earlier ones' samples (a plan pools vouchers, a product
+# packages financed vouchers), so the order is the business order, not alphabetical.
+SAMPLE_ORDER = ("receivables", "plans", "npa", "products", "supervision", "governance")
+
+
+def seed_samples(submit: Submit) -> list[str]:
+    """Run each present module's `demo.seed(submit)` in SAMPLE_ORDER; returns those run."""
+    import faechain.modules as modules
+
+    present = {info.name for info in pkgutil.iter_modules(modules.__path__)}
+    ran = []
+    for name in SAMPLE_ORDER:
+        if name not in present:
+            continue
+        try:
+            demo = importlib.import_module(f"faechain.modules.{name}.demo")
+        except ModuleNotFoundError:
+            continue
+        demo.seed(submit)
+        ran.append(name)
+    return ran

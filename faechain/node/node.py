@@ -1,0 +1,85 @@
+"""Process wiring: storage + Application + engine + API in one node process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from typing import Any
+
+from faechain.application import Application, Receipt
+from faechain.engines.solo import SoloEngine
+from faechain.ledger.storage import Store
+from faechain.node.config import NodeConfig, is_loopback, paths
+from faechain.node.genesis import Genesis
+
+log = logging.getLogger("faechain.node")
+
+
+class Node:
+    """A configured node: `Node(home).run()` serves until interrupted."""
+
+    def __init__(self, home: str, config: NodeConfig | None = None):
+        self.home = os.path.abspath(home)
+        self.paths = paths(self.home)
+        self.config = config or NodeConfig.load(self.home)
+        self.genesis = Genesis.load(self.paths["genesis"])
+        if self.config.anonymous_reads and not (self.genesis.dev and is_loopback(self.config.host)):
+            raise ValueError("anonymous reads are allowed only on a dev chain listening on loopback")
+        self.store = Store(self.paths["db"], synchronous=self.config.synchronous)
+        self.app = Application(self.store, self.genesis)
+        if self.config.engine != "solo":
+            raise ValueError(f"engine {self.config.engine!r} is started by its own command (fae localnet)")
+        self.engine = SoloEngine(
+            self.app,
+            block_interval=self.config.block_interval,
+            max_block_txs=self.config.max_block_txs,
+            max_mempool=self.config.max_mempool,
+            heartbeat=self.config.heartbeat,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.config.host}:{self.config.port}"
+
+    def submit_as(self, name: str, contract: str, method: str, args: dict[str, Any]) -> Receipt:
+        """Sign with a wallet identity and wait for the receipt (demo seeding, tools)."""
+        from faechain.sdk.identity import Identity
+
+        ident = Identity.load(self.home, name)
+        raw = ident.sign_tx(self.app.chain_id, contract, method, args, now_ms=self.engine.now_ms())
+        sub = self.engine.submit(raw)
+        if not sub.check.ok:
+            return Receipt(sub.check.tx_hash, 0, 0, sub.check.code, sub.check.message)
+        return sub.future.result(timeout=30)
+
+    async def serve(self, ready: asyncio.Event | None = None) -> None:
+        from aiohttp import web
+
+        from faechain.api.server import build_app
+
+        self.engine.start()
+        runner = web.AppRunner(build_app(self), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.config.host, self.config.port)
+        await site.start()
+        log.info("faechain node %s serving %s (height %d)", self.genesis.chain_id, self.url, self.app.height)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):
+                pass
+        if ready is not None:
+            ready.set()
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+            self.engine.stop()
+            self.store.close()
+
+    def run(self) -> None:
+        asyncio.run(self.serve())
