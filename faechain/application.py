@@ -25,7 +25,7 @@ from faechain.contracts.runtime import REGISTRY, Caller, Contract, Ctx, QueryCtx
 from faechain.crypto import certs
 from faechain.crypto.suite import PublicKey, get_suite
 from faechain.ledger.block import Header
-from faechain.ledger.encoding import EncodingError, decode, encode
+from faechain.ledger.encoding import EncodingError, check, decode_trusted, encode, encode_trusted
 from faechain.ledger.merkle import merkle_root
 from faechain.ledger.smt import EMPTY, SparseMerkleTree
 from faechain.ledger.storage import BlockWrite, Store
@@ -34,6 +34,7 @@ from faechain.node.genesis import Genesis
 
 OK = "ok"
 MEMBERSHIP = "membership"
+MEMBERSHIP_PREFIX = b"membership/"
 
 
 def load_contracts() -> dict[str, type[Contract]]:
@@ -118,11 +119,19 @@ class BlockState:
     def __init__(self, store: Store):
         self.store = store
         self.writes: dict[bytes, bytes | None] = {}
+        # set once a transaction of this block changed membership: signer lookups
+        # then bypass the committed-state cache for the rest of the block
+        self.membership_changed = False
 
     def get_raw(self, key: bytes) -> bytes | None:
         if key in self.writes:
             return self.writes[key]
         return self.store.get_value(key)
+
+    def merge(self, writes: dict[bytes, bytes | None]) -> None:
+        self.writes.update(writes)
+        if not self.membership_changed and any(k.startswith(MEMBERSHIP_PREFIX) for k in writes):
+            self.membership_changed = True
 
     def put_raw(self, key: bytes, value: bytes | None) -> None:
         self.writes[key] = value
@@ -171,7 +180,9 @@ class Application:
         self._verified: dict[tuple[bytes, bytes], bool] = {}
         self._decoded: dict[bytes, Tx] = {}
         self._keys: dict[bytes, PublicKey] = {}
-        self._callers: dict[bytes, Caller] = {}
+        self._callers: dict[bytes, tuple[Caller, int, int]] = {}
+        self._chain_ok: set[tuple[bytes, bytes]] = set()
+        self._recent: dict[bytes, int] = {}  # executed, unexpired tx hash -> expires
         self._pending: BlockWrite | None = None
         self._pending_result: BlockResult | None = None
         self.listeners: list[Callable[[BlockResult], None]] = []
@@ -184,9 +195,11 @@ class Application:
             self.app_hash = EMPTY
             self._init_genesis()
             raw = self.store.meta("head")
-        head = decode(raw)
+        head = decode_trusted(raw)
         self.height, self.app_hash, self.block_hash = head["height"], head["app_hash"], head["block_hash"]
         self.last_time = head["time"]
+        self._recent = dict(self.store.unexpired_txs(self.last_time))
+        self._prune_at = max(10_000, 2 * len(self._recent))
         stored_genesis = self.store.meta("genesis")
         if stored_genesis != encode(self.genesis.canonical()):
             raise RuntimeError("this node's database belongs to a different genesis document")
@@ -208,6 +221,16 @@ class Application:
         self.store.commit(write)
         self.tree.pending.clear()
 
+    def _remember_executed(self, executed: list[tuple[bytes, int, int]]) -> None:
+        """Keep spent hashes until they expire; expired ones are refused by expiry anyway."""
+        recent = self._recent
+        for tx_hash, _, expires in executed:
+            recent[tx_hash] = expires
+        if len(recent) > self._prune_at:
+            now = self.last_time
+            self._recent = {h: e for h, e in recent.items() if e >= now}
+            self._prune_at = max(10_000, 2 * len(self._recent))
+
     def info(self) -> Info:
         return Info(self.height, self.app_hash, self.block_hash, self.chain_id)
 
@@ -221,13 +244,25 @@ class Application:
                 raise Rejected(exc.code, exc.message) from None
         return tx
 
-    def _caller(self, tx: Tx, state, now_ms: int) -> tuple[Caller, dict | None]:
-        """Who signed: (caller, certificate record to register or None)."""
+    def _caller(self, tx: Tx, state, now_ms: int, cacheable: bool = True) -> tuple[Caller, dict | None]:
+        """Who signed: (caller, certificate record to register or None).
+
+        Resolved signers are cached against committed state (the cache is dropped
+        whenever a block changes membership, and bypassed inside a block after a
+        membership transaction), so the steady-state cost is one dict lookup.
+        """
+        if cacheable:
+            hit = self._callers.get(tx.signer)
+            if hit is not None:
+                caller, not_before, not_after = hit
+                if not not_before <= now_ms <= not_after:
+                    raise Rejected("bad_certificate", "the signer's certificate is not valid at this time")
+                return caller, None
         cert_key = f"{MEMBERSHIP}/cert/{tx.signer.hex()}".encode()
         raw = state.get_raw(cert_key)
         new_record = None
         if raw is not None:
-            rec = decode(raw)
+            rec = decode_trusted(raw)
             if rec.get("revoked"):
                 raise Rejected("revoked", "the signer's certificate has been revoked")
             if not rec["name"]:  # revoked-before-seen placeholder cannot exist unrevoked
@@ -257,22 +292,26 @@ class Application:
         org_raw = state.get_raw(f"{MEMBERSHIP}/org/{rec['org_id']}".encode())
         if org_raw is None:
             raise Rejected("not_member", f"organisation {rec['org_id']} is not a consortium member")
-        org = decode(org_raw)
+        org = decode_trusted(org_raw)
         if org["status"] != "ACTIVE":
             raise Rejected("not_member", f"organisation {rec['org_id']} is no longer a member")
-        if new_record is not None:
+        if new_record is not None and (tx.signer, org["ca_id"]) not in self._chain_ok:
             try:
                 certs.verify_issued_by(self.suite, tx.cert, org["ca"])
             except certs.CertificateError as exc:
                 raise Rejected("bad_certificate", str(exc)) from None
+            self._chain_ok.add((tx.signer, org["ca_id"]))
             if rec["role"] != org["type"]:
                 raise Rejected("bad_certificate", f"certificate role {rec['role']} is not the organisation's type {org['type']}")
-        if not rec.get("not_before", 0) * 1000 <= now_ms <= rec["not_after"] * 1000:
+        not_before, not_after = rec.get("not_before", 0) * 1000, rec["not_after"] * 1000
+        if not not_before <= now_ms <= not_after:
             raise Rejected("bad_certificate", "the signer's certificate is not valid at this time")
         if tx.signer not in self._keys:
             self._keys[tx.signer] = self.suite.public_key(rec["public_key"])
         caller = Caller(tx.signer, org["id"], org["name"], rec["name"], org["type"],
                         {**rec["attributes"], **org["attributes"]})
+        if cacheable and new_record is None:
+            self._callers[tx.signer] = (caller, not_before, not_after)
         return caller, new_record
 
     def _check_signature(self, tx: Tx) -> None:
@@ -312,7 +351,7 @@ class Application:
             state = CommittedState(self.store, None)
             self._caller(tx, state, now)
             self._check_signature(tx)
-            if self.store.has_tx(tx.hash):
+            if tx.hash in self._recent:
                 raise Rejected("replay", "this transaction has already been executed")
             contract = self.contracts[tx.contract]
             contract.methods[tx.method].bind(tx.args)
@@ -334,15 +373,14 @@ class Application:
         tx_rows, executed, event_rows = [], [], []
         in_block: set[bytes] = set()
         for index, raw in enumerate(txs):
-            receipt, tx_hash = self._deliver(block, height, time_ms, index, raw, in_block)
+            receipt, expires = self._deliver(block, height, time_ms, index, raw, in_block)
             receipts.append(receipt)
-            enc_receipt = encode(receipt.to_map())
-            tx_rows.append((index, tx_hash, raw, enc_receipt))
-            if receipt.code not in ("replay", "bad_encoding", "too_large"):
-                executed.append((tx_hash, index))
-                in_block.add(tx_hash)
+            tx_rows.append((index, receipt.tx_hash, raw, encode_trusted(receipt.to_map())))
+            if expires is not None:  # authenticated: its hash is now spent
+                executed.append((receipt.tx_hash, index, expires))
+                in_block.add(receipt.tx_hash)
             for n, ev in enumerate(receipt.events):
-                event_rows.append((index, n, ev["contract"], ev["type"], encode(ev["attrs"])))
+                event_rows.append((index, n, ev["contract"], ev["type"], encode_trusted(ev["attrs"])))
         app_hash = self._apply_state(block.writes)
         txs_root = merkle_root(self.hash, [row[1] for row in tx_rows])
         results_root = merkle_root(self.hash, [self.hash(row[3]) for row in tx_rows])
@@ -351,22 +389,28 @@ class Application:
         self._pending_result = BlockResult(height, time_ms, self._pending.block_hash, app_hash, receipts, header)
         return self._pending_result
 
-    def _deliver(self, block: BlockState, height: int, time_ms: int, index: int, raw: bytes, in_block: set) -> tuple[Receipt, bytes]:
+    def _deliver(
+        self, block: BlockState, height: int, time_ms: int, index: int, raw: bytes, in_block: set
+    ) -> tuple[Receipt, int | None]:
+        """Execute one transaction of a block: (receipt, expiry if the signer was authenticated).
+
+        The order of checks is part of the protocol (it decides the receipt code):
+        decode, chain/expiry/contract/method, replay, signer, signature, arguments, contract.
+        Expiry comes before replay so that forgetting expired hashes never changes a result.
+        """
         tx_hash = b""
         try:
             tx = self._decode(raw)
             tx_hash = tx.hash
-            if tx_hash in in_block or self.store.has_tx(tx_hash):
-                raise Rejected("replay", "this transaction has already been executed")
             self._check_envelope(tx, time_ms)
-            caller, new_cert = self._caller(tx, block, time_ms)
+            if tx_hash in in_block or tx_hash in self._recent:
+                raise Rejected("replay", "this transaction has already been executed")
+            caller, new_cert = self._caller(tx, block, time_ms, cacheable=not block.membership_changed)
             self._check_signature(tx)
             if new_cert is not None:
                 block.put_raw(f"{MEMBERSHIP}/cert/{tx.signer.hex()}".encode(), encode(new_cert))
         except Rejected as exc:
-            if not tx_hash:
-                tx_hash = self.hash(raw)
-            return Receipt(tx_hash, height, index, exc.code, exc.message), tx_hash
+            return Receipt(tx_hash or self.hash(raw), height, index, exc.code, exc.message), None
         contract = self.contracts[tx.contract]
         method = contract.methods[tx.method]
         txs = TxState(block)
@@ -374,14 +418,15 @@ class Application:
         try:
             kwargs = method.bind(tx.args)
             result = method.func(contract, ctx, **kwargs)
-            result_enc_ok = encode(result) is not None
+            check(result)
         except ContractError as exc:
-            return Receipt(tx_hash, height, index, exc.code, exc.message), tx_hash
+            return Receipt(tx_hash, height, index, exc.code, exc.message), tx.expires
         except EncodingError as exc:
-            return Receipt(tx_hash, height, index, "bad_request", f"unencodable value: {exc}"), tx_hash
-        assert result_enc_ok
-        block.writes.update(txs.writes)
-        return Receipt(tx_hash, height, index, OK, "", result, ctx.events), tx_hash
+            return Receipt(tx_hash, height, index, "bad_request", f"unencodable value: {exc}"), tx.expires
+        except Exception as exc:  # a contract bug must not halt the chain; deterministic code
+            return Receipt(tx_hash, height, index, "internal_error", f"contract failed: {type(exc).__name__}"), tx.expires
+        block.merge(txs.writes)
+        return Receipt(tx_hash, height, index, OK, "", result, ctx.events), tx.expires
 
     def _apply_state(self, writes: dict[bytes, bytes | None]) -> bytes:
         """Fold a block's writes into the sparse Merkle tree once; return the new root."""
@@ -421,10 +466,10 @@ class Application:
             kind = f"{parts[0]}/{parts[1]}"
             old = self.store.get_value(key)
             if old is not None:
-                dels.extend((kind, f, v, key) for f, v in contract.index_rows(parts[1], decode(old)))
+                dels.extend((kind, f, v, key) for f, v in contract.index_rows(parts[1], decode_trusted(old)))
             new = writes[key]
             if new is not None:
-                adds.extend((kind, f, v, key) for f, v in contract.index_rows(parts[1], decode(new)))
+                adds.extend((kind, f, v, key) for f, v in contract.index_rows(parts[1], decode_trusted(new)))
         return dels, adds
 
     def commit(self) -> BlockResult:
@@ -436,6 +481,7 @@ class Application:
         self.tree.pending.clear()
         self.height, self.app_hash, self.block_hash = write.height, write.app_hash, write.block_hash
         self.last_time = result.time
+        self._remember_executed(write.executed)
         self._pending = self._pending_result = None
         for raw in [row[2] for row in write.txs]:
             self._decoded.pop(raw, None)
@@ -475,13 +521,9 @@ class Application:
 
     def caller_for_cert(self, cert_id: bytes, cert: bytes | None = None) -> Caller:
         """Resolve a reader's certificate like a signer's (for signed queries)."""
-        cached = self._callers.get(cert_id)
-        if cached is not None:
-            return cached
         fake = Tx(hash=b"", body=b"", signature=b"", cert=cert, chain=self.chain_id, signer=cert_id,
                   contract="", method="", args={}, nonce=0, expires=0, size=0)
         caller, _ = self._caller(fake, CommittedState(self.store, None), max(self.last_time, int(_time.time() * 1000)))
-        self._callers[cert_id] = caller
         return caller
 
     def public_key_for(self, cert_id: bytes) -> PublicKey:

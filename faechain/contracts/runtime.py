@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Iterator
 
 from faechain.contracts.errors import BadRequest, NotFound
-from faechain.ledger.encoding import EncodingError, check, decode, encode
+from faechain.ledger.encoding import EncodingError, check, decode_trusted as decode, encode
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_STR = 4096

@@ -13,7 +13,7 @@ Tables:
     meta(k, v)                     head height, head block hash, app hash, genesis
     blocks(height, hash, header)   headers
     txs(height, idx, hash, envelope, receipt)   every transaction in every block
-    tx_by_hash(hash, height, idx)  executed transactions by hash (replay guard)
+    tx_by_hash(hash, height, idx, expires)  authenticated transactions by hash (replay guard)
     events(height, idx, n, contract, type, data)
     kv(key, height, value)         every version of every state value (NULL = deleted)
     nodes(hash, enc)               content-addressed sparse Merkle tree nodes
@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS txs (
     height INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
     envelope BLOB NOT NULL, receipt BLOB NOT NULL, PRIMARY KEY (height, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tx_by_hash (
-    hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL) WITHOUT ROWID;
+    hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tx_by_expiry ON tx_by_hash (expires);
 CREATE TABLE IF NOT EXISTS events (
     height INTEGER NOT NULL, idx INTEGER NOT NULL, n INTEGER NOT NULL,
     contract TEXT NOT NULL, type TEXT NOT NULL, data BLOB NOT NULL,
@@ -59,7 +60,7 @@ class BlockWrite:
     header: bytes
     app_hash: bytes
     txs: list[tuple[int, bytes, bytes, bytes]]  # (idx, hash, envelope, receipt)
-    executed: list[tuple[bytes, int]]  # (hash, idx) for tx_by_hash
+    executed: list[tuple[bytes, int, int]]  # (hash, idx, expires) for tx_by_hash
     events: list[tuple[int, int, str, str, bytes]]  # (idx, n, contract, type, data)
     values: dict[bytes, bytes | None]
     nodes: dict[bytes, bytes]
@@ -152,6 +153,10 @@ class Store:
     def has_tx(self, tx_hash: bytes) -> bool:
         return self.read.execute("SELECT 1 FROM tx_by_hash WHERE hash=?", (tx_hash,)).fetchone() is not None
 
+    def unexpired_txs(self, now_ms: int) -> list[tuple[bytes, int]]:
+        """(hash, expires) of executed transactions still inside their validity window."""
+        return self.read.execute("SELECT hash, expires FROM tx_by_hash WHERE expires >= ?", (now_ms,)).fetchall()
+
     # -- blocks and transactions -----------------------------------------------------
     def block(self, height: int) -> tuple[bytes, bytes] | None:
         row = self.read.execute("SELECT hash, header FROM blocks WHERE height=?", (height,)).fetchone()
@@ -197,7 +202,7 @@ class Store:
                     [(w.height, idx, h, env, rec) for idx, h, env, rec in w.txs],
                 )
                 c.executemany(
-                    "INSERT INTO tx_by_hash VALUES (?,?,?)", [(h, w.height, idx) for h, idx in w.executed]
+                    "INSERT INTO tx_by_hash VALUES (?,?,?,?)", [(h, w.height, idx, e) for h, idx, e in w.executed]
                 )
                 c.executemany(
                     "INSERT INTO events VALUES (?,?,?,?,?,?)",
