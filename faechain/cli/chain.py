@@ -1,0 +1,271 @@
+"""Commands that talk to a running node through the SDK: tx, query, block, tx-info, state, dev."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from faechain.cli.common import (
+    CliError,
+    UsageError,
+    load_identity,
+    make_client,
+    parse_pairs,
+    print_json,
+    receipt_dict,
+    receipt_ok,
+    resolve_home,
+    resolve_url,
+    sdk_call,
+    to_jsonable,
+)
+
+ARGS_HELP = ("contract arguments as key=value; values are JSON when they parse (amount=100, "
+             "flag=true, attributes='{\"qualified\":true}'), hex:... for bytes, otherwise text")
+
+
+def _node_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    g = parent.add_argument_group("node")
+    g.add_argument("--url", help="node URL (default: from <home>/config.json)")
+    g.add_argument("--home", help="node home holding config.json and the wallet "
+                   "(default: $FAE_HOME or ~/.faechain/demo)")
+    return parent
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    node = _node_options()
+
+    t = sub.add_parser("tx", parents=[node], help="sign a transaction with a wallet identity and submit it",
+                       description="Sign CONTRACT.METHOD(args) with the wallet identity --as and submit it; "
+                       "prints the receipt as JSON. Exits 1 when the transaction is rejected.")
+    t.add_argument("--as", dest="as_name", required=True, metavar="NAME", help="wallet identity that signs")
+    t.add_argument("contract", metavar="CONTRACT")
+    t.add_argument("method", metavar="METHOD")
+    t.add_argument("args", nargs="*", metavar="KEY=VALUE", help=ARGS_HELP)
+    t.add_argument("--no-wait", action="store_true", help="return once the node accepts it, before its block")
+    t.set_defaults(func=cmd_tx)
+
+    q = sub.add_parser("query", parents=[node], help="run a contract query",
+                       description="Run the query CONTRACT.METHOD(args) and print its result as JSON.")
+    q.add_argument("--as", dest="as_name", metavar="NAME", help="wallet identity that signs the read")
+    q.add_argument("contract", metavar="CONTRACT")
+    q.add_argument("method", metavar="METHOD")
+    q.add_argument("args", nargs="*", metavar="KEY=VALUE", help=ARGS_HELP)
+    q.add_argument("--height", type=int, metavar="H", help="read the state as of this height")
+    q.set_defaults(func=cmd_query)
+
+    b = sub.add_parser("block", parents=[node], help="show a block (header, transactions, receipts)",
+                       description="Show the block at HEIGHT (default: latest).")
+    b.add_argument("height", nargs="?", default="latest", metavar="HEIGHT|latest")
+    b.set_defaults(func=cmd_block)
+
+    ti = sub.add_parser("tx-info", parents=[node], help="show a transaction and its receipt by hash",
+                        description="Show a committed transaction and its receipt.")
+    ti.add_argument("hash", metavar="HASH", help="transaction hash (hex)")
+    ti.set_defaults(func=cmd_tx_info)
+
+    sh = sub.add_parser("show", help="show a block or a transaction",
+                        description="Show ledger objects: `fae show tx HASH`, `fae show block [HEIGHT]`.")
+    sh_sub = sh.add_subparsers(dest="show_command", metavar="WHAT", required=True)
+    st = sh_sub.add_parser("tx", parents=[node], help="a transaction and its receipt")
+    st.add_argument("hash", metavar="HASH", help="transaction hash (hex)")
+    st.set_defaults(func=cmd_tx_info)
+    sb = sh_sub.add_parser("block", parents=[node], help="a block")
+    sb.add_argument("height", nargs="?", default="latest", metavar="HEIGHT|latest")
+    sb.set_defaults(func=cmd_block)
+
+    s = sub.add_parser("state", parents=[node], help="read a raw state value, optionally with its proof",
+                       description="Read the authenticated state value under KEY (e.g. "
+                       "membership/org/<USCC>). With --prove, also fetch its Merkle proof and verify it "
+                       "locally against the block's app hash.")
+    s.add_argument("key", metavar="KEY", help="state key (text, or hex:... for raw bytes)")
+    s.add_argument("--prove", action="store_true", help="fetch and verify the proof")
+    s.add_argument("--height", type=int, metavar="H", help="as of this height (default: latest)")
+    s.add_argument("--as", dest="as_name", metavar="NAME", help="wallet identity that signs the read")
+    s.set_defaults(func=cmd_state)
+
+    d = sub.add_parser("dev", help="dev-chain tools", description="Tools for dev chains only.")
+    d_sub = d.add_subparsers(dest="dev_command", metavar="COMMAND", required=True)
+    a = d_sub.add_parser("advance-time", parents=[node], help="move a dev chain's block time forward",
+                         description="Advance the block clock of a dev chain by SECONDS (like "
+                         "evm_increaseTime); other chains refuse.")
+    a.add_argument("seconds", type=int, metavar="SECONDS")
+    a.set_defaults(func=cmd_advance_time)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _client(args: argparse.Namespace, with_identity: bool = False):
+    url = resolve_url(args)
+    identity = None
+    if with_identity and getattr(args, "as_name", None):
+        identity = load_identity(resolve_home(args.home), args.as_name)
+    return make_client(url), url, identity
+
+
+def _reserved(args: dict) -> None:
+    bad = [k for k in args if k in ("identity", "contract", "method", "wait") or k.startswith("_")]
+    if bad:
+        raise UsageError(f"argument name {bad[0]!r} is reserved by the SDK and cannot be passed")
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+# -- commands ------------------------------------------------------------------------------------
+def cmd_tx(args: argparse.Namespace) -> int:
+    call_args = parse_pairs(args.args)
+    _reserved(call_args)
+    client, url, _ = _client(args)
+    identity = load_identity(resolve_home(args.home), args.as_name)
+    receipt = sdk_call(client.submit, identity, args.contract, args.method, wait=not args.no_wait,
+                       url=url, **call_args)
+    data = receipt_dict(receipt)
+    print_json(data)
+    if not receipt_ok(receipt):
+        code = data.get("code", "rejected")
+        print(f"error: transaction rejected: {code}: {data.get('message', '')}".rstrip(": "), file=_stderr())
+        return 1
+    return 0
+
+
+def _stderr():
+    import sys
+
+    return sys.stderr
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    call_args = parse_pairs(args.args)
+    _reserved(call_args)
+    client, url, identity = _client(args, with_identity=True)
+    extra: dict[str, Any] = {}
+    if identity is not None:
+        extra["_as"] = identity
+    if args.height is not None:
+        extra["_height"] = args.height
+    result = sdk_call(client.query, args.contract, args.method, url=url, **extra, **call_args)
+    print_json(result)
+    return 0
+
+
+def _latest_height(client, url: str) -> int:
+    info = sdk_call(client.info, url=url)
+    height = _get(info, "height")
+    if not isinstance(height, int):
+        raise CliError(f"the node at {url} did not report its height")
+    return height
+
+
+def cmd_block(args: argparse.Namespace) -> int:
+    client, url, _ = _client(args)
+    if args.height == "latest":
+        height = _latest_height(client, url)
+    else:
+        try:
+            height = int(args.height)
+        except ValueError:
+            raise UsageError(f"block height must be a number or 'latest', not {args.height!r}") from None
+        if height < 0:
+            raise UsageError("block height must not be negative")
+    print_json(sdk_call(client.block, height, url=url))
+    return 0
+
+
+def cmd_tx_info(args: argparse.Namespace) -> int:
+    text = args.hash[2:] if args.hash.startswith(("0x", "0X")) else args.hash
+    try:
+        if len(bytes.fromhex(text)) != 32:
+            raise ValueError
+    except ValueError:
+        raise UsageError(f"{args.hash!r} is not a transaction hash (64 hex digits)") from None
+    client, url, _ = _client(args)
+    print_json(sdk_call(client.tx, text.lower(), url=url))
+    return 0
+
+
+def _as_bytes(value: Any, what: str) -> bytes | None:
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        text = value[4:] if value.startswith("hex:") else value
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            pass
+    raise CliError(f"the node returned a malformed {what}")
+
+
+def verify_state_proof(result: Any, key: bytes, suite: str | None = None) -> bool:
+    """Check a state read's proof with the standalone verifier (trusting only the app hash)."""
+    from faechain.crypto.suite import get_suite
+    from faechain.ledger.smt import ProofError, verify_proof
+
+    proof = _get(result, "proof")
+    if proof is None:
+        raise CliError("the node returned no proof")
+    app_hash = _as_bytes(_get(result, "app_hash"), "app hash")
+    value = _as_bytes(_get(result, "value"), "value")
+    siblings = [_as_bytes(s, "proof") for s in (_get(proof, "siblings") or [])]
+    leaf = _get(proof, "leaf")
+    if leaf is not None:
+        leaf = [_as_bytes(x, "proof") for x in leaf]
+    try:
+        return verify_proof(get_suite(suite or "ed25519").hash, app_hash, key, value,
+                            {"siblings": siblings, "leaf": leaf})
+    except ProofError:
+        return False
+
+
+def cmd_state(args: argparse.Namespace) -> int:
+    if args.key.startswith("hex:"):
+        try:
+            key = bytes.fromhex(args.key[4:])
+        except ValueError:
+            raise UsageError(f"{args.key!r} is not valid hex") from None
+    else:
+        key = args.key.encode()
+    client, url, identity = _client(args, with_identity=True)
+    kwargs: dict[str, Any] = {"prove": args.prove}
+    if args.height is not None:
+        kwargs["height"] = args.height
+    if identity is not None:
+        kwargs["_as"] = identity
+    if hasattr(client, "state"):
+        result = sdk_call(client.state, key, url=url, **kwargs)
+    elif hasattr(client, "prove"):
+        kwargs.pop("prove")
+        result = sdk_call(client.prove, key, url=url, **kwargs)
+    else:
+        raise CliError("this SDK client cannot read raw state")
+    out = to_jsonable(result)
+    if not isinstance(out, dict):
+        out = {"value": out}
+    value = _get(result, "value")
+    if isinstance(value, (bytes, str)) and value:
+        raw = _as_bytes(value, "value") if isinstance(value, str) else value
+        try:
+            from faechain.ledger.encoding import decode
+
+            out["decoded"] = to_jsonable(decode(raw))
+        except Exception:  # noqa: BLE001 - not every value is canonical CBOR
+            pass
+    if args.prove:
+        info = sdk_call(client.info, url=url)
+        out["verified"] = verify_state_proof(result, key, _get(info, "suite"))
+    print_json(out)
+    if args.prove and not out["verified"]:
+        print("error: the proof does not verify against the block's app hash", file=_stderr())
+        return 1
+    return 0
+
+
+def cmd_advance_time(args: argparse.Namespace) -> int:
+    if args.seconds <= 0:
+        raise UsageError("SECONDS must be positive")
+    client, url, _ = _client(args)
+    print_json(sdk_call(client.advance_time, args.seconds, url=url))
+    return 0

@@ -1,0 +1,151 @@
+"""`fae demo`: the embedded network with the demo consortium, API and console, in one process."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+
+from faechain.cli.common import CliError, UsageError, resolve_home
+
+SEEDED_MARKER = ".samples_seeded"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "demo", help="start a local demo network (19 member organisations, API and console)",
+        description="Start the embedded single-node network with the demo consortium and serve the "
+        "REST API and web console. The first run creates the consortium (a CA and an identity for "
+        "each of the 19 members, a dev genesis) in --home and seeds sample business; later runs "
+        "continue the same ledger. Ctrl-C stops it.",
+    )
+    p.add_argument("--home", help="demo home (default: $FAE_HOME or ~/.faechain/demo)")
+    p.add_argument("--port", type=int, help="API/console port (default 8730; changes an existing home's port)")
+    p.add_argument("--empty", action="store_true", help="do not seed the sample business on first start")
+    p.add_argument("--no-browser", action="store_true", help="do not open the console in a web browser")
+    p.set_defaults(func=cmd_demo)
+
+
+def _members(home: str) -> list[dict]:
+    """The wallet identities, demo members first in consortium order."""
+    from faechain.node.demo import MEMBERS
+
+    wallet = os.path.join(home, "wallet")
+    found = {}
+    if os.path.isdir(wallet):
+        for name in os.listdir(wallet):
+            path = os.path.join(wallet, name, "identity.json")
+            try:
+                with open(path) as f:
+                    found[name] = json.load(f)
+            except (OSError, ValueError):
+                continue
+    order = {m.name: i for i, m in enumerate(MEMBERS)}
+    return [found[n] for n in sorted(found, key=lambda n: (order.get(n, len(order)), n))]
+
+
+def banner(node, home: str, seeding: bool) -> str:
+    url = node.url
+    members = _members(home)
+    width = max([len(m["name"]) for m in members] + [4])
+    lines = [
+        "",
+        f"faechain demo network is running  (chain {node.genesis.chain_id}, height {node.app.height})",
+        "",
+        f"  API:      {url}/v1/",
+        f"  console:  {url}/",
+        f"  home:     {home}",
+        f"  wallet:   {os.path.join(home, 'wallet')}",
+        "",
+        f"member identities ({len(members)}):",
+    ]
+    for m in members:
+        attrs = m.get("attributes") or {}
+        extra = ""
+        if "qualified" in attrs:
+            extra = "  (qualified investor)" if attrs["qualified"] else "  (not qualified)"
+        lines.append(f"  {m['name']:<{width}}  {m.get('role', ''):<16} {m.get('org_name', '')}{extra}")
+    lines += [
+        "",
+        "try the SDK:",
+        "  from faechain.sdk import Client, Identity",
+        f"  client = Client({url!r})",
+        f"  exchange = Identity.load({home!r}, 'exchange')",
+        "  client.query('membership', 'orgs')",
+        "",
+        f"or the CLI:  fae query --home {home} membership orgs",
+    ]
+    if seeding:
+        lines.append("seeding the sample business in the background ...")
+    lines += ["", "Ctrl-C stops the network; run `fae demo` again to continue it.", ""]
+    return "\n".join(lines)
+
+
+def seed(node, home: str) -> None:
+    """Run each module's sample scenario once; record it in <home>/.samples_seeded."""
+    from faechain.node.demo import seed_samples
+
+    marker = os.path.join(home, SEEDED_MARKER)
+    try:
+        ran = seed_samples(node.submit_as)
+    except Exception as exc:  # noqa: BLE001 - the node keeps serving; the user hears why
+        print(f"warning: seeding the samples failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        return
+    with open(marker, "w") as f:
+        json.dump({"seeded": ran, "height": node.app.height}, f)
+    if ran:
+        print(f"seeded samples: {', '.join(ran)} (height {node.app.height})", flush=True)
+
+
+def open_browser(url: str) -> None:
+    """Open the console in a graphical browser if there is one; never fail, never block."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return  # no desktop: a terminal browser would take over this terminal
+
+    def go() -> None:
+        try:
+            import webbrowser
+
+            webbrowser.open(url)
+        except Exception:  # noqa: BLE001
+            pass
+
+    threading.Thread(target=go, name="open-browser", daemon=True).start()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from faechain.cli.node_cmds import open_node, run_node
+    from faechain.node.demo import create_demo
+
+    home = resolve_home(args.home)
+    if args.port is not None and not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port} is not a TCP port")
+    if os.path.exists(home) and not os.path.isdir(home):
+        raise UsageError(f"{home} is not a directory")
+    if os.path.isdir(home) and os.listdir(home) and not os.path.exists(os.path.join(home, "genesis.json")):
+        raise UsageError(f"{home} exists and is not a demo home; choose another --home")
+    try:
+        created = create_demo(home, args.port)
+    except OSError as exc:
+        raise CliError(f"cannot create the demo in {home}: {exc}") from None
+    marker = os.path.join(home, SEEDED_MARKER)
+    if created:
+        print(f"created the demo consortium in {home}", flush=True)
+        if args.empty:  # an empty demo stays empty; samples are for a fresh ledger only
+            with open(marker, "w") as f:
+                json.dump({"seeded": [], "skipped": True}, f)
+    node = open_node(home)
+    seeding = not args.empty and not os.path.exists(marker)
+
+    def ready() -> None:
+        print(banner(node, home, seeding), flush=True)
+        if seeding:
+            threading.Thread(target=seed, args=(node, home), name="seed-samples", daemon=True).start()
+        if not args.no_browser:
+            open_browser(node.url + "/")
+
+    run_node(node, ready)
+    print("demo network stopped", flush=True)
+    return 0

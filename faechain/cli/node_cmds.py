@@ -1,0 +1,197 @@
+"""`fae node init|start` and `fae genesis create`: configure and run a node of a real chain."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import time
+
+from faechain.cli.common import CliError, UsageError
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    from faechain.node.config import DEFAULT_PORT
+
+    p = sub.add_parser("node", help="configure and run a node",
+                       description="Configure a node home (config.json + genesis.json) and run it.")
+    node_sub = p.add_subparsers(dest="node_command", metavar="COMMAND", required=True)
+    i = node_sub.add_parser("init", help="write a node's config.json and copy the genesis into its home",
+                            description="Create a node home: writes <home>/config.json and copies the "
+                            "genesis document to <home>/genesis.json.")
+    i.add_argument("--home", required=True, help="the node's home directory")
+    i.add_argument("--genesis", required=True, metavar="FILE", help="the chain's genesis.json")
+    i.add_argument("--host", default="127.0.0.1", help="address the API listens on (default: 127.0.0.1)")
+    i.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"API port (default: {DEFAULT_PORT})")
+    i.add_argument("--anonymous-reads", action="store_true",
+                   help="allow unsigned reads (only a dev chain on loopback)")
+    i.add_argument("--force", action="store_true", help="overwrite an existing configuration")
+    i.set_defaults(func=cmd_init)
+
+    s = node_sub.add_parser("start", help="run a configured node until interrupted",
+                            description="Run the node in --home (solo engine, REST API, console) until "
+                            "SIGINT or SIGTERM.")
+    s.add_argument("--home", required=True, help="the node's home directory")
+    s.set_defaults(func=cmd_start)
+
+    g = sub.add_parser("genesis", help="assemble a genesis document",
+                       description="Genesis tooling.")
+    g_sub = g.add_subparsers(dest="genesis_command", metavar="COMMAND", required=True)
+    c = g_sub.add_parser("create", help="assemble a genesis from organisation CA directories",
+                         description="Assemble a genesis document naming each organisation whose CA "
+                         "directory (ca.pem + org.json) is given with --org.")
+    c.add_argument("--chain-id", required=True, help="the chain's id")
+    c.add_argument("--out", required=True, metavar="FILE", help="where to write genesis.json")
+    c.add_argument("--org", action="append", default=[], metavar="CA_DIR",
+                   help="an organisation's CA directory, repeatable")
+    c.add_argument("--dev", action="store_true", help="a dev chain (its clock can be advanced for tests)")
+    c.add_argument("--genesis-time", type=int, metavar="MS",
+                   help="chain start, unix milliseconds (default: now)")
+    c.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    c.set_defaults(func=cmd_genesis_create)
+
+
+def _load_genesis(path: str):
+    from faechain.node.genesis import Genesis
+
+    try:
+        genesis = Genesis.load(path)
+    except FileNotFoundError:
+        raise UsageError(f"no such genesis file: {path}") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise UsageError(f"{path} is not a genesis document: {exc}") from None
+    if not isinstance(genesis.chain_id, str) or not genesis.chain_id:
+        raise UsageError(f"{path} has no chain_id")
+    return genesis
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from faechain.node.config import NodeConfig, is_loopback, paths
+
+    home = os.path.abspath(os.path.expanduser(args.home))
+    p = paths(home)
+    genesis = _load_genesis(args.genesis)
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port} is not a TCP port")
+    if args.anonymous_reads and not (genesis.dev and is_loopback(args.host)):
+        raise UsageError("--anonymous-reads is allowed only on a dev chain listening on loopback")
+    if os.path.exists(p["config"]) and not args.force:
+        raise CliError(f"{p['config']} already exists (use --force to overwrite)")
+    if os.path.exists(p["genesis"]) and not args.force:
+        existing = _load_genesis(p["genesis"])
+        if existing.canonical() != genesis.canonical():
+            raise CliError(f"{p['genesis']} holds a different genesis (use --force to replace it)")
+    if os.path.exists(p["db"]) and os.path.exists(p["genesis"]):
+        existing = _load_genesis(p["genesis"])
+        if existing.canonical() != genesis.canonical():
+            raise CliError(f"{home} already holds a ledger of another genesis; use a fresh home")
+    os.makedirs(home, exist_ok=True)
+    if os.path.abspath(args.genesis) != p["genesis"]:
+        shutil.copyfile(args.genesis, p["genesis"])
+    NodeConfig(host=args.host, port=args.port, anonymous_reads=args.anonymous_reads).save(home)
+    print(f"initialised node home {home} for chain {genesis.chain_id}")
+    print(f"  config:  {p['config']} (listens on {args.host}:{args.port})")
+    print(f"  genesis: {p['genesis']}")
+    print(f"start it with: fae node start --home {home}")
+    return 0
+
+
+def run_node(node, on_ready=None) -> None:
+    """Serve `node` until SIGINT/SIGTERM; call `on_ready()` once it listens."""
+    import asyncio
+
+    async def main() -> None:
+        ready = asyncio.Event()
+        serving = asyncio.create_task(node.serve(ready))
+        waiting = asyncio.create_task(ready.wait())
+        await asyncio.wait({serving, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if serving.done():
+            waiting.cancel()
+            serving.result()  # raises why it could not start
+            return
+        if on_ready is not None:
+            on_ready()
+        await serving
+
+    try:
+        asyncio.run(main())
+    except OSError as exc:
+        host, port = node.config.host, node.config.port
+        raise CliError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    except KeyboardInterrupt:  # a second Ctrl-C while shutting down
+        pass
+    finally:
+        try:
+            node.engine.stop()
+        except Exception:  # noqa: BLE001 - already stopped
+            pass
+
+
+def open_node(home: str):
+    from faechain.node.node import Node
+
+    try:
+        return Node(home)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc) if "config.json" in str(exc) else
+                         f"{home} is not a node home: {exc.filename or exc}") from None
+    except ImportError as exc:
+        raise CliError(f"cannot start the node: {exc}") from None
+    except (ValueError, RuntimeError) as exc:
+        raise CliError(f"cannot start the node in {home}: {exc}") from None
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    home = os.path.abspath(os.path.expanduser(args.home))
+    node = open_node(home)
+
+    def ready() -> None:
+        print(f"faechain node {node.genesis.chain_id} serving {node.url} (height {node.app.height}); "
+              "Ctrl-C stops it", flush=True)
+
+    run_node(node, ready)
+    print("node stopped", flush=True)
+    return 0
+
+
+def cmd_genesis_create(args: argparse.Namespace) -> int:
+    from faechain.cli.ca import _load_ca
+    from faechain.node.genesis import Genesis
+
+    if os.path.exists(args.out) and not args.force:
+        raise CliError(f"{args.out} already exists (use --force to overwrite)")
+    if not args.chain_id.strip():
+        raise UsageError("--chain-id must not be empty")
+    orgs, suites = [], set()
+    for ca_dir in args.org:
+        ca = _load_ca(ca_dir)
+        if any(o["id"] == ca.org_id for o in orgs):
+            raise UsageError(f"organisation {ca.org_id} is given twice ({ca_dir})")
+        attributes = {}
+        with open(os.path.join(ca_dir, "org.json")) as f:
+            meta = json.load(f)
+        if isinstance(meta.get("attributes"), dict):
+            attributes = meta["attributes"]
+        orgs.append({"id": ca.org_id, "name": ca.name, "type": ca.type, "ca": ca.cert_pem,
+                     "attributes": attributes})
+        suites.add(ca.suite.name)
+    if len(suites) > 1:
+        raise UsageError(f"the organisations use different signature suites: {', '.join(sorted(suites))}")
+    if not orgs:
+        print("warning: no --org given; nobody will be able to sign transactions on this chain", flush=True)
+    genesis = Genesis(
+        chain_id=args.chain_id,
+        suite=suites.pop() if suites else "ed25519",
+        genesis_time=args.genesis_time if args.genesis_time is not None else int(time.time() * 1000),
+        dev=args.dev,
+        orgs=orgs,
+    )
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(out_dir, exist_ok=True)
+    genesis.save(args.out)
+    kind = "dev chain" if args.dev else "chain"
+    print(f"wrote {args.out}: {kind} {args.chain_id} with {len(orgs)} organisation(s)")
+    for o in orgs:
+        print(f"  {o['id']}  {o['type']:<16} {o['name']}")
+    return 0
