@@ -161,16 +161,17 @@ def _latest_height(client, url: str) -> int:
 
 
 def cmd_block(args: argparse.Namespace) -> int:
-    client, url, _ = _client(args)
-    if args.height == "latest":
-        height = _latest_height(client, url)
-    else:
+    height = None
+    if args.height != "latest":
         try:
             height = int(args.height)
         except ValueError:
             raise UsageError(f"block height must be a number or 'latest', not {args.height!r}") from None
         if height < 0:
             raise UsageError("block height must not be negative")
+    client, url, _ = _client(args)
+    if height is None:
+        height = _latest_height(client, url)
     print_json(sdk_call(client.block, height, url=url))
     return 0
 
