@@ -1,0 +1,246 @@
+"""`fae demo` as a real subprocess, and `fae tx/query/block/state/ca revoke/verify` against it.
+
+The tests in this module share one demo node (started once) and run in file order;
+the last one stops the node and verifies its ledger offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from faechain.node.demo import MEMBERS, demo_org_id
+
+INVESTOR4_ORG = demo_org_id([m.name for m in MEMBERS].index("investor4") + 1)
+STARTUP_TIMEOUT = 60
+CMD_TIMEOUT = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fae(*argv: str, home: str | None = None, timeout: float = CMD_TIMEOUT) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop("FAE_DEBUG", None)
+    if home is not None:
+        env["FAE_HOME"] = home
+    return subprocess.run([sys.executable, "-m", "faechain", *argv], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"fae demo exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"fae demo did not serve {url}/healthz within {timeout}s")
+
+
+class Demo:
+    def __init__(self, home: str, port: int, proc: subprocess.Popen, log: str):
+        self.home, self.port, self.proc, self.log = home, port, proc, log
+        self.url = f"http://127.0.0.1:{port}"
+
+    def output(self) -> str:
+        with open(self.log) as f:
+            return f.read()
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        return self.proc.returncode
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    home = str(tmp_path_factory.mktemp("fae") / "demo")
+    port = free_port()
+    log = os.path.join(os.path.dirname(home), "demo.log")
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.pop("FAE_HOME", None)
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "faechain", "demo", "--home", home, "--port", str(port), "--no-browser",
+             "--empty"], stdout=out, stderr=subprocess.STDOUT, env=env)
+    d = Demo(home, port, proc, log)
+    try:
+        wait_healthy(d.url, proc, STARTUP_TIMEOUT)
+        yield d
+    except AssertionError:
+        d.stop()
+        raise AssertionError(f"fae demo did not come up; its output:\n{d.output()}") from None
+    finally:
+        d.stop()
+
+
+def receipt_of(result: subprocess.CompletedProcess) -> dict:
+    return json.loads(result.stdout)
+
+
+def test_demo_serves_and_creates_the_consortium(demo):
+    wallet = os.path.join(demo.home, "wallet")
+    names = sorted(os.listdir(wallet))
+    assert names == sorted(m.name for m in MEMBERS) and len(names) == 19
+    for m in MEMBERS:
+        with open(os.path.join(wallet, m.name, "identity.json")) as f:
+            ident = json.load(f)
+        assert ident["role"] == m.org_type and ident["org_name"] == m.org_name
+        for part in ("cert.pem", "key.pem"):
+            assert os.path.exists(os.path.join(wallet, m.name, part))
+    for _ in range(40):  # the banner follows the first /healthz by a moment
+        out = demo.output()
+        if "Ctrl-C" in out:
+            break
+        time.sleep(0.1)
+    assert "fae-demo" in out and demo.url in out and demo.home in out and wallet in out
+    assert "Zhang Min (individual)" in out and "INVESTOR" in out
+    assert "from faechain.sdk import Client, Identity" in out
+    # --empty: no samples, and they never will be seeded into this home
+    marker = os.path.join(demo.home, ".samples_seeded")
+    assert json.load(open(marker))["seeded"] == []
+    with open(os.path.join(demo.home, "config.json")) as f:
+        assert json.load(f)["port"] == demo.port
+
+
+def test_tx_and_query(demo):
+    res = fae("tx", "--home", demo.home, "--as", "exchange", "membership", "set_attributes",
+              f"org_id={INVESTOR4_ORG}", 'attributes={"qualified":true,"tier":2}')
+    assert res.returncode == 0, res.stderr
+    receipt = receipt_of(res)
+    assert receipt["ok"] is True and receipt["code"] == "ok" and receipt["height"] >= 1
+    assert len(receipt["tx_hash"]) == 64
+    # FAE_HOME picks the home; the URL comes from its config.json
+    q = fae("query", "membership", "org", f"org_id={INVESTOR4_ORG}", home=demo.home)
+    assert q.returncode == 0, q.stderr
+    org = json.loads(q.stdout)
+    assert org["id"] == INVESTOR4_ORG and org["attributes"] == {"qualified": True, "tier": 2}
+    # the state as of the block before still shows the old attributes
+    q = fae("query", "--url", demo.url, "--as", "regulator", "--home", demo.home, "membership", "org",
+            f"org_id={INVESTOR4_ORG}", "--height", str(receipt["height"] - 1))
+    assert q.returncode == 0, q.stderr
+    assert json.loads(q.stdout)["attributes"] == {"qualified": False}
+
+    # block and tx-info
+    b = fae("block", str(receipt["height"]), "--url", demo.url)
+    assert b.returncode == 0, b.stderr
+    assert receipt["tx_hash"] in b.stdout
+    t = fae("tx-info", receipt["tx_hash"], "--url", demo.url)
+    assert t.returncode == 0, t.stderr
+    assert receipt["tx_hash"] in t.stdout and "set_attributes" in t.stdout
+    t2 = fae("show", "tx", receipt["tx_hash"], "--url", demo.url)
+    assert t2.returncode == 0 and t2.stdout == t.stdout
+    latest = fae("block", "latest", "--url", demo.url)
+    assert latest.returncode == 0, latest.stderr
+
+
+def test_unauthorized_tx_exits_1_with_code(demo):
+    res = fae("tx", "--home", demo.home, "--as", "investor4", "membership", "set_attributes",
+              f"org_id={INVESTOR4_ORG}", 'attributes={"qualified":true}')
+    assert res.returncode == 1
+    assert receipt_of(res)["code"] == "unauthorized"
+    assert "unauthorized" in res.stderr and "Traceback" not in res.stderr
+    # a query error is one line too
+    q = fae("query", "--home", demo.home, "membership", "org", "org_id=91110000MA9999999X")
+    assert q.returncode == 1 and "not_found" in q.stderr and "Traceback" not in q.stderr
+
+
+def test_state_with_proof(demo):
+    res = fae("state", f"membership/org/{INVESTOR4_ORG}", "--prove", "--url", demo.url)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["verified"] is True and out["value"] and out["proof"]
+    absent = fae("state", "membership/org/nobody", "--prove", "--url", demo.url)
+    assert absent.returncode == 0, absent.stderr
+    out = json.loads(absent.stdout)
+    assert out["value"] is None and out["verified"] is True
+
+
+def test_revoke_through_the_node(demo):
+    ca_dir = os.path.join(demo.home, "ca", "supplier1")
+    wallet = os.path.join(demo.home, "wallet")
+    for name in ("clerk", "temp"):
+        r = fae("ca", "issue", "--dir", ca_dir, "--wallet", wallet, "--name", name, "--attr", "desk=ar")
+        assert r.returncode == 0, r.stderr
+    ids = {}
+    for name in ("clerk", "temp"):
+        with open(os.path.join(wallet, name, "identity.json")) as f:
+            ids[name] = json.load(f)["cert_id"]
+    # the clerk signs one transaction: submitting the CA-signed revocation of `temp`
+    r = fae("ca", "revoke", "--dir", ca_dir, "--cert", ids["temp"], "--reason", "left the company",
+            "--url", demo.url, "--home", demo.home, "--as", "clerk")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert receipt_of(r)["ok"] is True
+    q = fae("query", "--url", demo.url, "membership", "cert", f"cert_id={ids['clerk']}")
+    assert q.returncode == 0 and json.loads(q.stdout)["name"] == "clerk"  # registered by its tx
+    # now the clerk's own certificate, submitted by the organisation's admin
+    r = fae("ca", "revoke", "--dir", ca_dir, "--cert-file", os.path.join(wallet, "clerk", "cert.pem"),
+            "--reason", "key compromised", "--chain-id", "fae-demo",
+            "--url", demo.url, "--home", demo.home, "--as", "supplier1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    q = fae("query", "--url", demo.url, "membership", "cert", f"cert_id={ids['clerk']}")
+    rec = json.loads(q.stdout)
+    assert rec["revoked"] is True and rec["reason"] == "key compromised"
+    # its next transaction is rejected
+    r = fae("ca", "revoke", "--dir", ca_dir, "--cert", "ab" * 32, "--reason", "x",
+            "--url", demo.url, "--home", demo.home, "--as", "clerk")
+    assert r.returncode == 1
+    assert "revoked" in r.stdout + r.stderr and "Traceback" not in r.stderr
+    r = fae("tx", "--url", demo.url, "--home", demo.home, "--as", "clerk", "membership", "set_attributes",
+            f"org_id={INVESTOR4_ORG}", "attributes={}")
+    assert r.returncode == 1 and "revoked" in r.stdout + r.stderr
+    listing = fae("ca", "list", "--dir", ca_dir, "--json")
+    revoked = {c["name"] for c in json.loads(listing.stdout)["issued"] if c["revoked"]}
+    assert revoked == {"clerk", "temp"}
+
+
+def test_advance_time(demo):
+    before = json.loads(urllib.request.urlopen(demo.url + "/v1/info", timeout=5).read())
+    r = fae("dev", "advance-time", "3600", "--url", demo.url)
+    assert r.returncode == 0, r.stderr
+    assert fae("dev", "advance-time", "0", "--url", demo.url).returncode == 2
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        after = json.loads(urllib.request.urlopen(demo.url + "/v1/info", timeout=5).read())
+        if after.get("time", 0) >= before.get("time", 0) + 3600_000:
+            break
+        time.sleep(0.2)
+    assert after["time"] >= before["time"] + 3600_000
+
+
+def test_unreachable_node_is_one_line(demo):
+    r = fae("query", "--url", f"http://127.0.0.1:{free_port()}", "membership", "orgs")
+    assert r.returncode == 1
+    assert "cannot reach" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_verify_after_stop(demo):
+    assert demo.stop() == 0, demo.output()
+    assert "stopped" in demo.output()
+    r = fae("verify", "--home", demo.home)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("ok: ") and "blocks verified" in r.stdout
+    n = int(r.stdout.split()[1])
+    assert n >= 4
