@@ -102,7 +102,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return 0 if ok else 1
     if ok:
         n = _field(report, "blocks", "blocks_verified", "verified", "height")
-        print(f"ok: {n} blocks verified" if isinstance(n, int) else "ok: chain verified")
+        txs = _field(report, "txs")
+        extra = f" ({txs} transactions)" if isinstance(txs, int) else ""
+        print(f"ok: {n} blocks verified{extra}" if isinstance(n, int) else "ok: chain verified")
         return 0
     bad = _field(report, "bad_height", "first_bad_height", "height")
     reason = _field(report, "reason", "message", "error") or "unknown reason"

@@ -236,6 +236,12 @@ def test_unreachable_node_is_one_line(demo):
     assert "cannot reach" in r.stderr and r.stderr.count("\n") == 1
 
 
+def test_verify_beside_the_running_node(demo):
+    r = fae("verify", "--home", demo.home)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("ok: ")
+
+
 def test_verify_after_stop(demo):
     assert demo.stop() == 0, demo.output()
     assert "stopped" in demo.output()
