@@ -1,0 +1,172 @@
+"""Shared fixtures: a small consortium, a fresh chain over it, and a solo engine.
+
+    consortium_home   a node home (genesis.json, ca/<org>/, wallet/<name>/) with three
+                      member organisations, copied from a once-per-session template
+    chain             a `TestChain`: Store + Application on a fresh database in that home,
+                      with helpers to sign transactions and drive blocks deterministically
+    engine            a started `SoloEngine` over `chain.app` (stopped afterwards)
+
+Organisations (`ORGS`): `exchange` (EXCHANGE), `bank` (BANK), `investor` (INVESTOR);
+each has one member identity of the same name with attributes `{"admin": true}`.
+`chain.new_identity(org, name)` issues further (not yet registered) identities.
+
+Block time in `chain` is a deterministic clock: it starts a minute after genesis time
+and moves one second per block, so the same calls give the same hashes byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from faechain.application import Application, BlockResult, Receipt
+from faechain.identity.ca import OrgCA, create_org_ca, issue_identity, load_org_ca
+from faechain.ledger.storage import Store
+from faechain.node.config import paths
+from faechain.node.genesis import Genesis
+from faechain.sdk.identity import Identity
+
+CHAIN_ID = "fae-test"
+# (member name, USCC org id, organisation name, organisation type)
+ORGS: tuple[tuple[str, str, str, str], ...] = (
+    ("exchange", "91110000TESTEXCH01", "Test Exchange", "EXCHANGE"),
+    ("bank", "91110000TESTBANK01", "Test Bank", "BANK"),
+    ("investor", "91110000TESTINVS01", "Test Investor", "INVESTOR"),
+)
+
+
+def build_consortium(home: str, chain_id: str = CHAIN_ID, orgs=ORGS, genesis_time: int | None = None,
+                     dev: bool = True) -> Genesis:
+    """Create CAs, one admin identity per organisation and genesis.json in `home`."""
+    p = paths(home)
+    entries = []
+    for name, org_id, org_name, org_type in orgs:
+        ca = create_org_ca(os.path.join(p["ca"], name), org_id, org_name, org_type)
+        issue_identity(ca, p["wallet"], name, {"admin": True})
+        entries.append({"id": org_id, "name": org_name, "type": org_type, "ca": ca.cert_pem, "attributes": {}})
+    genesis = Genesis(
+        chain_id=chain_id,
+        genesis_time=genesis_time if genesis_time is not None else int(time.time() * 1000) - 60_000,
+        dev=dev,
+        orgs=entries,
+    )
+    genesis.save(p["genesis"])
+    return genesis
+
+
+@dataclass
+class TestChain:
+    """A chain driven block by block in-process (no engine thread)."""
+
+    __test__ = False  # not a test class
+
+    home: str
+    genesis: Genesis
+    store: Store
+    app: Application
+    ids: dict[str, Identity] = field(default_factory=dict)
+    clock: int = 0  # the time of the next block (ms)
+
+    @property
+    def chain_id(self) -> str:
+        return self.genesis.chain_id
+
+    @property
+    def org_ids(self) -> dict[str, str]:
+        return {name: org_id for name, org_id, _, _ in ORGS}
+
+    def ca(self, org: str) -> OrgCA:
+        return load_org_ca(os.path.join(paths(self.home)["ca"], org))
+
+    def new_identity(self, org: str, name: str, attributes: dict | None = None) -> Identity:
+        """Issue a new member identity from `org`'s CA (not registered on chain yet)."""
+        issue_identity(self.ca(org), paths(self.home)["wallet"], name, attributes)
+        ident = Identity.load(self.home, name)
+        self.ids[name] = ident
+        return ident
+
+    def sign(self, who: str | Identity, contract: str, method: str, args: dict[str, Any], **kw: Any) -> bytes:
+        """A signed envelope; expiry defaults to ten minutes after the next block's time."""
+        ident = self.ids[who] if isinstance(who, str) else who
+        kw.setdefault("now_ms", self.clock)
+        return ident.sign_tx(self.chain_id, contract, method, args, **kw)
+
+    def block(self, txs: list[bytes], time_ms: int | None = None) -> BlockResult:
+        """finalize_block + commit at the next height; advances the clock by one second."""
+        t = self.clock if time_ms is None else time_ms
+        result = self.app.finalize_block(self.app.height + 1, t, list(txs), proposer=b"test")
+        self.app.commit()
+        self.clock = max(self.clock, result.time) + 1000
+        return result
+
+    def run(self, who: str | Identity, contract: str, method: str, args: dict[str, Any], **kw: Any) -> Receipt:
+        """Sign one transaction and commit it alone in a block; its receipt."""
+        return self.block([self.sign(who, contract, method, args, **kw)]).receipts[0]
+
+    def head(self) -> tuple[int, bytes, bytes]:
+        """(height, app hash, block hash) of the last committed block."""
+        info = self.app.info()
+        return info.height, info.app_hash, info.block_hash
+
+    def reopen(self) -> Application:
+        """A new Store and Application on the same database (a node restart)."""
+        self.store.close()
+        self.store = Store(paths(self.home)["db"])
+        self.app = Application(self.store, self.genesis)
+        return self.app
+
+    def close(self) -> None:
+        try:
+            self.store.close()
+        except Exception:  # pragma: no cover - already closed
+            pass
+
+
+@pytest.fixture(scope="session")
+def consortium_template(tmp_path_factory) -> str:
+    home = str(tmp_path_factory.mktemp("consortium"))
+    build_consortium(home)
+    return home
+
+
+@pytest.fixture
+def consortium_home(consortium_template, tmp_path) -> str:
+    """A private copy of the session's consortium home (no database yet)."""
+    home = str(tmp_path / "home")
+    shutil.copytree(consortium_template, home)
+    return home
+
+
+def open_chain(home: str) -> TestChain:
+    """A TestChain over the consortium in `home` (creates or reopens its database)."""
+    p = paths(home)
+    genesis = Genesis.load(p["genesis"])
+    store = Store(p["db"])
+    app = Application(store, genesis)
+    ids = {name: Identity.load(home, name) for name, *_ in ORGS if os.path.isdir(os.path.join(p["wallet"], name))}
+    chain = TestChain(home, genesis, store, app, ids)
+    chain.clock = max(app.last_time, genesis.genesis_time + 60_000) + (1000 if app.height else 0)
+    return chain
+
+
+@pytest.fixture
+def chain(consortium_home) -> TestChain:
+    c = open_chain(consortium_home)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def engine(chain):
+    """A running solo engine over `chain.app` (no heartbeat blocks during a test)."""
+    from faechain.engines.solo import SoloEngine
+
+    eng = SoloEngine(chain.app, block_interval=0.002, heartbeat=3600)
+    eng.start()
+    yield eng
+    eng.stop()
