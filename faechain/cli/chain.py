@@ -24,17 +24,22 @@ ARGS_HELP = ("contract arguments as key=value; values are JSON when they parse (
              "flag=true, attributes='{\"qualified\":true}'), hex:... for bytes, otherwise text")
 
 
-def _node_options() -> argparse.ArgumentParser:
+def _node_options(reader: bool = False) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     g = parent.add_argument_group("node")
     g.add_argument("--url", help="node URL (default: from <home>/config.json)")
     g.add_argument("--home", help="node home holding config.json and the wallet "
                    "(default: $FAE_HOME or ~/.faechain/demo)")
+    if reader:
+        g.add_argument("--as", dest="as_name", metavar="NAME",
+                       help="wallet identity that signs the read (needed unless the node allows "
+                       "anonymous reads, as the demo does)")
     return parent
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     node = _node_options()
+    reader = _node_options(reader=True)
 
     t = sub.add_parser("tx", parents=[node], help="sign a transaction with a wallet identity and submit it",
                        description="Sign CONTRACT.METHOD(args) with the wallet identity --as and submit it; "
@@ -46,21 +51,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--no-wait", action="store_true", help="return once the node accepts it, before its block")
     t.set_defaults(func=cmd_tx)
 
-    q = sub.add_parser("query", parents=[node], help="run a contract query",
+    q = sub.add_parser("query", parents=[reader], help="run a contract query",
                        description="Run the query CONTRACT.METHOD(args) and print its result as JSON.")
-    q.add_argument("--as", dest="as_name", metavar="NAME", help="wallet identity that signs the read")
     q.add_argument("contract", metavar="CONTRACT")
     q.add_argument("method", metavar="METHOD")
     q.add_argument("args", nargs="*", metavar="KEY=VALUE", help=ARGS_HELP)
     q.add_argument("--height", type=int, metavar="H", help="read the state as of this height")
     q.set_defaults(func=cmd_query)
 
-    b = sub.add_parser("block", parents=[node], help="show a block (header, transactions, receipts)",
+    b = sub.add_parser("block", parents=[reader], help="show a block (header, transactions, receipts)",
                        description="Show the block at HEIGHT (default: latest).")
     b.add_argument("height", nargs="?", default="latest", metavar="HEIGHT|latest")
     b.set_defaults(func=cmd_block)
 
-    ti = sub.add_parser("tx-info", parents=[node], help="show a transaction and its receipt by hash",
+    ti = sub.add_parser("tx-info", parents=[reader], help="show a transaction and its receipt by hash",
                         description="Show a committed transaction and its receipt.")
     ti.add_argument("hash", metavar="HASH", help="transaction hash (hex)")
     ti.set_defaults(func=cmd_tx_info)
@@ -68,26 +72,25 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     sh = sub.add_parser("show", help="show a block or a transaction",
                         description="Show ledger objects: `fae show tx HASH`, `fae show block [HEIGHT]`.")
     sh_sub = sh.add_subparsers(dest="show_command", metavar="WHAT", required=True)
-    st = sh_sub.add_parser("tx", parents=[node], help="a transaction and its receipt")
+    st = sh_sub.add_parser("tx", parents=[reader], help="a transaction and its receipt")
     st.add_argument("hash", metavar="HASH", help="transaction hash (hex)")
     st.set_defaults(func=cmd_tx_info)
-    sb = sh_sub.add_parser("block", parents=[node], help="a block")
+    sb = sh_sub.add_parser("block", parents=[reader], help="a block")
     sb.add_argument("height", nargs="?", default="latest", metavar="HEIGHT|latest")
     sb.set_defaults(func=cmd_block)
 
-    s = sub.add_parser("state", parents=[node], help="read a raw state value, optionally with its proof",
+    s = sub.add_parser("state", parents=[reader], help="read a raw state value, optionally with its proof",
                        description="Read the authenticated state value under KEY (e.g. "
                        "membership/org/<USCC>). With --prove, also fetch its Merkle proof and verify it "
                        "locally against the block's app hash.")
     s.add_argument("key", metavar="KEY", help="state key (text, or hex:... for raw bytes)")
     s.add_argument("--prove", action="store_true", help="fetch and verify the proof")
     s.add_argument("--height", type=int, metavar="H", help="as of this height (default: latest)")
-    s.add_argument("--as", dest="as_name", metavar="NAME", help="wallet identity that signs the read")
     s.set_defaults(func=cmd_state)
 
     d = sub.add_parser("dev", help="dev-chain tools", description="Tools for dev chains only.")
     d_sub = d.add_subparsers(dest="dev_command", metavar="COMMAND", required=True)
-    a = d_sub.add_parser("advance-time", parents=[node], help="move a dev chain's block time forward",
+    a = d_sub.add_parser("advance-time", parents=[reader], help="move a dev chain's block time forward",
                          description="Advance the block clock of a dev chain by SECONDS (like "
                          "evm_increaseTime); other chains refuse.")
     a.add_argument("seconds", type=int, metavar="SECONDS")
@@ -95,12 +98,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def _client(args: argparse.Namespace, with_identity: bool = False):
+def _client(args: argparse.Namespace):
+    """(client, url, identity): requests are signed by --as when it is given."""
     url = resolve_url(args)
     identity = None
-    if with_identity and getattr(args, "as_name", None):
+    if getattr(args, "as_name", None):
         identity = load_identity(resolve_home(args.home), args.as_name)
-    return make_client(url), url, identity
+    return make_client(url, identity), url, identity
 
 
 def _reserved(args: dict) -> None:
@@ -119,8 +123,7 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
 def cmd_tx(args: argparse.Namespace) -> int:
     call_args = parse_pairs(args.args)
     _reserved(call_args)
-    client, url, _ = _client(args)
-    identity = load_identity(resolve_home(args.home), args.as_name)
+    client, url, identity = _client(args)
     receipt = sdk_call(client.submit, identity, args.contract, args.method, wait=not args.no_wait,
                        url=url, **call_args)
     data = receipt_dict(receipt)
@@ -141,10 +144,8 @@ def _stderr():
 def cmd_query(args: argparse.Namespace) -> int:
     call_args = parse_pairs(args.args)
     _reserved(call_args)
-    client, url, identity = _client(args, with_identity=True)
+    client, url, _ = _client(args)
     extra: dict[str, Any] = {}
-    if identity is not None:
-        extra["_as"] = identity
     if args.height is not None:
         extra["_height"] = args.height
     result = sdk_call(client.query, args.contract, args.method, url=url, **extra, **call_args)
@@ -229,12 +230,10 @@ def cmd_state(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.key!r} is not valid hex") from None
     else:
         key = args.key.encode()
-    client, url, identity = _client(args, with_identity=True)
+    client, url, _ = _client(args)
     kwargs: dict[str, Any] = {"prove": args.prove}
     if args.height is not None:
         kwargs["height"] = args.height
-    if identity is not None:
-        kwargs["_as"] = identity
     if hasattr(client, "state"):
         result = sdk_call(client.state, key, url=url, **kwargs)
     elif hasattr(client, "prove"):
