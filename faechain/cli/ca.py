@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 
 from faechain.cli.common import (
     CliError,
@@ -165,7 +166,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         identity = load_identity(resolve_home(args.home), args.as_name)
         client = make_client(url)
         if not args.chain_id:
-            info = sdk_call(client.info, url=url)
+            info = sdk_call(url, client.info)
             args.chain_id = info.get("chain_id") if isinstance(info, dict) else getattr(info, "chain_id", None)
             if not args.chain_id:
                 raise CliError(f"the node at {url} did not report its chain id; give --chain-id")
@@ -176,12 +177,16 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         print_json(entry)
         return 0
     receipt = sdk_call(
-        client.submit, identity, "membership", "revoke",
+        url, client.submit, identity, "membership", "revoke",
         org_id=entry["org_id"], cert_id=cert_id, reason=args.reason,
-        ca_signature=bytes.fromhex(entry["ca_signature"]), url=args.url,
+        ca_signature=bytes.fromhex(entry["ca_signature"]),
     )
-    print_json(receipt_dict(receipt))
-    return 0 if receipt_ok(receipt) else 1
+    data = receipt_dict(receipt)
+    print_json(data)
+    if not receipt_ok(receipt):
+        print(f"fae: revocation rejected: {data.get('code')}: {data.get('message', '')}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _issued(ca_dir: str) -> list[dict]:

@@ -124,13 +124,13 @@ def cmd_tx(args: argparse.Namespace) -> int:
     call_args = parse_pairs(args.args)
     _reserved(call_args)
     client, url, identity = _client(args)
-    receipt = sdk_call(client.submit, identity, args.contract, args.method, wait=not args.no_wait,
-                       url=url, **call_args)
+    receipt = sdk_call(url, client.submit, identity, args.contract, args.method,
+                       wait=not args.no_wait, **call_args)
     data = receipt_dict(receipt)
     print_json(data)
     if not receipt_ok(receipt):
         code = data.get("code", "rejected")
-        print(f"error: transaction rejected: {code}: {data.get('message', '')}".rstrip(": "), file=_stderr())
+        print(f"fae: transaction rejected: {code}: {data.get('message', '')}".rstrip(": "), file=_stderr())
         return 1
     return 0
 
@@ -148,13 +148,13 @@ def cmd_query(args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {}
     if args.height is not None:
         extra["_height"] = args.height
-    result = sdk_call(client.query, args.contract, args.method, url=url, **extra, **call_args)
+    result = sdk_call(url, client.query, args.contract, args.method, **extra, **call_args)
     print_json(result)
     return 0
 
 
 def _latest_height(client, url: str) -> int:
-    info = sdk_call(client.info, url=url)
+    info = sdk_call(url, client.info)
     height = _get(info, "height")
     if not isinstance(height, int):
         raise CliError(f"the node at {url} did not report its height")
@@ -173,7 +173,7 @@ def cmd_block(args: argparse.Namespace) -> int:
     client, url, _ = _client(args)
     if height is None:
         height = _latest_height(client, url)
-    print_json(sdk_call(client.block, height, url=url))
+    print_json(sdk_call(url, client.block, height))
     return 0
 
 
@@ -185,7 +185,7 @@ def cmd_tx_info(args: argparse.Namespace) -> int:
     except ValueError:
         raise UsageError(f"{args.hash!r} is not a transaction hash (64 hex digits)") from None
     client, url, _ = _client(args)
-    print_json(sdk_call(client.tx, text.lower(), url=url))
+    print_json(sdk_call(url, client.tx, text.lower()))
     return 0
 
 
@@ -235,10 +235,10 @@ def cmd_state(args: argparse.Namespace) -> int:
     if args.height is not None:
         kwargs["height"] = args.height
     if hasattr(client, "state"):
-        result = sdk_call(client.state, key, url=url, **kwargs)
+        result = sdk_call(url, client.state, key, **kwargs)
     elif hasattr(client, "prove"):
         kwargs.pop("prove")
-        result = sdk_call(client.prove, key, url=url, **kwargs)
+        result = sdk_call(url, client.prove, key, **kwargs)
     else:
         raise CliError("this SDK client cannot read raw state")
     out = to_jsonable(result)
@@ -254,11 +254,11 @@ def cmd_state(args: argparse.Namespace) -> int:
         except Exception:  # noqa: BLE001 - not every value is canonical CBOR
             pass
     if args.prove:
-        info = sdk_call(client.info, url=url)
+        info = sdk_call(url, client.info)
         out["verified"] = verify_state_proof(result, key, _get(info, "suite"))
     print_json(out)
     if args.prove and not out["verified"]:
-        print("error: the proof does not verify against the block's app hash", file=_stderr())
+        print("fae: error: the proof does not verify against the block's app hash", file=_stderr())
         return 1
     return 0
 
@@ -267,5 +267,5 @@ def cmd_advance_time(args: argparse.Namespace) -> int:
     if args.seconds <= 0:
         raise UsageError("SECONDS must be positive")
     client, url, _ = _client(args)
-    print_json(sdk_call(client.advance_time, args.seconds, url=url))
+    print_json(sdk_call(url, client.advance_time, args.seconds))
     return 0

@@ -182,8 +182,8 @@ def _is_connection_error(exc: BaseException) -> bool:
                          "URLError", "ConnectionError", "ConnectTimeoutError", "ServerTimeoutError"})
 
 
-def sdk_call(fn, *args, url: str | None = None, **kwargs):
-    """Call into the SDK; turn its errors into one-line CliErrors."""
+def sdk_call(url: str | None, fn, *args, **kwargs):
+    """`fn(*args, **kwargs)` on the SDK client of `url`; its errors become one-line CliErrors."""
     try:
         return fn(*args, **kwargs)
     except CliError:
