@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from faechain.cli.common import (
-    CliError,
     UsageError,
     load_identity,
     make_client,
@@ -17,7 +16,6 @@ from faechain.cli.common import (
     resolve_home,
     resolve_url,
     sdk_call,
-    to_jsonable,
 )
 
 ARGS_HELP = ("contract arguments as key=value; values are JSON when they parse (amount=100, "
@@ -108,26 +106,21 @@ def _client(args: argparse.Namespace):
 
 
 def _reserved(args: dict) -> None:
-    bad = [k for k in args if k in ("identity", "contract", "method", "wait") or k.startswith("_")]
+    bad = [k for k in args if k.startswith("_")]
     if bad:
-        raise UsageError(f"argument name {bad[0]!r} is reserved by the SDK and cannot be passed")
-
-
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
+        raise UsageError(f"argument names never start with an underscore: {bad[0]!r}")
 
 
 # -- commands ------------------------------------------------------------------------------------
 def cmd_tx(args: argparse.Namespace) -> int:
     call_args = parse_pairs(args.args)
-    _reserved(call_args)
     client, url, identity = _client(args)
-    receipt = sdk_call(url, client.submit, identity, args.contract, args.method,
-                       wait=not args.no_wait, **call_args)
+    receipt = sdk_call(url, client.submit_args, identity, args.contract, args.method, call_args,
+                       wait=not args.no_wait)
     data = receipt_dict(receipt)
     print_json(data)
+    if args.no_wait and data.get("code") == "pending":
+        return 0  # accepted into the mempool; `fae tx-info HASH` shows it once committed
     if not receipt_ok(receipt):
         code = data.get("code", "rejected")
         print(f"fae: transaction rejected: {code}: {data.get('message', '')}".rstrip(": "), file=_stderr())
@@ -153,14 +146,6 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
-def _latest_height(client, url: str) -> int:
-    info = sdk_call(url, client.info)
-    height = _get(info, "height")
-    if not isinstance(height, int):
-        raise CliError(f"the node at {url} did not report its height")
-    return height
-
-
 def cmd_block(args: argparse.Namespace) -> int:
     height = None
     if args.height != "latest":
@@ -171,9 +156,7 @@ def cmd_block(args: argparse.Namespace) -> int:
         if height < 0:
             raise UsageError("block height must not be negative")
     client, url, _ = _client(args)
-    if height is None:
-        height = _latest_height(client, url)
-    print_json(sdk_call(url, client.block, height))
+    print_json(sdk_call(url, client.block, "latest" if height is None else height))
     return 0
 
 
@@ -189,75 +172,38 @@ def cmd_tx_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_bytes(value: Any, what: str) -> bytes | None:
-    if value is None or isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        text = value[4:] if value.startswith("hex:") else value
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            pass
-    raise CliError(f"the node returned a malformed {what}")
-
-
-def verify_state_proof(result: Any, key: bytes, suite: str | None = None) -> bool:
-    """Check a state read's proof with the standalone verifier (trusting only the app hash)."""
-    from faechain.crypto.suite import get_suite
-    from faechain.ledger.smt import ProofError, verify_proof
-
-    proof = _get(result, "proof")
-    if proof is None:
-        raise CliError("the node returned no proof")
-    app_hash = _as_bytes(_get(result, "app_hash"), "app hash")
-    value = _as_bytes(_get(result, "value"), "value")
-    siblings = [_as_bytes(s, "proof") for s in (_get(proof, "siblings") or [])]
-    leaf = _get(proof, "leaf")
-    if leaf is not None:
-        leaf = [_as_bytes(x, "proof") for x in leaf]
-    try:
-        return verify_proof(get_suite(suite or "ed25519").hash, app_hash, key, value,
-                            {"siblings": siblings, "leaf": leaf})
-    except ProofError:
-        return False
-
-
 def cmd_state(args: argparse.Namespace) -> int:
     if args.key.startswith("hex:"):
         try:
-            key = bytes.fromhex(args.key[4:])
+            key: str | bytes = bytes.fromhex(args.key[4:])
         except ValueError:
             raise UsageError(f"{args.key!r} is not valid hex") from None
     else:
-        key = args.key.encode()
+        key = args.key
+    if not key:
+        raise UsageError("the state key must not be empty")
     client, url, _ = _client(args)
-    kwargs: dict[str, Any] = {"prove": args.prove}
-    if args.height is not None:
-        kwargs["height"] = args.height
-    if hasattr(client, "state"):
-        result = sdk_call(url, client.state, key, **kwargs)
-    elif hasattr(client, "prove"):
-        kwargs.pop("prove")
-        result = sdk_call(url, client.prove, key, **kwargs)
-    else:
-        raise CliError("this SDK client cannot read raw state")
-    out = to_jsonable(result)
-    if not isinstance(out, dict):
-        out = {"value": out}
-    value = _get(result, "value")
-    if isinstance(value, (bytes, str)) and value:
-        raw = _as_bytes(value, "value") if isinstance(value, str) else value
-        try:
-            from faechain.ledger.encoding import decode
-
-            out["decoded"] = to_jsonable(decode(raw))
-        except Exception:  # noqa: BLE001 - not every value is canonical CBOR
-            pass
-    if args.prove:
-        info = sdk_call(url, client.info)
-        out["verified"] = verify_state_proof(result, key, _get(info, "suite"))
+    if not args.prove:
+        print_json(sdk_call(url, client.state, key, args.height))
+        return 0
+    # The SDK checks the proof locally (faechain.ledger.smt.verify_proof) against the
+    # app hash, and that app hash against the header of the block at that height.
+    proven = sdk_call(url, client.prove, key, args.height)
+    raw_key = proven["key"]
+    out = {
+        "key": raw_key.decode("utf-8", "replace"),
+        "key_hex": raw_key.hex(),
+        "height": proven["height"],
+        "found": proven["value"] is not None,
+        "value": proven["value"],
+        "decoded": proven.get("decoded"),
+        "app_hash": proven["app_hash"],
+        "header_app_hash": proven["header_app_hash"],
+        "proof": proven["proof"],
+        "verified": bool(proven["verified"]),
+    }
     print_json(out)
-    if args.prove and not out["verified"]:
+    if not out["verified"]:
         print("fae: error: the proof does not verify against the block's app hash", file=_stderr())
         return 1
     return 0

@@ -171,6 +171,10 @@ def describe_error(exc: BaseException, url: str | None = None) -> str:
     if isinstance(exc, (ConnectionError, TimeoutError)) or _is_connection_error(exc):
         where = f" at {url}" if url else ""
         return f"cannot reach the node{where}: {message} (is it running? `fae demo` starts one)"
+    if code == "unavailable" and "reach" in message:
+        return f"{message} (is the node running? `fae demo` starts one)"
+    if code == "unauthenticated":
+        return f"{code}: {message} (sign the read with --as NAME)"
     if isinstance(code, str) and code:
         return f"{code}: {message}"
     return message

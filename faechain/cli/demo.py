@@ -65,7 +65,7 @@ def banner(node, home: str, seeding: bool) -> str:
         attrs = m.get("attributes") or {}
         extra = ""
         if "qualified" in attrs:
-            extra = "  (qualified investor)" if attrs["qualified"] else "  (not qualified)"
+            extra = "  [qualified]" if attrs["qualified"] else "  [not qualified]"
         lines.append(f"  {m['name']:<{width}}  {m.get('role', ''):<16} {m.get('org_name', '')}{extra}")
     lines += [
         "",
@@ -97,6 +97,8 @@ def seed(node, home: str) -> None:
         json.dump({"seeded": ran, "height": node.app.height}, f)
     if ran:
         print(f"seeded samples: {', '.join(ran)} (height {node.app.height})", flush=True)
+    else:
+        print("no business module has samples to seed yet", flush=True)
 
 
 def open_browser(url: str) -> None:
