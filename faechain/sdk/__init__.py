@@ -1,0 +1,12 @@
+"""The Python SDK: member identities and a client for a node's REST API.
+
+    from faechain.sdk import Identity, Client
+
+See `faechain.sdk.client` for the conventions (receipts and codes, reserved
+keywords, signed reads).
+"""
+
+from faechain.sdk.client import ApiError, Client, Receipt
+from faechain.sdk.identity import Identity
+
+__all__ = ["ApiError", "Client", "Identity", "Receipt"]

@@ -1,0 +1,104 @@
+"""Read authentication: members sign their reads (see `faechain.api.wire`).
+
+`authenticate(request)` returns the reading member's `Caller`, or None for an
+anonymous read on a node that allows them (a dev chain on loopback). Credentials
+that are present but wrong are always refused, even where anonymous reads are
+allowed, so a client never silently reads as nobody.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+
+from aiohttp import web
+
+from faechain.api.errors import ApiError
+from faechain.api.wire import (
+    HEADER_CERT,
+    HEADER_DATE,
+    HEADER_SIGNATURE,
+    HEADER_SIGNER,
+    MAX_CLOCK_SKEW_MS,
+    b64decode,
+    signed_path,
+)
+from faechain.application import Rejected
+from faechain.contracts.runtime import Caller
+from faechain.sdk.identity import read_message
+
+
+def _unauth(message: str, reason: str | None = None) -> ApiError:
+    extra = {"reason": reason} if reason else {}
+    return ApiError("unauthenticated", message, 401, **extra)
+
+
+def _credentials(request: web.Request) -> dict[str, str] | None:
+    h, q = request.headers, request.query
+    creds = {
+        "signer": h.get(HEADER_SIGNER) or q.get("signer"),
+        "cert": h.get(HEADER_CERT) or q.get("cert"),
+        "date": h.get(HEADER_DATE) or q.get("date"),
+        "sig": h.get(HEADER_SIGNATURE) or q.get("sig"),
+    }
+    if not any(creds.values()):
+        return None
+    return creds
+
+
+async def authenticate(request: web.Request, node, body: bytes = b"") -> Caller | None:
+    creds = _credentials(request)
+    if creds is None:
+        if node.config.anonymous_reads:
+            return None
+        raise _unauth("this read requires a member's signature (X-Fae-Signer, X-Fae-Date, X-Fae-Signature)")
+    for name in ("signer", "date", "sig"):
+        if not creds[name]:
+            raise _unauth(f"incomplete credentials: {name} is missing")
+    try:
+        cert_id = bytes.fromhex(creds["signer"])
+        date_ms = int(creds["date"])
+        signature = b64decode(creds["sig"])
+        cert = b64decode(creds["cert"]) if creds["cert"] else None
+    except ValueError as exc:
+        raise _unauth(f"malformed credentials: {exc}") from None
+    if len(cert_id) != 32:
+        raise _unauth("the signer must be a 32-byte certificate id in hex")
+    now = int(time.time() * 1000)
+    if abs(now - date_ms) > MAX_CLOCK_SKEW_MS:
+        raise _unauth(f"the request date is more than {MAX_CLOCK_SKEW_MS // 1000} s from the node's clock "
+                      f"(node time {now} ms)", "clock_skew")
+    app = node.app
+    caller = await resolve_caller(app, cert_id, cert)
+    path = signed_path(request.rel_url.raw_path, request.rel_url.raw_query_string)
+    msg = read_message(app.chain_id, request.method, path, hashlib.sha256(body).digest(), date_ms)
+    if not app.public_key_for(cert_id).verify(signature, msg):
+        raise _unauth("the read signature does not verify (signed path: %s)" % path, "bad_signature")
+    return caller
+
+
+def _resolve_locked(app, cert_id: bytes, cert: bytes | None) -> Caller:
+    with app.lock:
+        return app.caller_for_cert(cert_id, cert)
+
+
+async def resolve_caller(app, cert_id: bytes, cert: bytes | None) -> Caller:
+    """`caller_for_cert` under the application lock.
+
+    The lock matters: resolving reads the latest committed state through the
+    store's value cache and fills the application's caller cache; doing either
+    while a block commits could leave a stale entry behind. When the lock is
+    free the lookup runs inline (it is a cache hit almost always); when a block
+    is being committed it waits in a worker thread, never on the event loop.
+    """
+    try:
+        if app.lock.acquire(blocking=False):
+            try:
+                return app.caller_for_cert(cert_id, cert)
+            finally:
+                app.lock.release()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, _resolve_locked, app, cert_id, cert)
+    except Rejected as exc:
+        raise _unauth(f"{exc.code}: {exc.message}", exc.code) from None

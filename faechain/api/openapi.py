@@ -1,0 +1,312 @@
+"""The OpenAPI 3.1 document of the REST API, written by hand.
+
+tests/api checks that every route the server registers appears here with its
+method, so a new route cannot ship undocumented.
+"""
+
+from __future__ import annotations
+
+from faechain.api.errors import stable_codes
+from faechain.api.wire import MAX_CLOCK_SKEW_MS
+
+DESCRIPTION = f"""\
+REST API of a faechain node: submit signed transactions, read blocks, transactions and
+authenticated state (with proofs), run contract queries as a member, and follow blocks and
+contract events as server-sent events.
+
+**JSON conventions.** Byte strings (hashes, certificate ids, keys, signatures, byte
+arguments) render as lowercase hex strings. Integers are exact (times are unix
+milliseconds). Every error has the body `{{"code": "...", "message": "..."}}` (sometimes
+with `tx_hash` or `reason`); `code` is stable and listed in the `Error` schema, `message`
+is for humans. Receipts carry the same codes (`"ok"` on success).
+
+**Signed reads.** Every read except `/v1/info`, `/healthz`, `/metrics`, `/openapi.json`
+and `/` requires a consortium member's signature, unless the node allows anonymous reads
+(only a dev chain on loopback may). Send the headers `X-Fae-Signer` (certificate id, hex),
+`X-Fae-Cert` (certificate DER, base64; optional once the certificate is registered on
+chain), `X-Fae-Date` (unix ms, within ±{MAX_CLOCK_SKEW_MS // 1000} s of the node's clock) and
+`X-Fae-Signature` (base64 signature by the member's key over
+`"faechain/read/v1\\0" || canonical CBOR [chain_id, METHOD, signed_path, sha256(body), date]`).
+`signed_path` is the raw request path plus `?` and the raw query string with the auth
+parameters removed (remaining parameters keep their order and encoding). The four values
+may instead be passed as query parameters `signer`, `cert`, `date`, `sig` (for browsers'
+EventSource). A missing or bad signature gives 401 `unauthenticated` (with `reason`, e.g.
+`unknown_signer`, `revoked`, `not_member`, `bad_certificate`, `bad_signature`, `clock_skew`).
+Transactions (`POST /v1/txs`) authenticate themselves by their signature.
+"""
+
+J = "application/json"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {J: {"schema": schema}}}
+
+
+def _err(description: str) -> dict:
+    return _json(_ref("Error"), description)
+
+
+HEX = {"type": "string", "pattern": "^[0-9a-f]*$", "description": "bytes as lowercase hex"}
+HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "32-byte hash as hex"}
+SIGNED = [{"signedRead": []}]
+AUTH_ERRORS = {"401": _err("missing or bad read signature (`unauthenticated`)")}
+
+
+def _q(name: str, schema: dict, description: str, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+def _p(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
+
+
+AUTH_QUERY = [
+    _q("signer", HASH, "read auth as a query parameter (instead of X-Fae-Signer)"),
+    _q("cert", {"type": "string"}, "read auth: certificate DER, base64 (instead of X-Fae-Cert)"),
+    _q("date", {"type": "integer"}, "read auth: unix ms (instead of X-Fae-Date)"),
+    _q("sig", {"type": "string"}, "read auth: signature, base64 (instead of X-Fae-Signature)"),
+]
+
+
+def _schemas() -> dict:
+    codes = stable_codes()
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "enum": sorted(c for c in codes if c != "ok"),
+                         "description": "stable error code:\n" + "\n".join(
+                             f"- `{c}`: {d}" for c, d in codes.items() if c != "ok")},
+                "message": {"type": "string"},
+                "tx_hash": HASH,
+                "reason": {"type": "string", "description": "for `unauthenticated`: the underlying cause"},
+            },
+        },
+        "Event": {
+            "type": "object",
+            "properties": {"contract": {"type": "string"}, "type": {"type": "string"}, "attrs": {"type": "object"}},
+        },
+        "Receipt": {
+            "type": "object",
+            "required": ["ok", "code", "tx_hash", "height", "index"],
+            "properties": {
+                "ok": {"type": "boolean"},
+                "code": {"type": "string", "description": "`ok` or a stable error code"},
+                "message": {"type": "string"},
+                "tx_hash": HASH,
+                "height": {"type": "integer"},
+                "index": {"type": "integer"},
+                "result": {"description": "what the method returned (ids of what it created)"},
+                "events": {"type": "array", "items": _ref("Event")},
+            },
+        },
+        "Pending": {
+            "type": "object",
+            "properties": {"tx_hash": HASH, "status": {"const": "pending"}, "message": {"type": "string"}},
+        },
+        "Header": {
+            "type": "object",
+            "properties": {
+                "chain": {"type": "string"}, "height": {"type": "integer"}, "time": {"type": "integer"},
+                "prev": HASH, "txs_root": HASH, "results_root": HASH, "app_hash": HASH, "proposer": HEX,
+            },
+        },
+        "Block": {
+            "type": "object",
+            "properties": {
+                "height": {"type": "integer"},
+                "hash": HASH,
+                "header": _ref("Header"),
+                "txs": {"type": "array", "items": {"type": "object", "properties": {
+                    "index": {"type": "integer"}, "hash": HASH, "code": {"type": "string"},
+                    "contract": {"type": "string"}, "method": {"type": "string"}, "signer": HASH}}},
+            },
+        },
+        "Transaction": {
+            "type": "object",
+            "properties": {
+                "tx_hash": HASH, "height": {"type": "integer"}, "index": {"type": "integer"},
+                "time": {"type": "integer"}, "chain": {"type": "string"}, "contract": {"type": "string"},
+                "method": {"type": "string"}, "args": {"type": "object"}, "signer": HASH,
+                "nonce": {"type": "integer"}, "expires": {"type": "integer"}, "signature": HEX,
+                "cert_attached": {"type": "boolean"}, "size": {"type": "integer"}, "receipt": _ref("Receipt"),
+            },
+        },
+        "StateValue": {
+            "type": "object",
+            "properties": {
+                "key": {"type": "string"}, "key_hex": HEX, "height": {"type": "integer"}, "app_hash": HASH,
+                "found": {"type": "boolean"}, "value": {"oneOf": [HEX, {"type": "null"}]},
+                "decoded": {"description": "the value decoded from canonical CBOR, when it is"},
+                "proof": {"type": "object", "properties": {
+                    "siblings": {"type": "array", "items": HASH},
+                    "leaf": {"oneOf": [{"type": "array", "items": HASH, "minItems": 2, "maxItems": 2},
+                                       {"type": "null"}]}},
+                    "description": "sparse Merkle proof against app_hash (faechain.ledger.smt.verify_proof)"},
+            },
+        },
+        "Info": {
+            "type": "object",
+            "properties": {
+                "chain_id": {"type": "string"}, "height": {"type": "integer"}, "app_hash": HASH,
+                "block_hash": HASH, "block_time": {"type": "integer"}, "suite": {"type": "string"},
+                "dev": {"type": "boolean"}, "engine": {"type": "string"},
+                "time": {"type": "integer", "description": "the node's chain clock (unix ms; includes a dev offset)"},
+                "wall_time": {"type": "integer"}, "anonymous_reads": {"type": "boolean"},
+                "version": {"type": "string"},
+            },
+        },
+    }
+
+
+def build_document(version: str) -> dict:
+    paths = {
+        "/": {"get": {"summary": "Home page (HTML)", "operationId": "home", "tags": ["node"],
+                      "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}}}},
+        "/healthz": {"get": {
+            "summary": "Liveness", "operationId": "healthz", "tags": ["node"],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "ok": {"const": True}, "height": {"type": "integer"}}}, "the node is serving")}}},
+        "/metrics": {"get": {
+            "summary": "Prometheus metrics", "operationId": "metrics", "tags": ["node"],
+            "description": "Text exposition format 0.0.4: fae_height, fae_blocks_total, "
+                           "fae_block_commit_seconds (summary), fae_txs_committed_total{code}, "
+                           "fae_mempool_size, fae_event_subscribers, fae_http_requests_total{method,route,status}.",
+            "responses": {"200": {"description": "metrics", "content": {"text/plain": {}}}}}},
+        "/openapi.json": {"get": {
+            "summary": "This document", "operationId": "openapi", "tags": ["node"],
+            "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document")}}},
+        "/v1/info": {"get": {
+            "summary": "Chain and node information", "operationId": "info", "tags": ["chain"],
+            "responses": {"200": _json(_ref("Info"), "the head of the chain")}}},
+        "/v1/txs": {"post": {
+            "summary": "Submit a signed transaction", "operationId": "submitTx", "tags": ["transactions"],
+            "description": "The body is the signed envelope's bytes (`application/octet-stream`) or "
+                           "`{\"tx\": \"<base64>\"}`. `check_tx` runs first: a rejection answers at once "
+                           "(400; 413 `too_large`, 409 `replay`, 429 `mempool_full`). Accepted with "
+                           "`wait=true` (the default) answers 200 with the receipt once the block commits "
+                           "— also when the contract rejected it (`receipt.code` says so); with "
+                           "`wait=false`, or if `timeout` passes first, 202 with the hash.",
+            "parameters": [
+                _q("wait", {"type": "boolean", "default": True}, "wait for the block"),
+                _q("timeout", {"type": "number", "default": 30, "maximum": 300}, "seconds to wait"),
+            ],
+            "requestBody": {"required": True, "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                J: {"schema": {"type": "object", "required": ["tx"], "properties": {
+                    "tx": {"type": "string", "contentEncoding": "base64"}}}}}},
+            "responses": {
+                "200": _json(_ref("Receipt"), "committed; the receipt"),
+                "202": _json(_ref("Pending"), "accepted into the mempool, not yet committed"),
+                "400": _err("rejected by check_tx or malformed request"),
+                "409": _err("`replay`: already executed"),
+                "413": _err("`too_large`"),
+                "429": _err("`mempool_full`: retry later"),
+            }}},
+        "/v1/txs/{hash}": {"get": {
+            "summary": "A committed transaction", "operationId": "getTx", "tags": ["transactions"],
+            "security": SIGNED, "parameters": [_p("hash", HASH, "transaction hash"), *AUTH_QUERY],
+            "responses": {"200": _json(_ref("Transaction"), "the envelope decoded and its receipt"),
+                          "404": _err("`not_found`"), **AUTH_ERRORS}}},
+        "/v1/blocks/{height}": {"get": {
+            "summary": "A block", "operationId": "getBlock", "tags": ["chain"],
+            "security": SIGNED,
+            "parameters": [_p("height", {"oneOf": [{"type": "integer", "minimum": 0}, {"const": "latest"}]},
+                              "block height or `latest`"), *AUTH_QUERY],
+            "responses": {"200": _json(_ref("Block"), "header, hash and transactions with receipt codes"),
+                          "404": _err("`not_found`"), **AUTH_ERRORS}}},
+        "/v1/state": {"get": {
+            "summary": "A raw state value, optionally proven", "operationId": "getState", "tags": ["chain"],
+            "security": SIGNED,
+            "parameters": [
+                _q("key", {"type": "string"}, "state key as text, e.g. `membership/org/<id>`"),
+                _q("key_hex", HEX, "state key as hex (instead of `key`)"),
+                _q("height", {"type": "integer", "minimum": 0}, "read as of this height (default: head)"),
+                _q("prove", {"type": "boolean", "default": False}, "include a proof against app_hash"),
+                *AUTH_QUERY],
+            "responses": {"200": _json(_ref("StateValue"), "value (or absence) at the height"),
+                          "400": _err("`bad_request`"), "404": _err("`not_found`: height not committed"),
+                          **AUTH_ERRORS}}},
+        "/v1/query/{contract}/{method}": {"post": {
+            "summary": "Run a contract query as the signed reader", "operationId": "query", "tags": ["contracts"],
+            "description": "The body is a JSON object of named arguments (or canonical CBOR with "
+                           "`Content-Type: application/cbor`, for byte arguments). The contract sees the "
+                           "reader (`q.caller`): modules show each member its own data; the regulator "
+                           "sees all. Runs against one committed height (the head unless `height`).",
+            "security": SIGNED,
+            "parameters": [_p("contract", {"type": "string"}, "contract name"),
+                           _p("method", {"type": "string"}, "query method name"),
+                           _q("height", {"type": "integer", "minimum": 0}, "query as of this height"),
+                           *AUTH_QUERY],
+            "requestBody": {"required": False, "content": {J: {"schema": {"type": "object"}},
+                                                          "application/cbor": {}}},
+            "responses": {
+                "200": _json({"type": "object", "properties": {"result": {}, "height": {"type": "integer"}}},
+                             "the query's result"),
+                "400": _err("`bad_request`"), "403": _err("`unauthorized`"),
+                "404": _err("`unknown_contract`, `unknown_method`, `not_found`"),
+                "409": _err("`invalid_state` and similar contract codes"), **AUTH_ERRORS}}},
+        "/v1/contracts": {"get": {
+            "summary": "Contracts and their methods", "operationId": "contracts", "tags": ["contracts"],
+            "security": SIGNED, "parameters": [*AUTH_QUERY],
+            "responses": {"200": _json({"type": "object", "properties": {"contracts": {"type": "array", "items": {
+                "type": "object", "properties": {"name": {"type": "string"}, "methods": {"type": "array", "items": {
+                    "type": "object", "properties": {"name": {"type": "string"},
+                                                     "kind": {"enum": ["tx", "query"]},
+                                                     "doc": {"type": "string"}, "args": {"type": "object"}}}}}}}}},
+                "every contract on the chain"), **AUTH_ERRORS}}},
+        "/v1/events": {"get": {
+            "summary": "Server-sent events: blocks and contract events", "operationId": "events", "tags": ["chain"],
+            "description": "`text/event-stream`. History first (from `from`, or after `Last-Event-ID`), then "
+                           "live. Per block: each matching `event: contract` "
+                           "(`{height, tx, n, contract, type, attrs}`), then `event: block` with `id: <height>` "
+                           "(`{height, hash, time, app_hash, txs, codes}`). `contract` and `type` filter "
+                           "contract events; `blocks=false` leaves out block events. A comment line is "
+                           "sent every 15 s as a heartbeat. A subscriber that falls too far behind gets "
+                           "`event: error` (`{code: \"too_slow\", from}`) and the stream ends; at shutdown "
+                           "`event: error` with `unavailable`.",
+            "security": SIGNED,
+            "parameters": [
+                _q("from", {"type": "integer", "minimum": 0}, "first height to replay (default: live only)"),
+                _q("contract", {"type": "string"}, "only this contract's events"),
+                _q("type", {"type": "string"}, "only events of this type"),
+                _q("blocks", {"type": "boolean", "default": True}, "include block events"),
+                {"name": "Last-Event-ID", "in": "header", "required": False, "schema": {"type": "string"},
+                 "description": "resume after this block height (set by EventSource on reconnect)"},
+                *AUTH_QUERY],
+            "responses": {"200": {"description": "the event stream", "content": {"text/event-stream": {}}},
+                          **AUTH_ERRORS}}},
+        "/v1/dev/advance_time": {"post": {
+            "summary": "Advance a dev chain's clock", "operationId": "advanceTime", "tags": ["dev"],
+            "description": "Only on a chain whose genesis says `dev: true`; any other node answers 403 "
+                           "`forbidden`. Answers after the engine has committed a block at the new time.",
+            "security": SIGNED,
+            "requestBody": {"required": True, "content": {J: {"schema": {
+                "type": "object", "required": ["seconds"],
+                "properties": {"seconds": {"type": "integer", "minimum": 1}}}}}},
+            "responses": {
+                "200": _json({"type": "object", "properties": {
+                    "offset_ms": {"type": "integer"}, "time": {"type": "integer"},
+                    "height": {"type": "integer"}, "block_time": {"type": "integer"}}}, "the new clock"),
+                "400": _err("`bad_request`"), "403": _err("`forbidden`: not a dev chain"), **AUTH_ERRORS}}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "faechain node API", "version": version, "description": DESCRIPTION},
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "signedRead": {"type": "apiKey", "in": "header", "name": "X-Fae-Signature",
+                               "description": "with X-Fae-Signer, X-Fae-Date and optionally X-Fae-Cert; "
+                                              "see the API description"},
+            },
+            "responses": {},
+        },
+        "tags": [{"name": n} for n in ("node", "chain", "transactions", "contracts", "dev")],
+    }

@@ -1,0 +1,468 @@
+"""The Python SDK's HTTP client for a faechain node (standard library only).
+
+    from faechain.sdk import Identity, Client
+
+    alice = Identity.load(home, "supplier1")
+    client = Client("http://127.0.0.1:8730", identity=alice)   # identity signs reads
+    r = client.submit(alice, "membership", "set_attributes", org_id="...", attributes={})
+    if not r.ok:
+        print(r.code, r.message)          # branch on the stable code
+    me = client.query("membership", "whoami")
+    for ev in client.events(from_height=1, contract="membership"):
+        print(ev["event"], ev)
+
+Conventions:
+  * `submit` never raises for a transaction the chain refused: check_tx
+    rejections (`replay`, `bad_signature`, `unknown_contract`, ...) and contract
+    rejections (`unauthorized`, `not_found`, ...) come back as a `Receipt` with
+    `ok` False and the `code`. `ApiError(code, message, status)` is raised only for
+    transport and authentication failures (unreachable node, 401, 5xx, timeouts).
+  * JSON renders bytes as lowercase hex: results, events and block fields hold hex
+    strings where the chain holds bytes.
+  * Reserved keywords: `submit(..., wait=)`; `query(..., _as=, _height=)`. Contract
+    arguments never start with an underscore, so these cannot collide; `wait` is
+    reserved in `submit` (use `submit_args` to pass an argument named `wait`).
+  * Reads are signed by `client.identity` (or `_as=`) when one is set; without one
+    they are anonymous, which only a dev node on loopback accepts.
+  * One keep-alive connection per thread; a Client may be shared between threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+from urllib.parse import quote, urlencode, urlsplit
+
+from faechain.api.wire import (
+    HEADER_CERT,
+    HEADER_DATE,
+    HEADER_SIGNATURE,
+    HEADER_SIGNER,
+    b64encode,
+)
+from faechain.contracts.errors import ENVELOPE_CODES
+from faechain.crypto.suite import get_suite
+from faechain.ledger.encoding import encode
+from faechain.ledger.smt import ProofError, verify_proof
+from faechain.sdk.identity import Identity
+
+# Codes with which a node refuses a transaction before it enters a block (check_tx).
+CHECK_CODES = frozenset(ENVELOPE_CODES)
+_RETRYABLE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError,
+              http.client.BadStatusLine)
+
+
+class ApiError(Exception):
+    """A transport or authentication failure (not a refused transaction)."""
+
+    def __init__(self, code: str, message: str, status: int = 0):
+        super().__init__(f"{code}: {message}" + (f" (HTTP {status})" if status else ""))
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class Receipt:
+    """The outcome of a transaction.
+
+    `code` is "ok" on success, a stable error code otherwise, or "pending" when
+    submitted with `wait=False` (then `height` and `index` are None).
+    """
+
+    ok: bool
+    code: str
+    message: str = ""
+    tx_hash: str = ""
+    height: int | None = None
+    index: int | None = None
+    result: Any = None
+    events: list = field(default_factory=list)
+
+    @property
+    def pending(self) -> bool:
+        return self.code == "pending"
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Receipt":
+        return cls(ok=d.get("code") == "ok", code=d["code"], message=d.get("message", ""),
+                   tx_hash=d.get("tx_hash", ""), height=d.get("height"), index=d.get("index"),
+                   result=d.get("result"), events=list(d.get("events") or []))
+
+
+def _has_bytes(value: Any) -> bool:
+    if isinstance(value, (bytes, bytearray)):
+        return True
+    if isinstance(value, dict):
+        return any(_has_bytes(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_bytes(v) for v in value)
+    return False
+
+
+class Client:
+    def __init__(self, url: str, identity: Identity | None = None, *, timeout: float = 60.0):
+        parts = urlsplit(url if "://" in url else "http://" + url)
+        if parts.scheme not in ("http", "https"):
+            raise ValueError(f"unsupported URL scheme {parts.scheme!r}")
+        self.url = url.rstrip("/")
+        self.identity = identity
+        self.timeout = timeout
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or (443 if self._https else 80)
+        self._prefix = parts.path.rstrip("/")
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._info: dict | None = None
+        self._clock_offset_ms = 0  # node chain clock minus local clock
+        self._submitted: set[bytes] = set()  # identities whose certificate went with a tx
+        self._read_cert: set[bytes] = set()  # identities whose reads carry the certificate
+
+    # -- transport ------------------------------------------------------------------------
+    def _new_conn(self, timeout: float | None = None) -> http.client.HTTPConnection:
+        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        return cls(self._host, self._port, timeout=timeout or self.timeout)
+
+    def _conn(self) -> http.client.HTTPConnection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._new_conn()
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _auth_headers(self, identity: Identity, method: str, path: str, body: bytes) -> dict[str, str]:
+        date = int(time.time() * 1000)
+        sig = identity.sign_read(self._chain_id(), method, path, hashlib.sha256(body).digest(), date)
+        headers = {HEADER_SIGNER: identity.cert_id.hex(), HEADER_DATE: str(date), HEADER_SIGNATURE: b64encode(sig)}
+        if identity.cert_id in self._read_cert:
+            headers[HEADER_CERT] = b64encode(identity.cert)
+        return headers
+
+    def _send(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, str]:
+        """One request on this thread's keep-alive connection; reconnects once if it went stale."""
+        for attempt in (0, 1):
+            conn = self._conn()
+            try:
+                conn.request(method, path, body=body if body or method != "GET" else None, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                if resp.getheader("Connection", "").lower() == "close":
+                    self.close()
+                return resp.status, data, resp.getheader("Content-Type", "")
+            except _RETRYABLE as exc:
+                self.close()
+                if attempt:
+                    raise ApiError("unavailable", f"connection to {self.url} failed: {exc}") from None
+            except (OSError, http.client.HTTPException) as exc:
+                self.close()
+                raise ApiError("unavailable", f"cannot reach {self.url}: {exc}") from None
+        raise AssertionError("unreachable")
+
+    def _call(self, method: str, path: str, body: bytes = b"", *, content_type: str | None = None,
+              sign: Identity | None = None) -> tuple[int, Any]:
+        """(status, decoded JSON body) for one API call, signing reads when an identity is given."""
+        path = self._prefix + path
+        for attempt in (0, 1):
+            headers = {"Accept": "application/json"}
+            if content_type:
+                headers["Content-Type"] = content_type
+            if sign is not None:
+                headers.update(self._auth_headers(sign, method, path, body))
+            status, data, ctype = self._send(method, path, body, headers)
+            try:
+                doc = json.loads(data) if data else None
+            except ValueError:
+                doc = None
+            if (status == 401 and sign is not None and attempt == 0 and isinstance(doc, dict)
+                    and doc.get("reason") == "unknown_signer" and sign.cert_id not in self._read_cert):
+                self._read_cert.add(sign.cert_id)  # not registered on chain yet: show the certificate
+                continue
+            return status, doc
+        raise AssertionError("unreachable")
+
+    def _ok(self, status: int, doc: Any) -> Any:
+        if 200 <= status < 300:
+            return doc
+        if isinstance(doc, dict) and "code" in doc:
+            raise ApiError(doc["code"], doc.get("message", ""), status)
+        raise ApiError("internal" if status >= 500 else "bad_request", f"unexpected HTTP {status}", status)
+
+    def _get(self, path: str, *, signed: bool = True, identity: Identity | None = None) -> Any:
+        who = (identity or self.identity) if signed else None
+        return self._ok(*self._call("GET", path, sign=who))
+
+    # -- chain facts ------------------------------------------------------------------------
+    def info(self) -> dict:
+        """`GET /v1/info` (also refreshes the cached chain id and clock offset)."""
+        before = time.time() * 1000
+        info = self._ok(*self._call("GET", "/v1/info"))
+        after = time.time() * 1000
+        with self._lock:
+            self._info = info
+            self._clock_offset_ms = int(info["time"] - (before + after) / 2)
+        return info
+
+    def _chain_id(self) -> str:
+        if self._info is None:
+            self.info()
+        return self._info["chain_id"]
+
+    def _suite(self) -> str:
+        if self._info is None:
+            self.info()
+        return self._info["suite"]
+
+    def now_ms(self) -> int:
+        """The node's chain clock as this client estimates it (includes a dev offset)."""
+        if self._info is None:
+            self.info()
+        return int(time.time() * 1000) + self._clock_offset_ms
+
+    def health(self) -> dict:
+        return self._ok(*self._call("GET", "/healthz"))
+
+    # -- transactions ---------------------------------------------------------------------
+    def submit(self, identity: Identity | None, contract: str, method: str, *, wait: bool = True,
+               **args: Any) -> Receipt:
+        """Sign and submit; with `wait` return the committed receipt (see the module doc)."""
+        return self.submit_args(identity, contract, method, args, wait=wait)
+
+    def submit_args(self, identity: Identity | None, contract: str, method: str, args: dict[str, Any], *,
+                    wait: bool = True, timeout: float | None = None) -> Receipt:
+        """`submit` with the arguments as a dict (any argument name allowed)."""
+        ident = identity or self.identity
+        if ident is None:
+            raise ValueError("submit needs an identity (pass one, or give the Client one)")
+        chain_id = self._chain_id()
+        attach = ident.cert_id not in self._submitted  # the certificate travels with the first tx
+        retried_signer = retried_clock = False
+        wait_s = timeout if timeout is not None else min(self.timeout, 300.0)
+        while True:
+            raw = ident.sign_tx(chain_id, contract, method, args, attach_cert=attach, now_ms=self.now_ms())
+            query = urlencode({"wait": "true" if wait else "false", "timeout": f"{wait_s:g}"})
+            status, doc = self._call("POST", f"/v1/txs?{query}", raw, content_type="application/octet-stream")
+            if status in (200, 202):
+                with self._lock:
+                    self._submitted.add(ident.cert_id)
+                    self._read_cert.discard(ident.cert_id)
+                if status == 200:
+                    return Receipt.from_json(doc)
+                if not wait:
+                    return Receipt(ok=False, code="pending", message="submitted; not waiting",
+                                   tx_hash=doc["tx_hash"])
+                return self.wait(doc["tx_hash"], timeout=wait_s)
+            code = doc.get("code") if isinstance(doc, dict) else None
+            if code not in CHECK_CODES:
+                self._ok(status, doc)  # raises ApiError
+            if code == "unknown_signer" and not attach and not retried_signer:
+                attach = retried_signer = True
+                continue
+            if code == "expired" and not retried_clock:
+                retried_clock = True
+                old = self._clock_offset_ms
+                self.info()
+                if abs(self._clock_offset_ms - old) > 1000:  # someone moved the dev clock: re-sign
+                    continue
+            if code == "replay" and doc.get("tx_hash"):
+                # A freshly signed tx can only have been executed by our own earlier attempt
+                # (a retried connection): report that execution's receipt.
+                try:
+                    return self.wait(doc["tx_hash"], timeout=5.0)
+                except ApiError:
+                    pass
+            return Receipt(ok=False, code=code, message=doc.get("message", ""), tx_hash=doc.get("tx_hash", ""))
+
+    def wait(self, tx_hash: str | bytes, timeout: float = 30.0) -> Receipt:
+        """The receipt of a submitted transaction once committed (polls with back-off)."""
+        deadline = time.monotonic() + timeout
+        delay = 0.05
+        while True:
+            try:
+                return Receipt.from_json(self.tx(tx_hash)["receipt"])
+            except ApiError as exc:
+                if exc.code != "not_found":
+                    raise
+            if time.monotonic() + delay > deadline:
+                h = tx_hash.hex() if isinstance(tx_hash, bytes) else tx_hash
+                raise ApiError("timeout", f"transaction {h} not committed within {timeout:g} s")
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def tx(self, tx_hash: str | bytes) -> dict:
+        """`GET /v1/txs/{hash}`: the decoded envelope, its receipt, height and index."""
+        h = tx_hash.hex() if isinstance(tx_hash, bytes) else tx_hash
+        return self._get(f"/v1/txs/{quote(h)}")
+
+    # -- reads --------------------------------------------------------------------------------
+    def query(self, contract: str, method: str, *, _as: Identity | None = None, _height: int | None = None,
+              **args: Any) -> Any:
+        """Run a contract query, signed by `_as` or the client's identity; returns its result."""
+        who = _as or self.identity
+        path = f"/v1/query/{quote(contract, safe='')}/{quote(method, safe='')}"
+        if _height is not None:
+            path += f"?height={int(_height)}"
+        if _has_bytes(args):
+            body, ctype = encode(args), "application/cbor"
+        else:
+            body, ctype = json.dumps(args, separators=(",", ":")).encode(), "application/json"
+        doc = self._ok(*self._call("POST", path, body, content_type=ctype, sign=who))
+        return doc["result"]
+
+    def contracts(self) -> list[dict]:
+        return self._get("/v1/contracts")["contracts"]
+
+    def block(self, height: int | str = "latest") -> dict:
+        """`GET /v1/blocks/{height}` (`"latest"` for the head)."""
+        h = height if height == "latest" else int(height)
+        return self._get(f"/v1/blocks/{h}")
+
+    def state(self, key: str | bytes, height: int | None = None, *, prove: bool = False) -> dict:
+        """`GET /v1/state`: a raw state value (hex) at a height, optionally with its proof."""
+        params: dict[str, Any] = {"key": key} if isinstance(key, str) else {"key_hex": bytes(key).hex()}
+        if height is not None:
+            params["height"] = int(height)
+        if prove:
+            params["prove"] = "true"
+        return self._get("/v1/state?" + urlencode(params))
+
+    def prove(self, key: str | bytes, height: int | None = None) -> dict:
+        """A state value with its proof, verified here.
+
+        Returns {key, value (bytes or None), decoded, height, app_hash, header_app_hash,
+        proof, verified}: `verified` is True only if the proof checks out locally with
+        `faechain.ledger.smt.verify_proof` against `app_hash` and that app hash is the
+        one in the header of block `height`.
+        """
+        doc = self.state(key, height, prove=True)
+        header = self.block(doc["height"])["header"]
+        proof = doc["proof"]
+        out = {
+            "key": key.encode() if isinstance(key, str) else bytes(key),
+            "value": bytes.fromhex(doc["value"]) if doc["value"] is not None else None,
+            "decoded": doc.get("decoded"),
+            "height": doc["height"],
+            "app_hash": bytes.fromhex(doc["app_hash"]),
+            "header_app_hash": bytes.fromhex(header["app_hash"]),
+            "proof": {"siblings": [bytes.fromhex(s) for s in proof["siblings"]],
+                      "leaf": [bytes.fromhex(x) for x in proof["leaf"]] if proof["leaf"] else None},
+        }
+        out["verified"] = self.verify_proof(out)
+        return out
+
+    def verify_proof(self, proven: dict) -> bool:
+        """Re-check a `prove` result (e.g. after changing it): proof, root and header."""
+        if proven.get("app_hash") != proven.get("header_app_hash"):
+            return False
+        hasher = get_suite(self._suite()).hash
+        try:
+            return verify_proof(hasher, proven["app_hash"], proven["key"], proven["value"], proven["proof"])
+        except (ProofError, KeyError, TypeError):
+            return False
+
+    # -- events -------------------------------------------------------------------------------
+    def events(self, from_height: int | None = None, contract: str | None = None, type: str | None = None,
+               *, blocks: bool = True, timeout: float = 60.0) -> Iterator[dict]:
+        """Follow `GET /v1/events`: yields {"event": "block"|"contract", ...payload} dicts.
+
+        History from `from_height` first (live only when None), then live blocks. The
+        iterator ends when the caller closes it (or the node closes the stream); it raises
+        ApiError when the node ends the stream with an error event: `too_slow` (resume
+        with `from_height` = the last block height received + 1) or `unavailable`.
+        """
+        params: dict[str, Any] = {}
+        if from_height is not None:
+            params["from"] = int(from_height)
+        if contract:
+            params["contract"] = contract
+        if type:
+            params["type"] = type
+        if not blocks:
+            params["blocks"] = "false"
+        path = self._prefix + "/v1/events" + ("?" + urlencode(params) if params else "")
+        return self._event_stream(path, timeout)
+
+    def _event_stream(self, path: str, timeout: float) -> Iterator[dict]:
+        headers = {"Accept": "text/event-stream"}
+        who = self.identity
+        for attempt in (0, 1):
+            if who is not None:
+                headers.update(self._auth_headers(who, "GET", path, b""))
+            conn = self._new_conn(timeout)
+            try:
+                conn.request("GET", path, headers=headers)
+                resp = conn.getresponse()
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                raise ApiError("unavailable", f"cannot reach {self.url}: {exc}") from None
+            if resp.status == 200:
+                break
+            data = resp.read()
+            conn.close()
+            try:
+                doc = json.loads(data)
+            except ValueError:
+                doc = None
+            if (resp.status == 401 and attempt == 0 and who is not None and isinstance(doc, dict)
+                    and doc.get("reason") == "unknown_signer"):
+                self._read_cert.add(who.cert_id)
+                continue
+            self._ok(resp.status, doc)
+        return self._parse_sse(conn, resp)
+
+    @staticmethod
+    def _parse_sse(conn: http.client.HTTPConnection, resp: http.client.HTTPResponse) -> Iterator[dict]:
+        try:
+            event, data = "message", []
+            while True:
+                try:
+                    line = resp.readline()
+                except (socket.timeout, TimeoutError):
+                    raise ApiError("timeout", "no data (not even a heartbeat) from the event stream") from None
+                if not line:
+                    return
+                line = line.decode("utf-8").rstrip("\r\n")
+                if line == "":
+                    if data:
+                        payload = json.loads("\n".join(data))
+                        if event == "error":
+                            raise ApiError(payload.get("code", "internal"), payload.get("message", ""), 200)
+                        yield {"event": event, **payload}
+                    event, data = "message", []
+                elif line.startswith(":"):
+                    continue
+                else:
+                    name, _, value = line.partition(":")
+                    value = value[1:] if value.startswith(" ") else value
+                    if name == "event":
+                        event = value
+                    elif name == "data":
+                        data.append(value)
+        finally:
+            conn.close()
+
+    # -- dev ------------------------------------------------------------------------------------
+    def advance_time(self, seconds: int) -> dict:
+        """Dev chains only: move the chain clock forward (`forbidden` elsewhere)."""
+        body = json.dumps({"seconds": int(seconds)}).encode()
+        doc = self._ok(*self._call("POST", "/v1/dev/advance_time", body, content_type="application/json",
+                                   sign=self.identity))
+        self.info()  # pick up the new clock for transaction expiry
+        return doc
