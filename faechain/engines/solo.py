@@ -61,6 +61,7 @@ class SoloEngine:
         self._stop = False
         self._thread: threading.Thread | None = None
         self.blocks_made = 0
+        self.block_seconds = 0.0
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -141,10 +142,12 @@ class SoloEngine:
             last_block = time.monotonic()
 
     def make_block(self, txs: list[bytes]) -> BlockResult:
+        started = time.perf_counter()
         with self.app.lock:
             height = self.app.height + 1
             result = self.app.finalize_block(height, self.now_ms(), txs, proposer=b"solo")
             self.app.commit()
+        self.block_seconds += time.perf_counter() - started  # finalize + commit, for /metrics
         self.blocks_made += 1
         self._resolve(result.receipts)
         return result
