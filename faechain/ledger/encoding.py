@@ -71,9 +71,27 @@ def _check(value: Any, depth: int) -> None:
         _check(v, depth + 1)
 
 
+def _no_lone_surrogates(value: Any) -> None:
+    t = type(value)
+    if t is str:
+        if not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                raise EncodingError("text holds a lone surrogate: it has no UTF-8 encoding") from None
+    elif t is list:
+        for v in value:
+            _no_lone_surrogates(v)
+    elif t is dict:
+        for k, v in value.items():
+            _no_lone_surrogates(k)
+            _no_lone_surrogates(v)
+
+
 def check(value: Any) -> None:
     """Raise EncodingError unless value lies in the canonical value model."""
     _check(value, 0)
+    _no_lone_surrogates(value)  # text must have a UTF-8 form (encode() finds this out itself)
 
 
 def encode(value: Any) -> bytes:
@@ -81,7 +99,10 @@ def encode(value: Any) -> bytes:
     _check(value, 0)
     if type(value) is tuple:  # pragma: no cover - guarded by _check
         raise EncodingError("tuples are not encodable")
-    return cbor2.dumps(value, canonical=True)
+    try:
+        return cbor2.dumps(value, canonical=True)
+    except UnicodeEncodeError:
+        raise EncodingError("text holds a lone surrogate: it has no UTF-8 encoding") from None
 
 
 def encode_trusted(value: Any) -> bytes:
