@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,40 +17,10 @@ import urllib.request
 import pytest
 
 from faechain.node.demo import MEMBERS, demo_org_id
+from fae_cli_helpers import CMD_TIMEOUT, fae, free_port, wait_healthy  # noqa: F401
 
 INVESTOR4_ORG = demo_org_id([m.name for m in MEMBERS].index("investor4") + 1)
 STARTUP_TIMEOUT = 60
-CMD_TIMEOUT = 60
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fae(*argv: str, home: str | None = None, timeout: float = CMD_TIMEOUT) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.pop("FAE_DEBUG", None)
-    if home is not None:
-        env["FAE_HOME"] = home
-    return subprocess.run([sys.executable, "-m", "faechain", *argv], capture_output=True, text=True,
-                          timeout=timeout, env=env)
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"fae demo exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"fae demo did not serve {url}/healthz within {timeout}s")
 
 
 class Demo:
