@@ -117,7 +117,11 @@ def run_node(node, on_ready=None) -> None:
     try:
         asyncio.run(main())
     except OSError as exc:
+        import errno
+
         host, port = node.config.host, node.config.port
+        if exc.errno == errno.EADDRINUSE:
+            raise CliError(f"port {port} on {host} is already in use (another node? choose another --port)") from None
         raise CliError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down
         pass

@@ -199,6 +199,13 @@ def test_advance_time(demo):
     assert after["time"] >= before["time"] + 3600_000
 
 
+def test_second_demo_on_a_busy_port_fails_clearly(demo, tmp_path):
+    r = fae("demo", "--home", str(tmp_path / "other"), "--port", str(demo.port), "--no-browser", "--empty",
+            timeout=60)
+    assert r.returncode == 1
+    assert "already in use" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_unreachable_node_is_one_line(demo):
     r = fae("query", "--url", f"http://127.0.0.1:{free_port()}", "membership", "orgs")
     assert r.returncode == 1
