@@ -165,11 +165,13 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         url = resolve_url(args)
         identity = load_identity(resolve_home(args.home), args.as_name)
         client = make_client(url)
+        info = sdk_call(url, client.info)
+        node_chain = info.get("chain_id") if isinstance(info, dict) else getattr(info, "chain_id", None)
+        if args.chain_id and node_chain and args.chain_id != node_chain:
+            raise UsageError(f"--chain-id {args.chain_id} does not match the node's chain {node_chain}")
+        args.chain_id = args.chain_id or node_chain
         if not args.chain_id:
-            info = sdk_call(url, client.info)
-            args.chain_id = info.get("chain_id") if isinstance(info, dict) else getattr(info, "chain_id", None)
-            if not args.chain_id:
-                raise CliError(f"the node at {url} did not report its chain id; give --chain-id")
+            raise CliError(f"the node at {url} did not report its chain id; give --chain-id")
     elif not args.chain_id:
         raise UsageError("--chain-id is required (the revocation signature names the chain)")
     entry = sign_revocation(ca, args.chain_id, cert_id, args.reason)

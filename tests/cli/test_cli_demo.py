@@ -172,6 +172,10 @@ def test_revoke_through_the_node(demo):
     q = fae("query", "--url", demo.url, "membership", "cert", f"cert_id={ids['clerk']}")
     rec = json.loads(q.stdout)
     assert rec["revoked"] is True and rec["reason"] == "key compromised"
+    # a revocation for another chain is refused before anything is signed
+    r = fae("ca", "revoke", "--dir", ca_dir, "--cert", ids["clerk"], "--reason", "x", "--chain-id", "other",
+            "--url", demo.url, "--home", demo.home, "--as", "supplier1")
+    assert r.returncode == 2 and "does not match" in r.stderr
     # its next transaction is rejected
     r = fae("ca", "revoke", "--dir", ca_dir, "--cert", "ab" * 32, "--reason", "x",
             "--url", demo.url, "--home", demo.home, "--as", "clerk")
