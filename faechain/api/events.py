@@ -54,7 +54,7 @@ def block_payload(height: int, block_hash: bytes, header: Header, receipts: list
     return BlockPayload(height, block, events)
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: kept in a set
 class Subscriber:
     queue: asyncio.Queue
     contract: str | None
@@ -247,6 +247,12 @@ async def stream_events(request: web.Request, hub: EventHub, first: int | None, 
             next_h = item.height + 1
     except ConnectionError:  # the client went away
         pass
+    except Exception:  # the response is already streaming: report in-band, never as a new response
+        log.exception("event stream failed")
+        try:
+            await resp.write(_frame("error", {"code": "internal", "message": "internal error; see the node's log"}))
+        except (ConnectionError, RuntimeError):
+            pass
     finally:
         hub.subscribers.discard(sub)
     try:
