@@ -79,7 +79,7 @@ def test_demo_serves_and_creates_the_consortium(demo):
         assert ident["role"] == m.org_type and ident["org_name"] == m.org_name
         for part in ("cert.pem", "key.pem"):
             assert os.path.exists(os.path.join(wallet, m.name, part))
-    for _ in range(40):  # the banner follows the first /healthz by a moment
+    for _ in range(100):  # the banner follows the first /healthz by a moment
         out = demo.output()
         if "Ctrl-C" in out:
             break
