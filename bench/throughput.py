@@ -18,6 +18,7 @@ import os
 import platform
 import pstats
 import shutil
+import sys
 import tempfile
 import time
 
@@ -58,12 +59,12 @@ def make_txs(home: str, chain_id: str, count: int, now_ms: int, first_block: int
     return txs
 
 
-def in_process(count: int, block_size: int, profile: bool) -> dict:
+def in_process(count: int, block_size: int, profile: bool, synchronous: str = "FULL") -> dict:
     home = tempfile.mkdtemp(prefix="fae-bench-")
     try:
         create_demo(home)
         genesis = Genesis.load(paths(home)["genesis"])
-        store = Store(paths(home)["db"])
+        store = Store(paths(home)["db"], synchronous=synchronous)
         app = Application(store, genesis)
         now = int(time.time() * 1000)
         txs = make_txs(home, genesis.chain_id, count, now, block_size)
@@ -95,6 +96,7 @@ def main() -> None:
     ap.add_argument("--block", type=int, default=1000)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--http", action="store_true")
+    ap.add_argument("--sync-compare", action="store_true", help="also run with SQLite synchronous=NORMAL and OFF")
     args = ap.parse_args()
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
     verify = raw_verify_rate()
@@ -102,7 +104,15 @@ def main() -> None:
     r = in_process(args.txs, args.block, args.profile)
     print(f"in-process committed: {r['tps']:,.0f} tx/s ({r['txs']} txs in {r['seconds']:.2f} s, {r['height']} blocks)")
     print(f"ratio in-process / raw verify: {r['tps'] / verify:.2f} (goal >= 0.50)")
+    if args.sync_compare:
+        for mode in ("NORMAL", "OFF"):
+            m = in_process(args.txs, args.block, False, mode)
+            print(f"in-process, SQLite synchronous={mode}: {m['tps']:,.0f} tx/s")
+        for size in (10, 100):
+            m = in_process(min(args.txs, 2000 * size // 10), size, False)
+            print(f"in-process, blocks of {size} txs (FULL): {m['tps']:,.0f} tx/s")
     if args.http:
+        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         from bench.http_throughput import http_rate  # noqa: PLC0415
 
         h = http_rate(args.txs // 4)
