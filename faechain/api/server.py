@@ -35,7 +35,7 @@ from typing import Any
 from aiohttp import web
 
 from faechain.api import auth
-from faechain.api.errors import ApiError, status_for
+from faechain.api.errors import ApiError
 from faechain.api.events import EventHub, stream_events
 from faechain.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from faechain.api.metrics import Metrics

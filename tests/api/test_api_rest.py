@@ -9,8 +9,6 @@ import json
 import time
 from urllib.parse import urlencode, urlsplit
 
-import pytest
-
 from faechain.api.server import build_app
 from faechain.api.wire import signed_path
 from faechain.node.demo import demo_org_id
@@ -319,3 +317,16 @@ def test_home_page(api_node):
     status, hdrs, body = raw(api_node, "GET", "/")
     assert status == 200 and hdrs["Content-Type"].startswith("text/html")
     assert b"fae-demo" in body and b"/openapi.json" in body
+
+
+def test_revoked_member_can_no_longer_read_or_sign(api_node, ids):
+    lawfirm = ids("lawfirm")
+    with Client(api_node.url, identity=lawfirm) as c:
+        assert c.query("membership", "whoami")["name"] == "lawfirm"  # resolved and cached by the node
+        r = c.submit(lawfirm, "membership", "revoke", org_id=lawfirm.org_id, cert_id=lawfirm.cert_id,
+                     reason="key compromise drill")
+        assert r.ok, r
+        status, _, doc = raw(api_node, "GET", "/v1/blocks/latest", sign=lawfirm)
+        assert status == 401 and doc["code"] == "unauthenticated" and doc["reason"] == "revoked"
+        again = c.submit(lawfirm, "membership", "set_attributes", org_id=INVESTOR4_ORG, attributes={})
+        assert not again.ok and again.code == "revoked" and again.height is None
