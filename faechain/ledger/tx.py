@@ -102,7 +102,7 @@ def decode_tx(data: bytes, hasher) -> Tx:
     if type(env) is not list or len(env) != 4:
         raise TxError("bad_encoding", "envelope must be [version, body, signature, certificate]")
     version, body, signature, cert = env
-    if version != ENVELOPE_VERSION:
+    if type(version) is not int or version != ENVELOPE_VERSION:  # true == 1 in Python
         raise TxError("bad_encoding", f"unsupported envelope version {version!r}")
     if type(body) is not bytes or type(signature) is not bytes:
         raise TxError("bad_encoding", "body and signature must be byte strings")
