@@ -36,6 +36,7 @@ class Identity:
     @classmethod
     def load(cls, home: str, name: str) -> "Identity":
         """Load `<home>/wallet/<name>/` (or `home` itself if it is the identity folder)."""
+        home = os.path.expanduser(home)
         folder = os.path.join(home, "wallet", name)
         if not os.path.isdir(folder) and os.path.exists(os.path.join(home, "identity.json")):
             folder = home
