@@ -72,6 +72,11 @@ class BlockWrite:
 class Store:
     """SQLite-backed ledger storage with in-memory caches of the hot data."""
 
+    # Latest-value cache coherence: a reader fills the cache only if no block committed
+    # since it began its read (else it could leave a value older than that block's).
+    _cache_lock = threading.Lock()
+    _generation = 0
+
     def __init__(self, path: str, *, synchronous: str = "FULL"):
         self.path = path
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -124,11 +129,14 @@ class Store:
                 return self._value_cache[key]
             except KeyError:
                 pass
+            generation = self._generation
             row = self.read.execute(
                 "SELECT value FROM kv WHERE key=? ORDER BY height DESC LIMIT 1", (key,)
             ).fetchone()
             value = row[0] if row else None
-            self._value_cache[key] = value
+            with self._cache_lock:
+                if generation == self._generation:
+                    self._value_cache[key] = value
             return value
         row = self.read.execute(
             "SELECT value FROM kv WHERE key=? AND height<=? ORDER BY height DESC LIMIT 1", (key, height)
@@ -219,8 +227,10 @@ class Store:
             except BaseException:
                 c.execute("ROLLBACK")
                 raise
-        self._node_cache.update(w.nodes)
-        self._value_cache.update(w.values)
+        with self._cache_lock:
+            self._node_cache.update(w.nodes)
+            self._value_cache.update(w.values)
+            self._generation += 1
 
     def put_meta(self, items: dict[str, bytes]) -> None:
         with self._lock:
