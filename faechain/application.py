@@ -15,6 +15,7 @@ same code:
 
 from __future__ import annotations
 
+import logging
 import threading
 import time as _time
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from faechain.ledger.smt import EMPTY, SparseMerkleTree
 from faechain.ledger.storage import BlockWrite, Store
 from faechain.ledger.tx import MAX_TTL_MS, Tx, TxError, decode_tx
 from faechain.node.genesis import Genesis
+
+log = logging.getLogger("faechain.app")
 
 OK = "ok"
 MEMBERSHIP = "membership"
@@ -119,9 +122,6 @@ class BlockState:
     def __init__(self, store: Store):
         self.store = store
         self.writes: dict[bytes, bytes | None] = {}
-        # set once a transaction of this block changed membership: signer lookups
-        # then bypass the committed-state cache for the rest of the block
-        self.membership_changed = False
 
     def get_raw(self, key: bytes) -> bytes | None:
         if key in self.writes:
@@ -130,8 +130,6 @@ class BlockState:
 
     def merge(self, writes: dict[bytes, bytes | None]) -> None:
         self.writes.update(writes)
-        if not self.membership_changed and any(k.startswith(MEMBERSHIP_PREFIX) for k in writes):
-            self.membership_changed = True
 
     def put_raw(self, key: bytes, value: bytes | None) -> None:
         self.writes[key] = value
@@ -186,6 +184,8 @@ class Application:
         self._pending: BlockWrite | None = None
         self._pending_result: BlockResult | None = None
         self.listeners: list[Callable[[BlockResult], None]] = []
+        # optional faechain.crypto.verifier.ParallelVerifier: batches verify on every core
+        self.verifier = None
         self._load_head()
 
     # -- head and genesis ------------------------------------------------------------
@@ -198,6 +198,7 @@ class Application:
         head = decode_trusted(raw)
         self.height, self.app_hash, self.block_hash = head["height"], head["app_hash"], head["block_hash"]
         self.last_time = head["time"]
+        self._info = Info(self.height, self.app_hash, self.block_hash, self.chain_id)
         self._recent = dict(self.store.unexpired_txs(self.last_time))
         self._prune_at = max(10_000, 2 * len(self._recent))
         stored_genesis = self.store.meta("genesis")
@@ -232,7 +233,8 @@ class Application:
             self._prune_at = max(10_000, 2 * len(self._recent))
 
     def info(self) -> Info:
-        return Info(self.height, self.app_hash, self.block_hash, self.chain_id)
+        """The committed head, read as one consistent snapshot from any thread."""
+        return self._info
 
     # -- authentication -----------------------------------------------------------
     def _decode(self, raw: bytes) -> Tx:
@@ -244,17 +246,20 @@ class Application:
                 raise Rejected(exc.code, exc.message) from None
         return tx
 
-    def _caller(self, tx: Tx, state, now_ms: int, cacheable: bool = True) -> tuple[Caller, dict | None]:
+    def _caller(self, tx: Tx, state, now_ms: int) -> tuple[Caller, dict | None]:
         """Who signed: (caller, certificate record to register or None).
 
-        Resolved signers are cached against committed state (the cache is dropped
-        whenever a block changes membership, and bypassed inside a block after a
-        membership transaction), so the steady-state cost is one dict lookup.
+        A caller depends on exactly two records, the certificate's and its
+        organisation's. Resolved callers are cached against committed state (the
+        cache is dropped when a block changes membership); inside a block the cache
+        is used only while neither record has been written by that block, so the
+        steady-state cost is one dict lookup and never a stale answer.
         """
-        if cacheable:
-            hit = self._callers.get(tx.signer)
-            if hit is not None:
-                caller, not_before, not_after = hit
+        hit = self._callers.get(tx.signer)
+        if hit is not None:
+            caller, not_before, not_after, cert_key, org_key = hit
+            pending = getattr(state, "writes", None)
+            if not pending or (cert_key not in pending and org_key not in pending):
                 if not not_before <= now_ms <= not_after:
                     raise Rejected("bad_certificate", "the signer's certificate is not valid at this time")
                 return caller, None
@@ -289,7 +294,8 @@ class Application:
                 "revoked": False,
             }
             new_record = rec
-        org_raw = state.get_raw(f"{MEMBERSHIP}/org/{rec['org_id']}".encode())
+        org_key = f"{MEMBERSHIP}/org/{rec['org_id']}".encode()
+        org_raw = state.get_raw(org_key)
         if org_raw is None:
             raise Rejected("not_member", f"organisation {rec['org_id']} is not a consortium member")
         org = decode_trusted(org_raw)
@@ -310,8 +316,8 @@ class Application:
             self._keys[tx.signer] = self.suite.public_key(rec["public_key"])
         caller = Caller(tx.signer, org["id"], org["name"], rec["name"], org["type"],
                         {**rec["attributes"], **org["attributes"]})
-        if cacheable and new_record is None:
-            self._callers[tx.signer] = (caller, not_before, not_after)
+        if new_record is None and isinstance(state, CommittedState) and state.height is None:
+            self._callers[tx.signer] = (caller, not_before, not_after, cert_key, org_key)
         return caller, new_record
 
     def _check_signature(self, tx: Tx) -> None:
@@ -339,28 +345,66 @@ class Application:
 
     # -- mempool admission -------------------------------------------------------------
     def check_tx(self, raw: bytes, now_ms: int | None = None) -> CheckResult:
-        """Admission check: decoding, chain, expiry, signer, signature, replay.
+        """Admission check of one transaction (see `check_txs`)."""
+        return self.check_txs([raw], now_ms)[0]
 
-        Cheap and stateless with respect to contracts: a tx that passes may still
-        fail in its block (the contract decides there).
+    def check_txs(self, raws: list[bytes], now_ms: int | None = None) -> list[CheckResult]:
+        """Admission checks: decoding, chain, expiry, replay, signer, arguments, signature.
+
+        Cheap with respect to contracts: a tx that passes may still fail in its
+        block (the contract decides there). Signatures of the whole batch are
+        verified together on every core, and each verified (hash, signature) pair is
+        remembered so that finalize_block does not verify it again.
         """
         now = now_ms if now_ms is not None else max(self.last_time, int(_time.time() * 1000))
-        try:
-            tx = self._decode(raw)
-            self._check_envelope(tx, now)
-            state = CommittedState(self.store, None)
-            self._caller(tx, state, now)
-            self._check_signature(tx)
-            if tx.hash in self._recent:
-                raise Rejected("replay", "this transaction has already been executed")
-            contract = self.contracts[tx.contract]
-            contract.methods[tx.method].bind(tx.args)
-        except Rejected as exc:
-            return CheckResult(exc.code, exc.message, getattr(locals().get("tx"), "hash", b""))
-        except ContractError as exc:
-            return CheckResult(exc.code, exc.message, tx.hash)
-        self._decoded[raw] = tx
-        return CheckResult(OK, "", tx.hash)
+        state = CommittedState(self.store, None)
+        results: list[CheckResult | None] = []
+        to_verify: list[tuple[int, Tx]] = []
+        for raw in raws:
+            tx = None
+            try:
+                tx = self._decode(raw)
+                self._check_envelope(tx, now)
+                if tx.hash in self._recent:
+                    raise Rejected("replay", "this transaction has already been executed")
+                self._caller(tx, state, now)
+                self.contracts[tx.contract].methods[tx.method].bind(tx.args)
+            except (Rejected, ContractError) as exc:
+                results.append(CheckResult(exc.code, exc.message, tx.hash if tx is not None else b""))
+                continue
+            results.append(None)
+            if (tx.hash, tx.signature) not in self._verified:
+                to_verify.append((len(results) - 1, tx))
+            else:
+                self._decoded[raw] = tx
+                results[-1] = CheckResult(OK, "", tx.hash)
+        if to_verify:
+            verdicts = self._verify_many([tx for _, tx in to_verify])
+            for (i, tx), good in zip(to_verify, verdicts):
+                if good:
+                    self._decoded[raws[i]] = tx
+                    results[i] = CheckResult(OK, "", tx.hash)
+                else:
+                    results[i] = CheckResult(
+                        "bad_signature", "the signature does not verify against the signer's certificate", tx.hash
+                    )
+        return results  # type: ignore[return-value]
+
+    def _verify_many(self, txs: list[Tx]) -> list[bool]:
+        """Verify signatures in a batch (on every core when a verifier pool is attached)."""
+        if self.verifier is not None and len(txs) > 1:
+            raw_keys: dict[bytes, bytes] = {}
+            for tx in txs:
+                if tx.signer not in raw_keys:
+                    raw_keys[tx.signer] = self._keys[tx.signer].raw()
+            items = [(raw_keys[tx.signer], tx.signature, tx.sign_bytes) for tx in txs]
+            verdicts = self.verifier.verify_many(items)
+        else:
+            verdicts = [self._keys[tx.signer].verify(tx.signature, tx.sign_bytes) for tx in txs]
+        for tx, good in zip(txs, verdicts):
+            if good:
+                self._verified[(tx.hash, tx.signature)] = True
+        return verdicts
 
     # -- block execution -------------------------------------------------------------
     def finalize_block(self, height: int, time_ms: int, txs: list[bytes], proposer: bytes = b"") -> BlockResult:
@@ -368,6 +412,8 @@ class Application:
         if height != self.height + 1:
             raise ValueError(f"expected block {self.height + 1}, got {height}")
         time_ms = max(time_ms, self.last_time)  # block time never goes backwards
+        if self.verifier is not None:
+            self._preverify(txs)
         block = BlockState(self.store)
         receipts: list[Receipt] = []
         tx_rows, executed, event_rows = [], [], []
@@ -389,6 +435,21 @@ class Application:
         self._pending_result = BlockResult(height, time_ms, self._pending.block_hash, app_hash, receipts, header)
         return self._pending_result
 
+    def _preverify(self, txs: list[bytes]) -> None:
+        """Batch-verify signatures this node has not seen in check_tx (e.g. blocks
+        proposed by others or replayed after a restart). Only fills the cache, so
+        it cannot change any result."""
+        pending = []
+        for raw in txs:
+            try:
+                tx = self._decode(raw)
+            except Rejected:
+                continue
+            if tx.signer in self._keys and (tx.hash, tx.signature) not in self._verified:
+                pending.append(tx)
+        if len(pending) > 1:
+            self._verify_many(pending)
+
     def _deliver(
         self, block: BlockState, height: int, time_ms: int, index: int, raw: bytes, in_block: set
     ) -> tuple[Receipt, int | None]:
@@ -405,7 +466,7 @@ class Application:
             self._check_envelope(tx, time_ms)
             if tx_hash in in_block or tx_hash in self._recent:
                 raise Rejected("replay", "this transaction has already been executed")
-            caller, new_cert = self._caller(tx, block, time_ms, cacheable=not block.membership_changed)
+            caller, new_cert = self._caller(tx, block, time_ms)
             self._check_signature(tx)
             if new_cert is not None:
                 block.put_raw(f"{MEMBERSHIP}/cert/{tx.signer.hex()}".encode(), encode(new_cert))
@@ -481,16 +542,23 @@ class Application:
         self.tree.pending.clear()
         self.height, self.app_hash, self.block_hash = write.height, write.app_hash, write.block_hash
         self.last_time = result.time
+        self._info = Info(self.height, self.app_hash, self.block_hash, self.chain_id)
         self._remember_executed(write.executed)
         self._pending = self._pending_result = None
         for raw in [row[2] for row in write.txs]:
             self._decoded.pop(raw, None)
-        if any(k.startswith(b"membership/") for k in write.values):
-            self._callers.clear()
+        changed = write.values
+        if any(k.startswith(MEMBERSHIP_PREFIX) for k in changed):
+            self._callers = {
+                signer: hit for signer, hit in self._callers.items() if hit[3] not in changed and hit[4] not in changed
+            }
         if len(self._verified) > 200_000:
             self._verified.clear()
         for listener in list(self.listeners):
-            listener(result)
+            try:
+                listener(result)
+            except Exception:  # a subscriber's failure must not stop the chain
+                log.exception("block listener failed")
         return result
 
     # -- queries ----------------------------------------------------------------------

@@ -34,6 +34,7 @@ from typing import Any
 
 from aiohttp import web
 
+from faechain.engines.solo import EngineError
 from faechain.api import auth
 from faechain.api.errors import ApiError
 from faechain.api.events import EventHub, stream_events
@@ -53,7 +54,7 @@ API_KEY: web.AppKey["Api"] = web.AppKey("faechain_api")
 DEFAULT_WAIT_TIMEOUT = 30.0
 MAX_WAIT_TIMEOUT = 300.0
 # check_tx rejections of POST /v1/txs: 400 unless listed.
-SUBMIT_STATUS = {"too_large": 413, "replay": 409, "mempool_full": 429}
+SUBMIT_STATUS = {"too_large": 413, "replay": 409, "mempool_full": 429, "unavailable": 503, "internal_error": 500}
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 503: "unavailable", 504: "timeout"}
 
@@ -200,6 +201,10 @@ code{{background:#f3f3f3;padding:0 .3em}}</style></head>
         return web.Response(text=page, content_type="text/html")
 
     async def healthz(self, request: web.Request) -> web.Response:
+        engine = self.node.engine
+        if getattr(engine, "error", None) is not None:
+            return json_response({"ok": False, "height": self.node.app.height, "code": "unavailable",
+                                  "message": f"block production stopped: {engine.error}"}, 503)
         return json_response({"ok": True, "height": self.node.app.height})
 
     async def metrics_text(self, request: web.Request) -> web.Response:
@@ -250,20 +255,24 @@ code{{background:#f3f3f3;padding:0 .3em}}</style></head>
             raise ApiError("bad_request", "parameter 'timeout' must be a number of seconds") from None
         if not 0 < timeout <= MAX_WAIT_TIMEOUT:
             raise ApiError("bad_request", f"parameter 'timeout' must lie in (0, {MAX_WAIT_TIMEOUT:g}]")
-        sub = await self._blocking(self.node.engine.submit, raw, wait)
-        check = sub.check
+        # the engine checks submissions in batches on its own thread (signatures on
+        # every core); the event loop only awaits the two futures
+        check_future, receipt_future = self.node.engine.submit_async(raw, wait)
+        check = await asyncio.wrap_future(check_future)
         if not check.ok:
             status = SUBMIT_STATUS.get(check.code, 400)
             return json_response({"code": check.code, "message": check.message, "tx_hash": check.tx_hash.hex()},
                                  status)
         pending = {"tx_hash": check.tx_hash.hex(), "status": "pending"}
-        if not wait or sub.future is None:
+        if not wait or receipt_future is None:
             return json_response(pending, 202)
         try:
-            receipt = await asyncio.wait_for(asyncio.wrap_future(sub.future), timeout)
+            receipt = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(receipt_future)), timeout)
         except asyncio.TimeoutError:
             pending["message"] = f"accepted but not committed within {timeout:g} s; look it up later"
             return json_response(pending, 202)
+        except EngineError as exc:
+            raise ApiError("unavailable", exc.message) from None
         return json_response(receipt_json(receipt))
 
     async def tx(self, request: web.Request) -> web.Response:

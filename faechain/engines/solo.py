@@ -1,26 +1,38 @@
 """The solo engine: one process, no network, blocks every few milliseconds.
 
-Transactions pass `check_tx` on submission and wait in the mempool. A block
-thread takes up to `max_block_txs` of them as soon as any are waiting (after at
-most `block_interval` seconds of batching), runs `finalize_block` and `commit`,
-then resolves each submitter's future with its receipt. With nothing to do it
-still makes an empty block every `heartbeat` seconds so that block time (which
-drives maturities and deadlines) keeps moving.
+Two threads drive the Application:
+
+* the **check thread** takes submitted transactions in batches (whatever has
+  arrived, up to `check_batch`) and runs `check_txs` on them, so that under load
+  signatures are verified in large batches on every core; accepted transactions
+  join the mempool;
+* the **block thread** takes up to `max_block_txs` of them as soon as any are
+  waiting (after at most `block_interval` seconds of batching), runs
+  `finalize_block` and `commit`, then resolves each submitter's future with its
+  receipt. With nothing to do it still makes an empty block every `heartbeat`
+  seconds so that block time (which drives maturities and deadlines) moves on.
 
 Block time is the wall clock plus a dev offset, never earlier than the previous
 block. Only a chain whose genesis says `"dev": true` lets `advance_time` move the
 offset; any other node refuses.
+
+If executing or persisting a block ever fails, the engine stops making blocks,
+fails every waiting submitter and reports the error (`engine.error`): a node
+must not carry on from a state it could not persist.
 """
 
 from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
+import logging
 import threading
 import time
 from dataclasses import dataclass
 
 from faechain.application import Application, BlockResult, CheckResult, Receipt
+
+log = logging.getLogger("faechain.solo")
 
 
 class EngineError(Exception):
@@ -47,58 +59,71 @@ class SoloEngine:
         max_block_txs: int = 2000,
         max_mempool: int = 50_000,
         heartbeat: float = 5.0,
+        check_batch: int = 512,
     ):
         self.app = app
         self.block_interval = block_interval
         self.max_block_txs = max_block_txs
         self.max_mempool = max_mempool
         self.heartbeat = heartbeat
+        self.check_batch = check_batch
         self.time_offset_ms = 0
+        self.blocks_made = 0
+        self.block_seconds = 0.0  # finalize + commit time, for /metrics
+        self.error: BaseException | None = None
+        self._intake: collections.deque[tuple[bytes, cf.Future, cf.Future | None]] = collections.deque()
+        self._intake_cv = threading.Condition()
         self._mempool: collections.deque[tuple[bytes, bytes]] = collections.deque()
         self._in_pool: set[bytes] = set()
         self._waiters: dict[bytes, list[cf.Future]] = {}
         self._cv = threading.Condition()
+        self._force_block = False
         self._stop = False
-        self._thread: threading.Thread | None = None
-        self.blocks_made = 0
-        self.block_seconds = 0.0
+        self._threads: list[threading.Thread] = []
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="solo-blocks", daemon=True)
-        self._thread.start()
+        for target, name in ((self._check_loop, "solo-check"), (self._block_loop, "solo-blocks")):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
 
     def stop(self) -> None:
+        self._stop = True
+        with self._intake_cv:
+            self._intake_cv.notify_all()
         with self._cv:
-            self._stop = True
             self._cv.notify_all()
-        if self._thread:
-            self._thread.join(timeout=10)
+        for t in self._threads:
+            t.join(timeout=10)
+
+    @property
+    def healthy(self) -> bool:
+        return self.error is None
 
     # -- submission ------------------------------------------------------------------
     def now_ms(self) -> int:
         return int(time.time() * 1000) + self.time_offset_ms
 
+    def submit_async(self, raw: bytes, wait: bool = True) -> tuple[cf.Future, cf.Future | None]:
+        """Queue for checking: (future CheckResult, future Receipt or None)."""
+        check: cf.Future = cf.Future()
+        receipt: cf.Future | None = cf.Future() if wait else None
+        if self.error is not None:
+            check.set_result(CheckResult("unavailable", "the engine has stopped after an error"))
+        elif len(self._mempool) + len(self._intake) >= self.max_mempool:
+            check.set_result(CheckResult("mempool_full", "the mempool is full; retry later"))
+        else:
+            with self._intake_cv:
+                self._intake.append((raw, check, receipt))
+                self._intake_cv.notify()
+        return check, receipt
+
     def submit(self, raw: bytes, wait: bool = True) -> Submission:
-        """check_tx, then queue; the future resolves when the block commits."""
-        if len(self._mempool) >= self.max_mempool:
-            return Submission(CheckResult("mempool_full", "the mempool is full; retry later"), None)
-        with self.app.lock:
-            check = self.app.check_tx(raw, self.now_ms())
-        if not check.ok:
-            return Submission(check, None)
-        future: cf.Future | None = cf.Future() if wait else None
-        with self._cv:
-            if check.tx_hash in self._in_pool:
-                if future is not None:
-                    self._waiters.setdefault(check.tx_hash, []).append(future)
-                return Submission(check, future)
-            self._in_pool.add(check.tx_hash)
-            self._mempool.append((check.tx_hash, raw))
-            if future is not None:
-                self._waiters.setdefault(check.tx_hash, []).append(future)
-            self._cv.notify()
-        return Submission(check, future)
+        """check_tx (blocking), then the future resolves when the block commits."""
+        check, receipt = self.submit_async(raw, wait)
+        result = check.result()
+        return Submission(result, receipt if result.ok else None)
 
     def advance_time(self, seconds: int) -> int:
         """Dev chains only: move block time forward; returns the new offset in ms."""
@@ -114,12 +139,38 @@ class SoloEngine:
 
     @property
     def mempool_size(self) -> int:
-        return len(self._mempool)
+        return len(self._mempool) + len(self._intake)
 
-    # -- the block loop ----------------------------------------------------------------
-    _force_block = False
+    # -- the check thread --------------------------------------------------------------
+    def _check_loop(self) -> None:
+        while True:
+            with self._intake_cv:
+                while not self._intake and not self._stop:
+                    self._intake_cv.wait()
+                if self._stop:
+                    return
+                batch = [self._intake.popleft() for _ in range(min(self.check_batch, len(self._intake)))]
+            try:
+                with self.app.lock:
+                    results = self.app.check_txs([raw for raw, _, _ in batch], self.now_ms())
+            except BaseException as exc:  # never leave a submitter hanging
+                log.exception("check_txs failed")
+                results = [CheckResult("internal_error", f"check failed: {type(exc).__name__}")] * len(batch)
+            with self._cv:
+                for (raw, _, receipt), result in zip(batch, results):
+                    if not result.ok:
+                        continue
+                    if receipt is not None:
+                        self._waiters.setdefault(result.tx_hash, []).append(receipt)
+                    if result.tx_hash not in self._in_pool:
+                        self._in_pool.add(result.tx_hash)
+                        self._mempool.append((result.tx_hash, raw))
+                self._cv.notify()
+            for (_, check, _), result in zip(batch, results):
+                check.set_result(result)
 
-    def _run(self) -> None:
+    # -- the block thread ----------------------------------------------------------------
+    def _block_loop(self) -> None:
         last_block = time.monotonic()
         while True:
             with self._cv:
@@ -135,7 +186,11 @@ class SoloEngine:
             with self._cv:
                 batch = [self._mempool.popleft() for _ in range(min(self.max_block_txs, len(self._mempool)))]
                 self._force_block = False
-            self.make_block([raw for _, raw in batch])
+            try:
+                self.make_block([raw for _, raw in batch])
+            except BaseException as exc:
+                self._fail(exc)
+                return
             with self._cv:
                 for tx_hash, _ in batch:
                     self._in_pool.discard(tx_hash)
@@ -147,7 +202,7 @@ class SoloEngine:
             height = self.app.height + 1
             result = self.app.finalize_block(height, self.now_ms(), txs, proposer=b"solo")
             self.app.commit()
-        self.block_seconds += time.perf_counter() - started  # finalize + commit, for /metrics
+        self.block_seconds += time.perf_counter() - started
         self.blocks_made += 1
         self._resolve(result.receipts)
         return result
@@ -159,3 +214,13 @@ class SoloEngine:
             for f in futures:
                 if not f.done():
                     f.set_result(receipt)
+
+    def _fail(self, exc: BaseException) -> None:
+        log.critical("block production stopped: %s", exc, exc_info=exc)
+        self.error = exc
+        with self._cv:
+            waiters, self._waiters = self._waiters, {}
+        for futures in waiters.values():
+            for f in futures:
+                if not f.done():
+                    f.set_exception(EngineError("unavailable", "block production stopped after an error"))
