@@ -126,10 +126,7 @@ def run_node(node, on_ready=None) -> None:
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down
         pass
     finally:
-        try:
-            node.engine.stop()
-        except Exception:  # noqa: BLE001 - already stopped
-            pass
+        node.close()
 
 
 def open_node(home: str):

@@ -29,6 +29,11 @@ class Node:
             raise ValueError("anonymous reads are allowed only on a dev chain listening on loopback")
         self.store = Store(self.paths["db"], synchronous=self.config.synchronous)
         self.app = Application(self.store, self.genesis)
+        if self.config.verify_workers != 0:
+            from faechain.crypto.verifier import ParallelVerifier
+
+            workers = None if self.config.verify_workers < 0 else self.config.verify_workers
+            self.app.verifier = ParallelVerifier(self.genesis.suite, workers)
         if self.config.engine != "solo":
             raise ValueError(f"engine {self.config.engine!r} is started by its own command (fae localnet)")
         self.engine = SoloEngine(
@@ -78,8 +83,17 @@ class Node:
             await stop.wait()
         finally:
             await runner.cleanup()
-            self.engine.stop()
-            self.store.close()
+            self.close()
+
+    def close(self) -> None:
+        """Stop the engine, the verifier workers and the database (idempotent)."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
+        self.engine.stop()
+        if self.app.verifier is not None:
+            self.app.verifier.close()
+        self.store.close()
 
     def run(self) -> None:
         asyncio.run(self.serve())
