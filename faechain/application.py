@@ -306,9 +306,9 @@ class Application:
                 certs.verify_issued_by(self.suite, tx.cert, org["ca"])
             except certs.CertificateError as exc:
                 raise Rejected("bad_certificate", str(exc)) from None
-            self._chain_ok.add((tx.signer, org["ca_id"]))
             if rec["role"] != org["type"]:
                 raise Rejected("bad_certificate", f"certificate role {rec['role']} is not the organisation's type {org['type']}")
+            self._chain_ok.add((tx.signer, org["ca_id"]))  # only once every check passed
         not_before, not_after = rec.get("not_before", 0) * 1000, rec["not_after"] * 1000
         if not not_before <= now_ms <= not_after:
             raise Rejected("bad_certificate", "the signer's certificate is not valid at this time")
