@@ -4,6 +4,7 @@
                       member organisations, copied from a once-per-session template
     chain             a `TestChain`: Store + Application on a fresh database in that home,
                       with helpers to sign transactions and drive blocks deterministically
+    make_chain        a factory of such chains (create the Application when you are ready)
     engine            a started `SoloEngine` over `chain.app` (stopped afterwards)
 
 Organisations (`ORGS`): `exchange` (EXCHANGE), `bank` (BANK), `investor` (INVESTOR);
@@ -159,6 +160,22 @@ def chain(consortium_home) -> TestChain:
     c = open_chain(consortium_home)
     yield c
     c.close()
+
+
+@pytest.fixture
+def make_chain(consortium_home):
+    """A factory of TestChains over `consortium_home`, for tests that must set something up
+    (e.g. register a test contract) before the Application is created. Closed afterwards."""
+    chains: list[TestChain] = []
+
+    def factory() -> TestChain:
+        c = open_chain(consortium_home)
+        chains.append(c)
+        return c
+
+    yield factory
+    for c in chains:
+        c.close()
 
 
 @pytest.fixture

@@ -342,6 +342,8 @@ def register(cls: type[Contract]) -> type[Contract]:
     """Class decorator: make a contract available to every chain."""
     if not cls.name:
         raise TypeError("a contract needs a name")
+    if "/" in cls.name:  # its state prefix "<name>/" would lie inside another contract's
+        raise TypeError(f"a contract name cannot contain '/': {cls.name!r}")
     REGISTRY[cls.name] = cls
     return cls
 
