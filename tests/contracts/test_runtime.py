@@ -54,7 +54,7 @@ class Probe(Contract):
     def whoami(self, ctx: Ctx) -> dict:
         return {"org": ctx.caller.org_id, "role": ctx.caller.role, "name": ctx.caller.name,
                 "time": ctx.time, "time_ms": ctx.time_ms, "height": ctx.height, "index": ctx.tx_index,
-                "tx": ctx.tx_hash, "chain": ctx.chain}
+                "tx": ctx.tx_hash, "chain": ctx.chain, "attributes": ctx.caller.attributes}
 
     @tx
     def read_member(self, ctx: Ctx, org_id: str) -> str:
@@ -278,6 +278,26 @@ def test_context_fields(pc):
     assert res["time_ms"] == r.time and res["time"] == r.time // 1000
     assert res["height"] == r.height and res["index"] == 0 and res["tx"] == r.receipts[0].tx_hash
     assert res["chain"] == pc.chain_id
+
+
+def test_caller_attributes_are_never_stale(pc):
+    """Org attributes changed earlier in the same block, or in the previous one, reach the
+    caller even when the node resolved (and cached) that signer before."""
+    inv = pc.org_ids["investor"]
+    whoami = lambda: pc.sign("investor", NAME, "whoami", {})  # noqa: E731
+    r = pc.block([whoami()])
+    assert "qualified" not in r.receipts[0].result["attributes"]
+    assert pc.app.check_tx(whoami(), pc.clock).ok  # caches the resolved signer
+    r = pc.block([
+        whoami(),
+        pc.sign("exchange", "membership", "set_attributes", {"org_id": inv, "attributes": {"qualified": True}}),
+        whoami(),
+    ])
+    assert [x.result["attributes"].get("qualified") for x in (r.receipts[0], r.receipts[2])] == [None, True]
+    raw = whoami()
+    assert pc.app.check_tx(raw, pc.clock).ok
+    r = pc.block([pc.sign("exchange", "membership", "set_attributes", {"org_id": inv, "attributes": {"qualified": False}})])
+    assert pc.block([raw]).receipts[0].result["attributes"]["qualified"] is False
 
 
 def test_unencodable_result_or_event_is_a_bad_request(pc):
