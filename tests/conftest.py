@@ -105,6 +105,13 @@ class TestChain:
         self.clock = max(self.clock, result.time) + 1000
         return result
 
+    def empty_block_app_hash(self, time_ms: int | None = None) -> bytes:
+        """The app hash the next block would have with no transactions (finalized, never
+        committed): what "this transaction changed nothing" is compared against, since
+        contracts' end_block hooks may write state in any block."""
+        t = self.clock if time_ms is None else time_ms
+        return self.app.finalize_block(self.app.height + 1, t, [], proposer=b"test").app_hash
+
     def run(self, who: str | Identity, contract: str, method: str, args: dict[str, Any], **kw: Any) -> Receipt:
         """Sign one transaction and commit it alone in a block; its receipt."""
         return self.block([self.sign(who, contract, method, args, **kw)]).receipts[0]
