@@ -538,3 +538,20 @@ def test_uncommitted_block_is_not_persisted(chain):
     chain.app.finalize_block(1, chain.clock, [good_tx(chain)])
     assert chain.reopen().info() == info
     assert chain.store.block(1) is None
+
+
+def test_engine_commits_and_the_chain_verifies(chain, engine):
+    """The shared `engine` fixture drives the same Application through the solo engine."""
+    subs = [engine.submit(chain.sign("exchange", "membership", "set_attributes",
+                                     {"org_id": chain.org_ids["bank"], "attributes": {"i": i}},
+                                     now_ms=engine.now_ms()))
+            for i in range(20)]
+    assert all(s.check.ok for s in subs)
+    receipts = [s.future.result(timeout=30) for s in subs]
+    assert all(r.ok for r in receipts)
+    dup = engine.submit(chain.sign("bank", "membership", "set_attributes", {"org_id": "x", "attributes": {}},
+                                   now_ms=engine.now_ms()))
+    assert dup.check.ok and dup.future.result(timeout=30).code == "unauthorized"
+    assert engine.submit(b"junk").check.code == "bad_encoding"
+    engine.stop()
+    assert verify_chain(chain.store, chain.genesis).ok
