@@ -555,3 +555,28 @@ def test_engine_commits_and_the_chain_verifies(chain, engine):
     assert engine.submit(b"junk").check.code == "bad_encoding"
     engine.stop()
     assert verify_chain(chain.store, chain.genesis).ok
+
+
+def test_state_proofs_against_every_height(warm):
+    from faechain.ledger.smt import verify_proof
+
+    key = f"membership/org/{warm.org_ids['bank']}".encode()
+    heights = [0, warm.app.height]
+    for i in range(3):
+        assert warm.block([warm.sign("exchange", "membership", "set_attributes",
+                                     {"org_id": warm.org_ids["bank"], "attributes": {"p": i}})]).receipts[0].ok
+        heights.append(warm.app.height)
+    values = {}
+    for h in heights:
+        sv = warm.app.state_value(key, h, prove=True)
+        assert sv["app_hash"] == decode(warm.store.block(h)[1])["app_hash"]
+        assert verify_proof(warm.app.hash, sv["app_hash"], key, sv["value"], sv["proof"])
+        values[h] = sv
+    assert len({sv["value"] for sv in values.values()}) == len(heights) - 1  # heights 0 and 1 share a value
+    first, last = values[heights[2]], values[heights[-1]]
+    assert not verify_proof(warm.app.hash, last["app_hash"], key, first["value"], last["proof"])
+    absent = warm.app.state_value(b"membership/org/91110000NOSUCHORG1", prove=True)
+    assert absent["value"] is None
+    assert verify_proof(warm.app.hash, absent["app_hash"], b"membership/org/91110000NOSUCHORG1", None, absent["proof"])
+    with pytest.raises(ValueError):
+        warm.app.state_value(key, warm.app.height + 1)
