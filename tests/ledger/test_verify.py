@@ -217,3 +217,42 @@ def test_genesis_state_row_deleted(built):
     key = built.store.read.execute("SELECT key FROM kv WHERE height=0 ORDER BY key LIMIT 1").fetchone()[0]
     sql(built, "DELETE FROM kv WHERE key=? AND height=0", key)
     check_bad(built, 0, "genesis state")
+
+
+def test_empty_ledger(tmp_path, chain):
+    from faechain.ledger.storage import Store
+
+    empty = Store(str(tmp_path / "empty.db"))
+    report = verify_chain(empty, chain.genesis)
+    assert not report.ok and report.first_bad_height == 0 and "empty" in report.reason
+    empty.close()
+
+
+def test_verify_beside_a_running_node(chain, engine):
+    """verify_chain reads one snapshot: blocks committed meanwhile never make it fail."""
+    import threading
+
+    stop = threading.Event()
+
+    def traffic():
+        i = 0
+        while not stop.is_set():
+            subs = [engine.submit(chain.sign("exchange", "membership", "set_attributes",
+                                             {"org_id": chain.org_ids["bank"], "attributes": {"i": i + j}},
+                                             now_ms=engine.now_ms()), wait=False) for j in range(20)]
+            assert all(s.check.ok for s in subs)
+            i += 20
+            stop.wait(0.01)
+
+    t = threading.Thread(target=traffic)
+    t.start()
+    try:
+        reports = []
+        for _ in range(5):
+            reports.append(verify_chain(chain.store, chain.genesis))
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        t.join(timeout=30)
+    assert all(r.ok for r in reports), [str(r) for r in reports if not r.ok]
+    assert reports[-1].blocks > 1
