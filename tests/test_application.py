@@ -580,3 +580,25 @@ def test_state_proofs_against_every_height(warm):
     assert verify_proof(warm.app.hash, absent["app_hash"], b"membership/org/91110000NOSUCHORG1", None, absent["proof"])
     with pytest.raises(ValueError):
         warm.app.state_value(key, warm.app.height + 1)
+
+
+def test_parallel_verifier_changes_nothing(chain, tmp_path):
+    """Batch verification on worker processes gives the same blocks as verifying inline."""
+    from faechain.crypto.verifier import ParallelVerifier
+
+    blocks = _scenario(chain)
+    t = blocks[-1][0] + 1000
+    batch = [good_tx(chain) for _ in range(60)]
+    for i in range(0, 60, 7):  # some forged signatures in a large batch
+        version, body, sig, cert = decode(batch[i])
+        batch[i] = encode([version, body, flip(sig, 3), cert])
+    blocks.append((t, batch))
+    a = twin(chain, tmp_path, "a")
+    b = twin(chain, tmp_path, "b")
+    a.verifier = ParallelVerifier(a.genesis.suite, workers=1)
+    try:
+        checks = a.check_txs(batch, t)
+        assert [c.code for c in checks] == [b.check_tx(raw, t).code for raw in batch]
+        assert _run(a, blocks) == _run(b, blocks)
+    finally:
+        a.verifier.close()
