@@ -25,7 +25,7 @@ from faechain.contracts.errors import ContractError
 from faechain.contracts.runtime import REGISTRY, Caller, Contract, Ctx, QueryCtx
 from faechain.crypto import certs
 from faechain.crypto.suite import PublicKey, get_suite
-from faechain.ledger.block import Header
+from faechain.ledger.block import Header, end_block_record
 from faechain.ledger.encoding import EncodingError, check, decode_trusted, encode, encode_trusted
 from faechain.ledger.merkle import merkle_root
 from faechain.ledger.smt import EMPTY, SparseMerkleTree
@@ -97,6 +97,7 @@ class BlockResult:
     app_hash: bytes
     receipts: list[Receipt]
     header: Header
+    end_events: list = field(default_factory=list)  # events of the contracts' end_block hooks
 
 
 @dataclass
@@ -107,6 +108,10 @@ class Info:
     chain_id: str
 
 
+# the caller a contract's end_block hook runs as: the chain itself
+SYSTEM_CALLER = Caller(bytes(32), "", "faechain", "end_block", "SYSTEM", {})
+
+
 class Rejected(Exception):
     """A transaction fails before its contract runs; carries a stable code."""
 
@@ -114,6 +119,20 @@ class Rejected(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def overlay_scan(base, writes: dict[bytes, bytes | None], prefix: bytes, limit: int | None) -> list[tuple[bytes, bytes]]:
+    """Prefix scan of `base` with pending `writes` laid over it, in key order.
+
+    Each pending key can hide or replace at most one base row, so fetching
+    `limit + len(pending)` base rows is enough for the first `limit` results.
+    """
+    pending = {k: v for k, v in writes.items() if k.startswith(prefix)}
+    base_limit = None if limit is None else limit + len(pending)
+    merged = dict(base(prefix, base_limit))
+    merged.update(pending)
+    items = sorted((k, v) for k, v in merged.items() if v is not None)
+    return items if limit is None else items[:limit]
 
 
 class BlockState:
@@ -134,6 +153,12 @@ class BlockState:
     def put_raw(self, key: bytes, value: bytes | None) -> None:
         self.writes[key] = value
 
+    def scan_raw(self, prefix: bytes, limit: int | None) -> list[tuple[bytes, bytes]]:
+        return overlay_scan(self._committed_scan, self.writes, prefix, limit)
+
+    def _committed_scan(self, prefix: bytes, limit: int | None) -> list[tuple[bytes, bytes]]:
+        return list(self.store.scan_prefix(prefix, None, -1 if limit is None else limit))
+
 
 class TxState:
     """One transaction's writes over its block; merged only if the tx succeeds."""
@@ -150,6 +175,9 @@ class TxState:
     def put_raw(self, key: bytes, value: bytes | None) -> None:
         self.writes[key] = value
 
+    def scan_raw(self, prefix: bytes, limit: int | None) -> list[tuple[bytes, bytes]]:
+        return overlay_scan(self.block.scan_raw, self.writes, prefix, limit)
+
 
 class CommittedState:
     """Read-only view of committed state, latest or at a height."""
@@ -163,6 +191,9 @@ class CommittedState:
 
     def put_raw(self, key: bytes, value: bytes | None) -> None:
         raise PermissionError("queries cannot write state")
+
+    def scan_raw(self, prefix: bytes, limit: int | None) -> list[tuple[bytes, bytes]]:
+        return list(self.store.scan_prefix(prefix, self.height, -1 if limit is None else limit))
 
 
 class Application:
@@ -427,13 +458,43 @@ class Application:
                 in_block.add(receipt.tx_hash)
             for n, ev in enumerate(receipt.events):
                 event_rows.append((index, n, ev["contract"], ev["type"], encode_trusted(ev["attrs"])))
+        end_events = self._end_block(block, height, time_ms, len(txs))
+        result_leaves = [self.hash(row[3]) for row in tx_rows]
+        if end_events:
+            result_leaves.append(self.hash(end_block_record(end_events)))
+            for n, ev in enumerate(end_events):
+                event_rows.append((len(txs), n, ev["contract"], ev["type"], encode_trusted(ev["attrs"])))
         app_hash = self._apply_state(block.writes)
         txs_root = merkle_root(self.hash, [row[1] for row in tx_rows])
-        results_root = merkle_root(self.hash, [self.hash(row[3]) for row in tx_rows])
+        results_root = merkle_root(self.hash, result_leaves)
         header = Header(self.chain_id, height, time_ms, self.block_hash, txs_root, results_root, app_hash, proposer)
         self._pending = self._block_write(header, tx_rows, executed, event_rows, block.writes, {})
-        self._pending_result = BlockResult(height, time_ms, self._pending.block_hash, app_hash, receipts, header)
+        self._pending_result = BlockResult(height, time_ms, self._pending.block_hash, app_hash, receipts, header,
+                                           end_events)
         return self._pending_result
+
+    def _end_block(self, block: BlockState, height: int, time_ms: int, n_txs: int) -> list[dict]:
+        """Run each contract's end_block hook (in name order); returns their events.
+
+        A hook that fails has its writes discarded and leaves an `EndBlockFailed`
+        event, deterministically, instead of halting the chain.
+        """
+        events: list[dict] = []
+        for name in sorted(self.contracts):
+            contract = self.contracts[name]
+            if type(contract).end_block is Contract.end_block:
+                continue
+            txs = TxState(block)
+            ctx = Ctx(name, SYSTEM_CALLER, time_ms, height, bytes(32), n_txs, txs, self.chain_id, self.suite)
+            try:
+                contract.end_block(ctx)
+            except Exception as exc:
+                log.exception("end_block of %s failed at height %d", name, height)
+                events.append({"contract": name, "type": "EndBlockFailed", "attrs": {"error": type(exc).__name__}})
+                continue
+            block.merge(txs.writes)
+            events.extend(ctx.events)
+        return events
 
     def _preverify(self, txs: list[bytes]) -> None:
         """Batch-verify signatures this node has not seen in check_tx (e.g. blocks
@@ -583,8 +644,20 @@ class Application:
         if m is None or m.kind != "query":
             raise Rejected("unknown_method", f"contract {contract!r} has no query {method!r}")
         kwargs = m.bind(args)
-        access = CommittedState(self.store, height)
-        q = QueryCtx(contract, caller, access, _StoreIndex(self.store), self.height if height is None else height)
+        h = self.height if height is None else height
+        block = self.store.block(h)
+        if block is None:
+            raise Rejected("not_found", f"height {h} is not committed")
+        access = CommittedState(self.store, h)
+        q = QueryCtx(
+            contract, caller, access, _StoreIndex(self.store), h,
+            time=Header.decode(block[1]).time // 1000,
+            prover=lambda key: self.state_value(key, h, prove=True),
+            historian=lambda key: [
+                {"height": at, "value": None if v is None else decode_trusted(v)} for at, v in self.store.history(key)
+                if at <= h
+            ],
+        )
         return m.func(c, q, **kwargs)
 
     def caller_for_cert(self, cert_id: bytes, cert: bytes | None = None) -> Caller:

@@ -48,6 +48,8 @@ class StateAccess(typing.Protocol):
 
     def put_raw(self, key: bytes, value: bytes | None) -> None: ...
 
+    def scan_raw(self, prefix: bytes, limit: int | None) -> list[tuple[bytes, bytes]]: ...
+
 
 class ContractState:
     """A contract's own namespace of the state: keys are `<contract>/<key>`."""
@@ -74,6 +76,17 @@ class ContractState:
 
     def delete(self, key: str) -> None:
         self._access.put_raw((self._prefix + key).encode(), None)
+
+    def scan(self, prefix: str, limit: int | None = None) -> list[tuple[str, Any]]:
+        """Live (key, value) pairs whose key starts with `prefix`, in key order.
+
+        Deterministic (byte order of keys, this block's own writes included); it
+        costs O(matches), so contracts use it only for sets they bound, never to
+        walk a table.
+        """
+        full = (self._prefix + prefix).encode()
+        cut = len(self._prefix)
+        return [(k.decode()[cut:], decode(v)) for k, v in self._access.scan_raw(full, limit)]
 
 
 class Ctx:
@@ -127,13 +140,38 @@ class Index(typing.Protocol):
 class QueryCtx:
     """What a query method sees: the reader, a read-only state and the listing index."""
 
-    def __init__(self, contract: str, caller: Caller | None, access: StateAccess, index: Index, height: int):
+    def __init__(
+        self,
+        contract: str,
+        caller: Caller | None,
+        access: StateAccess,
+        index: Index,
+        height: int,
+        time: int = 0,
+        prover: Callable[[bytes], dict] | None = None,
+        historian: Callable[[bytes], list] | None = None,
+    ):
         self.contract = contract
         self.caller = caller
         self.height = height
+        self.time = time  # block time (unix seconds) of `height`
         self.state = ContractState(contract, access)
         self._access = access
         self._index = index
+        self._prover = prover
+        self._historian = historian
+
+    def proof(self, key: str) -> dict:
+        """Proof of this contract's `key` against the app hash of the query height."""
+        if self._prover is None:
+            raise NotFound("proofs are not available here")
+        return self._prover(f"{self.contract}/{key}".encode())
+
+    def history(self, key: str) -> list[dict]:
+        """Every committed version of this contract's `key`: [{height, value}] oldest first."""
+        if self._historian is None:
+            return []
+        return self._historian(f"{self.contract}/{key}".encode())
 
     def read(self, contract: str, key: str, default: Any = None) -> Any:
         return ContractState(contract, self._access).get(key, default)
@@ -317,6 +355,14 @@ class Contract:
 
     def genesis(self, ctx: Ctx, config: dict) -> None:
         """Seed this contract's state from the genesis document (optional)."""
+
+    def end_block(self, ctx: Ctx) -> None:
+        """Called after the last transaction of every block (optional).
+
+        For work the block time makes due (deadlines, maturities) or that is
+        too large for one transaction (clearing in batches). It must do O(work
+        due) reads when there is nothing to do.
+        """
 
     def index_rows(self, kind: str, record: Any) -> list[tuple[str, str]]:
         """(field, value) pairs of the listing index for one record."""

@@ -11,6 +11,10 @@
         "proposer":     engine-specific proposer id (bytes)
     }
     block hash = hash(canonical header)
+
+results_root leaves are hash(receipt) for each transaction in order, followed, when
+the contracts' end_block hooks emitted events, by one more leaf:
+hash(canonical {"end_block": [event, ...]}).
 """
 
 from __future__ import annotations
@@ -52,3 +56,8 @@ class Header:
 
     def hash(self, hasher) -> bytes:
         return hasher(self.encode())
+
+
+def end_block_record(events: list[dict]) -> bytes:
+    """What the extra results-root leaf of a block with end_block events commits to."""
+    return encode({"end_block": events})

@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterator
 
 from faechain.crypto import certs
 from faechain.crypto.suite import SuiteError, get_suite
-from faechain.ledger.block import Header
+from faechain.ledger.block import Header, end_block_record
 from faechain.ledger.encoding import EncodingError, decode, encode
 from faechain.ledger.merkle import merkle_root
 from faechain.ledger.smt import EMPTY, SparseMerkleTree
@@ -287,6 +287,17 @@ class _Verifier:
             receipt_hashes.append(self.hash(receipt_bytes))
         if merkle_root(self.hash, hashes) != header.txs_root:
             raise _Bad("txs_root does not match the stored transactions")
+        # events of the contracts' end_block hooks sit after the last transaction and
+        # add one results-root leaf (see Application._end_block)
+        end_rows = [tuple(r) for r in ev_rows if r[0] == len(tx_rows)]
+        if end_rows:
+            try:
+                end_events = [{"contract": c, "type": t, "attrs": decode(d)} for _, _, c, t, d in end_rows]
+            except EncodingError as exc:
+                raise _Bad(f"end-of-block event does not decode: {exc}") from None
+            receipt_hashes.append(self.hash(end_block_record(end_events)))
+            want_events.extend((len(tx_rows), n, ev["contract"], ev["type"], encode(ev["attrs"]))
+                               for n, ev in enumerate(end_events))
         if merkle_root(self.hash, receipt_hashes) != header.results_root:
             raise _Bad("results_root does not match the stored receipts")
         if [tuple(r) for r in ev_rows] != want_events:

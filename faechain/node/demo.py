@@ -39,7 +39,7 @@ MEMBERS: tuple[DemoMember, ...] = (
     DemoMember("supplier2", "SUPPLIER", "Hebei Fengrun Packaging Co., Ltd.", {}),
     DemoMember("supplier3", "SUPPLIER", "Langfang Xinda Logistics Co., Ltd.", {}),
     DemoMember("factor", "FACTOR", "Zhongguancun Commercial Factoring Co., Ltd.", {}),
-    DemoMember("bank", "BANK", "Capital Commercial Bank", {}),
+    DemoMember("bank", "BANK", "Capital Commercial Bank", {"settlement": True}),
     DemoMember("bank2", "BANK", "Bohai Rim Bank", {}),
     DemoMember("amc", "AMC", "Huabei Asset Management Co., Ltd.", {}),
     DemoMember("investor1", "INVESTOR", "Yanshan Insurance Asset Management", {"qualified": True}),
