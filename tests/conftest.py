@@ -13,6 +13,9 @@ each has one member identity of the same name with attributes `{"admin": true}`.
 
 Block time in `chain` is a deterministic clock: it starts a minute after genesis time
 and moves one second per block, so the same calls give the same hashes byte for byte.
+
+Property tests (hypothesis) run the "fae" profile: 200 examples each, which keeps the
+suite fast. For a long run: `python -m pytest --hypothesis-profile=thorough tests/ledger`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from faechain.application import Application, BlockResult, Receipt
 from faechain.identity.ca import OrgCA, create_org_ca, issue_identity, load_org_ca
@@ -31,6 +35,11 @@ from faechain.ledger.storage import Store
 from faechain.node.config import paths
 from faechain.node.genesis import Genesis
 from faechain.sdk.identity import Identity
+
+settings.register_profile("fae", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=5000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("fae")  # --hypothesis-profile=thorough overrides this
 
 CHAIN_ID = "fae-test"
 # (member name, USCC org id, organisation name, organisation type)

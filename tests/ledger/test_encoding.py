@@ -22,7 +22,7 @@ from faechain.ledger.encoding import (
     encode_trusted,
 )
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: the profile
 
 # -- the value model ---------------------------------------------------------------
 

@@ -56,13 +56,13 @@ def test_empty_and_single():
 hashes = st.binary(min_size=32, max_size=32)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.lists(hashes, min_size=1, max_size=70))
 def test_matches_rfc6962(leaves):
     assert merkle_root(H, leaves) == mth(leaves)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(st.lists(hashes, min_size=1, max_size=40), st.data())
 def test_any_change_changes_the_root(leaves, data):
     root = merkle_root(H, leaves)

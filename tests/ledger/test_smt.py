@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from faechain.ledger.smt import EMPTY, ProofError, SparseMerkleTree, verify_proof
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: the profile
 
 
 def sha(b: bytes) -> bytes:
