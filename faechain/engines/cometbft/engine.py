@@ -1,0 +1,308 @@
+"""The CometBFT engine: this node's faechain behind a CometBFT validator.
+
+The node process serves the ABCI socket (`AbciServer`) that its CometBFT node
+connects to, and offers the REST API the same engine surface as the solo
+engine:
+
+* `submit_async(raw, wait)` queues a submission. The intake thread checks
+  whatever has arrived as one batch (`app.check_txs`: signatures verified
+  together), then hands the accepted transactions to CometBFT with
+  `broadcast_tx_async` (many calls in one JSON-RPC batch request). The check
+  future resolves once CometBFT took the transaction into its mempool (or
+  refused it: mempool full, too large, unreachable).
+* CometBFT runs its own CheckTx through ABCI (cheap here: decoding and the
+  signature check are cached from the intake check), gossips the transaction,
+  and the validators agree on blocks. Each block reaches this node as
+  FinalizeBlock + Commit; after Commit the waiting submitters get their
+  receipts. A transaction CometBFT evicts (a recheck after a block failed) is
+  answered with a receipt carrying the check's code and height 0 (in no block).
+
+Block time is CometBFT's BFT time from the block header; the clock cannot be
+advanced (`advance_time` refuses with `forbidden`).
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures as cf
+import logging
+import threading
+import time
+
+from faechain.application import Application, BlockResult, CheckResult, Receipt
+from faechain.engines.cometbft.abci import AbciApp, AbciServer
+from faechain.engines.cometbft.rpc import RpcClient, RpcError, Unreachable
+from faechain.engines.solo import EngineError, Submission
+from faechain.ledger.encoding import decode
+from faechain.ledger.tx import TxError, decode_tx
+
+log = logging.getLogger("faechain.cometbft")
+
+IN_CACHE = "tx already exists in cache"
+RECHECK_FULL = "still rechecking"
+RETRY_SECONDS = 3.0
+
+
+class CometBFTEngine:
+    name = "cometbft"
+
+    def __init__(
+        self,
+        app: Application,
+        *,
+        listen: str = "tcp://127.0.0.1:26658",
+        rpc: str = "http://127.0.0.1:26657",
+        max_block_txs: int = 5000,
+        check_batch: int = 512,
+        rpc_batch: int = 10,
+        rpc_batch_bytes: int = 900_000,
+        max_pending: int = 50_000,
+        **_ignored,
+    ):
+        self.app = app
+        self.listen = listen
+        self.rpc = RpcClient(rpc)
+        self.check_batch = check_batch
+        self.rpc_batch = max(1, rpc_batch)
+        self.rpc_batch_bytes = rpc_batch_bytes
+        self.max_pending = max_pending
+        self.abci = AbciApp(app, max_block_txs=max_block_txs, on_check=self._on_check, on_commit=self._on_commit)
+        self.server = AbciServer(self.abci, listen, on_connections=self._on_connections)
+        self._error: BaseException | None = None
+        self._intake: collections.deque[tuple[bytes, cf.Future, cf.Future | None]] = collections.deque()
+        self._intake_cv = threading.Condition()
+        self._lock = threading.Lock()
+        # accepted, not yet committed: tx hash -> (expiry ms, receipt futures)
+        self._inflight: dict[bytes, tuple[int, list[cf.Future]]] = {}
+        self._stop = False
+        self._threads: list[threading.Thread] = []
+        self.connected = 0  # open ABCI connections from CometBFT
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self.server.start()
+        t = threading.Thread(target=self._intake_loop, name="cometbft-intake", daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def stop(self) -> None:
+        self._stop = True
+        with self._intake_cv:
+            self._intake_cv.notify_all()
+        for t in self._threads:
+            t.join(timeout=10)
+        self.server.stop()
+        self.rpc.close()
+
+    # -- the surface the API uses --------------------------------------------------------------
+    @property
+    def error(self) -> BaseException | None:
+        return self._error or self.abci.error
+
+    @property
+    def healthy(self) -> bool:
+        return self.error is None
+
+    @property
+    def blocks_made(self) -> int:
+        return self.abci.blocks
+
+    @property
+    def block_seconds(self) -> float:
+        return self.abci.block_seconds
+
+    @property
+    def mempool_size(self) -> int:
+        return len(self._intake) + len(self._inflight)
+
+    def now_ms(self) -> int:
+        return max(int(time.time() * 1000), self.app.last_time)
+
+    def advance_time(self, seconds: int) -> int:
+        raise EngineError("forbidden", "block time on a CometBFT network is the validators' BFT time; "
+                          "it cannot be advanced")
+
+    def submit_async(self, raw: bytes, wait: bool = True) -> tuple[cf.Future, cf.Future | None]:
+        """Queue for checking and broadcast: (future CheckResult, future Receipt or None)."""
+        check: cf.Future = cf.Future()
+        receipt: cf.Future | None = cf.Future() if wait else None
+        if self.error is not None:
+            check.set_result(CheckResult("unavailable", "the engine has stopped after an error"))
+        elif len(self._intake) + len(self._inflight) >= self.max_pending:
+            check.set_result(CheckResult("mempool_full", "the mempool is full; retry later"))
+        else:
+            with self._intake_cv:
+                self._intake.append((raw, check, receipt))
+                self._intake_cv.notify()
+        return check, receipt
+
+    def submit(self, raw: bytes, wait: bool = True) -> Submission:
+        check, receipt = self.submit_async(raw, wait)
+        result = check.result()
+        return Submission(result, receipt if result.ok else None)
+
+    # -- intake: check, then broadcast ----------------------------------------------------------
+    def _intake_loop(self) -> None:
+        while True:
+            with self._intake_cv:
+                while not self._intake and not self._stop:
+                    self._intake_cv.wait(1.0)
+                if self._stop:
+                    self._fail_intake()
+                    return
+                batch = [self._intake.popleft() for _ in range(min(self.check_batch, len(self._intake)))]
+            try:
+                self._admit(batch)
+            except BaseException as exc:  # never leave a submitter hanging
+                log.exception("admitting a batch failed")
+                for _, check, _ in batch:
+                    if not check.done():
+                        check.set_result(CheckResult("internal_error", f"admission failed: {type(exc).__name__}"))
+
+    def _fail_intake(self) -> None:
+        while self._intake:
+            _, check, _ = self._intake.popleft()
+            if not check.done():
+                check.set_result(CheckResult("unavailable", "the node is shutting down"))
+
+    def _admit(self, batch: list[tuple[bytes, cf.Future, cf.Future | None]]) -> None:
+        with self.app.lock:
+            results = self.app.check_txs([raw for raw, _, _ in batch], self.now_ms())
+        accepted: list[tuple[bytes, cf.Future, cf.Future | None, CheckResult]] = []
+        for (raw, check, receipt), res in zip(batch, results):
+            if not res.ok:
+                check.set_result(res)
+                continue
+            expires = _expiry(raw, self.app)
+            with self._lock:
+                entry = self._inflight.setdefault(res.tx_hash, (expires, []))
+                if receipt is not None:
+                    entry[1].append(receipt)
+            accepted.append((raw, check, receipt, res))
+        if not accepted:
+            return
+        outcomes = self._broadcast([raw for raw, _, _, _ in accepted])
+        for (raw, check, receipt, res), (code, message) in zip(accepted, outcomes):
+            if code == "ok":
+                check.set_result(res)
+            elif code == "in_cache":  # already in the mempool, or already committed
+                check.set_result(res)
+                self._resolve_if_committed(res.tx_hash)
+            else:
+                self._forget(res.tx_hash, receipt)
+                check.set_result(CheckResult(code, message, res.tx_hash))
+
+    def _broadcast(self, txs: list[bytes]) -> list[tuple[str, str]]:
+        """broadcast_tx_async each tx: ("ok"|"in_cache"|"mempool_full"|"too_large"|"unavailable", message)."""
+        outcomes: list[tuple[str, str] | None] = [None] * len(txs)
+        todo = list(range(len(txs)))
+        deadline = time.monotonic() + RETRY_SECONDS
+        while todo:
+            retry: list[int] = []
+            for chunk in self._chunks(todo, txs):
+                try:
+                    answers = self.rpc.batch(self.rpc.broadcast_async_calls([txs[i] for i in chunk]))
+                except Unreachable as exc:
+                    for i in chunk:
+                        outcomes[i] = ("unavailable", f"the consensus node is unreachable: {exc.data or exc}")
+                    continue
+                except RpcError as exc:
+                    answers = [(None, exc)] * len(chunk)
+                for i, (_, err) in zip(chunk, answers):
+                    if err is None:
+                        outcomes[i] = ("ok", "")
+                        continue
+                    text = f"{err.message}: {err.data}".lower()
+                    if IN_CACHE in text:
+                        outcomes[i] = ("in_cache", "")
+                    elif RECHECK_FULL in text:
+                        retry.append(i)  # transient: the mempool is rechecking after a block
+                        outcomes[i] = ("mempool_full", "the mempool is busy rechecking; retry later")
+                    elif "mempool is full" in text:
+                        outcomes[i] = ("mempool_full", "the mempool is full; retry later")
+                    elif "too large" in text:
+                        outcomes[i] = ("too_large", err.data or err.message)
+                    else:
+                        outcomes[i] = ("unavailable", f"CometBFT refused the transaction: {err}")
+            if not retry or time.monotonic() > deadline or self._stop:
+                break
+            todo = retry
+            time.sleep(0.02)
+        return outcomes  # type: ignore[return-value]
+
+    def _chunks(self, indexes: list[int], txs: list[bytes]):
+        chunk: list[int] = []
+        size = 0
+        for i in indexes:
+            n = len(txs[i]) * 4 // 3 + 100
+            if chunk and (len(chunk) >= self.rpc_batch or size + n > self.rpc_batch_bytes):
+                yield chunk
+                chunk, size = [], 0
+            chunk.append(i)
+            size += n
+        if chunk:
+            yield chunk
+
+    # -- resolution ---------------------------------------------------------------------------
+    def _forget(self, tx_hash: bytes, receipt: cf.Future | None) -> None:
+        with self._lock:
+            entry = self._inflight.get(tx_hash)
+            if entry is None:
+                return
+            if receipt is not None and receipt in entry[1]:
+                entry[1].remove(receipt)
+            if not entry[1]:
+                del self._inflight[tx_hash]
+
+    def _resolve_if_committed(self, tx_hash: bytes) -> None:
+        row = self.app.store.tx(tx_hash)
+        if row is None:
+            return
+        receipt = Receipt.from_map(decode(row[3]))
+        self._settle([receipt])
+
+    def _settle(self, receipts: list[Receipt]) -> None:
+        with self._lock:
+            waiting = [(r, self._inflight.pop(r.tx_hash, None)) for r in receipts]
+        for receipt, entry in waiting:
+            if entry is None:
+                continue
+            for f in entry[1]:
+                if not f.done():
+                    f.set_result(receipt)
+
+    def _on_commit(self, result: BlockResult) -> None:
+        if self._inflight:
+            self._settle(result.receipts)
+            self._sweep(result.time)
+
+    def _on_check(self, results: list[tuple[bytes, CheckResult]], recheck: bool) -> None:
+        """CometBFT's own CheckTx refused a tx (e.g. it expired while waiting): tell its submitters."""
+        if not self._inflight:
+            return
+        failed = [Receipt(r.tx_hash, 0, 0, r.code, r.message) for _, r in results if not r.ok and r.tx_hash]
+        if failed:
+            self._settle(failed)
+
+    def _sweep(self, block_time: int) -> None:
+        """Drop accepted txs that expired unseen (e.g. CometBFT restarted and lost its mempool)."""
+        with self._lock:
+            dead = [h for h, (expires, _) in self._inflight.items() if expires < block_time]
+        if dead:
+            self._settle([Receipt(h, 0, 0, "expired", "the transaction expired before it was committed")
+                          for h in dead])
+
+    def _on_connections(self, count: int) -> None:
+        before, self.connected = self.connected, count
+        if count == 0 and before > 0:
+            log.warning("CometBFT disconnected from the ABCI server (it stops itself when it loses the app; "
+                        "start it again to resume)")
+        elif before == 0 and count > 0:
+            log.info("CometBFT connected to the ABCI server")
+
+
+def _expiry(raw: bytes, app: Application) -> int:
+    try:
+        return decode_tx(raw, app.hash).expires
+    except TxError:
+        return 0
