@@ -34,15 +34,20 @@ class Node:
 
             workers = None if self.config.verify_workers < 0 else self.config.verify_workers
             self.app.verifier = ParallelVerifier(self.genesis.suite, workers)
-        if self.config.engine != "solo":
-            raise ValueError(f"engine {self.config.engine!r} is started by its own command (fae localnet)")
-        self.engine = SoloEngine(
-            self.app,
-            block_interval=self.config.block_interval,
-            max_block_txs=self.config.max_block_txs,
-            max_mempool=self.config.max_mempool,
-            heartbeat=self.config.heartbeat,
-        )
+        if self.config.engine == "cometbft":
+            from faechain.engines.cometbft.engine import CometBFTEngine
+
+            self.engine = CometBFTEngine(self.app, **self.config.abci)
+        elif self.config.engine != "solo":
+            raise ValueError(f"unknown engine {self.config.engine!r} (solo or cometbft)")
+        else:
+            self.engine = SoloEngine(
+                self.app,
+                block_interval=self.config.block_interval,
+                max_block_txs=self.config.max_block_txs,
+                max_mempool=self.config.max_mempool,
+                heartbeat=self.config.heartbeat,
+            )
 
     @property
     def url(self) -> str:
