@@ -377,6 +377,33 @@ class Client:
         except (ProofError, KeyError, TypeError):
             return False
 
+    def verify_query_proofs(self, result: dict) -> bool:
+        """Check every proof a contract query returned with `prove=True`, here.
+
+        Each entry of `result["proofs"]` is a state value with its proof; it counts
+        only if the proof verifies locally against its app hash and that app hash
+        is the one in the header of its block. True when all of them do (and
+        there is at least one).
+        """
+        proofs = result.get("proofs") or {}
+        headers: dict[int, bytes] = {}
+        for doc in proofs.values():
+            h = doc["height"]
+            if h not in headers:
+                headers[h] = bytes.fromhex(self.block(h)["header"]["app_hash"])
+            proof = doc["proof"]
+            proven = {
+                "key": bytes.fromhex(doc["key"]),
+                "value": bytes.fromhex(doc["value"]) if doc["value"] is not None else None,
+                "app_hash": bytes.fromhex(doc["app_hash"]),
+                "header_app_hash": headers[h],
+                "proof": {"siblings": [bytes.fromhex(x) for x in proof["siblings"]],
+                          "leaf": [bytes.fromhex(x) for x in proof["leaf"]] if proof["leaf"] else None},
+            }
+            if not self.verify_proof(proven):
+                return False
+        return bool(proofs)
+
     # -- events -------------------------------------------------------------------------------
     def events(self, from_height: int | None = None, contract: str | None = None, type: str | None = None,
                *, blocks: bool = True, timeout: float = 60.0) -> Iterator[dict]:

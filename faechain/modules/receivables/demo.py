@@ -1,0 +1,66 @@
+"""The receivables sample of `fae demo`: a voucher split down three tiers, one piece factored.
+
+Huaxin Chemical (`core`) owes Tianhe Materials (`supplier1`) CNY 8,000,000 against two
+invoices. Capital Commercial Bank (`bank`) has given Huaxin a CNY 50,000,000 line and
+is the settlement bank. Tianhe passes CNY 3,000,000 to its own supplier Fengrun
+(`supplier2`), which passes CNY 1,200,000 on to Xinda Logistics (`supplier3`); Xinda
+sells that piece to Zhongguancun Factoring (`factor`) after the pledge is registered.
+Jingtai Construction (`core2`) has also issued a voucher to Fengrun that awaits
+acceptance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any, Callable
+
+YUAN = 100  # fen
+DAY = 86_400
+
+
+def _doc(name: str) -> str:
+    """A stand-in document hash (the documents themselves live off chain)."""
+    return hashlib.sha256(f"faechain demo document: {name}".encode()).hexdigest()
+
+
+def seed(submit: Callable[[str, str, str, dict], Any], org_ids: dict[str, str] | None = None) -> dict:
+    """Submit the sample as signed transactions; returns the ids it created."""
+
+    def tx(who: str, method: str, **args: Any) -> dict:
+        receipt = submit(who, "receivables", method, args)
+        if not receipt.ok:
+            raise RuntimeError(f"demo seed {who} {method}: {receipt.code}: {receipt.message}")
+        return receipt.result
+
+    ids = org_ids or _org_ids()
+    now = int(time.time())
+    tx("bank", "grant_credit", core=ids["core"], amount=50_000_000 * YUAN, expires=now + 365 * DAY)
+    tx("bank2", "grant_credit", core=ids["core2"], amount=20_000_000 * YUAN, expires=now + 365 * DAY)
+    tx("supplier1", "register_invoice", code="011002600111", number="04512876", seller=ids["supplier1"],
+       buyer=ids["core"], amount=5_000_000 * YUAN, date=now - 20 * DAY, doc_hash=_doc("invoice 04512876"))
+    tx("supplier1", "register_invoice", code="011002600111", number="04512877", seller=ids["supplier1"],
+       buyer=ids["core"], amount=3_500_000 * YUAN, date=now - 18 * DAY, doc_hash=_doc("invoice 04512877"))
+    root = tx("core", "issue", to=ids["supplier1"], amount=8_000_000 * YUAN, maturity=now + 120 * DAY,
+              invoices=[["011002600111-04512876", 5_000_000 * YUAN], ["011002600111-04512877", 3_000_000 * YUAN]],
+              contract_hash=_doc("purchase contract HX-2026-0417"), settlement_bank=ids["bank"])["voucher"]
+    tx("supplier1", "accept", id=root)
+    tier2 = tx("supplier1", "transfer", id=root, to=ids["supplier2"], amount=3_000_000 * YUAN)["voucher"]
+    tier3 = tx("supplier2", "transfer", id=tier2, to=ids["supplier3"], amount=1_200_000 * YUAN)["voucher"]
+    financing = tx("supplier3", "request_financing", id=tier3, funder=ids["factor"], amount=1_200_000 * YUAN,
+                   rate_bps=580)["financing"]
+    tx("factor", "record_registration", financing=financing, reg_no="ZDW-2026-110105-000731")
+    financed = tx("factor", "fund", financing=financing)["voucher"]
+    tx("supplier2", "register_invoice", code="011002600222", number="00093511", seller=ids["supplier2"],
+       buyer=ids["core2"], amount=2_000_000 * YUAN, date=now - 5 * DAY, doc_hash=_doc("invoice 00093511"))
+    pending = tx("core2", "issue", to=ids["supplier2"], amount=2_000_000 * YUAN, maturity=now + 90 * DAY,
+                 invoices=[["011002600222-00093511", 2_000_000 * YUAN]],
+                 contract_hash=_doc("construction contract JT-2026-088"))["voucher"]
+    return {"root": root, "tier2": tier2, "tier3": tier3, "financing": financing, "financed": financed,
+            "pending": pending}
+
+
+def _org_ids() -> dict[str, str]:
+    from faechain.node.demo import MEMBERS, demo_org_id
+
+    return {m.name: demo_org_id(i) for i, m in enumerate(MEMBERS, start=1)}
