@@ -25,7 +25,7 @@ import sys
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from faechain.ledger.block import Header
+from faechain.ledger.block import Header, end_block_record
 from faechain.ledger.encoding import decode, encode
 from faechain.ledger.merkle import merkle_root
 from faechain.ledger.smt import EMPTY, SparseMerkleTree, verify_proof
@@ -94,6 +94,7 @@ STATE = [
     (b"demo/account/bob", {"owner": "bob", "balance": 250}),
     (b"demo/config", {"fee_bp": 5}),
 ]
+END_EVENTS = [{"contract": "receivables", "type": "VoucherOverdue", "attrs": {"voucher": "V-1-0-1", "day": 20720}}]
 ABSENT_KEY = b"demo/account/carol"
 PROVED_KEY = b"demo/account/bob"
 
@@ -138,6 +139,10 @@ def build() -> dict:
     receipt_bytes = encode(receipt)
     v["receipt/bytes"] = ("receipt of tx/hash at height 1, index 0", diag(receipt), receipt_bytes)
     v["receipt/hash"] = ("SHA-256(receipt): the results_root leaf", "", H(receipt_bytes))
+    end_record = end_block_record(END_EVENTS)
+    v["receipt/end-block"] = ("end-of-block record: the extra results_root leaf is its SHA-256",
+                              diag({"end_block": END_EVENTS}), end_record)
+    v["receipt/end-block-hash"] = ("SHA-256(end-of-block record)", "", H(end_record))
 
     leaves = [tx_hash, H(b"tx 2"), H(b"tx 3")]
     v["merkle/root-3"] = ("merkle_root over three leaves", "[<tx/hash>, SHA-256(\"tx 2\"), SHA-256(\"tx 3\")]",
@@ -279,6 +284,8 @@ def test_vectors_are_self_consistent():
     assert fields["signer"] == v["key/signer"]
     # receipt, header and roots
     assert v["receipt/hash"] == H(v["receipt/bytes"]) and decode(v["receipt/bytes"])["tx"] == v["tx/hash"]
+    assert decode(v["receipt/end-block"]) == {"end_block": END_EVENTS}
+    assert v["receipt/end-block-hash"] == H(v["receipt/end-block"])
     header = decode(v["header/bytes"])
     assert list(header) == ["prev", "time", "chain", "height", "app_hash", "proposer", "txs_root", "results_root"]
     assert v["header/hash"] == H(v["header/bytes"])

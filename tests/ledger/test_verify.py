@@ -256,3 +256,73 @@ def test_verify_beside_a_running_node(chain, engine):
         t.join(timeout=30)
     assert all(r.ok for r in reports), [str(r) for r in reports if not r.ok]
     assert reports[-1].blocks > 1
+
+
+# -- end_block hooks: their events add one results-root leaf ---------------------------------
+
+from faechain.contracts.runtime import REGISTRY, Contract, register  # noqa: E402
+
+
+class Ticker(Contract):
+    """Test-only: every end_block writes a counter and emits a Tick (every third block two)."""
+
+    name = "ticker_test"
+
+    def end_block(self, ctx) -> None:
+        n = (ctx.state.get("n") or 0) + 1
+        ctx.state.put("n", n)
+        ctx.emit("Tick", n=n, height=ctx.height)
+        if n % 3 == 0:
+            ctx.emit("Third", n=n)
+
+
+@pytest.fixture
+def ticking(make_chain):
+    register(Ticker)
+    try:
+        c = make_chain()
+        for i in range(4):
+            c.block([c.sign("exchange", "membership", "set_attributes",
+                            {"org_id": c.org_ids["bank"], "attributes": {"i": i}})] if i % 2 else [])
+        yield c
+    finally:
+        REGISTRY.pop(Ticker.name, None)
+
+
+def end_rows(chain, height):
+    n = len(chain.store.block_txs(height))
+    return chain.store.read.execute("SELECT idx, n, contract, type, data FROM events WHERE height=? AND idx=?",
+                                    (height, n)).fetchall()
+
+
+def test_end_block_events_verify(ticking):
+    assert [r[3] for r in end_rows(ticking, 3)] == ["Tick", "Third"]
+    assert verify_chain(ticking.store, ticking.genesis).ok
+
+
+def test_end_block_event_tampered(ticking):
+    idx, n, contract, type_, data = end_rows(ticking, 2)[0]
+    sql(ticking, "UPDATE events SET data=? WHERE height=2 AND idx=? AND n=?", encode({"n": 99, "height": 2}), idx, n)
+    check_bad(ticking, 2, "results_root")
+
+
+def test_end_block_event_deleted(ticking):
+    idx = end_rows(ticking, 3)[0][0]
+    sql(ticking, "DELETE FROM events WHERE height=3 AND idx=? AND n=1", idx)
+    check_bad(ticking, 3)
+
+
+def test_end_block_events_all_deleted(ticking):
+    sql(ticking, "DELETE FROM events WHERE height=1")
+    check_bad(ticking, 1, "results_root")
+
+
+def test_end_block_event_added(ticking):
+    idx = end_rows(ticking, 4)[0][0]
+    sql(ticking, "INSERT INTO events VALUES (?,?,?,?,?,?)", 4, idx, 5, "ticker_test", "Forged", encode({}))
+    check_bad(ticking, 4)
+
+
+def test_end_block_state_tampered(ticking):
+    sql(ticking, "UPDATE kv SET value=? WHERE key=? AND height=3", encode(42), b"ticker_test/n")
+    check_bad(ticking, 3, "app_hash")
