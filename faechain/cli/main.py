@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from faechain.cli import ca, chain, demo, node_cmds, verify
+from faechain.cli import ca, chain, demo, localnet, node_cmds, verify
 from faechain.cli.common import EXIT_USAGE, CliError
 
 EPILOG = """\
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_parser(sub)
     chain.add_parsers(sub)
     verify.add_parser(sub)
+    localnet.add_parser(sub)
     v = sub.add_parser("version", help="print the faechain version", description="Print the faechain version.")
     v.set_defaults(func=lambda args: print(version_string()) or 0)
     return parser
