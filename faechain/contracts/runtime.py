@@ -65,7 +65,9 @@ class ContractState:
     def require(self, key: str, what: str | None = None) -> Any:
         raw = self._access.get_raw((self._prefix + key).encode())
         if raw is None:
-            raise NotFound(f"{what or 'record'} {key!r} not found")
+            # "voucher/V-1" with what="voucher" reads as: voucher 'V-1' not found
+            name = key.split("/", 1)[1] if what and "/" in key else key
+            raise NotFound(f"{what or 'record'} {name!r} not found")
         return decode(raw)
 
     def has(self, key: str) -> bool:

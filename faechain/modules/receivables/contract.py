@@ -83,11 +83,15 @@ def _member(ctx: Ctx, org_id: str) -> dict:
 
 
 def _voucher(ctx: Ctx, voucher_id: str) -> dict:
-    return ctx.state.require(f"voucher/{voucher_id}", "voucher")
+    v = ctx.state.get(f"voucher/{voucher_id}")
+    ensure(v is not None, NotFound(f"voucher {voucher_id!r} not found"))
+    return v
 
 
 def _root(ctx: Ctx, root_id: str) -> dict:
-    return ctx.state.require(f"root/{root_id}", "voucher root")
+    r = ctx.state.get(f"root/{root_id}")
+    ensure(r is not None, NotFound(f"voucher root {root_id!r} not found"))
+    return r
 
 
 def _movable(ctx: Ctx, v: dict, root: dict) -> None:
@@ -431,9 +435,10 @@ class Receivables(Contract):
     def confirm_payment(self, ctx: Ctx, root: str, amount: int, bank_ref: str) -> dict:
         """The settlement bank confirms the payer paid a root: every live piece becomes PAID.
 
-        Payouts are pro rata to the live pieces (largest remainder, to the fen);
-        at most CLEAR_BATCH pieces are paid in this block, the rest in the next
-        blocks by `end_block`, so a root split 10,000 ways never stalls the chain.
+        Payouts are pro rata to the live pieces (largest remainder, to the fen).
+        `end_block` pays them, at most CLEAR_BATCH pieces per block over all roots
+        being cleared (starting with this block), so a root split 10,000 ways
+        never stalls the chain.
         """
         ensure(ctx.caller.role == "BANK" and ctx.caller.has("settlement"),
                Unauthorized("only a settlement bank confirms payments"))
@@ -459,8 +464,8 @@ class Receivables(Contract):
         ctx.state.put(f"core/{r['payer']}", core)
         ctx.emit("PaymentConfirmed", root=root, amount=amount, bank=ctx.caller.org_id, bank_ref=bank_ref,
                  pieces=len(pieces))
-        done = self._clear(ctx, root, CLEAR_BATCH)
-        return {"root": root, "pieces": len(pieces), "paid_now": done}
+        # the payouts themselves are made by end_block, this block first
+        return {"root": root, "pieces": len(pieces)}
 
     def _clear(self, ctx: Ctx, root_id: str, budget: int) -> int:
         """Pay up to `budget` live pieces of a root being cleared; returns how many."""
@@ -478,6 +483,8 @@ class Receivables(Contract):
             pay["paid_pieces"] += 1
             pay["paid_total"] += share
         remaining = ctx.state.scan(f"live/{root_id}/", limit=1)
+        ctx.emit("ClearingProgress", root=root_id, paid=len(pieces), paid_pieces=pay["paid_pieces"],
+                 paid_total=pay["paid_total"])
         if not remaining:
             r["status"] = PAID
             r["live_count"] = 0

@@ -1,0 +1,163 @@
+"""Receivables at scale: transfer cost by tier, and clearing a root split 10,000 ways.
+
+    python bench/receivables.py [--transfers N] [--pieces N]
+
+1. Transfers at tier 2 and at tier 50: a voucher is passed down 49 tiers first; then
+   N transfers are made from a tier-2 piece and N from a tier-50 piece (each from the
+   previous transfer's remainder, which stays at the same tier), committed in blocks of
+   500 through check_txs + finalize_block + commit. Per-step cost must not depend on depth.
+2. Clearing: one root is split into `--pieces` live pieces, the settlement bank confirms
+   payment at maturity, and the blocks that pay the pieces out are timed one by one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import shutil
+import tempfile
+import time
+
+from faechain.application import Application
+from faechain.ledger.storage import Store
+from faechain.node.config import paths
+from faechain.node.demo import MEMBERS, create_demo
+from faechain.node.genesis import Genesis
+from faechain.sdk.identity import Identity
+
+DAY = 86_400
+DOC = hashlib.sha256(b"bench").hexdigest()
+
+
+class Chain:
+    def __init__(self, home: str):
+        create_demo(home)
+        self.genesis = Genesis.load(paths(home)["genesis"])
+        self.store = Store(paths(home)["db"])
+        self.app = Application(self.store, self.genesis)
+        self.ids = {m.name: Identity.load(home, m.name) for m in MEMBERS}
+        self.org = {n: i.org_id for n, i in self.ids.items()}
+        self.clock = self.genesis.genesis_time + 60_000
+        self.nonce = 0
+
+    def sign(self, who: str, method: str, **args) -> bytes:
+        self.nonce += 1
+        return self.ids[who].sign_tx(self.genesis.chain_id, "receivables", method, args, nonce=self.nonce,
+                                     now_ms=self.clock)
+
+    def block(self, txs: list[bytes]):
+        checks = self.app.check_txs(txs, self.clock)
+        bad = [c for c in checks if not c.ok]
+        assert not bad, bad[:3]
+        result = self.app.finalize_block(self.app.height + 1, self.clock, txs)
+        self.app.commit()
+        self.clock += 1000
+        failed = [r for r in result.receipts if not r.ok]
+        assert not failed, failed[:3]
+        return result
+
+    def run(self, who: str, method: str, **args):
+        return self.block([self.sign(who, method, **args)]).receipts[0].result
+
+    def root(self, amount: int) -> str:
+        """An accepted root voucher of `core` held by supplier1."""
+        now = self.clock // 1000
+        number = f"{self.nonce:08d}"
+        self.run("supplier1", "register_invoice", code="011002600111", number=number, seller=self.org["supplier1"],
+                 buyer=self.org["core"], amount=amount, date=now - DAY, doc_hash=DOC)
+        vid = self.run("core", "issue", to=self.org["supplier1"], amount=amount, maturity=now + 30 * DAY,
+                       invoices=[[f"011002600111-{number}", amount]], contract_hash=DOC)["voucher"]
+        self.run("supplier1", "accept", id=vid)
+        return vid
+
+
+HOLDERS = ("supplier1", "supplier2", "supplier3")
+
+
+def chained_transfers(c: Chain, vid: str, holder: str, n: int, block_size: int = 500) -> float:
+    """n transfers of 1 fen each from `vid` and then from each remainder; seconds taken."""
+    to = c.org[HOLDERS[(HOLDERS.index(holder) + 1) % 3]]
+    start = time.perf_counter()
+    done = 0
+    while done < n:
+        size = min(block_size, n - done)
+        height = c.app.height + 1
+        txs = []
+        for i in range(size):
+            txs.append(c.sign(holder, "transfer", id=vid, to=to, amount=1))
+            vid = f"V-{height}-{i}-2"  # the remainder this transfer will mint (ids are deterministic)
+        c.block(txs)
+        done += size
+    return time.perf_counter() - start
+
+
+def bench_tiers(n: int) -> None:
+    home = tempfile.mkdtemp(prefix="fae-bench-rcv-")
+    try:
+        c = Chain(home)
+        c.run("bank", "grant_credit", core=c.org["core"], amount=10**15, expires=c.clock // 1000 + 300 * DAY)
+        vid = c.root(10**12)
+        # tier 2: one transfer down
+        r = c.block([c.sign("supplier1", "transfer", id=vid, to=c.org["supplier2"], amount=10**11)]).receipts[0]
+        tier2, rest = r.result["voucher"], r.result["remainder"]
+        r = c.block([c.sign("supplier1", "transfer", id=rest, to=c.org["supplier2"], amount=10**11)]).receipts[0]
+        # tier 50: keep passing a second tier-2 piece down, 1 fen less each time
+        deep, holder, amount = r.result["voucher"], "supplier2", 10**11
+        for _ in range(48):
+            nxt = HOLDERS[(HOLDERS.index(holder) + 1) % 3]
+            amount -= 1
+            r = c.block([c.sign(holder, "transfer", id=deep, to=c.org[nxt], amount=amount)]).receipts[0]
+            deep, holder = r.result["voucher"], nxt
+        tier = c.app.run_query("receivables", "voucher", {"id": deep}, None)["voucher"]["tier"]
+        assert tier == 50, tier
+        t2 = chained_transfers(c, tier2, "supplier2", n)
+        t50 = chained_transfers(c, deep, holder, n)
+        print(f"transfers at tier 2:  {n / t2:,.0f} /s ({t2 / n * 1e6:,.0f} us each, {n} transfers)")
+        print(f"transfers at tier 50: {n / t50:,.0f} /s ({t50 / n * 1e6:,.0f} us each, {n} transfers)")
+        print(f"ratio tier-50 cost / tier-2 cost: {t50 / t2:.2f} (1.00 = independent of depth)")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def bench_clearing(pieces: int) -> None:
+    home = tempfile.mkdtemp(prefix="fae-bench-clear-")
+    try:
+        c = Chain(home)
+        c.run("bank", "grant_credit", core=c.org["core"], amount=10**15, expires=c.clock // 1000 + 300 * DAY)
+        total = pieces * 100
+        vid = c.root(total)
+        t = chained_transfers(c, vid, "supplier1", pieces - 1, block_size=1000)
+        print(f"split one root into {pieces} live pieces: {t:.1f} s")
+        root = c.app.run_query("receivables", "voucher", {"id": vid}, None)["root"]
+        c.clock = (root["maturity"] + 1) * 1000
+        confirm = c.sign("bank", "confirm_payment", root=vid, amount=total, bank_ref="BENCH-1")
+        times = []
+        start = time.perf_counter()
+        r = c.block([confirm])
+        times.append(time.perf_counter() - start)
+        paid_now = sum(e["attrs"]["paid"] for e in r.end_events if e["type"] == "ClearingProgress")
+        while c.app.run_query("receivables", "voucher", {"id": vid}, None)["root"]["status"] != "PAID":
+            s = time.perf_counter()
+            c.block([])
+            times.append(time.perf_counter() - s)
+        print(f"clearing {pieces} pieces: {len(times)} blocks; confirm block {times[0]:.2f} s "
+              f"({paid_now} pieces paid in it); following blocks {', '.join(f'{x:.2f}' for x in times[1:])} s; "
+              f"longest {max(times):.2f} s, total {sum(times):.2f} s")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--transfers", type=int, default=2000)
+    ap.add_argument("--pieces", type=int, default=10_000)
+    a = ap.parse_args()
+    print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
+    bench_tiers(a.transfers)
+    bench_clearing(a.pieces)
+
+
+if __name__ == "__main__":
+    main()
