@@ -2,9 +2,9 @@
 
     header = canonical map {
         "chain":        chain id,
-        "height":       1, 2, 3, ...   (genesis state is height 0, no block)
+        "height":       0 (the genesis block: no transactions), 1, 2, 3, ...
         "time":         block time, unix milliseconds (from the engine, not the node's clock)
-        "prev":         hash of the previous header (32 zero bytes for height 1)
+        "prev":         hash of the previous header (height 0: hash(canonical genesis))
         "txs_root":     Merkle root of the transaction hashes, in block order
         "results_root": Merkle root of hash(receipt) for each transaction, in block order
         "app_hash":     root of the authenticated state after this block
