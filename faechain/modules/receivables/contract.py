@@ -351,9 +351,11 @@ class Receivables(Contract):
         ensure(0 <= rate_bps <= MAX_RATE_BPS, BadRequest("rate_bps must be 0 .. 10000"))
         v = _voucher(ctx, id)
         root = _root(ctx, v["root"])
+        # a pending request makes the piece FINANCING, which _movable would call merely not movable
+        ensure(v["status"] != FINANCING or v["holder"] != ctx.caller.org_id,
+               Duplicate(f"voucher {id} already has a financing request"))
         _movable(ctx, v, root)
         ensure(v["status"] == ACTIVE, InvalidState(f"voucher {id} is {v['status']}: it cannot be financed"))
-        ensure(v["financing"] is None, Duplicate(f"voucher {id} already has a financing request"))
         ensure(amount <= v["amount"], LimitExceeded(f"amount {amount} exceeds the piece's {v['amount']}"))
         org = _member(ctx, funder)
         ensure(org["type"] in ("FACTOR", "BANK"), BadRequest(f"{funder} is neither a factor nor a bank"))
@@ -380,9 +382,10 @@ class Receivables(Contract):
         f["reason"] = reason
         ctx.state.put(f"financing/{financing}", f)
         v = _voucher(ctx, f["voucher"])
-        v["status"] = ACTIVE
-        v["financing"] = None
-        ctx.state.put(f"voucher/{v['id']}", v)
+        if v["status"] == FINANCING and v["financing"] == financing:  # not once the piece has been paid
+            v["status"] = ACTIVE
+            v["financing"] = None
+            ctx.state.put(f"voucher/{v['id']}", v)
         ctx.emit("FinancingCancelled", financing=financing, by=ctx.caller.org_id, reason=reason)
         return {"financing": financing}
 
@@ -440,7 +443,8 @@ class Receivables(Contract):
         being cleared (starting with this block), so a root split 10,000 ways
         never stalls the chain.
         """
-        ensure(ctx.caller.role == "BANK" and ctx.caller.has("settlement"),
+        # the organisation's attribute (set by the exchange), not one its own CA wrote into a certificate
+        ensure(ctx.caller.role == "BANK" and _member(ctx, ctx.caller.org_id)["attributes"].get("settlement"),
                Unauthorized("only a settlement bank confirms payments"))
         _amount(amount)
         ensure(0 < len(bank_ref) <= 64, BadRequest("bank_ref must be 1-64 characters"))
@@ -579,9 +583,9 @@ class Receivables(Contract):
         ensure(filters or status, BadRequest("give at least one of holder, payer, root, status"))
         limit = max(1, min(limit, 1000))
         if status == OVERDUE:
-            keys = [("root", rid) for rid, _ in q.find("root", "status", OVERDUE, limit)]
+            keys = [rec["id"] for _, rec in q.find("root", "status", OVERDUE, limit)]
             found = []
-            for _, rid in keys:
+            for rid in keys:
                 found.extend(q.find("voucher", "root", rid, limit))
             records = [v for _, v in found if v["status"] in LIVE]
         elif filters:

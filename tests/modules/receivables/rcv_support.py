@@ -1,0 +1,129 @@
+"""Helpers shared by the receivables tests: a thin driver over `DemoChain`.
+
+`Rcv(c)` wraps the demo chain of `conftest.py`:
+
+    r.ok(who, method, **args)        run one tx alone in a block; assert it succeeded; its result
+    r.tx(who, method, **args)        the receipt, whatever it says
+    r.rejected(who, method, code, **args)
+                                     the tx fails with `code` and the block's app hash equals the
+                                     app hash of an empty block at that height (state untouched)
+    r.invoice(amount, seller, buyer) register a fresh invoice; its id
+    r.issue(amount, to, ...)         register an invoice, issue against it, accept; the voucher id
+    r.get(key) / r.scan(prefix)      committed contract state, read straight from the store
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from faechain.ledger.encoding import decode
+from faechain.ledger.smt import verify_proof
+
+DAY = 86_400
+CST = 8 * 3600
+H = "ab" * 32  # a stand-in SHA-256 document/contract hash
+LIVE = ("ISSUED", "ACTIVE", "FINANCING", "FINANCED")
+
+
+def cst_day(t: int) -> int:
+    return (t + CST) // DAY
+
+
+class Rcv:
+    def __init__(self, c):
+        self.c = c
+        self.o = c.org_ids
+        self._numbers = itertools.count(1)
+
+    # -- transactions --------------------------------------------------------------------
+    def tx(self, who: str, method: str, /, **args: Any):
+        return self.c.run(who, "receivables", method, args)
+
+    def ok(self, who: str, method: str, /, **args: Any) -> Any:
+        r = self.tx(who, method, **args)
+        assert r.ok, (who, method, r.code, r.message)
+        return r.result
+
+    def rejected(self, who: str, method: str, code: str, /, **args: Any):
+        """`method` fails with `code` and leaves the state exactly as it was."""
+        raw = self.c.sign(who, "receivables", method, args)
+        unchanged = self.c.empty_block_app_hash()
+        res = self.c.block([raw])
+        rec = res.receipts[0]
+        assert rec.code == code, (method, args, rec.code, rec.message)
+        assert rec.message, "a rejection needs a human message"
+        assert rec.result is None and rec.events == []
+        assert res.app_hash == unchanged, f"rejected {method} changed the state"
+        return rec
+
+    def warm(self) -> None:
+        """Register every member's certificate (a first transaction does that, even a failing
+        one), so that later rejections are the only thing in their block."""
+        res = self.c.block([self.c.sign(name, "receivables", "accept", {"id": f"warm-{name}"}) for name in self.o])
+        assert {x.code for x in res.receipts} == {"not_found"}
+
+    # -- set-ups ------------------------------------------------------------------------
+    def line(self, amount: int = 100_000_000_00, core: str = "core", bank: str = "bank", days: int = 400) -> None:
+        self.ok(bank, "grant_credit", core=self.o[core], amount=amount, expires=self.c.now + days * DAY)
+
+    def invoice(self, amount: int, seller: str = "supplier1", buyer: str = "core") -> str:
+        number = f"{next(self._numbers):08d}"
+        self.ok(seller, "register_invoice", code="011001900111", number=number, seller=self.o[seller],
+                buyer=self.o[buyer], amount=amount, date=self.c.now - DAY, doc_hash=H)
+        return f"011001900111-{number}"
+
+    def issue(self, amount: int, to: str = "supplier1", core: str = "core", days: int = 90,
+              accept: bool = True, invoice: str | None = None, **extra: Any) -> str:
+        inv = invoice or self.invoice(amount, seller=to, buyer=core)
+        vid = self.ok(core, "issue", to=self.o[to], amount=amount, maturity=self.c.now + days * DAY,
+                      invoices=[[inv, amount]], contract_hash=H, **extra)["voucher"]
+        if accept:
+            self.ok(to, "accept", id=vid)
+        return vid
+
+    def transfer(self, who: str, vid: str, to: str, amount: int) -> tuple[str, str | None]:
+        res = self.ok(who, "transfer", id=vid, to=self.o[to], amount=amount)
+        return res["voucher"], res["remainder"]
+
+    def finance(self, holder: str, vid: str, funder: str, amount: int, rate_bps: int = 600) -> dict:
+        fid = self.ok(holder, "request_financing", id=vid, funder=self.o[funder], amount=amount,
+                      rate_bps=rate_bps)["financing"]
+        self.ok(funder, "record_registration", financing=fid, reg_no=f"ZDW-{fid}")
+        return self.ok(funder, "fund", financing=fid)
+
+    # -- reads -------------------------------------------------------------------------------
+    def get(self, key: str) -> Any:
+        raw = self.c.store.get_value(f"receivables/{key}".encode())
+        return None if raw is None else decode(raw)
+
+    def scan(self, prefix: str) -> dict[str, Any]:
+        cut = len("receivables/")
+        rows = self.c.store.scan_prefix(f"receivables/{prefix}".encode(), None, 10**9)
+        return {k.decode()[cut:]: decode(v) for k, v in rows}
+
+    def v(self, vid: str) -> dict:
+        return self.get(f"voucher/{vid}")
+
+    def holder_name(self, vid: str) -> str:
+        """The demo member name of a piece's holder."""
+        holder = self.v(vid)["holder"]
+        return next(name for name, org in self.o.items() if org == holder)
+
+    def live(self, root: str) -> dict[str, int]:
+        return {k.rsplit("/", 1)[1]: a for k, a in self.scan(f"live/{root}/").items()}
+
+    def q(self, method: str, as_: str = "regulator", **args: Any) -> Any:
+        return self.c.q(method, as_=as_, **args)
+
+    def check_proofs(self, proofs: dict, expected: dict[str, Any] | None = None) -> None:
+        """Every proof verifies against the head's app hash; values match `expected` (decoded)."""
+        assert proofs
+        for key, p in proofs.items():
+            assert p["app_hash"] == self.c.app.app_hash
+            assert p["key"] == f"receivables/{key}".encode()
+            assert verify_proof(self.c.app.hash, p["app_hash"], p["key"], p["value"], p["proof"])
+            # the same proof must not vouch for another value
+            assert not verify_proof(self.c.app.hash, p["app_hash"], p["key"], p["value"] + b"\x00", p["proof"])
+            if expected is not None and key in expected:
+                assert decode(p["value"]) == expected[key]
