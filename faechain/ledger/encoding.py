@@ -141,6 +141,36 @@ def decode(data: bytes) -> Any:
     except Exception as exc:  # cbor2 raises several types for malformed input
         raise EncodingError(f"malformed encoding: {exc}") from None
     _check(value, 0)
-    if cbor2.dumps(value, canonical=True) != data:
+    # Canonical = minimal heads and definite lengths (then a plain re-encoding, which
+    # keeps the decoded key order, reproduces the bytes exactly) + sorted map keys.
+    # Two cheap checks instead of a sorting canonical re-encode: this is the hot path
+    # of every transaction's admission.
+    if cbor2.dumps(value) != data:
         raise EncodingError("bytes are not in canonical form")
+    _check_key_order(value)
     return value
+
+
+def _key_rank(key: str) -> tuple[int, bytes]:
+    raw = key.encode()
+    return len(raw), raw
+
+
+def _check_key_order(value: Any) -> None:
+    """Every map's keys strictly ascending by (length, bytes) of their UTF-8 form."""
+    t = type(value)
+    if t is dict:
+        if len(value) > 1:
+            ranks = [_key_rank(k) for k in value]
+            for a, b in zip(ranks, ranks[1:]):
+                if a >= b:
+                    raise EncodingError("bytes are not in canonical form (map keys out of order)")
+        for v in value.values():
+            tv = type(v)
+            if tv is dict or tv is list:
+                _check_key_order(v)
+    elif t is list:
+        for v in value:
+            tv = type(v)
+            if tv is dict or tv is list:
+                _check_key_order(v)
