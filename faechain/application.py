@@ -334,7 +334,8 @@ class Application:
             raise Rejected("not_member", f"organisation {rec['org_id']} is no longer a member")
         if new_record is not None and (tx.signer, org["ca_id"]) not in self._chain_ok:
             try:
-                certs.verify_issued_by(self.suite, tx.cert, org["ca"])
+                ca_der = decode_trusted(state.get_raw(f"{MEMBERSHIP}/ca/{org['id']}".encode()))
+                certs.verify_issued_by(self.suite, tx.cert, ca_der)
             except certs.CertificateError as exc:
                 raise Rejected("bad_certificate", str(exc)) from None
             if rec["role"] != org["type"]:

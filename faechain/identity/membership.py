@@ -5,7 +5,9 @@ runtime consults it for every transaction: a signer is accepted only if its
 certificate chains to an active member organisation's CA and is not revoked.
 
 State:
-    membership/org/<org_id>     {id, name, type, ca, ca_id, attributes, status}
+    membership/org/<org_id>     {id, name, type, ca_id, attributes, status}
+    membership/ca/<org_id>      the organisation CA certificate (DER), kept apart from the
+                                small org record that every signer lookup reads
     membership/cert/<cert id>   {id, org_id, name, role, attributes, not_after,
                                  revoked, reason}   (hex cert id)
 """
@@ -31,6 +33,7 @@ def revocation_message(chain: str, org_id: str, cert_id: bytes, reason: str) -> 
 
 
 def org_record(org_id: str, name: str, org_type: str, ca_der: bytes, attributes: dict, ca_id: bytes) -> dict:
+    """The org record (the CA certificate itself is stored at `ca/<org_id>`)."""
     if len(org_id) != USCC_LEN or not org_id.isalnum():
         raise BadRequest(f"organisation id must be an 18-character USCC, got {org_id!r}")
     if org_type not in ORG_TYPES:
@@ -39,7 +42,7 @@ def org_record(org_id: str, name: str, org_type: str, ca_der: bytes, attributes:
     if not info.is_ca or info.org_id != org_id:
         raise BadRequest("CA certificate must be a CA for this organisation id")
     return {
-        "id": org_id, "name": name, "type": org_type, "ca": ca_der, "ca_id": ca_id,
+        "id": org_id, "name": name, "type": org_type, "ca_id": ca_id,
         "attributes": attributes, "status": "ACTIVE",
     }
 
@@ -54,6 +57,7 @@ class Membership(Contract):
             der = certs.load_pem(org["ca"].encode()) if isinstance(org["ca"], str) else org["ca"]
             rec = org_record(org["id"], org["name"], org["type"], der, org.get("attributes", {}), self._hash(ctx, der))
             ctx.state.put(f"org/{org['id']}", rec)
+            ctx.state.put(f"ca/{org['id']}", der)
 
     @staticmethod
     def _hash(ctx: Ctx, data: bytes) -> bytes:
@@ -69,6 +73,7 @@ class Membership(Contract):
         except certs.CertificateError as exc:
             raise BadRequest(str(exc)) from None
         ctx.state.put(f"org/{org_id}", rec)
+        ctx.state.put(f"ca/{org_id}", ca)
         ctx.emit("OrgAdmitted", org_id=org_id, name=name, type=type)
         return {"org_id": org_id}
 
@@ -93,7 +98,7 @@ class Membership(Contract):
         ensure(len(cert_id) == 32, BadRequest("cert_id must be 32 bytes"))
         org = ctx.state.require(f"org/{org_id}", "organisation")
         if ca_signature is not None:
-            ca_key = certs.public_key(ctx.suite, org["ca"])  # type: ignore[attr-defined]
+            ca_key = certs.public_key(ctx.suite, ctx.state.get(f"ca/{org_id}"))  # type: ignore[attr-defined]
             msg = revocation_message(ctx.chain, org_id, cert_id, reason)  # type: ignore[attr-defined]
             ensure(ca_key.verify(ca_signature, msg), Unauthorized("revocation is not signed by the organisation CA"))
         else:
@@ -116,7 +121,7 @@ class Membership(Contract):
     # -- queries ----------------------------------------------------------------
     @query
     def org(self, q: QueryCtx, org_id: str) -> dict:
-        """One organisation (without its CA bytes)."""
+        """One organisation (its CA certificate is at state key membership/ca/<org_id>)."""
         rec = q.state.get(f"org/{org_id}")
         if rec is None:
             raise NotFound(f"organisation {org_id!r} not found")
@@ -148,4 +153,4 @@ class Membership(Contract):
 
 
 def _public_org(rec: dict) -> dict:
-    return {k: (v.hex() if isinstance(v, bytes) else v) for k, v in rec.items() if k != "ca"}
+    return {k: (v.hex() if isinstance(v, bytes) else v) for k, v in rec.items()}
