@@ -293,6 +293,9 @@ class Receivables(Contract):
         ensure(v["holder"] == ctx.caller.org_id, Unauthorized("only the named holder accepts a voucher"))
         ensure(v["status"] == ISSUED, InvalidState(f"voucher {id} is {v['status']}, not awaiting acceptance"))
         ensure(not v["frozen"], Frozen(f"voucher {id} is frozen"))
+        # past maturity it could only become ACTIVE after its OVERDUE day was examined, and never
+        # be marked OVERDUE; the holder can still reject it (releasing invoice and line)
+        ensure(ctx.time < v["maturity"], Expired(f"voucher {id} has reached maturity unaccepted; reject it"))
         v["status"] = ACTIVE
         ctx.state.put(f"voucher/{id}", v)
         root = _root(ctx, id)

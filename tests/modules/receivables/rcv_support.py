@@ -30,6 +30,31 @@ def cst_day(t: int) -> int:
     return (t + CST) // DAY
 
 
+_IDENTITIES: dict[str, dict] = {}
+
+
+def open_fast_chain(home: str, db_path: str):
+    """A chain over the demo consortium in `home` whose database is `db_path`, without an
+    fsync per block: for the many short chains of the property tests (durability is not what
+    they test, and `home` is shared read-only, so nothing needs copying)."""
+    from faechain.application import Application
+    from faechain.ledger.storage import Store
+    from faechain.node.config import paths
+    from faechain.node.demo import MEMBERS
+    from faechain.node.genesis import Genesis
+    from faechain.sdk.identity import Identity
+    from tests.modules.receivables.conftest import DemoChain
+
+    genesis = Genesis.load(paths(home)["genesis"])
+    store = Store(db_path, synchronous="OFF")
+    app = Application(store, genesis)
+    if home not in _IDENTITIES:
+        _IDENTITIES[home] = {m.name: Identity.load(home, m.name) for m in MEMBERS}
+    chain = DemoChain(home, genesis, store, app, dict(_IDENTITIES[home]))
+    chain.clock = max(app.last_time, genesis.genesis_time + 60_000) + (1000 if app.height else 0)
+    return chain
+
+
 class Rcv:
     def __init__(self, c):
         self.c = c

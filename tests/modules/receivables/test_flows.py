@@ -168,6 +168,18 @@ def test_issue_roles_and_inputs(r):
     r.ok("core", "issue", **{**ok, "settlement_bank": o["bank"]})
 
 
+def test_a_voucher_matured_unaccepted_cannot_be_accepted_but_can_be_rejected(r):
+    o = r.o
+    inv = r.invoice(1_000_00)
+    vid = r.issue(1_000_00, days=2, accept=False, invoice=inv)
+    r.c.advance(2 * DAY)
+    r.rejected("supplier1", "accept", "expired", id=vid)
+    r.c.advance(DAY)
+    assert not [e for e in r.c.block([]).end_events if e["type"] == "VoucherOverdue"]
+    r.ok("supplier1", "reject", id=vid, reason="matured unaccepted")
+    assert r.get(f"invoice/{inv}")["drawn"] == 0 and r.get(f"core/{o['core']}")["open"] == 0
+
+
 def test_tenor_warning_above_183_days(r):
     o = r.o
     inv = r.invoice(1_000_00)
