@@ -41,6 +41,7 @@ log = logging.getLogger("faechain.cometbft")
 IN_CACHE = "tx already exists in cache"
 RECHECK_FULL = "still rechecking"
 RETRY_SECONDS = 3.0
+SWEEP_SECONDS = 30.0
 
 
 class CometBFTEngine:
@@ -66,14 +67,19 @@ class CometBFTEngine:
         self.rpc_batch = max(1, rpc_batch)
         self.rpc_batch_bytes = rpc_batch_bytes
         self.max_pending = max_pending
+        self.max_broadcast = max(self.rpc_batch * 4, 256)  # txs per broadcaster round (several requests)
         self.abci = AbciApp(app, max_block_txs=max_block_txs, on_check=self._on_check, on_commit=self._on_commit)
         self.server = AbciServer(self.abci, listen, on_connections=self._on_connections)
         self._error: BaseException | None = None
         self._intake: collections.deque[tuple[bytes, cf.Future, cf.Future | None]] = collections.deque()
         self._intake_cv = threading.Condition()
         self._lock = threading.Lock()
-        # accepted, not yet committed: tx hash -> (expiry ms, receipt futures)
-        self._inflight: dict[bytes, tuple[int, list[cf.Future]]] = {}
+        # accepted, not yet committed: tx hash -> (raw tx, receipt futures)
+        self._inflight: dict[bytes, tuple[bytes, list[cf.Future]]] = {}
+        self._last_sweep = time.monotonic()
+        # checked, waiting for the broadcaster: (raw, check future, receipt future, check result)
+        self._outbox: collections.deque[tuple[bytes, cf.Future, cf.Future | None, CheckResult]] = collections.deque()
+        self._outbox_cv = threading.Condition()
         self._stop = False
         self._threads: list[threading.Thread] = []
         self.connected = 0  # open ABCI connections from CometBFT
@@ -81,14 +87,17 @@ class CometBFTEngine:
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         self.server.start()
-        t = threading.Thread(target=self._intake_loop, name="cometbft-intake", daemon=True)
-        t.start()
-        self._threads.append(t)
+        for target, name in ((self._intake_loop, "cometbft-intake"), (self._broadcast_loop, "cometbft-broadcast")):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
 
     def stop(self) -> None:
         self._stop = True
         with self._intake_cv:
             self._intake_cv.notify_all()
+        with self._outbox_cv:
+            self._outbox_cv.notify_all()
         for t in self._threads:
             t.join(timeout=10)
         self.server.stop()
@@ -113,7 +122,7 @@ class CometBFTEngine:
 
     @property
     def mempool_size(self) -> int:
-        return len(self._intake) + len(self._inflight)
+        return len(self._intake) + len(self._outbox) + len(self._inflight)
 
     def now_ms(self) -> int:
         return max(int(time.time() * 1000), self.app.last_time)
@@ -128,7 +137,7 @@ class CometBFTEngine:
         receipt: cf.Future | None = cf.Future() if wait else None
         if self.error is not None:
             check.set_result(CheckResult("unavailable", "the engine has stopped after an error"))
-        elif len(self._intake) + len(self._inflight) >= self.max_pending:
+        elif self.mempool_size >= self.max_pending:
             check.set_result(CheckResult("mempool_full", "the mempool is full; retry later"))
         else:
             with self._intake_cv:
@@ -141,7 +150,8 @@ class CometBFTEngine:
         result = check.result()
         return Submission(result, receipt if result.ok else None)
 
-    # -- intake: check, then broadcast ----------------------------------------------------------
+    # -- intake: check, then broadcast (two threads, so that checking the next batch overlaps
+    # -- the RPC round trip of the previous one, and broadcasts grow into large batches) ------
     def _intake_loop(self) -> None:
         while True:
             with self._intake_cv:
@@ -165,6 +175,28 @@ class CometBFTEngine:
             if not check.done():
                 check.set_result(CheckResult("unavailable", "the node is shutting down"))
 
+    def _broadcast_loop(self) -> None:
+        while True:
+            with self._outbox_cv:
+                while not self._outbox and not self._stop:
+                    self._outbox_cv.wait(1.0)
+                if self._stop:
+                    while self._outbox:
+                        _, check, _, res = self._outbox.popleft()
+                        if not check.done():
+                            check.set_result(CheckResult("unavailable", "the node is shutting down", res.tx_hash))
+                    return
+                batch = [self._outbox.popleft() for _ in range(min(self.max_broadcast, len(self._outbox)))]
+            try:
+                self._send(batch)
+            except BaseException as exc:  # never leave a submitter hanging
+                log.exception("broadcasting a batch failed")
+                for _, check, receipt, res in batch:
+                    if not check.done():
+                        self._forget(res.tx_hash, receipt)
+                        check.set_result(CheckResult("internal_error", f"broadcast failed: {type(exc).__name__}",
+                                                     res.tx_hash))
+
     def _admit(self, batch: list[tuple[bytes, cf.Future, cf.Future | None]]) -> None:
         with self.app.lock:
             results = self.app.check_txs([raw for raw, _, _ in batch], self.now_ms())
@@ -173,14 +205,17 @@ class CometBFTEngine:
             if not res.ok:
                 check.set_result(res)
                 continue
-            expires = _expiry(raw, self.app)
             with self._lock:
-                entry = self._inflight.setdefault(res.tx_hash, (expires, []))
+                entry = self._inflight.setdefault(res.tx_hash, (raw, []))
                 if receipt is not None:
                     entry[1].append(receipt)
             accepted.append((raw, check, receipt, res))
-        if not accepted:
-            return
+        if accepted:
+            with self._outbox_cv:
+                self._outbox.extend(accepted)
+                self._outbox_cv.notify()
+
+    def _send(self, accepted: list[tuple[bytes, cf.Future, cf.Future | None, CheckResult]]) -> None:
         outcomes = self._broadcast([raw for raw, _, _, _ in accepted])
         for (raw, check, receipt, res), (code, message) in zip(accepted, outcomes):
             if code == "ok":
@@ -285,9 +320,15 @@ class CometBFTEngine:
             self._settle(failed)
 
     def _sweep(self, block_time: int) -> None:
-        """Drop accepted txs that expired unseen (e.g. CometBFT restarted and lost its mempool)."""
+        """Drop accepted txs that expired unseen (e.g. CometBFT restarted and lost its mempool).
+
+        Runs at most every SWEEP_SECONDS, so the hot path never decodes a tx for its expiry."""
+        if time.monotonic() - self._last_sweep < SWEEP_SECONDS:
+            return
+        self._last_sweep = time.monotonic()
         with self._lock:
-            dead = [h for h, (expires, _) in self._inflight.items() if expires < block_time]
+            entries = list(self._inflight.items())
+        dead = [h for h, (raw, _) in entries if _expiry(raw, self.app) < block_time]
         if dead:
             self._settle([Receipt(h, 0, 0, "expired", "the transaction expired before it was committed")
                           for h in dead])
