@@ -365,9 +365,9 @@ class Application:
         if tx.chain != self.chain_id:
             raise Rejected("wrong_chain", f"transaction is for chain {tx.chain!r}, this is {self.chain_id!r}")
         if tx.expires < now_ms:
-            raise Rejected("expired", "the transaction has expired")
+            raise Rejected("tx_expired", "the transaction has expired")
         if tx.expires > now_ms + MAX_TTL_MS:
-            raise Rejected("expired", f"expiry lies more than {MAX_TTL_MS // 3600000} h ahead")
+            raise Rejected("tx_expired", f"expiry lies more than {MAX_TTL_MS // 3600000} h ahead")
         contract = self.contracts.get(tx.contract)
         if contract is None:
             raise Rejected("unknown_contract", f"no contract named {tx.contract!r}")

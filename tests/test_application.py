@@ -318,13 +318,13 @@ def test_wrong_chain_id(warm):
 def test_expired(warm):
     raw = warm.sign("exchange", "membership", "set_attributes",
                     {"org_id": warm.org_ids["bank"], "attributes": {}}, expires=warm.clock - 1)
-    assert_rejected(warm, raw, "expired")
+    assert_rejected(warm, raw, "tx_expired")
 
 
 def test_expiry_too_far_ahead(warm):
     raw = warm.sign("exchange", "membership", "set_attributes",
                     {"org_id": warm.org_ids["bank"], "attributes": {}}, expires=warm.clock + MAX_TTL_MS + 1)
-    assert_rejected(warm, raw, "expired")
+    assert_rejected(warm, raw, "tx_expired")
 
 
 def test_expiry_bounds_are_inclusive(warm):
@@ -342,7 +342,7 @@ def test_expired_replay_is_refused_as_expired(warm):
                     {"org_id": warm.org_ids["bank"], "attributes": {}}, expires=warm.clock + 5000)
     assert warm.block([raw]).receipts[0].code == "ok"
     warm.clock += 10_000
-    assert_rejected(warm, raw, "expired")
+    assert_rejected(warm, raw, "tx_expired")
 
 
 def test_unknown_contract(warm):

@@ -65,7 +65,7 @@ ENVELOPE_CODES = {
     "revoked": "the signer's certificate has been revoked",
     "not_member": "the signer's organisation is not a consortium member",
     "replay": "this transaction has already been executed",
-    "expired": "the transaction's expiry has passed or lies too far ahead",
+    "tx_expired": "the transaction's expiry has passed or lies too far ahead",
     "unknown_contract": "no contract of that name",
     "unknown_method": "the contract has no such transaction method",
     "bad_request": "the arguments do not match the method",

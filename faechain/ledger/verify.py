@@ -45,7 +45,7 @@ from faechain.ledger.tx import Tx, TxError, decode_tx
 # transaction's hash was spent in the replay guard.
 UNAUTHENTICATED_CODES = frozenset(
     {
-        "bad_encoding", "too_large", "wrong_chain", "expired", "unknown_contract", "unknown_method",
+        "bad_encoding", "too_large", "wrong_chain", "tx_expired", "unknown_contract", "unknown_method",
         "replay", "revoked", "unknown_signer", "bad_certificate", "not_member", "bad_signature",
     }
 )

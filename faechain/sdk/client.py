@@ -275,7 +275,7 @@ class Client:
             if code == "unknown_signer" and not attach and not retried_signer:
                 attach = retried_signer = True
                 continue
-            if code == "expired" and not retried_clock:
+            if code == "tx_expired" and not retried_clock:
                 retried_clock = True
                 old = self._clock_offset_ms
                 self.info()

@@ -28,7 +28,7 @@ CODE_NUMBERS: dict[str, int] = {
     "revoked": 7,
     "not_member": 8,
     "replay": 9,
-    "expired": 10,
+    "tx_expired": 10,
     "unknown_contract": 11,
     "unknown_method": 12,
     "bad_request": 13,
@@ -41,6 +41,7 @@ CODE_NUMBERS: dict[str, int] = {
     "limit_exceeded": 24,
     "duplicate": 25,
     "frozen": 26,
+    "expired": 27,
     # runtime
     "internal_error": 30,
     "unavailable": 31,

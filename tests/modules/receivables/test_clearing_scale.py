@@ -140,9 +140,6 @@ def test_the_block_budget_is_shared_by_every_root_being_cleared(demo_chain, monk
     assert verify_chain(c.store, c.genesis).ok
 
 
-@pytest.mark.xfail(strict=True, reason="faechain/ledger/verify.py takes every receipt code 'expired' for the "
-                   "envelope's (unauthenticated, no replay-guard row), but the contract's Expired rejection "
-                   "(moving a voucher at maturity) is authenticated and spent")
 def test_verify_chain_accepts_a_contract_expired_rejection(demo_chain):
     r = Rcv(demo_chain)
     r.warm()
