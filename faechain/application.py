@@ -297,12 +297,10 @@ class Application:
         cert_key = f"{MEMBERSHIP}/cert/{tx.signer.hex()}".encode()
         raw = state.get_raw(cert_key)
         new_record = None
-        if raw is not None:
-            rec = decode_trusted(raw)
+        rec = decode_trusted(raw) if raw is not None else None
+        if rec is not None:
             if rec.get("revoked"):
                 raise Rejected("revoked", "the signer's certificate has been revoked")
-            if not rec["name"]:  # revoked-before-seen placeholder cannot exist unrevoked
-                raise Rejected("unknown_signer", "certificate not registered")
         else:
             if tx.cert is None:
                 raise Rejected("unknown_signer", "the signer's certificate is not registered; attach it")
@@ -314,6 +312,9 @@ class Application:
                 raise Rejected("bad_certificate", str(exc)) from None
             if info.is_ca:
                 raise Rejected("bad_certificate", "a CA certificate cannot sign transactions")
+            # revoked by its organisation before it was ever used
+            if state.get_raw(f"{MEMBERSHIP}/revoked/{info.org_id}/{tx.signer.hex()}".encode()) is not None:
+                raise Rejected("revoked", "the signer's certificate has been revoked")
             try:
                 public = certs.public_key(self.suite, tx.cert)
             except certs.CertificateError as exc:
@@ -530,13 +531,15 @@ class Application:
                 raise Rejected("replay", "this transaction has already been executed")
             caller, new_cert = self._caller(tx, block, time_ms)
             self._check_signature(tx)
-            if new_cert is not None:
-                block.put_raw(f"{MEMBERSHIP}/cert/{tx.signer.hex()}".encode(), encode(new_cert))
         except Rejected as exc:
             return Receipt(tx_hash or self.hash(raw), height, index, exc.code, exc.message), None
         contract = self.contracts[tx.contract]
         method = contract.methods[tx.method]
         txs = TxState(block)
+        if new_cert is not None:
+            # a new signer's certificate is registered with its first successful
+            # transaction: a rejected transaction leaves the state exactly as it was
+            txs.put_raw(f"{MEMBERSHIP}/cert/{tx.signer.hex()}".encode(), encode(new_cert))
         ctx = Ctx(tx.contract, caller, time_ms, height, tx_hash, index, txs, self.chain_id, self.suite)
         try:
             kwargs = method.bind(tx.args)

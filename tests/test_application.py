@@ -251,8 +251,11 @@ def _revoke(chain, ident: Identity, org: str, reason="left") -> None:
 
 def test_revoked_signer(warm):
     carol = warm.new_identity("bank", "carol")
-    r = warm.run(carol, "membership", "set_attributes", {"org_id": warm.org_ids["bank"], "attributes": {}})
-    assert r.code == "unauthorized"  # authenticated (and registered), but not the exchange's call
+    zed = warm.new_identity("bank", "zed")
+    rev = sign_revocation(warm.ca("bank"), warm.chain_id, zed.cert_id, "left")
+    r = warm.run(carol, "membership", "revoke", {"org_id": warm.org_ids["bank"], "cert_id": zed.cert_id,
+                                                  "reason": "left", "ca_signature": bytes.fromhex(rev["ca_signature"])})
+    assert r.code == "ok"  # carol's first successful transaction registers her certificate
     signed_before = warm.sign(carol, "membership", "set_attributes",
                               {"org_id": warm.org_ids["bank"], "attributes": {}}, attach_cert=False)
     assert warm.app.check_tx(signed_before, warm.clock).ok
@@ -395,12 +398,24 @@ def test_contract_error_leaves_state_alone(warm):
     assert_rejected(warm, raw, "not_found", in_check=False)
 
 
-def test_new_signers_certificate_is_registered_even_if_the_contract_refuses(warm):
-    """Registration is part of authentication, not of the contract call."""
+def test_new_signers_certificate_is_registered_only_with_a_successful_transaction(warm):
+    """A rejected transaction changes nothing, not even the signer's registration."""
     gina = warm.new_identity("investor", "gina")
+    key = f"membership/cert/{gina.cert_id.hex()}".encode()
+    unchanged = warm.empty_block_app_hash()
     r = warm.block([warm.sign(gina, "membership", "set_attributes", {"org_id": "nope", "attributes": {}})])
-    assert r.receipts[0].code == "unauthorized"
-    assert warm.app.run_query("membership", "cert", {"cert_id": gina.cert_id.hex()}, None)["name"] == "gina"
+    assert r.receipts[0].code == "unauthorized" and r.app_hash == unchanged
+    assert warm.store.get_value(key) is None
+    # without the certificate attached the signer is still unknown
+    no_cert = warm.sign(gina, "membership", "set_attributes", {"org_id": "nope", "attributes": {}},
+                        attach_cert=False)
+    assert warm.app.check_tx(no_cert, warm.clock).code == "unknown_signer"
+    # a successful first transaction registers its signer
+    frank = warm.new_identity("exchange", "frank", {"admin": True})
+    r = warm.block([warm.sign(frank, "membership", "set_attributes",
+                              {"org_id": warm.org_ids["investor"], "attributes": {"by": "frank"}})])
+    assert r.receipts[0].ok
+    assert warm.app.run_query("membership", "cert", {"cert_id": frank.cert_id.hex()}, None)["name"] == "frank"
 
 
 def test_check_tx_does_not_touch_state(warm):
@@ -432,8 +447,7 @@ def _scenario(chain) -> list[tuple[int, list[bytes]]]:
     blocks.append((t + 1000, [chain.sign("exchange", "membership", "revoke",
                                          {"org_id": bank, "cert_id": ivan.cert_id, "reason": "gone",
                                           "ca_signature": bytes.fromhex(rev["ca_signature"])}),
-                              chain.sign(ivan, "membership", "set_attributes", {"org_id": bank, "attributes": {}},
-                                         attach_cert=False)]))
+                              chain.sign(ivan, "membership", "set_attributes", {"org_id": bank, "attributes": {}})]))
     blocks.append((t + 1000, []))  # same time as before: allowed
     blocks.append((t + 500, [good_tx(chain), good_tx(chain)]))  # earlier time: clamped to the previous
     blocks.append((t + 5000, [chain.sign("exchange", "membership", "set_attributes",

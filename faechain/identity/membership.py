@@ -8,8 +8,10 @@ State:
     membership/org/<org_id>     {id, name, type, ca_id, attributes, status}
     membership/ca/<org_id>      the organisation CA certificate (DER), kept apart from the
                                 small org record that every signer lookup reads
-    membership/cert/<cert id>   {id, org_id, name, role, attributes, not_after,
-                                 revoked, reason}   (hex cert id)
+    membership/cert/<cert id>   {id, org_id, name, role, public_key, attributes, not_before,
+                                 not_after, revoked, reason}   (hex cert id), registered by
+                                 the certificate's first successful transaction
+    membership/revoked/<org_id>/<cert id>   a revocation of a certificate not yet used on chain
 """
 
 from __future__ import annotations
@@ -107,14 +109,18 @@ class Membership(Contract):
                 Unauthorized("only the organisation's CA or its admin revokes its certificates"),
             )
         key = f"cert/{cert_id.hex()}"
-        rec = ctx.state.get(key) or {"id": cert_id.hex(), "org_id": org_id, "name": "", "role": "",
-                                      "attributes": {}, "not_after": 0}
-        ensure(rec["org_id"] == org_id, BadRequest("certificate belongs to another organisation"))
-        ensure(not rec.get("revoked"), Duplicate("certificate is already revoked"))
-        rec["revoked"] = True
-        rec["reason"] = reason
-        rec["revoked_at"] = ctx.time
-        ctx.state.put(key, rec)
+        rec = ctx.state.get(key)
+        if rec is not None:  # a registered certificate
+            ensure(rec["org_id"] == org_id, BadRequest("certificate belongs to another organisation"))
+            ensure(not rec.get("revoked"), Duplicate("certificate is already revoked"))
+            rec.update(revoked=True, reason=reason, revoked_at=ctx.time)
+            ctx.state.put(key, rec)
+        else:
+            # never used on chain yet: recorded under the organisation, and binding only
+            # if a certificate of that organisation with this id ever signs
+            early = f"revoked/{org_id}/{cert_id.hex()}"
+            ensure(not ctx.state.has(early), Duplicate("certificate is already revoked"))
+            ctx.state.put(early, {"cert_id": cert_id.hex(), "org_id": org_id, "reason": reason, "revoked_at": ctx.time})
         ctx.emit("CertRevoked", org_id=org_id, cert_id=cert_id.hex(), reason=reason)
         return {"cert_id": cert_id.hex()}
 
@@ -135,12 +141,18 @@ class Membership(Contract):
         return [_public_org(r) for _, r in q.find("org", "status", "ACTIVE")]
 
     @query
-    def cert(self, q: QueryCtx, cert_id: str) -> dict:
-        """A registered certificate and its revocation status."""
+    def cert(self, q: QueryCtx, cert_id: str, org_id: str | None = None) -> dict:
+        """A registered certificate and its revocation status; with `org_id`, also a
+        revocation that organisation recorded before the certificate was ever used."""
         rec = q.state.get(f"cert/{cert_id}")
+        if rec is None and org_id is not None:
+            early = q.state.get(f"revoked/{org_id}/{cert_id}")
+            if early is not None:
+                return {"id": cert_id, "org_id": org_id, "registered": False, "revoked": True,
+                        "reason": early["reason"], "revoked_at": early["revoked_at"]}
         if rec is None:
             raise NotFound(f"certificate {cert_id!r} is not registered")
-        return rec
+        return {**rec, "registered": True}
 
     @query
     def whoami(self, q: QueryCtx) -> dict:

@@ -260,15 +260,15 @@ class Client:
             query = urlencode({"wait": "true" if wait else "false", "timeout": f"{wait_s:g}"})
             status, doc = self._call("POST", f"/v1/txs?{query}", raw, content_type="application/octet-stream")
             if status in (200, 202):
-                with self._lock:
-                    self._submitted.add(ident.cert_id)
-                    self._read_cert.discard(ident.cert_id)
-                if status == 200:
-                    return Receipt.from_json(doc)
-                if not wait:
-                    return Receipt(ok=False, code="pending", message="submitted; not waiting",
-                                   tx_hash=doc["tx_hash"])
-                return self.wait(doc["tx_hash"], timeout=wait_s)
+                receipt = (Receipt.from_json(doc) if status == 200 else
+                           Receipt(ok=False, code="pending", message="submitted; not waiting", tx_hash=doc["tx_hash"])
+                           if not wait else self.wait(doc["tx_hash"], timeout=wait_s))
+                if receipt.ok:
+                    # a certificate is registered by its signer's first successful transaction
+                    with self._lock:
+                        self._submitted.add(ident.cert_id)
+                        self._read_cert.discard(ident.cert_id)
+                return receipt
             code = doc.get("code") if isinstance(doc, dict) else None
             if code not in CHECK_CODES:
                 self._ok(status, doc)  # raises ApiError

@@ -65,15 +65,14 @@ def test_only_the_exchange_admits(chain, newcomer):
 def test_attributes_merge_and_reach_the_caller(chain):
     inv = chain.org_ids["investor"]
     investor = chain.ids["investor"]
-    chain.run("investor", "membership", "set_attributes", {"org_id": inv, "attributes": {}})  # register
-    before = chain.app.caller_for_cert(investor.cert_id)
+    before = chain.app.caller_for_cert(investor.cert_id, investor.cert)  # a reader need not be registered
     assert "qualified" not in before.attributes and before.attributes["admin"] is True
     assert chain.run("exchange", "membership", "set_attributes",
                      {"org_id": inv, "attributes": {"qualified": True}}).ok
     assert chain.run("exchange", "membership", "set_attributes", {"org_id": inv, "attributes": {"tier": 2}}).ok
     org = chain.app.run_query("membership", "org", {"org_id": inv}, None)
     assert org["attributes"] == {"qualified": True, "tier": 2}
-    after = chain.app.caller_for_cert(investor.cert_id)
+    after = chain.app.caller_for_cert(investor.cert_id, investor.cert)
     assert after.attributes["qualified"] is True and after.attributes["tier"] == 2
     who = chain.app.run_query("membership", "whoami", {}, after)
     assert who["org_id"] == inv and who["role"] == "INVESTOR" and who["attributes"]["qualified"] is True
@@ -89,8 +88,8 @@ def test_revoke_by_own_admin_without_ca_signature(chain):
     teller = chain.new_identity("bank", "teller")
     assert chain.run("bank", "membership", "revoke", {"org_id": bank, "cert_id": teller.cert_id,
                                                       "reason": "by admin"}).ok
-    rec = chain.app.run_query("membership", "cert", {"cert_id": teller.cert_id.hex()}, None)
-    assert rec["revoked"] is True and rec["reason"] == "by admin" and rec["name"] == ""  # never seen before
+    rec = chain.app.run_query("membership", "cert", {"cert_id": teller.cert_id.hex(), "org_id": bank}, None)
+    assert rec["revoked"] is True and rec["reason"] == "by admin" and rec["registered"] is False  # never used
     raw = chain.sign(teller, "membership", "set_attributes", {"org_id": bank, "attributes": {}})
     assert chain.app.check_tx(raw, chain.clock).code == "revoked"
 
@@ -114,8 +113,12 @@ def test_revoke_argument_checks(chain):
                                                       "reason": "x"}).code == "bad_request"
     assert chain.run("bank", "membership", "revoke", {"org_id": "91110000NOSUCHORG1", "cert_id": teller.cert_id,
                                                       "reason": "x"}).code == "not_found"
-    # register the teller (under the bank), then try to revoke it as an investor certificate
-    chain.run(teller, "membership", "set_attributes", {"org_id": bank, "attributes": {}})
+    # register the teller (its first successful transaction), then try to revoke it as an
+    # investor certificate
+    zed = chain.new_identity("bank", "zed2")
+    zrev = sign_revocation(chain.ca("bank"), chain.chain_id, zed.cert_id, "x")
+    assert chain.run(teller, "membership", "revoke", {"org_id": bank, "cert_id": zed.cert_id, "reason": "x",
+                                                      "ca_signature": bytes.fromhex(zrev["ca_signature"])}).ok
     rev = sign_revocation(chain.ca("investor"), chain.chain_id, teller.cert_id, "x")
     r = chain.run("exchange", "membership", "revoke", {"org_id": inv, "cert_id": teller.cert_id, "reason": "x",
                                                        "ca_signature": bytes.fromhex(rev["ca_signature"])})
@@ -147,3 +150,21 @@ def test_queries(chain):
         chain.app.run_query("membership", "org", {"org_id": "nope"}, None)
     with pytest.raises(NotFound):
         chain.app.run_query("membership", "cert", {"cert_id": "00" * 32}, None)
+
+
+def test_another_organisations_ca_cannot_revoke_an_unused_certificate(chain):
+    """A revocation recorded before a certificate's first use binds only that organisation's
+    certificates: a rival CA cannot lock out a member whose certificate id it has seen."""
+    bank, inv = chain.org_ids["bank"], chain.org_ids["investor"]
+    teller = chain.new_identity("bank", "teller3")
+    rev = sign_revocation(chain.ca("investor"), chain.chain_id, teller.cert_id, "rival")
+    assert chain.run("exchange", "membership", "revoke", {"org_id": inv, "cert_id": teller.cert_id, "reason": "rival",
+                                                          "ca_signature": bytes.fromhex(rev["ca_signature"])}).ok
+    zed = chain.new_identity("bank", "zed3")
+    zrev = sign_revocation(chain.ca("bank"), chain.chain_id, zed.cert_id, "x")
+    r = chain.run(teller, "membership", "revoke", {"org_id": bank, "cert_id": zed.cert_id, "reason": "x",
+                                                   "ca_signature": bytes.fromhex(zrev["ca_signature"])})
+    assert r.ok, r
+    # while its own CA's revocation before first use (zed's, just above) does bind it
+    r = chain.run(zed, "membership", "set_attributes", {"org_id": bank, "attributes": {}})
+    assert r.code == "revoked"

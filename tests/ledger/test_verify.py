@@ -32,11 +32,15 @@ def built(chain):
     bob = c.new_identity("bank", "bob")
     bad_sig_env = decode(c.sign("exchange", "membership", "set_attributes", {"org_id": inv, "attributes": {"y": 2}}))
     bad_sig_env[2] = flip(bad_sig_env[2], 0)
+    zed = c.new_identity("bank", "zed")
+    zed_rev = sign_revocation(c.ca("bank"), c.chain_id, zed.cert_id, "never joined")
     r2 = c.block([
-        c.sign(bob, "membership", "set_attributes", {"org_id": inv, "attributes": {"z": 3}}),  # registers bob
+        c.sign(bob, "membership", "revoke", {"org_id": c.org_ids["bank"], "cert_id": zed.cert_id,
+                                             "reason": "never joined",
+                                             "ca_signature": bytes.fromhex(zed_rev["ca_signature"])}),  # registers bob
         encode(bad_sig_env),
     ])
-    assert [r.code for r in r2.receipts] == ["unauthorized", "bad_signature"]
+    assert [r.code for r in r2.receipts] == ["ok", "bad_signature"]
     r3 = c.block([
         c.sign(bob, "membership", "set_attributes", {"org_id": inv, "attributes": {"z": 4}}, attach_cert=False),
         good,

@@ -88,13 +88,18 @@ def test_certificate_attached_first_and_on_unknown_signer(node):
     r = c.submit(bank2, "membership", "set_attributes", org_id=INVESTOR2_ORG, attributes={})
     assert r.code == "unauthorized", r  # reached the contract, so the signer was accepted
     assert c.tx(r.tx_hash)["cert_attached"] is True
-    # registered now: the next transaction goes without the certificate
+    # a refused transaction registers nothing: the next one still carries the certificate
+    c._submitted.discard(bank2.cert_id)
     r2 = c.submit(bank2, "membership", "set_attributes", org_id=INVESTOR2_ORG, attributes={})
-    assert r2.code == "unauthorized" and c.tx(r2.tx_hash)["cert_attached"] is False
-    # a fresh client attaches on its first submission
-    c2 = Client(node.url, identity=bank2)
-    r3 = c2.submit(bank2, "membership", "set_attributes", org_id=INVESTOR2_ORG, attributes={})
-    assert c2.tx(r3.tx_hash)["cert_attached"] is True
+    assert r2.code == "unauthorized" and c.tx(r2.tx_hash)["cert_attached"] is True
+    assert bank2.cert_id not in c._submitted
+    # a successful transaction registers it: after that the certificate stays home
+    exchange = ident(node, "exchange")
+    ce = Client(node.url, identity=exchange)
+    r3 = ce.submit(exchange, "membership", "set_attributes", org_id=INVESTOR2_ORG, attributes={"sdk": 1})
+    assert r3.ok and exchange.cert_id in ce._submitted
+    r4 = ce.submit(exchange, "membership", "set_attributes", org_id=INVESTOR2_ORG, attributes={"sdk": 2})
+    assert r4.ok and ce.tx(r4.tx_hash)["cert_attached"] is False
 
 
 def test_no_wait_then_wait(node):
