@@ -58,6 +58,7 @@ class CometBFTEngine:
         rpc_batch: int = 10,
         rpc_batch_bytes: int = 900_000,
         max_pending: int = 50_000,
+        broadcast_linger: float = 0.005,
         **_ignored,
     ):
         self.app = app
@@ -68,6 +69,10 @@ class CometBFTEngine:
         self.rpc_batch_bytes = rpc_batch_bytes
         self.max_pending = max_pending
         self.max_broadcast = max(self.rpc_batch * 4, 256)  # txs per broadcaster round (several requests)
+        # Wait this long for more transactions before a broadcast round: CometBFT's cost per
+        # transaction (RPC, ABCI CheckTx flushes, gossip messages) is several times higher when
+        # they arrive one by one than in bursts (see BENCHMARKS.md).
+        self.broadcast_linger = broadcast_linger
         self.abci = AbciApp(app, max_block_txs=max_block_txs, on_check=self._on_check, on_commit=self._on_commit)
         self.server = AbciServer(self.abci, listen, on_connections=self._on_connections)
         self._error: BaseException | None = None
@@ -186,6 +191,9 @@ class CometBFTEngine:
                         if not check.done():
                             check.set_result(CheckResult("unavailable", "the node is shutting down", res.tx_hash))
                     return
+            if self.broadcast_linger and len(self._outbox) < self.max_broadcast:
+                time.sleep(self.broadcast_linger)
+            with self._outbox_cv:
                 batch = [self._outbox.popleft() for _ in range(min(self.max_broadcast, len(self._outbox)))]
             try:
                 self._send(batch)
