@@ -83,10 +83,13 @@ class Rcv:
         return rec
 
     def warm(self) -> None:
-        """Register every member's certificate (a first transaction does that, even a failing
-        one), so that later rejections are the only thing in their block."""
+        """Every member's first transaction, rejected: it changes nothing, not even by registering
+        the signer's certificate (that waits for its first successful transaction), so that any
+        later rejection, first of its signer or not, can be checked against an empty block."""
+        unchanged = self.c.empty_block_app_hash()
         res = self.c.block([self.c.sign(name, "receivables", "accept", {"id": f"warm-{name}"}) for name in self.o])
         assert {x.code for x in res.receipts} == {"not_found"}
+        assert res.app_hash == unchanged
 
     # -- set-ups ------------------------------------------------------------------------
     def line(self, amount: int = 100_000_000_00, core: str = "core", bank: str = "bank", days: int = 400) -> None:
