@@ -492,7 +492,6 @@ def test_settlement_status_comes_from_the_exchange_not_the_banks_own_ca(r):
     vid = r.issue(1_000_00, days=1)
     r.c.new_identity("bank2", "bank2-ops", {"settlement": True})
     r.ok("bank2", "grant_credit", core=o["core2"], amount=1, expires=r.c.now + DAY)  # bank2 is otherwise fine
-    r.c.block([r.c.sign("bank2-ops", "receivables", "accept", {"id": "warm"})])  # register the new certificate
     r.c.advance(DAY)
     r.rejected("bank2-ops", "confirm_payment", "unauthorized", root=vid, amount=1_000_00, bank_ref="FAKE")
     # once the exchange makes bank2 a settlement bank, it may confirm
