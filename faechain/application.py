@@ -487,7 +487,8 @@ class Application:
             if type(contract).end_block is Contract.end_block:
                 continue
             txs = TxState(block)
-            ctx = Ctx(name, SYSTEM_CALLER, time_ms, height, bytes(32), n_txs, txs, self.chain_id, self.suite)
+            ctx = Ctx(name, SYSTEM_CALLER, time_ms, height, bytes(32), n_txs, txs, self.chain_id, self.suite,
+                      self.contracts)
             try:
                 contract.end_block(ctx)
             except Exception as exc:
@@ -540,7 +541,7 @@ class Application:
             # a new signer's certificate is registered with its first successful
             # transaction: a rejected transaction leaves the state exactly as it was
             txs.put_raw(f"{MEMBERSHIP}/cert/{tx.signer.hex()}".encode(), encode(new_cert))
-        ctx = Ctx(tx.contract, caller, time_ms, height, tx_hash, index, txs, self.chain_id, self.suite)
+        ctx = Ctx(tx.contract, caller, time_ms, height, tx_hash, index, txs, self.chain_id, self.suite, self.contracts)
         try:
             kwargs = method.bind(tx.args)
             result = method.func(contract, ctx, **kwargs)

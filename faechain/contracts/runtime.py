@@ -91,6 +91,19 @@ class ContractState:
         return [(k.decode()[cut:], decode(v)) for k, v in self._access.scan_raw(full, limit)]
 
 
+MAX_CALL_DEPTH = 4
+
+
+class _Scope:
+    """What every contract called within one transaction shares: events and id counter."""
+
+    __slots__ = ("events", "ids")
+
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+        self.ids = 0
+
+
 class Ctx:
     """What a transaction method sees."""
 
@@ -105,6 +118,10 @@ class Ctx:
         access: StateAccess,
         chain: str = "",
         suite: Any = None,
+        contracts: "dict[str, Contract] | None" = None,
+        via: str | None = None,
+        _scope: _Scope | None = None,
+        _depth: int = 0,
     ):
         self.contract = contract
         self.chain = chain
@@ -117,22 +134,48 @@ class Ctx:
         self.tx_hash = tx_hash
         self.tx_index = tx_index
         self.state = ContractState(contract, access)
+        # the contract that called this one through `ctx.call`, None for the transaction's own
+        self.via = via
         self._access = access
-        self.events: list[dict] = []
-        self._ids = 0
+        self._contracts = contracts or {}
+        self._scope = _scope or _Scope()
+        self._depth = _depth
+
+    @property
+    def events(self) -> list[dict]:
+        return self._scope.events
 
     def read(self, contract: str, key: str, default: Any = None) -> Any:
         """Read another contract's state (read-only)."""
         return ContractState(contract, self._access).get(key, default)
 
+    def call(self, contract: str, method: str, **args: Any) -> Any:
+        """Call another contract's `@internal` method inside this transaction.
+
+        The callee sees the same signer (`ctx.caller`), block and state, writes
+        only its own namespace, and knows who called (`ctx.via`). Everything is
+        one transaction: if either side raises, nothing of either is kept.
+        """
+        target = self._contracts.get(contract)
+        if target is None:
+            raise BadRequest(f"no contract named {contract!r}")
+        m = target.methods.get(method)
+        if m is None or m.kind != "internal":
+            raise BadRequest(f"contract {contract!r} has no internal method {method!r}")
+        if self._depth >= MAX_CALL_DEPTH:
+            raise BadRequest("contract calls nested too deeply")
+        callee = Ctx(contract, self.caller, self.time_ms, self.height, self.tx_hash, self.tx_index, self._access,
+                     self.chain, self.suite, self._contracts, self.contract, self._scope, self._depth + 1)
+        return m.func(target, callee, **m.bind(args))
+
     def emit(self, type_: str, **attrs: Any) -> None:
         check(attrs)
-        self.events.append({"contract": self.contract, "type": type_, "attrs": attrs})
+        self._scope.events.append({"contract": self.contract, "type": type_, "attrs": attrs})
 
     def new_id(self, prefix: str) -> str:
         """A deterministic id unique on this chain: prefix-height-index-n."""
-        self._ids += 1
-        return f"{prefix}-{self.height}-{self.tx_index}-{self._ids}"
+        self._scope.ids += 1
+        return f"{prefix}-{self.height}-{self.tx_index}-{self._scope.ids}"
 
 
 class Index(typing.Protocol):
@@ -322,6 +365,8 @@ def _method(kind: str) -> Callable[[Callable], Callable]:
 
 tx = _method("tx")
 query = _method("query")
+# callable only by other contracts, through ctx.call (never by a transaction or a reader)
+internal = _method("internal")
 
 
 class Contract:
