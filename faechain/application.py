@@ -25,6 +25,7 @@ from faechain.contracts.errors import ContractError
 from faechain.contracts.runtime import REGISTRY, Caller, Contract, Ctx, QueryCtx
 from faechain.crypto import certs
 from faechain.crypto.suite import PublicKey, get_suite
+from faechain.identity.membership import caller_attributes
 from faechain.ledger.block import Header, end_block_record
 from faechain.ledger.encoding import EncodingError, check, decode_trusted, encode, encode_trusted
 from faechain.ledger.merkle import merkle_root
@@ -348,7 +349,7 @@ class Application:
         if tx.signer not in self._keys:
             self._keys[tx.signer] = self.suite.public_key(rec["public_key"])
         caller = Caller(tx.signer, org["id"], org["name"], rec["name"], org["type"],
-                        {**rec["attributes"], **org["attributes"]})
+                        caller_attributes(rec["attributes"], org["attributes"]))
         if new_record is None and isinstance(state, CommittedState) and state.height is None:
             self._callers[tx.signer] = (caller, not_before, not_after, cert_key, org_key)
         return caller, new_record

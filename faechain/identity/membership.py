@@ -26,7 +26,18 @@ ORG_TYPES = (
     "RATING_AGENCY", "REGISTRAR", "INTERMEDIARY", "REGULATOR",
 )
 REVOKE_DOMAIN = b"faechain/revoke/v1\x00"
+# Attributes only the consortium can grant (the exchange, or genesis), kept on the
+# organisation's record: an organisation's own CA cannot give its members these by
+# writing them into a certificate.
+ORG_ONLY_ATTRIBUTES = frozenset({"qualified", "settlement"})
 USCC_LEN = 18
+
+
+def caller_attributes(cert_attributes: dict, org_attributes: dict) -> dict:
+    """A signer's attributes: its certificate's (member-level, e.g. `admin`) without the
+    consortium-granted keys, then its organisation's (which win)."""
+    own = {k: v for k, v in cert_attributes.items() if k not in ORG_ONLY_ATTRIBUTES}
+    return {**own, **org_attributes}
 
 
 def revocation_message(chain: str, org_id: str, cert_id: bytes, reason: str) -> bytes:

@@ -168,3 +168,17 @@ def test_another_organisations_ca_cannot_revoke_an_unused_certificate(chain):
     # while its own CA's revocation before first use (zed's, just above) does bind it
     r = chain.run(zed, "membership", "set_attributes", {"org_id": bank, "attributes": {}})
     assert r.code == "revoked"
+
+
+def test_consortium_granted_attributes_cannot_come_from_an_own_certificate(chain):
+    """An organisation's CA may write anything into its members' certificates, but
+    `qualified` and `settlement` count only as the exchange (or genesis) set them."""
+    inv = chain.org_ids["investor"]
+    self_made = chain.new_identity("investor", "self_made", {"qualified": True, "settlement": True, "desk": "fx"})
+    caller = chain.app.caller_for_cert(self_made.cert_id, self_made.cert)
+    assert "qualified" not in caller.attributes and "settlement" not in caller.attributes
+    assert caller.attributes["desk"] == "fx"  # member-level attributes do come from the certificate
+    assert chain.run("exchange", "membership", "set_attributes", {"org_id": inv, "attributes": {"qualified": False}}).ok
+    assert chain.app.caller_for_cert(self_made.cert_id, self_made.cert).attributes["qualified"] is False
+    assert chain.run("exchange", "membership", "set_attributes", {"org_id": inv, "attributes": {"qualified": True}}).ok
+    assert chain.app.caller_for_cert(self_made.cert_id, self_made.cert).has("qualified")

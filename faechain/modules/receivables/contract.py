@@ -310,6 +310,7 @@ class Receivables(Contract):
         v = _voucher(ctx, id)
         ensure(v["holder"] == ctx.caller.org_id, Unauthorized("only the named holder rejects a voucher"))
         ensure(v["status"] == ISSUED, InvalidState(f"voucher {id} is {v['status']}, not awaiting acceptance"))
+        ensure(not v["frozen"], Frozen(f"voucher {id} is frozen"))
         root = _root(ctx, id)
         for inv_id, draw in root["invoice_refs"]:
             inv = ctx.state.get(f"invoice/{inv_id}")
@@ -336,6 +337,7 @@ class Receivables(Contract):
         root = _root(ctx, v["root"])
         _movable(ctx, v, root)
         ensure(to != v["holder"], BadRequest("cannot transfer a voucher to its holder"))
+        ensure(to != v["payer"], BadRequest("cannot transfer a voucher to its payer (that is repayment)"))
         org = _member(ctx, to)
         ensure(org["type"] not in ("REGULATOR", "EXCHANGE"), BadRequest(f"{to} cannot hold vouchers"))
         financed = v["status"] == FINANCED

@@ -174,6 +174,8 @@ CASES = [
      "bad_request"),
     ("transfer-to-regulator", "supplier2", "transfer", lambda w: dict(id=w.a2, to=w.o["regulator"], amount=1),
      "bad_request"),
+    ("transfer-to-payer", "supplier2", "transfer", lambda w: dict(id=w.a2, to=w.o["core"], amount=1),
+     "bad_request"),
     ("issue-to-non-member", "core", "issue", lambda w: issue_args(w, to=NOBODY), "not_found"),
     ("financing-non-member", "supplier2", "request_financing",
      lambda w: dict(id=w.a2, funder=NOBODY, amount=1, rate_bps=1), "not_found"),

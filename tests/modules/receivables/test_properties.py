@@ -324,6 +324,8 @@ class ReceivablesMachine(RuleBasedStateMachine):
             expect.add("unauthorized")
         if p["status"] != "ISSUED":
             expect.add("invalid_state")
+        if p["frozen"]:
+            expect.add("frozen")  # a frozen voucher cannot be cancelled either
         if self.send(who, "reject", expect, id=pid, reason="not ours"):
             root = self.roots[pid]
             p["status"] = root["status"] = "CANCELLED"
@@ -359,8 +361,8 @@ class ReceivablesMachine(RuleBasedStateMachine):
         expect = self._move_checks(who, p)
         if amount <= 0:
             expect.add("bad_request")
-        if to_id == p["holder"] or to in ("regulator", "exchange"):
-            expect.add("bad_request")
+        if to_id == p["holder"] or to in ("regulator", "exchange") or to == self.roots[p["root"]]["payer"]:
+            expect.add("bad_request")  # ... or to the payer: that would be repayment
         if to is None:
             expect.add("not_found")
         if amount > p["amount"]:
