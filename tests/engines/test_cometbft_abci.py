@@ -13,7 +13,7 @@ import socket
 
 import pytest
 
-from conftest import open_chain
+from tests.conftest import open_chain
 from faechain.engines.cometbft import proto
 from faechain.engines.cometbft.abci import AbciApp, AbciServer
 from faechain.engines.cometbft.codes import CODESPACE, code_number
