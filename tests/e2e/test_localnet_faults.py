@@ -99,6 +99,25 @@ def test_kill_9_application_nothing_committed_is_lost(healthy):
     assert_same_app_hashes(net)
 
 
+def test_kill_9_cometbft_the_running_application_takes_it_back(healthy):
+    """CometBFT dies (kill -9) while its faechain node keeps running: the restarted CometBFT
+    reconnects to the same ABCI server, the handshake replays what the app has not committed,
+    and the node catches up."""
+    net = healthy
+    with Load(net, [0, 1, 2], rate=10, tag="kill-cmt"):
+        time.sleep(1.0)
+        net.kill(3, "cometbft")
+        fae_pid = net.pid(3, "fae")
+        h0 = height(net, 0)
+        wait_until(lambda: (height(net, 0) or 0) >= h0 + 3, 45, "the others to go on committing")
+        net.start([3], timeout=90)
+        assert net.pid(3, "fae") == fae_pid  # the application process was never restarted
+        wait_caught_up(net, timeout=90)
+    fae_log = _restart_section(net.log_file(3, "fae"))
+    assert fae_log.count("ABCI Info") >= 2  # a second handshake on the same process
+    assert_same_app_hashes(net)
+
+
 def _restart_section(path: str) -> str:
     return open(path).read().rsplit("=== ", 1)[1]
 

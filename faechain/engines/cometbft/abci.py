@@ -159,6 +159,10 @@ class AbciApp:
             res = self.app.state_value(req.data, req.height or None, False)
         except ValueError as exc:
             return proto.query(code=code_number("not_found"), log=str(exc), codespace=CODESPACE)
+        except Exception as exc:  # noqa: BLE001 - a bad query must not stop CometBFT
+            log.exception("ABCI query failed")
+            return proto.query(code=code_number("internal_error"), log=f"query failed: {type(exc).__name__}",
+                               codespace=CODESPACE)
         value = res["value"]
         return proto.query(key=req.data, value=value or b"", height=res["height"],
                            log="exists" if value is not None else "does not exist")
