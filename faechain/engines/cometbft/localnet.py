@@ -399,11 +399,23 @@ def _check_ports_free(ports: list[int], who: str) -> None:
                             "(choose another --base-port)")
 
 
-def free_base_port(validators: int, start: int = 20000, end: int = 60000) -> int:
-    """A base port whose whole block (10 per validator) is free right now (tests, bench)."""
+def free_base_port(validators: int, start: int = 20000, end: int | None = None) -> int:
+    """A base port whose whole block (10 per validator) is free right now (tests, bench).
+
+    Chosen below the kernel's ephemeral range, so that no outgoing connection can take
+    one of the ports while a node is down and about to be restarted."""
     import random
 
     span = 10 * validators
+    if end is None:
+        end = 32768
+        try:
+            with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+                end = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+        if end - span <= start + 10:
+            end = 65000
     for _ in range(200):
         base = random.randrange(start, end - span, 10)
         if all(_port_free(base + 10 * i + k) for i in range(validators) for k in PORTS.values()):
