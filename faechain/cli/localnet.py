@@ -34,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     st = ln_sub.add_parser("status", help="heights, app hashes and peers of every node",
                            description="Show each node's processes, faechain height and app hash, CometBFT "
-                           "height and peer count.")
+                           "height and peer count. Exits 1 if any process is down.")
     st.add_argument("--home", help=f"network directory (default {DEFAULT_LOCALNET_HOME})")
     st.add_argument("--json", action="store_true", help="print JSON")
     st.set_defaults(func=cmd_status)
