@@ -85,13 +85,20 @@ def heights(net: L.Localnet, nodes=None) -> dict[int, int | None]:
     return {i: height(net, i) for i in (range(len(net.nodes)) if nodes is None else nodes)}
 
 
-def app_hashes(net: L.Localnet, i: int, first: int, last: int) -> list[str]:
+def app_hashes(net: L.Localnet, i: int, first: int, last: int) -> list[tuple[str, str]]:
+    """(app hash, block hash) of node i's blocks first..last."""
     c = client(net, i)
-    return [c.block(h)["header"]["app_hash"] for h in range(first, last + 1)]
+    out = []
+    for h in range(first, last + 1):
+        doc = c.block(h)
+        out.append((doc["header"]["app_hash"], doc["hash"]))
+    return out
 
 
 def assert_same_app_hashes(net: L.Localnet, nodes=None, first: int = 1) -> int:
-    """Every node reports the same app hash at every height they all have; returns that height."""
+    """Every node reports the same app hash (and the same faechain block hash, which covers
+    time, proposer, transaction and receipt roots) at every height they all have; returns
+    that height."""
     nodes = list(range(len(net.nodes))) if nodes is None else list(nodes)
     top = min(height(net, i) for i in nodes)
     assert top >= first, f"heights {heights(net, nodes)}"
