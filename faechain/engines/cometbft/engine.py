@@ -338,7 +338,7 @@ class CometBFTEngine:
             entries = list(self._inflight.items())
         dead = [h for h, (raw, _) in entries if _expiry(raw, self.app) < block_time]
         if dead:
-            self._settle([Receipt(h, 0, 0, "expired", "the transaction expired before it was committed")
+            self._settle([Receipt(h, 0, 0, "tx_expired", "the transaction expired before it was committed")
                           for h in dead])
 
     def _on_connections(self, count: int) -> None:
