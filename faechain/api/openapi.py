@@ -208,6 +208,39 @@ def build_document(version: str) -> dict:
                 "413": _err("`too_large`"),
                 "429": _err("`mempool_full`: retry later"),
             }}},
+        "/v1/txs/batch": {"post": {
+            "summary": "Submit many signed transactions at once", "operationId": "submitTxBatch",
+            "tags": ["transactions"],
+            "description": "At most 1,000 envelopes: a canonical CBOR array of envelope byte strings "
+                           "(`application/cbor`) or `{\"txs\": [\"<base64>\", ...]}`. All are checked "
+                           "together (one `check_tx` batch); the answer is 200 with one result per "
+                           "envelope, in request order: the receipt (as `POST /v1/txs` answers 200) when "
+                           "`wait=true` and it committed within `timeout`; `{tx_hash, status: \"pending\"}` "
+                           "when not waiting or the timeout passed; or the check rejection "
+                           "`{code, message, tx_hash}`. One refused envelope never fails the others. "
+                           "The request as a whole fails only when malformed (400 `bad_request`) or too "
+                           "large (413 `too_large`: more than 1,000 envelopes or the body limit).",
+            "parameters": [
+                _q("wait", {"type": "boolean", "default": True}, "wait for the blocks"),
+                _q("timeout", {"type": "number", "default": 30, "maximum": 300},
+                   "seconds to wait for the whole batch"),
+            ],
+            "requestBody": {"required": True, "content": {
+                "application/cbor": {"schema": {"type": "string", "format": "binary",
+                                                "description": "canonical CBOR array of byte strings"}},
+                J: {"schema": {"type": "object", "required": ["txs"], "properties": {
+                    "txs": {"type": "array", "maxItems": 1000,
+                            "items": {"type": "string", "contentEncoding": "base64"}}}}}}},
+            "responses": {
+                "200": _json({"type": "object", "required": ["results"], "properties": {
+                    "results": {"type": "array", "items": {"oneOf": [
+                        _ref("Receipt"), _ref("Pending"),
+                        {"type": "object", "required": ["code", "message", "tx_hash"], "properties": {
+                            "code": {"type": "string"}, "message": {"type": "string"}, "tx_hash": HASH}},
+                    ]}}}}, "one result per envelope, in request order"),
+                "400": _err("`bad_request`: malformed body or parameters"),
+                "413": _err("`too_large`: more than 1,000 envelopes or over the body limit"),
+            }}},
         "/v1/txs/{hash}": {"get": {
             "summary": "A committed transaction", "operationId": "getTx", "tags": ["transactions"],
             "security": SIGNED, "parameters": [_p("hash", HASH, "transaction hash"), *AUTH_QUERY],

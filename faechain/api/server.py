@@ -8,6 +8,7 @@ Routes (all JSON unless noted; bytes as lowercase hex; errors `{"code","message"
     GET  /openapi.json             the OpenAPI 3.1 document (public)
     GET  /v1/info                  chain id, head, suite, engine, node time (public)
     POST /v1/txs                   submit a signed envelope (the envelope authenticates itself)
+    POST /v1/txs/batch             submit up to MAX_BATCH envelopes at once; per-item results
     GET  /v1/txs/{hash}            a committed transaction, decoded, with its receipt
     GET  /v1/blocks/{height}       a block header and its transactions ("latest" allowed)
     GET  /v1/state                 a raw state value, optionally with its proof
@@ -28,6 +29,7 @@ import asyncio
 import html
 import json
 import logging
+import threading
 import time
 from importlib import metadata
 from typing import Any
@@ -53,6 +55,7 @@ log = logging.getLogger("faechain.api")
 API_KEY: web.AppKey["Api"] = web.AppKey("faechain_api")
 DEFAULT_WAIT_TIMEOUT = 30.0
 MAX_WAIT_TIMEOUT = 300.0
+MAX_BATCH = 1000  # envelopes per POST /v1/txs/batch
 # check_tx rejections of POST /v1/txs: 400 unless listed.
 SUBMIT_STATUS = {"too_large": 413, "replay": 409, "mempool_full": 429, "unavailable": 503, "internal_error": 500}
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
@@ -112,6 +115,86 @@ def _bool_param(request: web.Request, name: str, default: bool) -> bool:
     if low in ("0", "false", "no", "off"):
         return False
     raise ApiError("bad_request", f"parameter {name!r} must be true or false")
+
+
+def _timeout_param(request: web.Request) -> float:
+    timeout_raw = request.query.get("timeout")
+    try:
+        timeout = float(timeout_raw) if timeout_raw else DEFAULT_WAIT_TIMEOUT
+    except ValueError:
+        raise ApiError("bad_request", "parameter 'timeout' must be a number of seconds") from None
+    if not 0 < timeout <= MAX_WAIT_TIMEOUT:
+        raise ApiError("bad_request", f"parameter 'timeout' must lie in (0, {MAX_WAIT_TIMEOUT:g}]")
+    return timeout
+
+
+def _batch_body(content_type: str, body: bytes) -> list[bytes]:
+    """The envelopes of a batch submission: a canonical CBOR array of byte strings, or
+    JSON `{"txs": ["<base64>", ...]}`; at most MAX_BATCH of them."""
+    if content_type == "application/cbor":
+        try:
+            doc = decode(body)
+        except EncodingError as exc:
+            raise ApiError("bad_request", f"malformed CBOR batch: {exc}") from None
+        if type(doc) is not list or any(type(x) is not bytes for x in doc):
+            raise ApiError("bad_request", "a CBOR batch is an array of envelope byte strings")
+        raws = doc
+    elif content_type == "application/json":
+        doc = _json_body(body)
+        txs = doc.get("txs") if isinstance(doc, dict) else None
+        if not isinstance(txs, list) or any(not isinstance(x, str) for x in txs):
+            raise ApiError("bad_request", 'a JSON batch is {"txs": ["<base64 envelope>", ...]}')
+        if len(txs) > MAX_BATCH:
+            raise ApiError("too_large", f"a batch holds at most {MAX_BATCH} transactions, not {len(txs)}")
+        raws = []
+        for i, text in enumerate(txs):
+            try:
+                raws.append(b64decode(text))
+            except ValueError as exc:
+                raise ApiError("bad_request", f"txs[{i}]: {exc}") from None
+    else:
+        raise ApiError("bad_request", "send the batch as application/cbor (an array of envelopes) "
+                                      'or application/json ({"txs": [...]})')
+    if not raws:
+        raise ApiError("bad_request", "empty batch: send at least one envelope")
+    if len(raws) > MAX_BATCH:
+        raise ApiError("too_large", f"a batch holds at most {MAX_BATCH} transactions, not {len(raws)}")
+    return raws
+
+
+async def _all_done(futures: list, timeout: float | None = None) -> bool:
+    """Wait until every concurrent future is done (True) or `timeout` passes (False).
+
+    One wake-up of the event loop for the whole set, instead of one per future."""
+    pending = [f for f in futures if not f.done()]
+    if not pending:
+        return True
+    loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+    lock = threading.Lock()
+    remaining = [len(pending)]
+
+    def wake() -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    def on_done(_) -> None:
+        with lock:
+            remaining[0] -= 1
+            last = remaining[0] == 0
+        if last:
+            try:
+                loop.call_soon_threadsafe(wake)
+            except RuntimeError:  # the loop has closed
+                pass
+
+    for f in pending:
+        f.add_done_callback(on_done)
+    try:
+        await asyncio.wait_for(waiter, timeout)
+    except asyncio.TimeoutError:
+        return False
+    return True
 
 
 def _hex_param(text: str, what: str, length: int | None = None) -> bytes:
@@ -248,13 +331,7 @@ code{{background:#f3f3f3;padding:0 .3em}}</style></head>
         if not raw:
             raise ApiError("bad_request", "empty body: send the signed envelope")
         wait = _bool_param(request, "wait", True)
-        timeout_raw = request.query.get("timeout")
-        try:
-            timeout = float(timeout_raw) if timeout_raw else DEFAULT_WAIT_TIMEOUT
-        except ValueError:
-            raise ApiError("bad_request", "parameter 'timeout' must be a number of seconds") from None
-        if not 0 < timeout <= MAX_WAIT_TIMEOUT:
-            raise ApiError("bad_request", f"parameter 'timeout' must lie in (0, {MAX_WAIT_TIMEOUT:g}]")
+        timeout = _timeout_param(request)
         # the engine checks submissions in batches on its own thread (signatures on
         # every core); the event loop only awaits the two futures
         check_future, receipt_future = self.node.engine.submit_async(raw, wait)
@@ -274,6 +351,37 @@ code{{background:#f3f3f3;padding:0 .3em}}</style></head>
         except EngineError as exc:
             raise ApiError("unavailable", exc.message) from None
         return json_response(receipt_json(receipt))
+
+    async def submit_batch(self, request: web.Request) -> web.Response:
+        """Many envelopes in one request: all go to the engine at once (one check batch),
+        and the answer lists each one's outcome in request order; 200 unless the request
+        itself is malformed."""
+        wait = _bool_param(request, "wait", True)
+        timeout = _timeout_param(request)
+        raws = _batch_body(request.content_type, await request.read())
+        engine = self.node.engine
+        subs = [engine.submit_async(raw, wait) for raw in raws]
+        await _all_done([c for c, _ in subs])
+        checks = [c.result() for c, _ in subs]
+        waiting = [r for (_, r), check in zip(subs, checks) if r is not None and check.ok]
+        timed_out = bool(waiting) and not await _all_done(waiting, timeout)
+        results = []
+        for (_, receipt_future), check in zip(subs, checks):
+            tx_hash = check.tx_hash.hex()
+            if not check.ok:
+                results.append({"code": check.code, "message": check.message, "tx_hash": tx_hash})
+            elif receipt_future is None or not receipt_future.done():
+                item = {"tx_hash": tx_hash, "status": "pending"}
+                if timed_out:
+                    item["message"] = f"accepted but not committed within {timeout:g} s; look it up later"
+                results.append(item)
+            elif receipt_future.exception() is not None:
+                exc = receipt_future.exception()
+                results.append({"code": getattr(exc, "code", "unavailable"),
+                                "message": getattr(exc, "message", str(exc)), "tx_hash": tx_hash})
+            else:
+                results.append(receipt_json(receipt_future.result()))
+        return json_response({"results": results})
 
     async def tx(self, request: web.Request) -> web.Response:
         await self._reader(request)
@@ -463,6 +571,7 @@ def build_app(node) -> web.Application:
     r.add_get("/openapi.json", api.openapi)
     r.add_get("/v1/info", api.info)
     r.add_post("/v1/txs", api.submit)
+    r.add_post("/v1/txs/batch", api.submit_batch)
     r.add_get("/v1/txs/{hash}", api.tx)
     r.add_get("/v1/blocks/{height}", api.block)
     r.add_get("/v1/state", api.state)

@@ -19,6 +19,8 @@ Conventions:
     transport and authentication failures (unreachable node, 401, 5xx, timeouts).
   * JSON renders bytes as lowercase hex: results, events and block fields hold hex
     strings where the chain holds bytes.
+  * `submit_many(identity, [(contract, method, args), ...])` signs many transactions
+    and posts them in one request (`POST /v1/txs/batch`); receipts come back in order.
   * Reserved keywords: `submit(..., wait=)`; `query(..., _as=, _height=)`. Contract
     arguments never start with an underscore, so these cannot collide; `wait` is
     reserved in `submit` (use `submit_args` to pass an argument named `wait`).
@@ -289,6 +291,60 @@ class Client:
                 except ApiError:
                     pass
             return Receipt(ok=False, code=code, message=doc.get("message", ""), tx_hash=doc.get("tx_hash", ""))
+
+    def submit_many(self, identity: Identity | None, calls: list[tuple[str, str, dict[str, Any]]], *,
+                    wait: bool = True, timeout: float | None = None) -> list[Receipt]:
+        """Sign each `(contract, method, args)` and submit them all in one request
+        (`POST /v1/txs/batch`, at most 1,000); the receipts come back in order.
+
+        As with `submit`, refused transactions are receipts with `ok` False and the
+        code (check_tx rejections included); one not committed yet (`wait=False`, or
+        the timeout passed) has code "pending" and its `tx_hash`. The certificate
+        travels with every transaction until one of the identity's transactions has
+        succeeded; an `unknown_signer` refusal is retried once with the certificate.
+        """
+        ident = identity or self.identity
+        if ident is None:
+            raise ValueError("submit_many needs an identity (pass one, or give the Client one)")
+        calls = list(calls)
+        if not calls:
+            return []
+        chain_id = self._chain_id()
+        attach = ident.cert_id not in self._submitted
+        wait_s = timeout if timeout is not None else min(self.timeout, 300.0)
+        query = urlencode({"wait": "true" if wait else "false", "timeout": f"{wait_s:g}"})
+        out: list[Receipt | None] = [None] * len(calls)
+        todo = list(range(len(calls)))
+        for attempt in (0, 1):
+            now = self.now_ms()
+            envs = [ident.sign_tx(chain_id, calls[i][0], calls[i][1], calls[i][2], attach_cert=attach, now_ms=now)
+                    for i in todo]
+            doc = self._ok(*self._call("POST", f"/v1/txs/batch?{query}", encode(envs),
+                                       content_type="application/cbor"))
+            results = doc["results"]
+            if len(results) != len(envs):
+                raise ApiError("internal", f"{len(results)} results for {len(envs)} transactions")
+            retry = []
+            for i, item in zip(todo, results):
+                if item.get("status") == "pending":
+                    out[i] = Receipt(ok=False, code="pending", message=item.get("message", "submitted; not waiting"),
+                                     tx_hash=item["tx_hash"])
+                elif "ok" in item:
+                    out[i] = Receipt.from_json(item)
+                else:  # refused by check_tx
+                    if item.get("code") == "unknown_signer" and not attach and attempt == 0:
+                        retry.append(i)
+                    out[i] = Receipt(ok=False, code=item.get("code", "internal"), message=item.get("message", ""),
+                                     tx_hash=item.get("tx_hash", ""))
+            if any(r is not None and r.ok for r in out):
+                # a certificate is registered by its signer's first successful transaction
+                with self._lock:
+                    self._submitted.add(ident.cert_id)
+                    self._read_cert.discard(ident.cert_id)
+            if not retry:
+                break
+            todo, attach = retry, True
+        return out  # type: ignore[return-value]
 
     def wait(self, tx_hash: str | bytes, timeout: float = 30.0) -> Receipt:
         """The receipt of a submitted transaction once committed (polls with back-off)."""
