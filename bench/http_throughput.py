@@ -5,7 +5,10 @@ several threads and one keep-alive connection per thread) POST pre-signed
 envelopes to /v1/txs?wait=true and count the receipts that come back "ok".
 Signing is done before the clock starts, so the figure is the node's rate.
 
-    python bench/http_throughput.py [--txs N] [--procs P] [--threads T]
+With `--batch N` each client thread instead posts its envelopes N at a time to
+/v1/txs/batch?wait=true (a canonical CBOR array) and counts the "ok" results.
+
+    python bench/http_throughput.py [--txs N] [--procs P] [--threads T] [--batch N]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import threading
 import time
 import urllib.request
 
+from faechain.ledger.encoding import encode
 from faechain.sdk.identity import Identity
 
 
@@ -57,10 +61,25 @@ def _post_all(port: int, envelopes: list[bytes], out: list) -> None:
     out.append(ok)
 
 
-def _client_proc(port: int, envelopes: list[bytes], threads: int, q) -> None:
+def _post_batches(port: int, envelopes: list[bytes], out: list, batch: int) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    ok = 0
+    for i in range(0, len(envelopes), batch):
+        body = encode(envelopes[i:i + batch])
+        conn.request("POST", "/v1/txs/batch?wait=true&timeout=100", body=body,
+                     headers={"Content-Type": "application/cbor"})
+        resp = conn.getresponse()
+        data = resp.read()
+        if resp.status == 200:
+            ok += sum(1 for r in json.loads(data)["results"] if r.get("code") == "ok")
+    out.append(ok)
+
+
+def _client_proc(port: int, envelopes: list[bytes], threads: int, q, batch: int = 0) -> None:
     out: list[int] = []
     chunks = [envelopes[i::threads] for i in range(threads)]
-    ts = [threading.Thread(target=_post_all, args=(port, c, out)) for c in chunks]
+    ts = [threading.Thread(target=_post_batches, args=(port, c, out, batch)) if batch else
+          threading.Thread(target=_post_all, args=(port, c, out)) for c in chunks if c]
     for t in ts:
         t.start()
     for t in ts:
@@ -68,7 +87,7 @@ def _client_proc(port: int, envelopes: list[bytes], threads: int, q) -> None:
     q.put(sum(out))
 
 
-def http_rate(count: int = 5000, procs: int = 2, threads: int = 16) -> dict:
+def http_rate(count: int = 5000, procs: int = 2, threads: int = 16, batch: int = 0) -> dict:
     home = tempfile.mkdtemp(prefix="fae-bench-http-")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -97,14 +116,14 @@ def http_rate(count: int = 5000, procs: int = 2, threads: int = 16) -> dict:
         q = ctx.Queue()
         parts = [envs[i::procs] for i in range(procs)]
         start = time.perf_counter()
-        ps = [ctx.Process(target=_client_proc, args=(port, part, threads, q)) for part in parts]
+        ps = [ctx.Process(target=_client_proc, args=(port, part, threads, q, batch)) for part in parts]
         for p in ps:
             p.start()
         ok = sum(q.get() for _ in ps)
         elapsed = time.perf_counter() - start
         for p in ps:
             p.join()
-        return {"txs": ok, "seconds": elapsed, "tps": ok / elapsed, "clients": procs * threads}
+        return {"txs": ok, "seconds": elapsed, "tps": ok / elapsed, "clients": procs * threads, "batch": batch}
     finally:
         node.terminate()
         node.wait(timeout=30)
@@ -116,6 +135,12 @@ if __name__ == "__main__":
     ap.add_argument("--txs", type=int, default=5000)
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--threads", type=int, default=16)
+    ap.add_argument("--batch", type=int, default=0,
+                    help="post N envelopes per request to /v1/txs/batch (default: one per POST /v1/txs)")
     a = ap.parse_args()
-    r = http_rate(a.txs, a.procs, a.threads)
-    print(f"end-to-end over HTTP: {r['tps']:,.0f} tx/s ({r['txs']} ok in {r['seconds']:.2f} s, {r['clients']} clients)")
+    if not 0 <= a.batch <= 1000:
+        ap.error("--batch must lie in [0, 1000]")
+    r = http_rate(a.txs, a.procs, a.threads, a.batch)
+    how = f"batches of {a.batch}" if a.batch else "one tx per request"
+    print(f"end-to-end over HTTP ({how}): {r['tps']:,.0f} tx/s ({r['txs']} ok in {r['seconds']:.2f} s, "
+          f"{r['clients']} clients)")
