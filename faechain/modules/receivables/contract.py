@@ -149,6 +149,23 @@ def _split(ctx: Ctx, v: dict, to: str, amount: int, status_to: str, status_rest:
     return moved, rest
 
 
+def _cancel(ctx: Ctx, v: dict, root: dict, reason: str) -> None:
+    """An issued root that never became a debt: CANCELLED, its invoices and credit released."""
+    for inv_id, draw in root["invoice_refs"]:
+        inv = ctx.state.get(f"invoice/{inv_id}")
+        inv["drawn"] -= draw
+        ctx.state.put(f"invoice/{inv_id}", inv)
+    core = ctx.state.get(f"core/{v['payer']}")
+    core["open"] -= v["amount"]
+    ctx.state.put(f"core/{v['payer']}", core)
+    v["status"] = CANCELLED
+    v["reason"] = reason
+    ctx.state.put(f"voucher/{v['id']}", v)
+    ctx.state.delete(f"live/{v['id']}/{v['id']}")
+    root.update(status=CANCELLED, live_count=0)
+    ctx.state.put(f"root/{root['id']}", root)
+
+
 def _line_total(ctx: Ctx, core: str) -> int:
     rec = ctx.state.get(f"core/{core}") or {"banks": []}
     total = 0
@@ -311,20 +328,7 @@ class Receivables(Contract):
         ensure(v["holder"] == ctx.caller.org_id, Unauthorized("only the named holder rejects a voucher"))
         ensure(v["status"] == ISSUED, InvalidState(f"voucher {id} is {v['status']}, not awaiting acceptance"))
         ensure(not v["frozen"], Frozen(f"voucher {id} is frozen"))
-        root = _root(ctx, id)
-        for inv_id, draw in root["invoice_refs"]:
-            inv = ctx.state.get(f"invoice/{inv_id}")
-            inv["drawn"] -= draw
-            ctx.state.put(f"invoice/{inv_id}", inv)
-        core = ctx.state.get(f"core/{v['payer']}")
-        core["open"] -= v["amount"]
-        ctx.state.put(f"core/{v['payer']}", core)
-        v["status"] = CANCELLED
-        v["reason"] = reason
-        ctx.state.put(f"voucher/{id}", v)
-        ctx.state.delete(f"live/{id}/{id}")
-        root.update(status=CANCELLED, live_count=0)
-        ctx.state.put(f"root/{id}", root)
+        _cancel(ctx, v, _root(ctx, id), reason)
         ctx.emit("VoucherRejected", voucher=id, holder=v["holder"], reason=reason)
         return {"voucher": id}
 
@@ -505,7 +509,8 @@ class Receivables(Contract):
         return len(pieces)
 
     def end_block(self, ctx: Ctx) -> None:
-        """Each block: continue clearing, then mark roots OVERDUE whose maturity passed unpaid."""
+        """Each block: continue clearing, then, for each China-time day that has ended,
+        mark its unpaid roots OVERDUE and let its never-accepted roots lapse."""
         budget = CLEAR_BATCH
         for root_id in list(ctx.state.get("clearing", [])):
             if budget <= 0:
@@ -518,6 +523,12 @@ class Receivables(Contract):
         for day in range(cursor + 1, min(today, cursor + 32)):
             for root_id in ctx.state.get(f"due/{day}", []):
                 r = ctx.state.get(f"root/{root_id}")
+                if r["status"] == ISSUED and not r["frozen"]:
+                    # never accepted before maturity: it lapses, releasing invoices and credit
+                    _cancel(ctx, ctx.state.get(f"voucher/{root_id}"), r, "lapsed unaccepted at maturity")
+                    ctx.emit("VoucherLapsed", root=root_id, payer=r["payer"], amount=r["amount"],
+                             maturity=r["maturity"])
+                    continue
                 if r["status"] == ACTIVE and r["maturity"] <= ctx.time:
                     r["status"] = OVERDUE
                     ctx.state.put(f"root/{root_id}", r)

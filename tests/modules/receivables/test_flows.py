@@ -168,16 +168,24 @@ def test_issue_roles_and_inputs(r):
     r.ok("core", "issue", **{**ok, "settlement_bank": o["bank"]})
 
 
-def test_a_voucher_matured_unaccepted_cannot_be_accepted_but_can_be_rejected(r):
+def test_a_voucher_matured_unaccepted_cannot_be_accepted_and_lapses(r):
     o = r.o
     inv = r.invoice(1_000_00)
     vid = r.issue(1_000_00, days=2, accept=False, invoice=inv)
     r.c.advance(2 * DAY)
-    r.rejected("supplier1", "accept", "expired", id=vid)
-    r.c.advance(DAY)
-    assert not [e for e in r.c.block([]).end_events if e["type"] == "VoucherOverdue"]
-    r.ok("supplier1", "reject", id=vid, reason="matured unaccepted")
+    r.rejected("supplier1", "accept", "expired", id=vid)  # at maturity: too late to accept ...
+    r.ok("supplier1", "reject", id=vid, reason="matured unaccepted")  # ... but it can still be refused
     assert r.get(f"invoice/{inv}")["drawn"] == 0 and r.get(f"core/{o['core']}")["open"] == 0
+    # left alone, it lapses in the first block of the next China-time day: invoice and credit released
+    inv2 = r.invoice(1_000_00)
+    vid2 = r.issue(1_000_00, days=2, accept=False, invoice=inv2)
+    r.c.advance(3 * DAY)
+    res = r.c.block([])
+    assert [e["attrs"]["root"] for e in res.end_events if e["type"] == "VoucherLapsed"] == [vid2]
+    assert not [e for e in res.end_events if e["type"] == "VoucherOverdue"]
+    assert r.v(vid2)["status"] == "CANCELLED" and r.get(f"root/{vid2}")["status"] == "CANCELLED"
+    assert r.get(f"invoice/{inv2}")["drawn"] == 0 and r.get(f"core/{o['core']}")["open"] == 0
+    r.rejected("supplier1", "reject", "invalid_state", id=vid2)
 
 
 def test_tenor_warning_above_183_days(r):

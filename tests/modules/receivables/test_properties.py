@@ -209,12 +209,28 @@ class ReceivablesMachine(RuleBasedStateMachine):
         assert progress == paid_now
         assert sum(progress.values()) <= BATCH
         day = cst_day(t)
-        overdue = []
+        overdue, lapsed = [], []
+        # each ended day is examined once, in the first block after it (as the contract does)
+        examined = getattr(self, "examined_day", None)
+        if examined is None:
+            examined = day - 1
         for rid, root in self.roots.items():
-            if root["status"] == "ACTIVE" and cst_day(root["maturity"]) < day:
+            if cst_day(root["maturity"]) >= day:
+                continue
+            if root["status"] == "ACTIVE":
                 root["status"] = "OVERDUE"
                 overdue.append(rid)
+            elif (root["status"] == "ISSUED" and not self.pieces[rid]["frozen"]
+                  and cst_day(root["maturity"]) > examined):
+                # never accepted: lapses like a rejection (invoices and credit released)
+                self.pieces[rid]["status"] = root["status"] = "CANCELLED"
+                for inv, draw in root["refs"]:
+                    self.invoices[inv]["drawn"] -= draw
+                self.open[root["payer"]] -= root["amount"]
+                lapsed.append(rid)
         assert sorted(e["attrs"]["root"] for e in res.end_events if e["type"] == "VoucherOverdue") == sorted(overdue)
+        assert sorted(e["attrs"]["root"] for e in res.end_events if e["type"] == "VoucherLapsed") == sorted(lapsed)
+        self.examined_day = max(examined, day - 1)
         assert not [e for e in res.end_events if e["type"] == "EndBlockFailed"]
 
     def pick_piece(self, data, live_bias: bool = True) -> str | None:
