@@ -28,9 +28,9 @@ import concurrent.futures as cf
 import logging
 import threading
 import time
-from dataclasses import dataclass
 
 from faechain.application import Application, BlockResult, CheckResult, Receipt
+from faechain.engines.intake import Intake
 
 log = logging.getLogger("faechain.solo")
 
@@ -42,13 +42,7 @@ class EngineError(Exception):
         self.message = message
 
 
-@dataclass
-class Submission:
-    check: CheckResult
-    future: cf.Future | None  # resolves to the Receipt once committed
-
-
-class SoloEngine:
+class SoloEngine(Intake):
     name = "solo"
 
     def __init__(
@@ -66,19 +60,16 @@ class SoloEngine:
         self.max_block_txs = max_block_txs
         self.max_mempool = max_mempool
         self.heartbeat = heartbeat
-        self.check_batch = check_batch
+        self._init_intake(check_batch, max_mempool)
         self.time_offset_ms = 0
         self.blocks_made = 0
         self.block_seconds = 0.0  # finalize + commit time, for /metrics
         self.error: BaseException | None = None
-        self._intake: collections.deque[tuple[bytes, cf.Future, cf.Future | None]] = collections.deque()
-        self._intake_cv = threading.Condition()
         self._mempool: collections.deque[tuple[bytes, bytes]] = collections.deque()
         self._in_pool: set[bytes] = set()
         self._waiters: dict[bytes, list[cf.Future]] = {}
         self._cv = threading.Condition()
         self._force_block = False
-        self._stop = False
         self._threads: list[threading.Thread] = []
 
     # -- lifecycle -------------------------------------------------------------------
@@ -90,8 +81,7 @@ class SoloEngine:
 
     def stop(self) -> None:
         self._stop = True
-        with self._intake_cv:
-            self._intake_cv.notify_all()
+        self._wake_intake()
         with self._cv:
             self._cv.notify_all()
         for t in self._threads:
@@ -104,26 +94,6 @@ class SoloEngine:
     # -- submission ------------------------------------------------------------------
     def now_ms(self) -> int:
         return int(time.time() * 1000) + self.time_offset_ms
-
-    def submit_async(self, raw: bytes, wait: bool = True) -> tuple[cf.Future, cf.Future | None]:
-        """Queue for checking: (future CheckResult, future Receipt or None)."""
-        check: cf.Future = cf.Future()
-        receipt: cf.Future | None = cf.Future() if wait else None
-        if self.error is not None:
-            check.set_result(CheckResult("unavailable", "the engine has stopped after an error"))
-        elif len(self._mempool) + len(self._intake) >= self.max_mempool:
-            check.set_result(CheckResult("mempool_full", "the mempool is full; retry later"))
-        else:
-            with self._intake_cv:
-                self._intake.append((raw, check, receipt))
-                self._intake_cv.notify()
-        return check, receipt
-
-    def submit(self, raw: bytes, wait: bool = True) -> Submission:
-        """check_tx (blocking), then the future resolves when the block commits."""
-        check, receipt = self.submit_async(raw, wait)
-        result = check.result()
-        return Submission(result, receipt if result.ok else None)
 
     def advance_time(self, seconds: int) -> int:
         """Dev chains only: move block time forward; returns the new offset in ms."""
@@ -143,13 +113,7 @@ class SoloEngine:
 
     # -- the check thread --------------------------------------------------------------
     def _check_loop(self) -> None:
-        while True:
-            with self._intake_cv:
-                while not self._intake and not self._stop:
-                    self._intake_cv.wait()
-                if self._stop:
-                    return
-                batch = [self._intake.popleft() for _ in range(min(self.check_batch, len(self._intake)))]
+        while (batch := self._take_batch()) is not None:
             try:
                 with self.app.lock:
                     results = self.app.check_txs([raw for raw, _, _ in batch], self.now_ms())

@@ -32,7 +32,8 @@ import time
 from faechain.application import Application, BlockResult, CheckResult, Receipt
 from faechain.engines.cometbft.abci import AbciApp, AbciServer
 from faechain.engines.cometbft.rpc import RpcClient, RpcError, Unreachable
-from faechain.engines.solo import EngineError, Submission
+from faechain.engines.intake import Intake
+from faechain.engines.solo import EngineError
 from faechain.ledger.encoding import decode
 from faechain.ledger.tx import TxError, decode_tx
 
@@ -44,7 +45,7 @@ RETRY_SECONDS = 3.0
 SWEEP_SECONDS = 30.0
 
 
-class CometBFTEngine:
+class CometBFTEngine(Intake):
     name = "cometbft"
 
     def __init__(
@@ -64,10 +65,9 @@ class CometBFTEngine:
         self.app = app
         self.listen = listen
         self.rpc = RpcClient(rpc)
-        self.check_batch = check_batch
+        self._init_intake(check_batch, max_pending)
         self.rpc_batch = max(1, rpc_batch)
         self.rpc_batch_bytes = rpc_batch_bytes
-        self.max_pending = max_pending
         self.max_broadcast = max(self.rpc_batch * 4, 256)  # txs per broadcaster round (several requests)
         # Wait this long for more transactions before a broadcast round: CometBFT's cost per
         # transaction (RPC, ABCI CheckTx flushes, gossip messages) is several times higher when
@@ -76,8 +76,6 @@ class CometBFTEngine:
         self.abci = AbciApp(app, max_block_txs=max_block_txs, on_check=self._on_check, on_commit=self._on_commit)
         self.server = AbciServer(self.abci, listen, on_connections=self._on_connections)
         self._error: BaseException | None = None
-        self._intake: collections.deque[tuple[bytes, cf.Future, cf.Future | None]] = collections.deque()
-        self._intake_cv = threading.Condition()
         self._lock = threading.Lock()
         # accepted, not yet committed: tx hash -> (raw tx, receipt futures)
         self._inflight: dict[bytes, tuple[bytes, list[cf.Future]]] = {}
@@ -85,7 +83,6 @@ class CometBFTEngine:
         # checked, waiting for the broadcaster: (raw, check future, receipt future, check result)
         self._outbox: collections.deque[tuple[bytes, cf.Future, cf.Future | None, CheckResult]] = collections.deque()
         self._outbox_cv = threading.Condition()
-        self._stop = False
         self._threads: list[threading.Thread] = []
         self.connected = 0  # open ABCI connections from CometBFT
 
@@ -99,8 +96,7 @@ class CometBFTEngine:
 
     def stop(self) -> None:
         self._stop = True
-        with self._intake_cv:
-            self._intake_cv.notify_all()
+        self._wake_intake()
         with self._outbox_cv:
             self._outbox_cv.notify_all()
         for t in self._threads:
@@ -136,36 +132,10 @@ class CometBFTEngine:
         raise EngineError("forbidden", "block time on a CometBFT network is the validators' BFT time; "
                           "it cannot be advanced")
 
-    def submit_async(self, raw: bytes, wait: bool = True) -> tuple[cf.Future, cf.Future | None]:
-        """Queue for checking and broadcast: (future CheckResult, future Receipt or None)."""
-        check: cf.Future = cf.Future()
-        receipt: cf.Future | None = cf.Future() if wait else None
-        if self.error is not None:
-            check.set_result(CheckResult("unavailable", "the engine has stopped after an error"))
-        elif self.mempool_size >= self.max_pending:
-            check.set_result(CheckResult("mempool_full", "the mempool is full; retry later"))
-        else:
-            with self._intake_cv:
-                self._intake.append((raw, check, receipt))
-                self._intake_cv.notify()
-        return check, receipt
-
-    def submit(self, raw: bytes, wait: bool = True) -> Submission:
-        check, receipt = self.submit_async(raw, wait)
-        result = check.result()
-        return Submission(result, receipt if result.ok else None)
-
     # -- intake: check, then broadcast (two threads, so that checking the next batch overlaps
     # -- the RPC round trip of the previous one, and broadcasts grow into large batches) ------
     def _intake_loop(self) -> None:
-        while True:
-            with self._intake_cv:
-                while not self._intake and not self._stop:
-                    self._intake_cv.wait(1.0)
-                if self._stop:
-                    self._fail_intake()
-                    return
-                batch = [self._intake.popleft() for _ in range(min(self.check_batch, len(self._intake)))]
+        while (batch := self._take_batch(poll=1.0)) is not None:
             try:
                 self._admit(batch)
             except BaseException as exc:  # never leave a submitter hanging
@@ -173,12 +143,6 @@ class CometBFTEngine:
                 for _, check, _ in batch:
                     if not check.done():
                         check.set_result(CheckResult("internal_error", f"admission failed: {type(exc).__name__}"))
-
-    def _fail_intake(self) -> None:
-        while self._intake:
-            _, check, _ = self._intake.popleft()
-            if not check.done():
-                check.set_result(CheckResult("unavailable", "the node is shutting down"))
 
     def _broadcast_loop(self) -> None:
         while True:
