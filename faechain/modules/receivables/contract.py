@@ -40,7 +40,7 @@ from faechain.contracts.errors import (
     ensure,
 )
 from faechain.contracts.money import MAX_AMOUNT, ProRata
-from faechain.contracts.runtime import Contract, Ctx, QueryCtx, query, register, tx
+from faechain.contracts.runtime import Contract, Ctx, QueryCtx, internal, query, register, tx
 
 DAY = 86_400
 CST = 8 * 3600  # maturity days are China Standard Time days (UTC+8)
@@ -100,6 +100,7 @@ def _movable(ctx: Ctx, v: dict, root: dict) -> None:
     ensure(not v["frozen"], Frozen(f"voucher {v['id']} is frozen: {v.get('frozen_reason', '')}"))
     ensure(not root["frozen"], Frozen(f"voucher root {root['id']} is frozen"))
     ensure(v["status"] in (ACTIVE, FINANCED), InvalidState(f"voucher {v['id']} is {v['status']}, not movable"))
+    ensure(not v.get("locked_by"), InvalidState(f"voucher {v['id']} is locked in {v.get('locked_by')}"))
     ensure(ctx.time < v["maturity"], Expired(f"voucher {v['id']} has reached maturity"))
 
 
@@ -442,6 +443,38 @@ class Receivables(Contract):
         return {"financing": financing, "voucher": moved["id"], "remainder": rest["id"] if rest else None,
                 "advance": advance}
 
+    # -- locks for other contracts (a plan's pool, a product's underlying) ---------------------------
+    @internal
+    def lock(self, ctx: Ctx, id: str, purpose: str) -> dict:
+        """Take a piece out of circulation for the calling contract (`ctx.via`).
+
+        Called by another contract in the holder's own transaction: only the holder
+        can have its piece locked, and only a piece that could move (not frozen,
+        not matured, not paid, no pending financing). A locked piece cannot be
+        transferred, financed or locked again, so an asset sits in one plan,
+        product or financing at a time. It is still paid at maturity.
+        """
+        ensure(0 < len(purpose) <= 128, BadRequest("a lock needs a purpose (1-128 characters)"))
+        v = _voucher(ctx, id)
+        _movable(ctx, v, _root(ctx, v["root"]))
+        v["locked_by"] = ctx.via
+        v["lock_purpose"] = purpose
+        ctx.state.put(f"voucher/{id}", v)
+        ctx.emit("VoucherLocked", voucher=id, by=ctx.via, purpose=purpose, holder=v["holder"], amount=v["amount"])
+        return {k: v[k] for k in ("id", "root", "payer", "holder", "amount", "maturity", "status", "tier")}
+
+    @internal
+    def unlock(self, ctx: Ctx, id: str) -> dict:
+        """Release a piece the calling contract locked."""
+        v = _voucher(ctx, id)
+        ensure(v.get("locked_by") is not None and v["locked_by"] == ctx.via,
+               Unauthorized(f"voucher {id} is not locked by {ctx.via}"))
+        ctx.emit("VoucherUnlocked", voucher=id, by=ctx.via, purpose=v["lock_purpose"])
+        v["locked_by"] = None
+        v["lock_purpose"] = None
+        ctx.state.put(f"voucher/{id}", v)
+        return {"voucher": id}
+
     # -- payment at maturity ----------------------------------------------------------------
     @tx
     def confirm_payment(self, ctx: Ctx, root: str, amount: int, bank_ref: str) -> dict:
@@ -492,6 +525,9 @@ class Receivables(Contract):
             share = plan.share(amount, vid)
             v.update(status=PAID, paid=share, paid_at=ctx.time, held=v["frozen"])
             ctx.state.put(f"voucher/{vid}", v)
+            if v.get("locked_by"):  # the plan or product holding it learns of the payout
+                ctx.emit("LockedVoucherPaid", voucher=vid, by=v["locked_by"], purpose=v["lock_purpose"],
+                         holder=v["holder"], paid=share)
             ctx.state.delete(key)
             pay["paid_pieces"] += 1
             pay["paid_total"] += share
