@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Iterator
 
 from faechain.contracts.errors import BadRequest, NotFound
-from faechain.ledger.encoding import EncodingError, check, decode_trusted as decode, encode
+from faechain.ledger.encoding import check, decode_trusted as decode, encode
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_STR = 4096
@@ -229,10 +229,6 @@ class QueryCtx:
             if raw is not None:
                 yield key.decode()[prefix:], decode(raw)
 
-    @property
-    def is_regulator(self) -> bool:
-        return self.caller is not None and self.caller.role == "REGULATOR"
-
 
 # -- methods and their argument checks --------------------------------------------
 
@@ -439,12 +435,3 @@ def register(cls: type[Contract]) -> type[Contract]:
         raise TypeError(f"a contract name cannot contain '/': {cls.name!r}")
     REGISTRY[cls.name] = cls
     return cls
-
-
-def checked_value(value: Any) -> Any:
-    """Raise EncodingError unless a method's result is encodable."""
-    try:
-        check(value)
-    except EncodingError:
-        raise
-    return value

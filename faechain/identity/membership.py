@@ -109,7 +109,7 @@ class Membership(Contract):
         organisation. A revoked certificate can never sign again.
         """
         ensure(len(cert_id) == 32, BadRequest("cert_id must be 32 bytes"))
-        org = ctx.state.require(f"org/{org_id}", "organisation")
+        ctx.state.require(f"org/{org_id}", "organisation")  # a member organisation
         if ca_signature is not None:
             ca_key = certs.public_key(ctx.suite, ctx.state.get(f"ca/{org_id}"))  # type: ignore[attr-defined]
             msg = revocation_message(ctx.chain, org_id, cert_id, reason)  # type: ignore[attr-defined]

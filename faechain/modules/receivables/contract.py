@@ -26,7 +26,6 @@ stalls the chain.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from faechain.contracts.errors import (
     BadRequest,
