@@ -43,12 +43,18 @@ class BlockPayload:
     contract_events: list[dict] = field(default_factory=list)
 
 
-def block_payload(height: int, block_hash: bytes, header: Header, receipts: list[Receipt]) -> BlockPayload:
+def block_payload(height: int, block_hash: bytes, header: Header, receipts: list[Receipt],
+                  end_events: list[dict] | None = None) -> BlockPayload:
+    """A block and its contract events; the contracts' end-of-block events come last,
+    numbered as the transaction after the last one (as in the events table)."""
     events = []
     for r in receipts:
         for n, ev in enumerate(r.events):
             events.append({"height": height, "tx": r.index, "n": n, "contract": ev["contract"],
                            "type": ev["type"], "attrs": jsonable(ev["attrs"])})
+    for n, ev in enumerate(end_events or []):
+        events.append({"height": height, "tx": len(receipts), "n": n, "contract": ev["contract"],
+                       "type": ev["type"], "attrs": jsonable(ev["attrs"])})
     block = {"height": height, "hash": block_hash.hex(), "time": header.time, "app_hash": header.app_hash.hex(),
              "txs": len(receipts), "codes": [r.code for r in receipts]}
     return BlockPayload(height, block, events)
@@ -110,7 +116,8 @@ class EventHub:
             if self.metrics is not None:
                 self.metrics.on_block(result)
             if self.subscribers:
-                payload = block_payload(result.height, result.block_hash, result.header, result.receipts)
+                payload = block_payload(result.height, result.block_hash, result.header, result.receipts,
+                                        result.end_events)
                 for sub in list(self.subscribers):
                     if sub.dropped:
                         continue

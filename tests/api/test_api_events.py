@@ -162,3 +162,35 @@ def test_block_payload_shape():
     assert p.block == {"height": 7, "hash": "04" * 32, "time": 1234, "app_hash": "01" * 32, "txs": 2,
                        "codes": ["ok", "unauthorized"]}
     assert p.contract_events == [{"height": 7, "tx": 0, "n": 0, "contract": "m", "type": "T", "attrs": {"b": "ff"}}]
+
+
+def test_end_of_block_events_are_delivered_live_and_in_history(api_node, ids):
+    """Events the contracts emit in end_block (a voucher lapsing at the end of its day)
+    reach live subscribers, numbered like the stored ones, and replay the same way."""
+    core, s1, bank = ids("core"), ids("supplier1"), ids("bank")
+    writer = Client(api_node.url, identity=ids("regulator"))
+    now = writer.now_ms() // 1000
+    doc = hashlib.sha256(b"end-block events").hexdigest()
+    assert writer.submit(bank, "receivables", "grant_credit", core=core.org_id, amount=10**9,
+                         expires=now + 400 * 86400).ok
+    number = f"{now % 10**8:08d}"
+    assert writer.submit(s1, "receivables", "register_invoice", code="011009990001", number=number,
+                         seller=s1.org_id, buyer=core.org_id, amount=100_00, date=now - 86400, doc_hash=doc).ok
+    r = writer.submit(core, "receivables", "issue", to=s1.org_id, amount=100_00, maturity=now + 3600,
+                      invoices=[[f"011009990001-{number}", 100_00]], contract_hash=doc)
+    assert r.ok, r
+    root = r.result["voucher"]
+    out: queue.Queue = queue.Queue()
+    _follow(writer, out, contract="receivables", type="VoucherLapsed")
+    time.sleep(0.3)
+    writer.advance_time(3 * 86400)  # never accepted: it lapses in the first block of a later day
+    live = _collect_until(out, lambda evs: any(e.get("attrs", {}).get("root") == root for e in evs))
+    ev = next(e for e in live if e.get("attrs", {}).get("root") == root)
+    assert ev["event"] == "contract" and ev["type"] == "VoucherLapsed"
+    replayed = None
+    for e in writer.events(from_height=ev["height"], contract="receivables", type="VoucherLapsed"):
+        if e["event"] == "contract" and e["attrs"].get("root") == root:
+            replayed = e
+            break
+    assert replayed is not None
+    assert {k: replayed[k] for k in ("height", "tx", "n", "type")} == {k: ev[k] for k in ("height", "tx", "n", "type")}
