@@ -159,14 +159,17 @@ def consortium_home(consortium_template, tmp_path) -> str:
     return home
 
 
-def open_chain(home: str) -> TestChain:
-    """A TestChain over the consortium in `home` (creates or reopens its database)."""
+def open_chain(home: str, names=None, cls=None) -> TestChain:
+    """A TestChain (or `cls`) over the consortium in `home`, with the wallet identities
+    `names` (default: the ORGS members present); creates or reopens its database."""
     p = paths(home)
     genesis = Genesis.load(p["genesis"])
     store = Store(p["db"])
     app = Application(store, genesis)
-    ids = {name: Identity.load(home, name) for name, *_ in ORGS if os.path.isdir(os.path.join(p["wallet"], name))}
-    chain = TestChain(home, genesis, store, app, ids)
+    if names is None:
+        names = [name for name, *_ in ORGS if os.path.isdir(os.path.join(p["wallet"], name))]
+    ids = {name: Identity.load(home, name) for name in names}
+    chain = (cls or TestChain)(home, genesis, store, app, ids)
     chain.clock = max(app.last_time, genesis.genesis_time + 60_000) + (1000 if app.height else 0)
     return chain
 

@@ -76,6 +76,13 @@ class Intake:
                 return None
             return [self._intake.popleft() for _ in range(min(self.check_batch, len(self._intake)))]
 
+    def _spawn(self, *loops: tuple) -> list[threading.Thread]:
+        """Start each (target, thread name) as a daemon thread."""
+        threads = [threading.Thread(target=target, name=name, daemon=True) for target, name in loops]
+        for t in threads:
+            t.start()
+        return threads
+
     def _wake_intake(self) -> None:
         with self._intake_cv:
             self._intake_cv.notify_all()

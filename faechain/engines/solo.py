@@ -74,10 +74,7 @@ class SoloEngine(Intake):
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
-        for target, name in ((self._check_loop, "solo-check"), (self._block_loop, "solo-blocks")):
-            t = threading.Thread(target=target, name=name, daemon=True)
-            t.start()
-            self._threads.append(t)
+        self._threads += self._spawn((self._check_loop, "solo-check"), (self._block_loop, "solo-blocks"))
 
     def stop(self) -> None:
         self._stop = True

@@ -89,10 +89,8 @@ class CometBFTEngine(Intake):
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         self.server.start()
-        for target, name in ((self._intake_loop, "cometbft-intake"), (self._broadcast_loop, "cometbft-broadcast")):
-            t = threading.Thread(target=target, name=name, daemon=True)
-            t.start()
-            self._threads.append(t)
+        self._threads += self._spawn((self._intake_loop, "cometbft-intake"),
+                                     (self._broadcast_loop, "cometbft-broadcast"))
 
     def stop(self) -> None:
         self._stop = True

@@ -485,7 +485,7 @@ class Receivables(Contract):
         never stalls the chain.
         """
         # the organisation's attribute (set by the exchange), not one its own CA wrote into a certificate
-        ensure(ctx.caller.role == "BANK" and _member(ctx, ctx.caller.org_id)["attributes"].get("settlement"),
+        ensure(ctx.caller.role == "BANK" and ctx.caller.has("settlement"),
                Unauthorized("only a settlement bank confirms payments"))
         _amount(amount)
         ensure(0 < len(bank_ref) <= 64, BadRequest("bank_ref must be 1-64 characters"))

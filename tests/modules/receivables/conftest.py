@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
 
-from faechain.application import Application
-from faechain.ledger.storage import Store
-from faechain.node.config import paths
 from faechain.node.demo import MEMBERS, create_demo
-from faechain.node.genesis import Genesis
-from faechain.sdk.identity import Identity
-from tests.conftest import TestChain
+from tests.conftest import TestChain, open_chain
 
 DAY = 86_400
 
@@ -41,14 +35,7 @@ class DemoChain(TestChain):
 
 
 def open_demo_chain(home: str) -> DemoChain:
-    p = paths(home)
-    genesis = Genesis.load(p["genesis"])
-    store = Store(p["db"])
-    app = Application(store, genesis)
-    ids = {m.name: Identity.load(home, m.name) for m in MEMBERS}
-    chain = DemoChain(home, genesis, store, app, ids)
-    chain.clock = max(app.last_time, genesis.genesis_time + 60_000) + (1000 if app.height else 0)
-    return chain
+    return open_chain(home, [m.name for m in MEMBERS], DemoChain)
 
 
 @pytest.fixture(scope="session")
