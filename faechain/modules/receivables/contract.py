@@ -14,6 +14,7 @@ State (under `receivables/`):
     live/<root id>/<id>        amount of each live piece of a root (what clearing pays)
     financing/<id>             a financing offer and its registration
     due/<day>                  roots maturing on that day (unix day), for OVERDUE marking
+    locked/<root id>/<id>      the contract holding a locked piece of that root (paid inline)
     clearing                   roots being paid out, oldest first
     cursor                     the last day whose maturities were examined
 
@@ -46,6 +47,7 @@ CST = 8 * 3600  # maturity days are China Standard Time days (UTC+8)
 MAX_TENOR = 365 * DAY
 WARN_TENOR = 183 * DAY
 CLEAR_BATCH = 2_000
+MAX_LOCKS_PER_ROOT = 200  # locked pieces are paid inside confirm_payment, so they are bounded
 MAX_RATE_BPS = 10_000
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 INVOICE_PART = re.compile(r"^[0-9A-Za-z]{1,20}$")
@@ -166,6 +168,17 @@ def _cancel(ctx: Ctx, v: dict, root: dict, reason: str) -> None:
     ctx.state.put(f"root/{root['id']}", root)
 
 
+def _pay_piece(ctx: Ctx, v: dict, plan: ProRata, pay: dict) -> int:
+    """One live piece becomes PAID with its pro-rata share of the payment (held if frozen)."""
+    share = plan.share(v["amount"], v["id"])
+    v.update(status=PAID, paid=share, paid_at=ctx.time, held=v["frozen"])
+    ctx.state.put(f"voucher/{v['id']}", v)
+    ctx.state.delete(f"live/{v['root']}/{v['id']}")
+    pay["paid_pieces"] += 1
+    pay["paid_total"] += share
+    return share
+
+
 def _line_total(ctx: Ctx, core: str) -> int:
     rec = ctx.state.get(f"core/{core}") or {"banks": []}
     total = 0
@@ -267,6 +280,8 @@ class Receivables(Contract):
             inv = ctx.state.require(f"invoice/{inv_id}", "invoice")
             ensure(inv["seller"] == to and inv["buyer"] == core,
                    BadRequest(f"invoice {inv_id} is not from {to} to {core}"))
+            ensure(not inv.get("locked_by"),
+                   InvalidState(f"invoice {inv_id} is pooled in {inv.get('locked_by')}; it cannot back a voucher"))
             if inv["drawn"] + draw > inv["amount"]:
                 # the receipt (code limit_exceeded, this message) is the record of the attempt
                 raise LimitExceeded(f"invoice {inv_id} has {inv['amount'] - inv['drawn']} fen undrawn, "
@@ -451,20 +466,30 @@ class Receivables(Contract):
         can have its piece locked, and only a piece that could move (not frozen,
         not matured, not paid, no pending financing). A locked piece cannot be
         transferred, financed or locked again, so an asset sits in one plan,
-        product or financing at a time. It is still paid at maturity.
+        product or financing at a time. It is still paid at maturity: inside the
+        settlement bank's `confirm_payment`, which then calls the locker's
+        `@internal voucher_paid(voucher, root, paid, payer, holder, bank_ref, held)`
+        so that its collections are credited in that same transaction. Every
+        locking contract must provide that method.
         """
         ensure(0 < len(purpose) <= 128, BadRequest("a lock needs a purpose (1-128 characters)"))
         v = _voucher(ctx, id)
-        _movable(ctx, v, _root(ctx, v["root"]))
+        root = _root(ctx, v["root"])
+        _movable(ctx, v, root)
+        ensure(root.get("locked", 0) < MAX_LOCKS_PER_ROOT,
+               LimitExceeded(f"voucher root {root['id']} already has {MAX_LOCKS_PER_ROOT} locked pieces"))
         v["locked_by"] = ctx.via
         v["lock_purpose"] = purpose
         ctx.state.put(f"voucher/{id}", v)
+        root["locked"] = root.get("locked", 0) + 1
+        ctx.state.put(f"root/{root['id']}", root)
+        ctx.state.put(f"locked/{root['id']}/{id}", ctx.via)
         ctx.emit("VoucherLocked", voucher=id, by=ctx.via, purpose=purpose, holder=v["holder"], amount=v["amount"])
         return {k: v[k] for k in ("id", "root", "payer", "holder", "amount", "maturity", "status", "tier")}
 
     @internal
     def unlock(self, ctx: Ctx, id: str) -> dict:
-        """Release a piece the calling contract locked."""
+        """Release a piece the calling contract locked (a paid piece just loses the mark)."""
         v = _voucher(ctx, id)
         ensure(v.get("locked_by") is not None and v["locked_by"] == ctx.via,
                Unauthorized(f"voucher {id} is not locked by {ctx.via}"))
@@ -472,7 +497,44 @@ class Receivables(Contract):
         v["locked_by"] = None
         v["lock_purpose"] = None
         ctx.state.put(f"voucher/{id}", v)
+        if ctx.state.has(f"locked/{v['root']}/{id}"):  # not yet paid
+            ctx.state.delete(f"locked/{v['root']}/{id}")
+            root = _root(ctx, v["root"])
+            root["locked"] -= 1
+            ctx.state.put(f"root/{root['id']}", root)
         return {"voucher": id}
+
+    @internal
+    def lock_invoice(self, ctx: Ctx, id: str, purpose: str) -> dict:
+        """Take an invoice's undrawn amount out of circulation for the calling contract.
+
+        Called in the seller's own transaction. While locked, no voucher can draw
+        on the invoice, so the same receivable cannot back a plan and a voucher
+        (and through it a financing) at once.
+        """
+        ensure(0 < len(purpose) <= 128, BadRequest("a lock needs a purpose (1-128 characters)"))
+        inv = ctx.state.require(f"invoice/{id}", "invoice")
+        ensure(inv["seller"] == ctx.caller.org_id, Unauthorized("only the invoice's seller can pool it"))
+        ensure(not inv.get("locked_by"), InvalidState(f"invoice {id} is already pooled in {inv.get('locked_by')}"))
+        undrawn = inv["amount"] - inv["drawn"]
+        ensure(undrawn > 0, InvalidState(f"invoice {id} is fully drawn by vouchers; pool the vouchers instead"))
+        inv["locked_by"] = ctx.via
+        inv["lock_purpose"] = purpose
+        ctx.state.put(f"invoice/{id}", inv)
+        ctx.emit("InvoiceLocked", invoice=id, by=ctx.via, purpose=purpose, undrawn=undrawn)
+        return {"id": id, "seller": inv["seller"], "buyer": inv["buyer"], "amount": inv["amount"], "undrawn": undrawn}
+
+    @internal
+    def unlock_invoice(self, ctx: Ctx, id: str) -> dict:
+        """Release an invoice the calling contract locked."""
+        inv = ctx.state.require(f"invoice/{id}", "invoice")
+        ensure(inv.get("locked_by") is not None and inv["locked_by"] == ctx.via,
+               Unauthorized(f"invoice {id} is not locked by {ctx.via}"))
+        ctx.emit("InvoiceUnlocked", invoice=id, by=ctx.via)
+        inv["locked_by"] = None
+        inv["lock_purpose"] = None
+        ctx.state.put(f"invoice/{id}", inv)
+        return {"invoice": id}
 
     # -- payment at maturity ----------------------------------------------------------------
     @tx
@@ -502,6 +564,16 @@ class Receivables(Contract):
         r["payment"] = {"amount": amount, "bank": ctx.caller.org_id, "bank_ref": bank_ref, "confirmed_at": ctx.time,
                         "plan": plan.to_map(), "paid_pieces": 0, "paid_total": 0}
         ctx.state.put(f"root/{root}", r)
+        # locked pieces are paid now, so a plan or product credits its collections in this transaction
+        for key, locker in ctx.state.scan(f"locked/{root}/"):
+            vid = key.rsplit("/", 1)[1]
+            v = ctx.state.get(f"voucher/{vid}")
+            share = _pay_piece(ctx, v, plan, r["payment"])
+            ctx.state.delete(key)
+            ctx.call(locker, "voucher_paid", voucher=vid, root=root, paid=share, payer=r["payer"],
+                     holder=v["holder"], bank_ref=bank_ref, held=v["held"])
+        r["locked"] = 0
+        ctx.state.put(f"root/{root}", r)
         queue = ctx.state.get("clearing", [])
         ctx.state.put("clearing", queue + [root])
         core = ctx.state.get(f"core/{r['payer']}")
@@ -519,17 +591,7 @@ class Receivables(Contract):
         plan = ProRata.from_map(pay["plan"])
         pieces = ctx.state.scan(f"live/{root_id}/", limit=budget)
         for key, amount in pieces:
-            vid = key.rsplit("/", 1)[1]
-            v = ctx.state.get(f"voucher/{vid}")
-            share = plan.share(amount, vid)
-            v.update(status=PAID, paid=share, paid_at=ctx.time, held=v["frozen"])
-            ctx.state.put(f"voucher/{vid}", v)
-            if v.get("locked_by"):  # the plan or product holding it learns of the payout
-                ctx.emit("LockedVoucherPaid", voucher=vid, by=v["locked_by"], purpose=v["lock_purpose"],
-                         holder=v["holder"], paid=share)
-            ctx.state.delete(key)
-            pay["paid_pieces"] += 1
-            pay["paid_total"] += share
+            _pay_piece(ctx, ctx.state.get(f"voucher/{key.rsplit('/', 1)[1]}"), plan, pay)
         remaining = ctx.state.scan(f"live/{root_id}/", limit=1)
         ctx.emit("ClearingProgress", root=root_id, paid=len(pieces), paid_pieces=pay["paid_pieces"],
                  paid_total=pay["paid_total"])

@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from faechain.contracts.runtime import REGISTRY, Contract, Ctx, register, tx
+from faechain.contracts.errors import Unauthorized, ensure
+from faechain.contracts.runtime import REGISTRY, Contract, Ctx, internal, register, tx
 from tests.modules.receivables.conftest import DAY, open_demo_chain
 from tests.modules.receivables.rcv_support import Rcv
 
@@ -27,15 +28,40 @@ class PoolProbe(Contract):
     def release(self, ctx: Ctx, voucher: str) -> dict:
         return ctx.call("receivables", "unlock", id=voucher)
 
+    @internal
+    def voucher_paid(self, ctx: Ctx, voucher: str, root: str, paid: int, payer: str, holder: str, bank_ref: str,
+                     held: bool) -> None:
+        ensure(ctx.via == "receivables", Unauthorized("only receivables reports payments"))
+        total = ctx.state.get("collected", 0)
+        ctx.state.put("collected", total + paid)
+        ctx.emit("Collected", voucher=voucher, paid=paid, bank_ref=bank_ref)
+
+
+    @tx
+    def pool_invoice(self, ctx: Ctx, invoice: str) -> dict:
+        return ctx.call("receivables", "lock_invoice", id=invoice, purpose="pooled")
+
+    @tx
+    def release_invoice(self, ctx: Ctx, invoice: str) -> dict:
+        return ctx.call("receivables", "unlock_invoice", id=invoice)
+
 
 class OtherProbe(PoolProbe):
     name = "other_probe"
+
+
+class NoCallbackProbe(Contract):
+    """A locker without `voucher_paid`: payments of its pieces cannot be confirmed."""
+
+    name = "no_callback_probe"
+    pool = PoolProbe.pool
 
 
 @pytest.fixture
 def r(demo_template, tmp_path):
     register(PoolProbe)
     register(OtherProbe)
+    register(NoCallbackProbe)
     home = str(tmp_path / "home")
     shutil.copytree(demo_template, home)
     c = open_demo_chain(home)
@@ -48,6 +74,7 @@ def r(demo_template, tmp_path):
         c.close()
         REGISTRY.pop(PoolProbe.name, None)
         REGISTRY.pop(OtherProbe.name, None)
+        REGISTRY.pop(NoCallbackProbe.name, None)
 
 
 def test_a_locked_piece_cannot_move_be_financed_or_locked_again(r):
@@ -96,8 +123,56 @@ def test_a_locked_piece_is_paid_at_maturity_and_its_locker_is_told(r):
     r.c.advance(2 * DAY)
     res = r.c.block([r.c.sign("bank", "receivables", "confirm_payment",
                               {"root": vid, "amount": 1_000_000_00, "bank_ref": "LOCK-1"})])
-    assert res.receipts[0].ok, res.receipts[0]
-    told = [e["attrs"] for e in res.end_events if e["type"] == "LockedVoucherPaid"]
-    assert told == [dict(voucher=piece, by="pool_probe", purpose=f"pool of {r.o['supplier2']}",
-                         holder=r.o["supplier2"], paid=250_000_00)]
-    assert r.v(piece)["status"] == "PAID" and r.v(rest)["status"] == "PAID"
+    receipt = res.receipts[0]
+    assert receipt.ok, receipt
+    # the locked piece is paid, and its locker credited, inside the confirmation itself
+    assert [e["attrs"] for e in receipt.events if e["type"] == "Collected"] == [
+        dict(voucher=piece, paid=250_000_00, bank_ref="LOCK-1")]
+    assert r.c.app.state_value(b"pool_probe/collected")["value"] is not None
+    assert r.v(piece)["status"] == "PAID" and r.v(piece)["paid"] == 250_000_00
+    assert r.v(rest)["status"] == "PAID"
+    # unlocking a paid piece only clears the mark; the root's lock count stays consistent
+    assert r.c.run("supplier2", "pool_probe", "release", {"voucher": piece}).ok
+    assert r.v(piece)["locked_by"] is None
+
+
+def test_a_locker_that_refuses_the_payment_stops_the_confirmation(r):
+    """Crediting is part of the confirmation: nothing is half-done."""
+    vid = r.issue(1_000_00, days=1)
+    assert r.c.run("supplier1", "no_callback_probe", "pool", {"voucher": vid}).ok
+    r.c.advance(DAY)
+    unchanged = r.c.empty_block_app_hash()
+    res = r.c.block([r.c.sign("bank", "receivables", "confirm_payment",
+                              {"root": vid, "amount": 1_000_00, "bank_ref": "LOCK-2"})])
+    assert res.receipts[0].code == "bad_request" and res.app_hash == unchanged
+    assert r.v(vid)["status"] == "ACTIVE"
+
+
+def test_locked_pieces_per_root_are_bounded(r, monkeypatch):
+    from faechain.modules.receivables import contract
+
+    monkeypatch.setattr(contract, "MAX_LOCKS_PER_ROOT", 2)
+    vid = r.issue(1_000_00, days=30)
+    a, rest = r.transfer("supplier1", vid, "supplier2", 100)
+    b, rest = r.transfer("supplier1", rest, "supplier2", 100)
+    c, rest = r.transfer("supplier1", rest, "supplier2", 100)
+    for piece in (a, b):
+        assert r.c.run("supplier2", "pool_probe", "pool", {"voucher": piece}).ok
+    assert r.c.run("supplier2", "pool_probe", "pool", {"voucher": c}).code == "limit_exceeded"
+    assert r.c.run("supplier2", "pool_probe", "release", {"voucher": a}).ok
+    assert r.c.run("supplier2", "pool_probe", "pool", {"voucher": c}).ok
+
+
+def test_invoice_lock_keeps_an_invoice_out_of_vouchers(r):
+    o = r.o
+    inv = r.invoice(500_000_00)
+    assert r.c.run("supplier2", "pool_probe", "pool_invoice", {"invoice": inv}).code == "unauthorized"
+    res = r.c.run("supplier1", "pool_probe", "pool_invoice", {"invoice": inv})
+    assert res.ok and res.result["undrawn"] == 500_000_00
+    assert r.c.run("supplier1", "other_probe", "pool_invoice", {"invoice": inv}).code == "invalid_state"
+    r.rejected("core", "issue", "invalid_state", to=o["supplier1"], amount=100, maturity=r.c.now + 30 * DAY,
+               invoices=[[inv, 100]], contract_hash="ab" * 32)
+    assert r.c.run("supplier1", "other_probe", "release_invoice", {"invoice": inv}).code == "unauthorized"
+    assert r.c.run("supplier1", "pool_probe", "release_invoice", {"invoice": inv}).ok
+    r.ok("core", "issue", to=o["supplier1"], amount=100, maturity=r.c.now + 30 * DAY,
+         invoices=[[inv, 100]], contract_hash="ab" * 32)
