@@ -206,11 +206,11 @@ class QueryCtx:
         self._prover = prover
         self._historian = historian
 
-    def proof(self, key: str) -> dict:
-        """Proof of this contract's `key` against the app hash of the query height."""
+    def proof(self, key: str, contract: str | None = None) -> dict:
+        """Proof of a state key (this contract's, or `contract`'s) against the query height's app hash."""
         if self._prover is None:
             raise NotFound("proofs are not available here")
-        return self._prover(f"{self.contract}/{key}".encode())
+        return self._prover(f"{contract or self.contract}/{key}".encode())
 
     def history(self, key: str) -> list[dict]:
         """Every committed version of this contract's `key`: [{height, value}] oldest first."""

@@ -1,15 +1,10 @@
 """Helpers shared by the receivables tests: a thin driver over `DemoChain`.
 
-`Rcv(c)` wraps the demo chain of `conftest.py`:
+`Rcv(c)` is a `tests.modules.driver.Driver` of the receivables contract (tx, ok,
+rejected, warm, get, scan) on the demo chain, plus set-ups:
 
-    r.ok(who, method, **args)        run one tx alone in a block; assert it succeeded; its result
-    r.tx(who, method, **args)        the receipt, whatever it says
-    r.rejected(who, method, code, **args)
-                                     the tx fails with `code` and the block's app hash equals the
-                                     app hash of an empty block at that height (state untouched)
     r.invoice(amount, seller, buyer) register a fresh invoice; its id
     r.issue(amount, to, ...)         register an invoice, issue against it, accept; the voucher id
-    r.get(key) / r.scan(prefix)      committed contract state, read straight from the store
 """
 
 from __future__ import annotations
@@ -19,6 +14,7 @@ from typing import Any
 
 from faechain.ledger.encoding import decode
 from faechain.ledger.smt import verify_proof
+from tests.modules.driver import Driver
 
 DAY = 86_400
 CST = 8 * 3600
@@ -55,41 +51,12 @@ def open_fast_chain(home: str, db_path: str):
     return chain
 
 
-class Rcv:
+class Rcv(Driver):
+    contract = "receivables"
+
     def __init__(self, c):
-        self.c = c
-        self.o = c.org_ids
+        super().__init__(c)
         self._numbers = itertools.count(1)
-
-    # -- transactions --------------------------------------------------------------------
-    def tx(self, who: str, method: str, /, **args: Any):
-        return self.c.run(who, "receivables", method, args)
-
-    def ok(self, who: str, method: str, /, **args: Any) -> Any:
-        r = self.tx(who, method, **args)
-        assert r.ok, (who, method, r.code, r.message)
-        return r.result
-
-    def rejected(self, who: str, method: str, code: str, /, **args: Any):
-        """`method` fails with `code` and leaves the state exactly as it was."""
-        raw = self.c.sign(who, "receivables", method, args)
-        unchanged = self.c.empty_block_app_hash()
-        res = self.c.block([raw])
-        rec = res.receipts[0]
-        assert rec.code == code, (method, args, rec.code, rec.message)
-        assert rec.message, "a rejection needs a human message"
-        assert rec.result is None and rec.events == []
-        assert res.app_hash == unchanged, f"rejected {method} changed the state"
-        return rec
-
-    def warm(self) -> None:
-        """Every member's first transaction, rejected: it changes nothing, not even by registering
-        the signer's certificate (that waits for its first successful transaction), so that any
-        later rejection, first of its signer or not, can be checked against an empty block."""
-        unchanged = self.c.empty_block_app_hash()
-        res = self.c.block([self.c.sign(name, "receivables", "accept", {"id": f"warm-{name}"}) for name in self.o])
-        assert {x.code for x in res.receipts} == {"not_found"}
-        assert res.app_hash == unchanged
 
     # -- set-ups ------------------------------------------------------------------------
     def line(self, amount: int = 100_000_000_00, core: str = "core", bank: str = "bank", days: int = 400) -> None:
@@ -121,15 +88,6 @@ class Rcv:
         return self.ok(funder, "fund", financing=fid)
 
     # -- reads -------------------------------------------------------------------------------
-    def get(self, key: str) -> Any:
-        raw = self.c.store.get_value(f"receivables/{key}".encode())
-        return None if raw is None else decode(raw)
-
-    def scan(self, prefix: str) -> dict[str, Any]:
-        cut = len("receivables/")
-        rows = self.c.store.scan_prefix(f"receivables/{prefix}".encode(), None, 10**9)
-        return {k.decode()[cut:]: decode(v) for k, v in rows}
-
     def v(self, vid: str) -> dict:
         return self.get(f"voucher/{vid}")
 
@@ -141,8 +99,8 @@ class Rcv:
     def live(self, root: str) -> dict[str, int]:
         return {k.rsplit("/", 1)[1]: a for k, a in self.scan(f"live/{root}/").items()}
 
-    def q(self, method: str, as_: str = "regulator", **args: Any) -> Any:
-        return self.c.q(method, as_=as_, **args)
+    def q(self, method: str, as_: str | None = "regulator", **args: Any) -> Any:
+        return super().q(method, as_=as_, **args)
 
     def check_proofs(self, proofs: dict, expected: dict[str, Any] | None = None) -> None:
         """Every proof verifies against the head's app hash; values match `expected` (decoded)."""

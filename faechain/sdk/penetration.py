@@ -1,0 +1,125 @@
+"""Check a plan's penetration answer without trusting the node that gave it.
+
+`verify(result, app_hash, hasher)` takes the JSON answer of `plans.penetrate`
+(see `faechain.modules.plans.penetration`) and the app hash of the block it
+claims to be read at (taken from a block header the caller trusts), and checks:
+
+- authenticity: every element's proof verifies against that app hash, for that
+  element's key, and the value shown is exactly the value proven;
+- completeness: every asset the proven plan record lists is there, with its pool
+  entry naming this plan; a voucher's root and every invoice the proven root
+  names are there; every document the proven document list names, and as many
+  cash flows, disclosures and payments as the proven plan counts, in order.
+
+It returns a `Penetration` whose `tree` is rebuilt from proven bytes only, so
+what a caller reads from it is what the chain holds, whatever the node displayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from faechain.api.wire import jsonable
+from faechain.ledger.encoding import EncodingError, decode
+from faechain.ledger.smt import ProofError, verify_proof
+
+
+@dataclass
+class Penetration:
+    ok: bool
+    checked: int  # elements whose proofs verified
+    problems: list[str] = field(default_factory=list)
+    tree: dict = field(default_factory=dict)  # the plan's tree, from proven values only
+
+
+class _Checker:
+    def __init__(self, result: dict, app_hash: bytes, hasher: Callable[[bytes], bytes]):
+        self.height = result.get("height")
+        self.app_hash = app_hash
+        self.hasher = hasher
+        self.checked = 0
+        self.problems: list[str] = []
+
+    def element(self, elem: Any, expected_key: str) -> Any:
+        """The proven value of `elem`, which must be the element for `expected_key`; None if not."""
+        if type(elem) is not dict:
+            self.problems.append(f"{expected_key}: missing")
+            return None
+        if elem.get("key") != expected_key:
+            self.problems.append(f"{expected_key}: the node answered with {elem.get('key')!r} instead")
+            return None
+        proof = elem.get("proof")
+        if type(proof) is not dict:
+            self.problems.append(f"{expected_key}: no proof")
+            return None
+        try:
+            if bytes.fromhex(proof["app_hash"]) != self.app_hash or proof["height"] != self.height:
+                self.problems.append(f"{expected_key}: proven against another block")
+                return None
+            if bytes.fromhex(proof["key"]) != expected_key.encode():
+                self.problems.append(f"{expected_key}: the proof is for another key")
+                return None
+            raw = None if proof["value"] is None else bytes.fromhex(proof["value"])
+            siblings = {"siblings": [bytes.fromhex(s) for s in proof["proof"]["siblings"]],
+                        "leaf": [bytes.fromhex(x) for x in proof["proof"]["leaf"]] if proof["proof"]["leaf"] else None}
+            if not verify_proof(self.hasher, self.app_hash, expected_key.encode(), raw, siblings):
+                self.problems.append(f"{expected_key}: the proof does not verify")
+                return None
+            proven = None if raw is None else jsonable(decode(raw))
+        except (KeyError, TypeError, ValueError, ProofError, EncodingError) as exc:
+            self.problems.append(f"{expected_key}: malformed proof ({type(exc).__name__})")
+            return None
+        if proven is None:
+            self.problems.append(f"{expected_key}: proven absent")
+            return None
+        if elem.get("value") != proven:
+            self.problems.append(f"{expected_key}: the value shown differs from the value proven")
+        self.checked += 1
+        return proven
+
+    def sequence(self, elems: Any, keys: list[str], what: str) -> list:
+        elems = elems if type(elems) is list else []
+        if len(elems) != len(keys):
+            self.problems.append(f"{what}: {len(elems)} shown, the proven plan has {len(keys)}")
+        return [self.element(e, k) for e, k in zip(elems, keys)]
+
+
+def verify(result: dict, app_hash: bytes, hasher: Callable[[bytes], bytes]) -> Penetration:
+    """Check a `plans.penetrate` answer against a trusted app hash; see the module docstring."""
+    c = _Checker(result, app_hash, hasher)
+    plan_id = result.get("plan_id")
+    plan = c.element(result.get("plan"), f"plans/plan/{plan_id}")
+    if plan is None:
+        return Penetration(False, c.checked, c.problems)
+    tree: dict[str, Any] = {"plan": plan, "assets": []}
+    shown_assets = result.get("assets") if type(result.get("assets")) is list else []
+    by_asset = {a.get("asset"): a for a in shown_assets if type(a) is dict}
+    if [a.get("asset") for a in shown_assets if type(a) is dict] != plan["assets"]:
+        c.problems.append("assets: the pool shown is not the pool the proven plan lists")
+    for asset in plan["assets"]:
+        node = by_asset.get(asset, {})
+        kind, asset_id = asset.split(":", 1)
+        entry = c.element(node.get("entry"), f"plans/asset/{asset}")
+        if entry is not None and entry["plan"] != plan_id:
+            c.problems.append(f"{asset}: its pool entry names plan {entry['plan']}")
+        out: dict[str, Any] = {"asset": asset, "entry": entry}
+        if kind == "voucher":
+            voucher = c.element(node.get("voucher"), f"receivables/voucher/{asset_id}")
+            out["voucher"] = voucher
+            root = None if voucher is None else c.element(node.get("root"), f"receivables/root/{voucher['root']}")
+            out["root"] = root
+            invoice_ids = [] if root is None else root["invoices"]
+            out["invoices"] = c.sequence(node.get("invoices"), [f"receivables/invoice/{i}" for i in invoice_ids],
+                                         f"{asset} invoices")
+        else:
+            out["invoice"] = c.element(node.get("invoice"), f"receivables/invoice/{asset_id}")
+        tree["assets"].append(out)
+    doc_hashes = c.element(result.get("documents_list"), f"plans/docs/{plan_id}") or []
+    tree["documents"] = c.sequence(result.get("documents"), [f"plans/doc/{h}" for h in doc_hashes], "documents")
+    for name, count, width, sub in (("cash_flows", "cash_flows", 6, "cashflow"),
+                                    ("disclosures", "disclosures", 4, "disclosure"),
+                                    ("payments", "payments", 4, "payment")):
+        keys = [f"plans/{sub}/{plan_id}/{n:0{width}d}" for n in range(1, plan[count] + 1)]
+        tree[name] = c.sequence(result.get(name), keys, name)
+    return Penetration(not c.problems, c.checked, c.problems, tree)
