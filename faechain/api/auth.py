@@ -47,6 +47,12 @@ def _credentials(request: web.Request) -> dict[str, str] | None:
     return creds
 
 
+def has_credentials(request: web.Request) -> bool:
+    """Whether the request carries read credentials at all (checked, right or wrong, by
+    `authenticate`): routes that never serve anonymous callers refuse early without it."""
+    return _credentials(request) is not None
+
+
 async def authenticate(request: web.Request, node, body: bytes = b"") -> Caller | None:
     creds = _credentials(request)
     if creds is None:

@@ -18,6 +18,7 @@ class Metrics:
         self.txs_by_code: collections.Counter[str] = collections.Counter()
         self.blocks_seen = 0
         self.http: collections.Counter[tuple[str, str, int]] = collections.Counter()
+        self.vault: collections.Counter[tuple[str, str]] = collections.Counter()
 
     def on_block(self, result: BlockResult) -> None:
         self.blocks_seen += 1
@@ -26,6 +27,11 @@ class Metrics:
 
     def on_request(self, method: str, route: str, status: int) -> None:
         self.http[(method, route, status)] += 1
+
+    def on_vault(self, op: str, outcome: str) -> None:
+        """A document vault request: `op` upload or download, `outcome` stored, exists,
+        served, or the error code it was refused with."""
+        self.vault[(op, outcome)] += 1
 
     def render(self, node, subscribers: int = 0) -> str:
         engine = node.engine
@@ -56,4 +62,7 @@ class Metrics:
         metric("fae_http_requests_total", "counter", "HTTP requests served, by method, route and status.",
                [(f'{{method="{_label(m)}",route="{_label(r)}",status="{s}"}}', n)
                 for (m, r, s), n in sorted(self.http.items())])
+        metric("fae_vault_requests_total", "counter",
+               "Document vault uploads and downloads, by outcome (stored, exists, served or the error code).",
+               [(f'{{op="{_label(op)}",outcome="{_label(o)}"}}', n) for (op, o), n in sorted(self.vault.items())])
         return "\n".join(out) + "\n"

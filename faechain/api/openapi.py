@@ -33,6 +33,11 @@ may instead be passed as query parameters `signer`, `cert`, `date`, `sig` (for b
 EventSource). A missing or bad signature gives 401 `unauthenticated` (with `reason`, e.g.
 `unknown_signer`, `revoked`, `not_member`, `bad_certificate`, `bad_signature`, `clock_skew`).
 Transactions (`POST /v1/txs`) authenticate themselves by their signature.
+
+**Document vault.** Documents' bytes stay off chain, in each node's vault, named by
+their hash (the chain suite's hash, as in genesis; `suite` in `/v1/info`); contracts
+record the hashes. `PUT /v1/vault/{{hash}}` stores a document and `GET /v1/vault/{{hash}}`
+fetches it; the contract named by `scope` decides who may do either.
 """
 
 J = "application/json"
@@ -54,6 +59,7 @@ HEX = {"type": "string", "pattern": "^[0-9a-f]*$", "description": "bytes as lowe
 HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "32-byte hash as hex"}
 SIGNED = [{"signedRead": []}]
 AUTH_ERRORS = {"401": _err("missing or bad read signature (`unauthenticated`)")}
+BYTES = "application/octet-stream"
 
 
 def _q(name: str, schema: dict, description: str, required: bool = False) -> dict:
@@ -176,7 +182,8 @@ def build_document(version: str) -> dict:
             "summary": "Prometheus metrics", "operationId": "metrics", "tags": ["node"],
             "description": "Text exposition format 0.0.4: fae_height, fae_blocks_total, "
                            "fae_block_commit_seconds (summary), fae_txs_committed_total{code}, "
-                           "fae_mempool_size, fae_event_subscribers, fae_http_requests_total{method,route,status}.",
+                           "fae_mempool_size, fae_event_subscribers, fae_http_requests_total{method,route,status}, "
+                           "fae_vault_requests_total{op,outcome}.",
             "responses": {"200": {"description": "metrics", "content": {"text/plain": {}}}}}},
         "/openapi.json": {"get": {
             "summary": "This document", "operationId": "openapi", "tags": ["node"],
@@ -314,6 +321,65 @@ def build_document(version: str) -> dict:
                 *AUTH_QUERY],
             "responses": {"200": {"description": "the event stream", "content": {"text/event-stream": {}}},
                           **AUTH_ERRORS}}},
+        "/v1/vault/{hash}": {
+            "put": {
+                "summary": "Store a document in the node's vault", "operationId": "putDocument",
+                "tags": ["vault"],
+                "description": "The body is the document's bytes; they must hash (with the chain's hash "
+                               "function) to `hash`, or nothing is stored (400 `hash_mismatch`). Always "
+                               "signed, also where anonymous reads are allowed; the signature covers the "
+                               "SHA-256 of the body. The node first asks the contract `scope`, as the "
+                               "signer, `vault_upload(subject, hash)`: a refusal keeps its code (403 "
+                               "`unauthorized`, 404 `not_found`, ...); a contract without that query is 404 "
+                               "`unknown_scope`. The body may exceed the usual request limit, up to the "
+                               "node's `vault_max_bytes` (413 `too_large`). A document is never "
+                               "overwritten: storing bytes that are already there answers `stored: false`.",
+                "security": SIGNED,
+                "parameters": [_p("hash", HASH, "the document's hash"),
+                               _q("scope", {"type": "string"}, "the contract the document belongs to", True),
+                               _q("subject", {"type": "string"},
+                                  "the business object in that contract (e.g. a plan id)", True),
+                               *AUTH_QUERY],
+                "requestBody": {"required": True, "content": {BYTES: {"schema": {"type": "string",
+                                                                                 "format": "binary"}}}},
+                "responses": {
+                    "201": _json({"type": "object", "required": ["hash", "size", "stored"], "properties": {
+                        "hash": HASH, "size": {"type": "integer"},
+                        "stored": {"type": "boolean", "description": "false: the same bytes were already there"}}},
+                        "the document is in the vault"),
+                    "400": _err("`hash_mismatch` (nothing stored), `bad_request`"),
+                    "403": _err("`unauthorized`: the contract refuses this signer"),
+                    "404": _err("`unknown_scope`, `not_found`"),
+                    "413": _err("`too_large`: over the node's `vault_max_bytes`"),
+                    "500": _err("`vault_damaged`: the stored copy under this hash is damaged"),
+                    **AUTH_ERRORS}},
+            "get": {
+                "summary": "Fetch a document from the node's vault", "operationId": "getDocument",
+                "tags": ["vault"],
+                "description": "The node asks the contract `scope`, as the reader, `vault_document(hash)` "
+                               "for the document's on-chain record; a refusal keeps its code (403 "
+                               "`unauthorized`, 404 `not_found`, ...), a contract without that query is 404 "
+                               "`unknown_scope`. The bytes are re-hashed before they are sent: a damaged "
+                               "copy answers 500 `vault_damaged` (restore it from a peer or a backup), a "
+                               "document this node does not hold 404 `not_in_vault`. `Content-Type` is the "
+                               "record's `media_type` (a plain type/subtype) or `application/octet-stream`; "
+                               "always `Content-Disposition: attachment`. Clients should re-hash the bytes "
+                               "too.",
+                "security": SIGNED,
+                "parameters": [_p("hash", HASH, "the document's hash"),
+                               _q("scope", {"type": "string"}, "the contract the document belongs to", True),
+                               *AUTH_QUERY],
+                "responses": {
+                    "200": {"description": "the document's bytes",
+                            "headers": {"X-Fae-Doc-Hash": {"schema": HASH, "description": "the document's hash"}},
+                            "content": {BYTES: {"schema": {"type": "string", "format": "binary"}},
+                                        "*/*": {"schema": {"type": "string", "format": "binary"}}}},
+                    "400": _err("`bad_request`"),
+                    "403": _err("`unauthorized`: the contract refuses this reader"),
+                    "404": _err("`unknown_scope`, `not_found`, `not_in_vault`"),
+                    "500": _err("`vault_damaged`: the stored copy is damaged; nothing is sent"),
+                    **AUTH_ERRORS}},
+        },
         "/v1/dev/advance_time": {"post": {
             "summary": "Advance a dev chain's clock", "operationId": "advanceTime", "tags": ["dev"],
             "description": "Only on a chain whose genesis says `dev: true`; any other node answers 403 "
@@ -341,5 +407,5 @@ def build_document(version: str) -> dict:
             },
             "responses": {},
         },
-        "tags": [{"name": n} for n in ("node", "chain", "transactions", "contracts", "dev")],
+        "tags": [{"name": n} for n in ("node", "chain", "transactions", "contracts", "vault", "dev")],
     }

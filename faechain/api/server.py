@@ -15,6 +15,8 @@ Routes (all JSON unless noted; bytes as lowercase hex; errors `{"code","message"
     POST /v1/query/{contract}/{method}   run a contract query as the signed reader
     GET  /v1/contracts             contracts and their methods
     GET  /v1/events                server-sent events: blocks and contract events
+    PUT  /v1/vault/{hash}          store a document's bytes (bytes in; see faechain.api.vault)
+    GET  /v1/vault/{hash}          fetch a document's bytes (bytes out), re-checked against its hash
     POST /v1/dev/advance_time      move a dev chain's clock forward
 
 Everything under /v1/ except /v1/info and /v1/txs (POST) is a member read and
@@ -46,6 +48,7 @@ from faechain.api.openapi import build_document
 from faechain.api.wire import b64decode, json_default, jsonable
 from faechain.application import Receipt, Rejected
 from faechain.contracts.errors import ContractError
+from faechain.contracts.runtime import Caller
 from faechain.ledger.block import Header
 from faechain.ledger.encoding import EncodingError, decode
 from faechain.ledger.tx import TxError, decode_tx
@@ -222,6 +225,8 @@ class Api:
         self.metrics = Metrics()
         self.hub = EventHub(node, self.metrics)
         self.started_ms = int(time.time() * 1000)
+        # routes that read their body under their own limit instead of max_body_bytes
+        self.own_body_limit: set[web.AbstractRoute] = set()
 
     # -- middleware: errors as JSON, body limit, request metrics --------------------------
     @web.middleware
@@ -230,7 +235,8 @@ class Api:
         route = resource.canonical if resource is not None else "unmatched"
         try:
             limit = self.node.config.max_body_bytes
-            if request.content_length is not None and request.content_length > limit:
+            if (request.content_length is not None and request.content_length > limit
+                    and request.match_info.route not in self.own_body_limit):
                 raise ApiError("too_large", f"request body exceeds {limit} bytes")
             resp = await handler(request)
         except ApiError as exc:
@@ -258,6 +264,15 @@ class Api:
 
     async def _reader(self, request: web.Request, body: bytes = b""):
         return await auth.authenticate(request, self.node, body)
+
+    async def run_query(self, contract: str, method: str, args: dict, caller: Caller | None,
+                        height: int | None = None) -> Any:
+        """A contract query run as `caller` in the executor; its refusals (`Rejected`,
+        `ContractError`) become ApiErrors with their stable codes and statuses."""
+        try:
+            return await self._blocking(self.node.app.run_query, contract, method, args, caller, height)
+        except (Rejected, ContractError) as exc:
+            raise ApiError(exc.code, exc.message) from None
 
     def _head(self) -> tuple[int, bytes, Header]:
         """A consistent (height, block hash, header) of the last committed block."""
@@ -502,12 +517,7 @@ code{{background:#f3f3f3;padding:0 .3em}}</style></head>
             raise ApiError("not_found", f"height {height} is not committed (head is {app.height})")
         # Pin the snapshot: every read of the query sees the same committed height.
         pinned = app.height if height is None else height
-        try:
-            result = await self._blocking(app.run_query, contract, method, args, caller, pinned)
-        except Rejected as exc:
-            raise ApiError(exc.code, exc.message) from None
-        except ContractError as exc:
-            raise ApiError(exc.code, exc.message) from None
+        result = await self.run_query(contract, method, args, caller, pinned)
         return json_response({"result": jsonable(result), "height": pinned})
 
     async def contracts(self, request: web.Request) -> web.Response:
@@ -579,6 +589,9 @@ def build_app(node) -> web.Application:
     r.add_get("/v1/contracts", api.contracts)
     r.add_get("/v1/events", api.events)
     r.add_post("/v1/dev/advance_time", api.advance_time)
+    from faechain.api.vault import add_routes as add_vault_routes  # it imports this module's helpers
+
+    add_vault_routes(app, api)
     app.on_startup.append(api.hub.start)
     app.on_shutdown.append(api.hub.close)
     return app

@@ -1,8 +1,10 @@
-"""Commands that talk to a running node through the SDK: tx, query, block, tx-info, state, dev."""
+"""Commands that talk to a running node through the SDK: tx, query, block, tx-info, state,
+doc (the document vault), dev."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from faechain.cli.common import (
@@ -86,6 +88,28 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--height", type=int, metavar="H", help="as of this height (default: latest)")
     s.set_defaults(func=cmd_state)
 
+    doc = sub.add_parser("doc", help="store and fetch documents in the node's vault",
+                         description="Documents' bytes live off chain in the node's vault, named by their "
+                         "hash; the contract named by --scope records the hashes and decides who may store "
+                         "and fetch them.")
+    doc_sub = doc.add_subparsers(dest="doc_command", metavar="COMMAND", required=True)
+    dp = doc_sub.add_parser("put", parents=[node], help="store a file; prints its hash",
+                            description="Store FILE in the node's vault for SUBJECT of contract SCOPE, "
+                            "signed by --as; prints the document's hash (the chain's hash of the bytes).")
+    dp.add_argument("--as", dest="as_name", required=True, metavar="NAME", help="wallet identity that signs")
+    dp.add_argument("--scope", required=True, metavar="CONTRACT", help="the contract the document belongs to")
+    dp.add_argument("--subject", required=True, metavar="ID", help="its business object (e.g. a plan id)")
+    dp.add_argument("file", metavar="FILE")
+    dp.set_defaults(func=cmd_doc_put)
+    dg = doc_sub.add_parser("get", parents=[reader], help="fetch a document by its hash",
+                            description="Fetch document HASH of contract SCOPE from the node's vault and "
+                            "check its bytes against the hash; writes them to --out (default: stdout). "
+                            "Nothing is written when the bytes do not match.")
+    dg.add_argument("--scope", required=True, metavar="CONTRACT", help="the contract the document belongs to")
+    dg.add_argument("hash", metavar="HASH", help="the document's hash (hex)")
+    dg.add_argument("-o", "--out", metavar="FILE", help="write the bytes here (default: stdout)")
+    dg.set_defaults(func=cmd_doc_get)
+
     d = sub.add_parser("dev", help="dev-chain tools", description="Tools for dev chains only.")
     d_sub = d.add_subparsers(dest="dev_command", metavar="COMMAND", required=True)
     a = d_sub.add_parser("advance-time", parents=[reader], help="move a dev chain's block time forward",
@@ -103,6 +127,17 @@ def _client(args: argparse.Namespace):
     if getattr(args, "as_name", None):
         identity = load_identity(resolve_home(args.home), args.as_name)
     return make_client(url, identity), url, identity
+
+
+def _hash_arg(text: str, what: str) -> str:
+    """A 32-byte hash given in hex (optionally 0x-prefixed), as lowercase hex."""
+    raw = text[2:] if text.startswith(("0x", "0X")) else text
+    try:
+        if len(bytes.fromhex(raw)) != 32:
+            raise ValueError
+    except ValueError:
+        raise UsageError(f"{text!r} is not a {what} hash (64 hex digits)") from None
+    return raw.lower()
 
 
 def _reserved(args: dict) -> None:
@@ -161,14 +196,9 @@ def cmd_block(args: argparse.Namespace) -> int:
 
 
 def cmd_tx_info(args: argparse.Namespace) -> int:
-    text = args.hash[2:] if args.hash.startswith(("0x", "0X")) else args.hash
-    try:
-        if len(bytes.fromhex(text)) != 32:
-            raise ValueError
-    except ValueError:
-        raise UsageError(f"{args.hash!r} is not a transaction hash (64 hex digits)") from None
+    tx_hash = _hash_arg(args.hash, "transaction")
     client, url, _ = _client(args)
-    print_json(sdk_call(url, client.tx, text.lower()))
+    print_json(sdk_call(url, client.tx, tx_hash))
     return 0
 
 
@@ -206,6 +236,32 @@ def cmd_state(args: argparse.Namespace) -> int:
     if not out["verified"]:
         print("fae: error: the proof does not verify against the block's app hash", file=_stderr())
         return 1
+    return 0
+
+
+def cmd_doc_put(args: argparse.Namespace) -> int:
+    try:
+        with open(args.file, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    client, url, identity = _client(args)
+    result = sdk_call(url, client.upload_document, identity, args.scope, args.subject, data)
+    print(result["hash"])
+    return 0
+
+
+def cmd_doc_get(args: argparse.Namespace) -> int:
+    doc_hash = _hash_arg(args.hash, "document")
+    client, url, identity = _client(args)
+    # the SDK re-hashes the bytes: nothing is written unless they are the document's
+    data = sdk_call(url, client.download_document, identity, args.scope, doc_hash)
+    if args.out:
+        with open(args.out, "wb") as f:
+            f.write(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0
 
 

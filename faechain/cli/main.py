@@ -20,6 +20,8 @@ examples:
   fae query membership orgs                    list the member organisations
   fae tx --as exchange membership set_attributes org_id=91110000MA0000015X attributes='{"qualified":true}'
   fae block latest                             the newest block
+  fae doc put --as supplier1 --scope plans --subject P-1 invoice.pdf
+                                               store a document in the node's vault; prints its hash
   fae verify --home ~/.faechain/demo           re-check the ledger offline (node stopped or running)
 
 `fae COMMAND --help` describes each command."""

@@ -30,6 +30,8 @@ class NodeConfig:
     heartbeat: float = 5.0
     synchronous: str = "FULL"
     max_body_bytes: int = 1024 * 1024
+    # largest document `PUT /v1/vault/{hash}` accepts (that route's body limit instead of the above)
+    vault_max_bytes: int = 32 * 1024 * 1024
     # signature-verification worker processes: -1 = one per extra core, 0 = verify inline
     verify_workers: int = -1
     abci: dict = field(default_factory=dict)

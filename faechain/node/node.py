@@ -1,4 +1,4 @@
-"""Process wiring: storage + Application + engine + API in one node process."""
+"""Process wiring: storage + Application + document vault + engine + API in one node process."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from faechain.engines.solo import SoloEngine
 from faechain.ledger.storage import Store
 from faechain.node.config import NodeConfig, is_loopback, paths
 from faechain.node.genesis import Genesis
+from faechain.node.vault import Vault
 
 log = logging.getLogger("faechain.node")
 
@@ -29,6 +30,8 @@ class Node:
             raise ValueError("anonymous reads are allowed only on a dev chain listening on loopback")
         self.store = Store(self.paths["db"], synchronous=self.config.synchronous)
         self.app = Application(self.store, self.genesis)
+        # off-chain documents whose hashes contracts record, checked with the chain's hash
+        self.vault = Vault(self.paths["vault"], self.app.hash)
         if self.config.verify_workers != 0:
             from faechain.crypto.verifier import ParallelVerifier
 

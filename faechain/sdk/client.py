@@ -26,6 +26,10 @@ Conventions:
     reserved in `submit` (use `submit_args` to pass an argument named `wait`).
   * Reads are signed by `client.identity` (or `_as=`) when one is set; without one
     they are anonymous, which only a dev node on loopback accepts.
+  * Documents: `upload_document(identity, scope, subject, data)` stores bytes in the
+    node's vault under their hash (the chain suite's, as `document_hash` computes it);
+    `download_document(identity, scope, hash)` fetches them and re-hashes them here, so
+    it never returns bytes other than those the hash names (`hash_mismatch`).
   * One keep-alive connection per thread; a Client may be shared between threads.
 """
 
@@ -96,6 +100,13 @@ class Receipt:
         return cls(ok=d.get("code") == "ok", code=d["code"], message=d.get("message", ""),
                    tx_hash=d.get("tx_hash", ""), height=d.get("height"), index=d.get("index"),
                    result=d.get("result"), events=list(d.get("events") or []))
+
+
+def _json_or_none(data: bytes) -> Any:
+    try:
+        return json.loads(data) if data else None
+    except ValueError:
+        return None
 
 
 def _has_bytes(value: Any) -> bool:
@@ -178,27 +189,30 @@ class Client:
                 raise ApiError("unavailable", f"cannot reach {self.url}: {exc}") from None
         raise AssertionError("unreachable")
 
-    def _call(self, method: str, path: str, body: bytes = b"", *, content_type: str | None = None,
-              sign: Identity | None = None) -> tuple[int, Any]:
-        """(status, decoded JSON body) for one API call, signing reads when an identity is given."""
+    def _request(self, method: str, path: str, body: bytes = b"", *, content_type: str | None = None,
+                 sign: Identity | None = None, accept: str = "application/json") -> tuple[int, bytes, str]:
+        """(status, body, content type) of one API call, signed when an identity is given."""
         path = self._prefix + path
         for attempt in (0, 1):
-            headers = {"Accept": "application/json"}
+            headers = {"Accept": accept}
             if content_type:
                 headers["Content-Type"] = content_type
             if sign is not None:
                 headers.update(self._auth_headers(sign, method, path, body))
             status, data, ctype = self._send(method, path, body, headers)
-            try:
-                doc = json.loads(data) if data else None
-            except ValueError:
-                doc = None
-            if (status == 401 and sign is not None and attempt == 0 and isinstance(doc, dict)
-                    and doc.get("reason") == "unknown_signer" and sign.cert_id not in self._read_cert):
-                self._read_cert.add(sign.cert_id)  # not registered on chain yet: show the certificate
-                continue
-            return status, doc
+            if status == 401 and sign is not None and attempt == 0 and sign.cert_id not in self._read_cert:
+                doc = _json_or_none(data)
+                if isinstance(doc, dict) and doc.get("reason") == "unknown_signer":
+                    self._read_cert.add(sign.cert_id)  # not registered on chain yet: show the certificate
+                    continue
+            return status, data, ctype
         raise AssertionError("unreachable")
+
+    def _call(self, method: str, path: str, body: bytes = b"", *, content_type: str | None = None,
+              sign: Identity | None = None) -> tuple[int, Any]:
+        """(status, decoded JSON body) for one API call, signing reads when an identity is given."""
+        status, data, _ = self._request(method, path, body, content_type=content_type, sign=sign)
+        return status, _json_or_none(data)
 
     def _ok(self, status: int, doc: Any) -> Any:
         if 200 <= status < 300:
@@ -459,6 +473,42 @@ class Client:
             if not self.verify_proof(proven):
                 return False
         return bool(proofs)
+
+    # -- documents (the node's vault) ------------------------------------------------------------
+    def document_hash(self, data: bytes) -> str:
+        """The hash (hex) under which the chain records and the vault stores `data`: the
+        chain suite's hash function, as `/v1/info` names the suite."""
+        return get_suite(self._suite()).hash(bytes(data)).hex()
+
+    def upload_document(self, identity: Identity | None, scope: str, subject: str, data: bytes) -> dict:
+        """Store `data` in the node's vault (`PUT /v1/vault/{hash}`), signed by `identity`
+        (or the client's); the contract `scope` decides whether this member may store a
+        document for `subject`. Returns {"hash", "size", "stored"} (`stored` False when
+        the same bytes were already there). Raises ApiError when refused
+        (`unauthorized`, `unknown_scope`, `too_large`, ...)."""
+        ident = identity or self.identity
+        if ident is None:
+            raise ValueError("upload_document needs an identity (pass one, or give the Client one)")
+        data = bytes(data)
+        path = f"/v1/vault/{self.document_hash(data)}?" + urlencode({"scope": scope, "subject": subject})
+        return self._ok(*self._call("PUT", path, data, content_type="application/octet-stream", sign=ident))
+
+    def download_document(self, identity: Identity | None, scope: str, hash_hex: str) -> bytes:
+        """The bytes of the document `hash_hex` from the node's vault (`GET /v1/vault/{hash}`),
+        read as `identity` (or the client's; anonymous when neither). The bytes are
+        re-hashed here: ApiError `hash_mismatch` if the node sent anything else. Raises
+        ApiError when refused (`unauthorized`, `not_found`, `not_in_vault`,
+        `vault_damaged`, ...)."""
+        hash_hex = hash_hex.lower()
+        path = f"/v1/vault/{quote(hash_hex, safe='')}?" + urlencode({"scope": scope})
+        status, data, _ = self._request("GET", path, sign=identity or self.identity, accept="*/*")
+        if not 200 <= status < 300:
+            self._ok(status, _json_or_none(data))  # raises
+        actual = self.document_hash(data)
+        if actual != hash_hex:
+            raise ApiError("hash_mismatch", f"the node sent {len(data)} bytes that hash to {actual}, "
+                                            f"not to {hash_hex}", status)
+        return data
 
     # -- events -------------------------------------------------------------------------------
     def events(self, from_height: int | None = None, contract: str | None = None, type: str | None = None,
