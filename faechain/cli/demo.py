@@ -89,7 +89,7 @@ def seed(node, home: str) -> None:
 
     marker = os.path.join(home, SEEDED_MARKER)
     try:
-        ran = seed_samples(node.submit_as)
+        ran = seed_samples(node.submit_as, lambda data: store_document(node, data))
     except Exception as exc:  # noqa: BLE001 - the node keeps serving; the user hears why
         print(f"warning: seeding the samples failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         return
@@ -99,6 +99,13 @@ def seed(node, home: str) -> None:
         print(f"seeded samples: {', '.join(ran)} (height {node.app.height})", flush=True)
     else:
         print("no business module has samples to seed yet", flush=True)
+
+
+def store_document(node, data: bytes) -> str:
+    """Put a sample document in the node's own vault; its hash hex."""
+    h = node.app.hash(data).hex()
+    node.vault.put(h, data)
+    return h
 
 
 def open_browser(url: str) -> None:

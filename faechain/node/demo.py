@@ -2,17 +2,19 @@
 
 `create_demo(home)` makes (once) an organisation CA and one member identity for
 each demo member, a dev genesis naming them all, and a node config on loopback.
-`seed_samples(submit)` then runs each business module's sample scenario as signed
-transactions, so a fresh `fae demo` shows a realistic ledger.
+`seed_samples(submit, upload)` then runs each business module's sample scenario as
+signed transactions (documents go to the node's vault), so a fresh `fae demo` shows
+a realistic ledger.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import pkgutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from faechain.identity.ca import create_org_ca, issue_identity
@@ -86,6 +88,38 @@ def create_demo(home: str, port: int | None = None) -> bool:
 
 
 Submit = Callable[[str, str, str, dict], object]  # (identity name, contract, method, args) -> receipt
+Upload = Callable[[bytes], str]  # document bytes -> their hash hex, once stored in the node's vault
+
+
+@dataclass
+class Samples:
+    """What each module's `demo.seed(samples)` works with.
+
+    `tx` signs as a demo member and returns the result, raising if the
+    transaction failed; `upload` stores a document in the node's vault;
+    `results` holds what earlier modules' seeds returned (a plan pools the
+    vouchers the receivables sample made).
+    """
+
+    submit: Submit
+    upload: Upload
+    org_ids: dict[str, str]
+    results: dict[str, dict] = field(default_factory=dict)
+
+    def tx(self, who: str, contract: str, method: str, **args) -> dict:
+        receipt = self.submit(who, contract, method, args)
+        if not receipt.ok:
+            raise RuntimeError(f"demo seed {who} {contract}.{method}: {receipt.code}: {receipt.message}")
+        return receipt.result
+
+
+def demo_org_ids() -> dict[str, str]:
+    return {m.name: demo_org_id(i) for i, m in enumerate(MEMBERS, start=1)}
+
+
+def _hash_only(data: bytes) -> str:
+    """Without a vault (tools, tests): documents are recorded by their SHA-256 only."""
+    return hashlib.sha256(data).hexdigest()
 
 
 # Later modules build on earlier ones' samples (a plan pools vouchers, a product
@@ -93,11 +127,12 @@ Submit = Callable[[str, str, str, dict], object]  # (identity name, contract, me
 SAMPLE_ORDER = ("receivables", "plans", "npa", "products", "supervision", "governance")
 
 
-def seed_samples(submit: Submit) -> list[str]:
-    """Run each present module's `demo.seed(submit)` in SAMPLE_ORDER; returns those run."""
+def seed_samples(submit: Submit, upload: Upload | None = None) -> list[str]:
+    """Run each present module's `demo.seed(samples)` in SAMPLE_ORDER; returns those run."""
     import faechain.modules as modules
 
     present = {info.name for info in pkgutil.iter_modules(modules.__path__)}
+    samples = Samples(submit, upload or _hash_only, demo_org_ids())
     ran = []
     for name in SAMPLE_ORDER:
         if name not in present:
@@ -106,6 +141,6 @@ def seed_samples(submit: Submit) -> list[str]:
             demo = importlib.import_module(f"faechain.modules.{name}.demo")
         except ModuleNotFoundError:
             continue
-        demo.seed(submit)
+        samples.results[name] = demo.seed(samples)
         ran.append(name)
     return ran

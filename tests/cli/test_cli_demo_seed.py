@@ -6,6 +6,7 @@ ready hook (as the real one does once the node listens) and waits for seeding.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -44,7 +45,8 @@ def fake_serve(monkeypatch):
 def test_demo_seeds_once_through_submit_as(tmp_path, monkeypatch, fake_serve, capsys):
     calls = []
 
-    def seed_samples(submit):
+    def seed_samples(submit, upload):
+        assert upload(b"a sample document") == hashlib.sha256(b"a sample document").hexdigest()
         receipt = submit("exchange", "membership", "set_attributes",
                          {"org_id": INVESTOR4_ORG, "attributes": {"seeded": True}})
         calls.append(receipt)
@@ -73,7 +75,7 @@ def test_demo_seeds_once_through_submit_as(tmp_path, monkeypatch, fake_serve, ca
 
 def test_demo_empty_never_seeds(tmp_path, monkeypatch, fake_serve):
     calls = []
-    monkeypatch.setattr(node_demo, "seed_samples", lambda submit: calls.append(1) or [])
+    monkeypatch.setattr(node_demo, "seed_samples", lambda submit, upload: calls.append(1) or [])
     monkeypatch.setenv("FAE_HOME", str(tmp_path / "envhome"))
     assert main(["demo", "--empty", "--no-browser"]) == 0
     assert os.path.exists(tmp_path / "envhome" / "genesis.json")  # FAE_HOME honoured
@@ -82,7 +84,7 @@ def test_demo_empty_never_seeds(tmp_path, monkeypatch, fake_serve):
 
 
 def test_demo_seeding_failure_does_not_stop_the_node(tmp_path, monkeypatch, fake_serve, capsys):
-    def broken(submit):
+    def broken(submit, upload):
         raise RuntimeError("sample broke")
 
     monkeypatch.setattr(node_demo, "seed_samples", broken)
@@ -98,9 +100,15 @@ def test_demo_refuses_a_foreign_directory(tmp_path, capsys):
     assert "not a demo home" in capsys.readouterr().err
 
 
-def test_real_seed_samples_runs_with_no_modules(tmp_path, fake_serve):
-    # today no module ships samples: the real hook runs and records an empty list
+def test_real_seed_samples_seed_every_module_in_business_order(tmp_path, fake_serve):
     home = str(tmp_path / "demo")
     assert main(["demo", "--home", home, "--no-browser"]) == 0
     with open(os.path.join(home, ".samples_seeded")) as f:
-        assert isinstance(json.load(f)["seeded"], list)
+        seeded = json.load(f)["seeded"]
+    assert seeded[:2] == ["receivables", "plans"]
+    # the plan's documents are in the node's vault, each file named by its hash
+    stored = [os.path.join(d, n) for d, _, names in os.walk(os.path.join(home, "vault")) for n in names]
+    assert len(stored) >= 6
+    for path in stored:
+        with open(path, "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == os.path.basename(path)

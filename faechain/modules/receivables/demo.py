@@ -6,14 +6,18 @@ is the settlement bank. Tianhe passes CNY 3,000,000 to its own supplier Fengrun
 (`supplier2`), which passes CNY 1,200,000 on to Xinda Logistics (`supplier3`); Xinda
 sells that piece to Zhongguancun Factoring (`factor`) after the pledge is registered.
 Jingtai Construction (`core2`) has also issued a voucher to Fengrun that awaits
-acceptance.
+acceptance. Tianhe keeps CNY 5,000,000 of the root (`kept`), and CNY 500,000 of
+invoice 04512877 is not drawn by any voucher (`open_invoice`): the plans sample
+pools both.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from typing import Any, Callable
+from typing import Any
+
+from faechain.node.demo import Samples
 
 YUAN = 100  # fen
 DAY = 86_400
@@ -24,16 +28,13 @@ def _doc(name: str) -> str:
     return hashlib.sha256(f"faechain demo document: {name}".encode()).hexdigest()
 
 
-def seed(submit: Callable[[str, str, str, dict], Any], org_ids: dict[str, str] | None = None) -> dict:
+def seed(samples: Samples) -> dict:
     """Submit the sample as signed transactions; returns the ids it created."""
 
     def tx(who: str, method: str, **args: Any) -> dict:
-        receipt = submit(who, "receivables", method, args)
-        if not receipt.ok:
-            raise RuntimeError(f"demo seed {who} {method}: {receipt.code}: {receipt.message}")
-        return receipt.result
+        return samples.tx(who, "receivables", method, **args)
 
-    ids = org_ids or _org_ids()
+    ids = samples.org_ids
     now = int(time.time())
     tx("bank", "grant_credit", core=ids["core"], amount=50_000_000 * YUAN, expires=now + 365 * DAY)
     tx("bank2", "grant_credit", core=ids["core2"], amount=20_000_000 * YUAN, expires=now + 365 * DAY)
@@ -45,7 +46,8 @@ def seed(submit: Callable[[str, str, str, dict], Any], org_ids: dict[str, str] |
               invoices=[["011002600111-04512876", 5_000_000 * YUAN], ["011002600111-04512877", 3_000_000 * YUAN]],
               contract_hash=_doc("purchase contract HX-2026-0417"), settlement_bank=ids["bank"])["voucher"]
     tx("supplier1", "accept", id=root)
-    tier2 = tx("supplier1", "transfer", id=root, to=ids["supplier2"], amount=3_000_000 * YUAN)["voucher"]
+    passed = tx("supplier1", "transfer", id=root, to=ids["supplier2"], amount=3_000_000 * YUAN)
+    tier2, kept = passed["voucher"], passed["remainder"]
     tier3 = tx("supplier2", "transfer", id=tier2, to=ids["supplier3"], amount=1_200_000 * YUAN)["voucher"]
     financing = tx("supplier3", "request_financing", id=tier3, funder=ids["factor"], amount=1_200_000 * YUAN,
                    rate_bps=580)["financing"]
@@ -56,11 +58,5 @@ def seed(submit: Callable[[str, str, str, dict], Any], org_ids: dict[str, str] |
     pending = tx("core2", "issue", to=ids["supplier2"], amount=2_000_000 * YUAN, maturity=now + 90 * DAY,
                  invoices=[["011002600222-00093511", 2_000_000 * YUAN]],
                  contract_hash=_doc("construction contract JT-2026-088"))["voucher"]
-    return {"root": root, "tier2": tier2, "tier3": tier3, "financing": financing, "financed": financed,
-            "pending": pending}
-
-
-def _org_ids() -> dict[str, str]:
-    from faechain.node.demo import MEMBERS, demo_org_id
-
-    return {m.name: demo_org_id(i) for i, m in enumerate(MEMBERS, start=1)}
+    return {"root": root, "kept": kept, "tier2": tier2, "tier3": tier3, "financing": financing,
+            "financed": financed, "pending": pending, "open_invoice": "011002600111-04512877"}
