@@ -57,6 +57,7 @@ from faechain.crypto.suite import get_suite
 from faechain.ledger.encoding import encode
 from faechain.ledger.smt import ProofError, verify_proof
 from faechain.sdk.identity import Identity
+from faechain.sdk.penetration import Penetration, verify as verify_penetration
 
 # Codes with which a node refuses a transaction before it enters a block (check_tx).
 CHECK_CODES = frozenset(ENVELOPE_CODES)
@@ -475,6 +476,20 @@ class Client:
         return bool(proofs)
 
     # -- documents (the node's vault) ------------------------------------------------------------
+    def penetrate(self, plan: str, *, _as: Identity | None = None, _height: int | None = None) -> Penetration:
+        """See through a plan to every asset, voucher, invoice, document, cash flow and
+        disclosure beneath it, and check it all here in one call.
+
+        Runs `plans.penetrate` with proofs, takes the app hash from the header of the
+        block it was read at, and verifies every proof and the tree's completeness
+        (`faechain.sdk.penetration.verify`). Returns a `Penetration`: `ok`, `checked`,
+        `problems`, and `tree` built from proven values only. For full independence
+        from this node, compare that header with one from another member's node.
+        """
+        answer = self.query("plans", "penetrate", _as=_as, _height=_height, plan=plan, prove=True)
+        app_hash = bytes.fromhex(self.block(answer["height"])["header"]["app_hash"])
+        return verify_penetration(answer, app_hash, get_suite(self._suite()).hash)
+
     def document_hash(self, data: bytes) -> str:
         """The hash (hex) under which the chain records and the vault stores `data`: the
         chain suite's hash function, as `/v1/info` names the suite."""
