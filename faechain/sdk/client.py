@@ -475,7 +475,6 @@ class Client:
                 return False
         return bool(proofs)
 
-    # -- documents (the node's vault) ------------------------------------------------------------
     def penetrate(self, plan: str, *, _as: Identity | None = None, _height: int | None = None) -> Penetration:
         """See through a plan to every asset, voucher, invoice, document, cash flow and
         disclosure beneath it, and check it all here in one call.
@@ -490,6 +489,7 @@ class Client:
         app_hash = bytes.fromhex(self.block(answer["height"])["header"]["app_hash"])
         return verify_penetration(answer, app_hash, get_suite(self._suite()).hash)
 
+    # -- documents (the node's vault) ------------------------------------------------------------
     def document_hash(self, data: bytes) -> str:
         """The hash (hex) under which the chain records and the vault stores `data`: the
         chain suite's hash function, as `/v1/info` names the suite."""
