@@ -42,12 +42,12 @@ from faechain.contracts.errors import (
     Unauthorized,
     ensure,
 )
+from faechain.contracts.deadlines import Deadlines
 from faechain.contracts.money import MAX_AMOUNT, largest_remainder
 from faechain.contracts.runtime import Contract, Ctx, QueryCtx, internal, query, register, tx
 from faechain.modules.plans import penetration
 
 DAY = 86_400
-CST = 8 * 3600  # due days are China Standard Time days (UTC+8)
 MAX_ASSETS = 200  # pool entries per plan
 MAX_HOLDERS = 200  # a private placement: at most 200 investors
 MAX_DOCS = 1000
@@ -72,10 +72,6 @@ DISCLOSURE_KINDS = ("initial", "periodic", "major_event")
 PAYMENT_KINDS = ("coupon", "principal")
 SEE_ALL = frozenset({"REGULATOR", "EXCHANGE"})
 PARTY_FIELDS = ("sponsor", "underwriter", "servicer", "settlement_bank")
-
-
-def _day(t: int) -> int:
-    return (t + CST) // DAY
 
 
 def _amount(value: int, what: str = "amount") -> int:
@@ -132,8 +128,7 @@ def _schedule(ctx: Ctx, p: dict, kind: str, title: str, due: int) -> int:
         "scheduled_by": ctx.caller.org_id, "scheduled_at": ctx.time, "published_at": None, "late": False,
         "summary": None, "documents": [], "supersedes": None, "superseded_by": None,
     })
-    bucket = ctx.state.get(f"due/{_day(due)}", [])
-    ctx.state.put(f"due/{_day(due)}", bucket + [[due, p["id"], n]])
+    Deadlines(ctx.state).add(due, p["id"], n)
     ctx.emit("DisclosureScheduled", plan=p["id"], item=n, kind=kind, title=title, due=due)
     return n
 
@@ -615,39 +610,15 @@ class Plans(Contract):
         return {"plan": plan, "item": n}
 
     def end_block(self, ctx: Ctx) -> None:
-        """Mark unpublished items OVERDUE once block time passes their due time.
-
-        Reads the cursor and today's bucket when nothing is due; days already
-        over are settled completely and the cursor moves past them.
-        """
-        today = _day(ctx.time)
-        cursor = ctx.state.get("cursor")
-        if cursor is None:  # the first block this contract sees (no item can be due before it)
-            cursor = today
-            ctx.state.put("cursor", cursor)
-        for day in range(cursor, min(today, cursor + 31) + 1):
-            bucket = ctx.state.get(f"due/{day}")
-            if bucket:
-                waiting = []
-                for due, plan_id, n in bucket:
-                    if due > ctx.time:
-                        waiting.append([due, plan_id, n])
-                        continue
-                    d = _item(ctx, plan_id, n)
-                    if d["status"] == SCHEDULED:
-                        d["status"] = OVERDUE
-                        ctx.state.put(f"disclosure/{plan_id}/{n:04d}", d)
-                        p = ctx.state.get(f"plan/{plan_id}")
-                        ctx.emit("DisclosureOverdue", plan=plan_id, item=n, kind=d["kind"], title=d["title"],
-                                 due=due, sponsor=p["sponsor"], underwriter=p["underwriter"])
-                if len(waiting) != len(bucket):
-                    if waiting:
-                        ctx.state.put(f"due/{day}", waiting)
-                    else:
-                        ctx.state.delete(f"due/{day}")
-            if day < today and day == cursor:
-                cursor = day + 1
-                ctx.state.put("cursor", cursor)
+        """Mark unpublished items OVERDUE once block time passes their due time."""
+        for due, plan_id, n in Deadlines(ctx.state).take(ctx.time):
+            d = _item(ctx, plan_id, n)
+            if d["status"] == SCHEDULED:
+                d["status"] = OVERDUE
+                ctx.state.put(f"disclosure/{plan_id}/{n:04d}", d)
+                p = ctx.state.get(f"plan/{plan_id}")
+                ctx.emit("DisclosureOverdue", plan=plan_id, item=n, kind=d["kind"], title=d["title"],
+                         due=due, sponsor=p["sponsor"], underwriter=p["underwriter"])
 
     # -- queries ------------------------------------------------------------------------------------
     @query
