@@ -56,6 +56,7 @@ from faechain.contracts.errors import ENVELOPE_CODES
 from faechain.crypto.suite import get_suite
 from faechain.ledger.encoding import encode
 from faechain.ledger.smt import ProofError, verify_proof
+from faechain.crypto.sealed_bid import bid_digest, new_salt
 from faechain.sdk.identity import Identity
 from faechain.sdk.penetration import Penetration, verify as verify_penetration
 
@@ -488,6 +489,18 @@ class Client:
         answer = self.query("plans", "penetrate", _as=_as, _height=_height, plan=plan, prove=True)
         app_hash = bytes.fromhex(self.block(answer["height"])["header"]["app_hash"])
         return verify_penetration(answer, app_hash, get_suite(self._suite()).hash)
+
+    def commit_bid(self, identity: Identity, auction: str, price: int, *, salt: bytes | None = None) -> tuple[Receipt, bytes]:
+        """Commit a sealed bid: submits `auctions.commit` with the digest of (auction, bidder,
+        price, salt) and returns (receipt, salt). Keep the salt secret until the reveal
+        period: without it nobody, the organiser included, can learn the price."""
+        salt = salt if salt is not None else new_salt()
+        digest = bid_digest(get_suite(self._suite()).hash, auction, identity.org_id, int(price), salt)
+        return self.submit(identity, "auctions", "commit", auction=auction, digest=digest), salt
+
+    def reveal_bid(self, identity: Identity, auction: str, price: int, salt: bytes) -> Receipt:
+        """Reveal a sealed bid after the bidding deadline (price and salt as committed)."""
+        return self.submit(identity, "auctions", "reveal", auction=auction, price=int(price), salt=bytes(salt))
 
     # -- documents (the node's vault) ------------------------------------------------------------
     def document_hash(self, data: bytes) -> str:

@@ -13,7 +13,7 @@ Modes:
   and a bid within `extend_window` seconds of the end moves the end to `extend_by`
   seconds after the bid. At the end the best bid wins if it reaches the reserve.
 - `sealed`: before `end` each bidder commits `bid_digest(auction, bidder, price,
-  salt)` (see `sealed.py`); from `end` to `reveal_end` it reveals price and salt.
+  salt)` (see `faechain/crypto/sealed_bid.py`); from `end` to `reveal_end` it reveals price and salt.
   A reveal that does not match is refused; an unrevealed commit is void. The
   highest revealed price at or above the reserve wins; ties go to the earliest commit.
 - `dutch`: the price starts at `start_price` and falls by `step` every `interval`
@@ -55,7 +55,7 @@ from faechain.contracts.errors import (
 )
 from faechain.contracts.money import MAX_AMOUNT
 from faechain.contracts.runtime import Contract, Ctx, QueryCtx, internal, query, register, tx
-from faechain.modules.auctions.sealed import MIN_SALT, bid_digest
+from faechain.crypto.sealed_bid import MIN_SALT, bid_digest
 
 DAY = 86_400
 MAX_BIDDERS = 200
@@ -256,7 +256,7 @@ class Auctions(Contract):
 
     @tx
     def commit(self, ctx: Ctx, auction: str, digest: str) -> dict:
-        """Sealed: commit to a bid before the deadline (see `sealed.bid_digest`); one per bidder."""
+        """Sealed: commit to a bid before the deadline (see `faechain.crypto.sealed_bid`); one per bidder."""
         a = _auction(ctx, auction)
         _bidding_window(ctx, a, "sealed")
         m = _bidder(ctx, a)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faechain.modules.auctions.sealed import bid_digest
+from faechain.crypto.sealed_bid import bid_digest
 from tests.modules.auctions.auction_support import DAY, DUTCH, ENGLISH, SEALED
 
 

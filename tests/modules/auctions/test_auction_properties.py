@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from faechain.contracts.runtime import REGISTRY, register
 from faechain.modules.auctions.contract import dutch_price
-from faechain.modules.auctions.sealed import bid_digest
+from faechain.crypto.sealed_bid import bid_digest
 from tests.modules.auctions.auction_support import DUTCH, ENGLISH, SEALED, Au, LotProbe
 from tests.modules.receivables.rcv_support import open_fast_chain
 
