@@ -30,7 +30,8 @@ class Metrics:
 
     def on_vault(self, op: str, outcome: str) -> None:
         """A document vault request: `op` upload or download, `outcome` stored, exists,
-        served, or the error code it was refused with."""
+        served, fetched_from_peer (a download this vault lacked, supplied by a vault peer),
+        or the error code it was refused with."""
         self.vault[(op, outcome)] += 1
 
     def render(self, node, subscribers: int = 0) -> str:
@@ -63,6 +64,7 @@ class Metrics:
                [(f'{{method="{_label(m)}",route="{_label(r)}",status="{s}"}}', n)
                 for (m, r, s), n in sorted(self.http.items())])
         metric("fae_vault_requests_total", "counter",
-               "Document vault uploads and downloads, by outcome (stored, exists, served or the error code).",
+               "Document vault uploads and downloads, by outcome (stored, exists, served, fetched_from_peer "
+               "or the error code).",
                [(f'{{op="{_label(op)}",outcome="{_label(o)}"}}', n) for (op, o), n in sorted(self.vault.items())])
         return "\n".join(out) + "\n"

@@ -360,14 +360,22 @@ def build_document(version: str) -> dict:
                                "for the document's on-chain record; a refusal keeps its code (403 "
                                "`unauthorized`, 404 `not_found`, ...), a contract without that query is 404 "
                                "`unknown_scope`. The bytes are re-hashed before they are sent: a damaged "
-                               "copy answers 500 `vault_damaged` (restore it from a peer or a backup), a "
-                               "document this node does not hold 404 `not_in_vault`. `Content-Type` is the "
+                               "copy answers 500 `vault_damaged` (restore it from a peer or a backup). A "
+                               "document this node does not hold is fetched, for a signed reader, from the "
+                               "node's `vault_peers` in turn (the same request with the reader's credentials "
+                               "and `X-Fae-Forwarded: 1`, which a peer never passes on), kept once its bytes "
+                               "hash to `hash`, and served; none has it: 404 `not_in_vault`. "
+                               "`Content-Type` is the "
                                "record's `media_type` (a plain type/subtype) or `application/octet-stream`; "
                                "always `Content-Disposition: attachment`. Clients should re-hash the bytes "
                                "too.",
                 "security": SIGNED,
                 "parameters": [_p("hash", HASH, "the document's hash"),
                                _q("scope", {"type": "string"}, "the contract the document belongs to", True),
+                               {"name": "X-Fae-Forwarded", "in": "header", "required": False,
+                                "schema": {"type": "string", "enum": ["1"]},
+                                "description": "set by a node asking its vault peers: answer from this "
+                                               "node's vault only"},
                                *AUTH_QUERY],
                 "responses": {
                     "200": {"description": "the document's bytes",

@@ -25,21 +25,37 @@ They may be larger than the node's usual request limit, up to `vault_max_bytes`
 the read rule (anonymous only on a dev chain on loopback, and then the contract
 decides) and are re-hashed before they are served: a copy damaged on disk answers 500
 `vault_damaged` rather than wrong bytes.
+
+Each organisation runs its own node, and a document's bytes first reach only the node
+they were uploaded to. So when the contract has allowed a signed reader and this vault
+does not hold the document, the node asks its `vault_peers` (config; other members'
+API base URLs), in order: it sends the same path and query there with the reader's own
+credentials unchanged (the read signature covers method, path and date, not the host,
+so the peer authenticates the same member and its copy of the contract applies the same
+rule) and `X-Fae-Forwarded: 1`, which stops the peer from asking its own peers in turn.
+An answer is read up to `vault_max_bytes` within `vault_peer_timeout` seconds and used
+only if its bytes hash to `{hash}`; the node keeps that copy in its vault and serves it.
+A peer that fails (an error, a timeout, other bytes) is logged and the next one tried;
+none: 404 `not_in_vault`. Anonymous readers and forwarded requests are never passed on.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import re
 from typing import Any, Callable
 from urllib.parse import quote
 
+import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from faechain.api import auth
 from faechain.api.errors import ApiError
 from faechain.api.server import Api, json_response
-from faechain.api.wire import jsonable
+from faechain.api.wire import HEADER_CERT, HEADER_DATE, HEADER_SIGNATURE, HEADER_SIGNER, jsonable
 from faechain.node.vault import VaultError, check_hash_hex
 
 log = logging.getLogger("faechain.api.vault")
@@ -47,6 +63,9 @@ log = logging.getLogger("faechain.api.vault")
 UPLOAD_QUERY = "vault_upload"
 DOCUMENT_QUERY = "vault_document"
 HEADER_DOC_HASH = "X-Fae-Doc-Hash"
+# set on a download a node passes to a peer: the peer answers from its own vault only
+HEADER_FORWARDED = "X-Fae-Forwarded"
+READ_HEADERS = (HEADER_SIGNER, HEADER_CERT, HEADER_DATE, HEADER_SIGNATURE)
 OCTET_STREAM = "application/octet-stream"
 # type/subtype, RFC 6838 restricted names, no parameters: what a record may set as Content-Type
 MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}")
@@ -96,12 +115,28 @@ def content_disposition(record: dict) -> str:
     return "attachment"
 
 
+class PeerFailed(Exception):
+    """A vault peer did not supply a document (the reason is logged, the next peer tried);
+    `absent`: it answered that it does not hold it either, which is no fault."""
+
+    def __init__(self, reason: str, absent: bool = False):
+        super().__init__(reason)
+        self.absent = absent
+
+
 class VaultRoutes:
     """The two handlers, bound to one `Api` (its node, queries, auth and metrics)."""
 
     def __init__(self, api: Api):
         self.api = api
         self.vault = api.node.vault
+        self._peer_session: aiohttp.ClientSession | None = None  # made on first use, on the serving loop
+
+    async def close(self, _app: web.Application | None = None) -> None:
+        """Close the HTTP client used for vault peers (the application's cleanup)."""
+        if self._peer_session is not None:
+            await self._peer_session.close()
+            self._peer_session = None
 
     def _scope(self, request: web.Request, method: str) -> str:
         """The `scope` parameter, if it names a contract with the query `method`."""
@@ -161,14 +196,93 @@ class VaultRoutes:
             log.error("contract %r answered %s(hash=%s) with a record of another document: %r",
                       scope, DOCUMENT_QUERY, hash_hex, record)
             raise ApiError("internal", f"contract {scope!r} did not answer with the record of {hash_hex}")
-        data = await self._in_vault(self.vault.get, hash_hex)
+        outcome = "served"
+        try:
+            data = await self._in_vault(self.vault.get, hash_hex)
+        except ApiError as exc:
+            if exc.code != "not_in_vault":
+                raise
+            data = await self._from_peers(request, hash_hex, caller is not None, exc)
+            outcome = "fetched_from_peer"
         headers = {
             HEADER_DOC_HASH: hash_hex,
             "Content-Disposition": content_disposition(record),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         }
-        return web.Response(body=data, content_type=media_type(record), headers=headers), "served"
+        return web.Response(body=data, content_type=media_type(record), headers=headers), outcome
+
+    # -- documents held by another member's node --------------------------------------------
+    async def _from_peers(self, request: web.Request, hash_hex: str, signed: bool, missing: ApiError) -> bytes:
+        """The document from the first vault peer that has it, kept in this vault; `missing`
+        (this vault's `not_in_vault`) when the request may not be passed on."""
+        config = self.api.node.config
+        peers = list(config.vault_peers)
+        if not peers or not signed or request.headers.get(HEADER_FORWARDED):
+            raise missing  # nowhere to ask; an anonymous reader; or a peer asking us: never pass it on
+        headers = {name: request.headers[name] for name in READ_HEADERS if name in request.headers}
+        headers[HEADER_FORWARDED] = "1"
+        # the path and query exactly as the reader signed them (credentials in the query stay there)
+        path_qs = request.rel_url.raw_path_qs
+        for peer in peers:
+            try:
+                data = await self._fetch(peer + path_qs, headers, config.vault_max_bytes, config.vault_peer_timeout)
+            except PeerFailed as exc:
+                log.log(logging.INFO if exc.absent else logging.WARNING,
+                        "vault peer %s did not supply document %s: %s", peer, hash_hex, exc)
+                continue
+            actual = (await self.api._blocking(self.vault.hasher, data)).hex()
+            if actual != hash_hex:
+                log.warning("vault peer %s sent %d bytes for document %s that hash to %s: ignored",
+                            peer, len(data), hash_hex, actual)
+                continue
+            try:
+                await self.api._blocking(self.vault.put, hash_hex, data)
+            except (VaultError, OSError) as exc:  # the verified bytes are still served
+                log.error("document %s fetched from vault peer %s could not be kept in %s: %s",
+                          hash_hex, peer, self.vault.root, exc)
+            else:
+                log.info("document %s (%d bytes) fetched from vault peer %s and kept", hash_hex, len(data), peer)
+            return data
+        raise ApiError("not_in_vault", f"document {hash_hex} is not in this node's vault, and none of the "
+                                       f"{len(peers)} vault peer(s) it asked supplied it")
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._peer_session is None or self._peer_session.closed:
+            self._peer_session = aiohttp.ClientSession(auto_decompress=True)
+        return self._peer_session
+
+    async def _fetch(self, url: str, headers: dict[str, str], limit: int, timeout: float) -> bytes:
+        """The body of a 200 answer to GET `url`, at most `limit` bytes within `timeout` s; PeerFailed else."""
+        try:
+            async with self._session().get(URL(url, encoded=True), headers=headers, allow_redirects=False,
+                                           timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+                if resp.status != 200:
+                    code = await _error_code(resp)
+                    raise PeerFailed(f"it answered {resp.status} {code}".rstrip(),
+                                     absent=resp.status == 404 and code == "not_in_vault")
+                if resp.content_length is not None and resp.content_length > limit:
+                    raise PeerFailed(f"it offered {resp.content_length} bytes, over vault_max_bytes ({limit})")
+                body = bytearray()
+                async for chunk in resp.content.iter_chunked(CHUNK):
+                    body += chunk
+                    if len(body) > limit:
+                        raise PeerFailed(f"it sent more than vault_max_bytes ({limit})")
+                return bytes(body)
+        except (asyncio.TimeoutError, TimeoutError):
+            raise PeerFailed(f"no complete answer within {timeout:g} s") from None
+        except aiohttp.ClientError as exc:
+            raise PeerFailed(f"{type(exc).__name__}: {exc}") from None
+
+
+async def _error_code(resp: aiohttp.ClientResponse) -> str:
+    """The `code` of a faechain JSON error body, or ""."""
+    try:
+        doc = json.loads(await resp.content.read(4096))
+    except (ValueError, aiohttp.ClientError):
+        return ""
+    code = doc.get("code") if isinstance(doc, dict) else None
+    return code if isinstance(code, str) and len(code) <= 64 and code.isprintable() else ""
 
 
 def add_routes(app: web.Application, api: Api) -> None:
@@ -177,3 +291,4 @@ def add_routes(app: web.Application, api: Api) -> None:
     upload = app.router.add_put("/v1/vault/{hash}", routes.upload)
     app.router.add_get("/v1/vault/{hash}", routes.download)
     api.own_body_limit.add(upload)
+    app.on_cleanup.append(routes.close)

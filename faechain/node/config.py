@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
 
 DEFAULT_PORT = 8730
 
@@ -32,9 +34,20 @@ class NodeConfig:
     max_body_bytes: int = 1024 * 1024
     # largest document `PUT /v1/vault/{hash}` accepts (that route's body limit instead of the above)
     vault_max_bytes: int = 32 * 1024 * 1024
+    # other members' faechain API base URLs (http(s)://host:port): a document recorded on
+    # chain but missing from this vault is fetched from them, in order, as the reader
+    vault_peers: list[str] = field(default_factory=list)
+    # seconds each of those peers has to deliver a document in full
+    vault_peer_timeout: float = 10.0
     # signature-verification worker processes: -1 = one per extra core, 0 = verify inline
     verify_workers: int = -1
     abci: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.vault_peers = check_peer_urls(self.vault_peers)
+        t = self.vault_peer_timeout
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not (math.isfinite(t) and t > 0):
+            raise ValueError(f"vault_peer_timeout must be a positive number of seconds, not {t!r}")
 
     @classmethod
     def load(cls, home: str) -> "NodeConfig":
@@ -49,6 +62,28 @@ class NodeConfig:
         os.makedirs(home, exist_ok=True)
         with open(os.path.join(home, "config.json"), "w") as f:
             json.dump(asdict(self), f, indent=2)
+
+
+def check_peer_urls(urls: object) -> list[str]:
+    """`urls` as a list of http(s) base URLs without a trailing slash; ValueError otherwise."""
+    if not isinstance(urls, (list, tuple)):
+        raise ValueError(f"vault_peers must be a list of URLs, not {type(urls).__name__}")
+    return [_peer_url(url) for url in urls]
+
+
+def _peer_url(url: object) -> str:
+    bad = ValueError(f"vault_peers: {url!r} is not the http(s) base URL of a faechain node "
+                     "(like http://10.0.0.2:8730)")
+    if not isinstance(url, str) or url != url.strip() or "?" in url or "#" in url or "@" in url:
+        raise bad
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise bad from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise bad
+    return url.rstrip("/")
 
 
 def is_loopback(host: str) -> bool:

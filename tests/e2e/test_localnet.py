@@ -1,5 +1,6 @@
 """A 4-validator CometBFT network (`fae localnet`) as separate processes: agreement,
-visibility and proofs at every node, and where rejected transactions end up.
+visibility and proofs at every node, where rejected transactions end up, and plan
+documents uploaded at one node read through another (vault peers).
 
 Run only these: python -m pytest -m localnet
 """
@@ -7,6 +8,7 @@ Run only these: python -m pytest -m localnet
 from __future__ import annotations
 
 import base64
+import os
 import time
 
 import pytest
@@ -147,3 +149,44 @@ def test_advance_time_is_refused_and_cli_status(net, capsys):
     out = capsys.readouterr().out
     assert out.count(" up ") >= 8 and "registrar" in out
     assert all(h is not None for h in heights(net).values())
+
+
+def test_a_plan_document_uploaded_at_node0_is_read_through_node2(net):
+    """Each organisation reads through its own node: a document the underwriter uploads at
+    node 0 reaches an investor of the plan through node 2, which fetches it from its vault
+    peers; a qualified investor outside the plan gets nothing, through any node."""
+    from faechain.modules.plans import demo as plans_demo
+    from faechain.modules.receivables import demo as receivables_demo
+    from faechain.node.demo import Samples, demo_org_ids
+
+    c0 = client(net, 0)
+    people: dict[str, Identity] = {}
+
+    def who(name: str) -> Identity:
+        return people.setdefault(name, Identity.load(net.home, name))
+
+    # the demo's outstanding plan (investor1 holds CNY 3,000,000 of it), built at node 0
+    samples = Samples(lambda name, contract, method, args: c0.submit_args(who(name), contract, method, args),
+                      lambda data: c0.document_hash(data), demo_org_ids())
+    samples.results["receivables"] = receivables_demo.seed(samples)
+    plan = plans_demo.seed(samples)["plan"]
+
+    data = b"Quarterly servicer report, Q1\n" + os.urandom(64)
+    up = c0.upload_document(who("underwriter"), "plans", plan, data)
+    digest = up["hash"]
+    assert up["stored"] is True
+    r = c0.submit(who("underwriter"), "plans", "register_document", plan=plan, hash=digest, kind="report",
+                  name="Servicer report Q1", size=len(data), media_type="text/plain")
+    assert r.ok, r
+
+    def in_vault(i: int) -> bool:
+        return os.path.exists(os.path.join(net.node_home(i), "vault", digest[:2], digest))
+
+    assert [in_vault(i) for i in range(4)] == [True, False, False, False]
+    for i in (2, 3):
+        wait_until(lambda i=i: (height(net, i) or 0) >= r.height, 30, f"node{i} at {r.height}")
+    with pytest.raises(ApiError) as err:
+        client(net, 3, "investor3").download_document(None, "plans", digest)
+    assert err.value.code == "unauthorized"
+    assert client(net, 2, "investor1").download_document(None, "plans", digest) == data
+    assert [in_vault(i) for i in range(4)] == [True, False, True, False]  # node 2 keeps its copy

@@ -5,7 +5,9 @@
     <home>/config.json            a copy of node 0's config: `fae ... --home <home>` talks to node 0
     <home>/wallet/<name>/         the demo consortium's 19 member identities
     <home>/ca/<name>/             their organisation CAs
-    <home>/node<i>/               faechain node home of validator i (config.json, genesis.json, data/)
+    <home>/node<i>/               faechain node home of validator i (config.json, genesis.json, data/,
+                                  vault/); its config names the other nodes' APIs as `vault_peers`,
+                                  so a document uploaded at one node can be read through any
     <home>/node<i>/cometbft/      its CometBFT home (config/config.toml, genesis.json, keys, data/)
     <home>/run/node<i>.{fae,cometbft}.pid
     <home>/logs/node<i>.{fae,cometbft}.log
@@ -135,6 +137,28 @@ class Localnet:
     def log_file(self, i: int, kind: str) -> str:
         return os.path.join(self.home, "logs", f"node{i}.{kind}.log")
 
+    def vault_peers(self, i: int) -> list[str]:
+        """Node i's `vault_peers`: the API URLs of every other node of the network."""
+        return [n.api_url for n in self.nodes if n.index != i]
+
+    def ensure_vault_peers(self, which: list[int] | None = None) -> list[int]:
+        """Give a node whose config.json has no `vault_peers` at all (a network created before
+        documents were fetched from peers) the other nodes; returns the nodes updated. A
+        setting that is there, even an empty list, is the operator's and left alone."""
+        from faechain.node.config import NodeConfig
+
+        updated = []
+        for i in (range(len(self.nodes)) if which is None else which):
+            home = self.node_home(i)
+            with open(os.path.join(home, "config.json")) as f:
+                if "vault_peers" in json.load(f):
+                    continue
+            cfg = NodeConfig.load(home)
+            cfg.vault_peers = self.vault_peers(i)
+            cfg.save(home)
+            updated.append(i)
+        return updated
+
     def save(self) -> None:
         data = {"chain_id": self.chain_id, "base_port": self.base_port, "cometbft": self.cometbft,
                 "validators": len(self.nodes), "nodes": [asdict(n) for n in self.nodes]}
@@ -180,6 +204,7 @@ class Localnet:
         started_fae = []
         for i in idx:
             if self.pid(i, "fae") is None:
+                self.ensure_vault_peers([i])
                 _check_ports_free([self.nodes[i].api, self.nodes[i].abci], f"node{i}'s faechain node")
                 self._spawn(i, "fae", [sys.executable, "-m", "faechain.engines.cometbft.localnet", "run-node",
                                        "--home", self.node_home(i)], env)
@@ -578,7 +603,9 @@ def create(home: str, validators: int, *, base_port: int = DEFAULT_BASE_PORT, ch
                 json.dump(cmt_genesis, f, indent=2)
             node_home = os.path.join(home, f"node{n.index}")
             shutil.copyfile(paths(home)["genesis"], paths(node_home)["genesis"])
-            cfg = NodeConfig(engine="cometbft", port=n.api, anonymous_reads=True, verify_workers=0, abci={
+            # every other node is a vault peer: a document uploaded at one node is readable at all
+            cfg = NodeConfig(engine="cometbft", port=n.api, anonymous_reads=True, verify_workers=0,
+                             vault_peers=[m.api_url for m in nodes if m.index != n.index], abci={
                 "listen": f"tcp://127.0.0.1:{n.abci}",
                 "rpc": n.rpc_url,
                 "rpc_batch": int((tuning or {}).get("rpc.max_request_batch_size",
