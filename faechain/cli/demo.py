@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import threading
 
 from faechain.cli.common import CliError, UsageError, resolve_home
@@ -89,7 +90,8 @@ def seed(node, home: str) -> None:
 
     marker = os.path.join(home, SEEDED_MARKER)
     try:
-        ran = seed_samples(node.submit_as, lambda data: store_document(node, data))
+        ran = seed_samples(node.submit_as, lambda data: store_document(node, data),
+                           now=lambda: node.engine.now_ms() // 1000, advance=lambda s: advance_clock(node, s))
     except Exception as exc:  # noqa: BLE001 - the node keeps serving; the user hears why
         print(f"warning: seeding the samples failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         return
@@ -99,6 +101,15 @@ def seed(node, home: str) -> None:
         print(f"seeded samples: {', '.join(ran)} (height {node.app.height})", flush=True)
     else:
         print("no business module has samples to seed yet", flush=True)
+
+
+def advance_clock(node, seconds: int) -> None:
+    """Move the demo chain's clock on and wait until a block has that time."""
+    target = node.engine.now_ms() + seconds * 1000 - 1000
+    node.engine.advance_time(seconds)
+    deadline = time.monotonic() + 30
+    while node.app.last_time < target and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def store_document(node, data: bytes) -> str:

@@ -98,19 +98,28 @@ class Samples:
     `tx` signs as a demo member and returns the result, raising if the
     transaction failed; `upload` stores a document in the node's vault;
     `results` holds what earlier modules' seeds returned (a plan pools the
-    vouchers the receivables sample made).
+    vouchers the receivables sample made); `now` is the chain's clock and
+    `advance(seconds)` moves the dev chain's clock on, so that a sample can show
+    what happens at a maturity or a deadline (the demo node keeps the advanced
+    clock across restarts).
     """
 
     submit: Submit
     upload: Upload
     org_ids: dict[str, str]
     results: dict[str, dict] = field(default_factory=dict)
+    now: Callable[[], int] = lambda: int(time.time())  # block time as the node sees it (unix s)
+    advance: Callable[[int], None] = field(default=lambda seconds: _cannot_advance())  # a dev chain's clock
 
     def tx(self, who: str, contract: str, method: str, **args) -> dict:
         receipt = self.submit(who, contract, method, args)
         if not receipt.ok:
             raise RuntimeError(f"demo seed {who} {contract}.{method}: {receipt.code}: {receipt.message}")
         return receipt.result
+
+
+def _cannot_advance() -> None:
+    raise RuntimeError("this chain's clock cannot be advanced (seed_samples was given no advance)")
 
 
 def demo_org_ids() -> dict[str, str]:
@@ -127,12 +136,17 @@ def _hash_only(data: bytes) -> str:
 SAMPLE_ORDER = ("receivables", "plans", "npa", "products", "supervision", "governance")
 
 
-def seed_samples(submit: Submit, upload: Upload | None = None) -> list[str]:
+def seed_samples(submit: Submit, upload: Upload | None = None, now: Callable[[], int] | None = None,
+                 advance: Callable[[int], None] | None = None) -> list[str]:
     """Run each present module's `demo.seed(samples)` in SAMPLE_ORDER; returns those run."""
     import faechain.modules as modules
 
     present = {info.name for info in pkgutil.iter_modules(modules.__path__)}
     samples = Samples(submit, upload or _hash_only, demo_org_ids())
+    if now is not None:
+        samples.now = now
+    if advance is not None:
+        samples.advance = advance
     ran = []
     for name in SAMPLE_ORDER:
         if name not in present:

@@ -45,7 +45,7 @@ def fake_serve(monkeypatch):
 def test_demo_seeds_once_through_submit_as(tmp_path, monkeypatch, fake_serve, capsys):
     calls = []
 
-    def seed_samples(submit, upload):
+    def seed_samples(submit, upload, **clock):
         assert upload(b"a sample document") == hashlib.sha256(b"a sample document").hexdigest()
         receipt = submit("exchange", "membership", "set_attributes",
                          {"org_id": INVESTOR4_ORG, "attributes": {"seeded": True}})
@@ -75,7 +75,7 @@ def test_demo_seeds_once_through_submit_as(tmp_path, monkeypatch, fake_serve, ca
 
 def test_demo_empty_never_seeds(tmp_path, monkeypatch, fake_serve):
     calls = []
-    monkeypatch.setattr(node_demo, "seed_samples", lambda submit, upload: calls.append(1) or [])
+    monkeypatch.setattr(node_demo, "seed_samples", lambda submit, upload, **clock: calls.append(1) or [])
     monkeypatch.setenv("FAE_HOME", str(tmp_path / "envhome"))
     assert main(["demo", "--empty", "--no-browser"]) == 0
     assert os.path.exists(tmp_path / "envhome" / "genesis.json")  # FAE_HOME honoured
@@ -84,7 +84,7 @@ def test_demo_empty_never_seeds(tmp_path, monkeypatch, fake_serve):
 
 
 def test_demo_seeding_failure_does_not_stop_the_node(tmp_path, monkeypatch, fake_serve, capsys):
-    def broken(submit, upload):
+    def broken(submit, upload, **clock):
         raise RuntimeError("sample broke")
 
     monkeypatch.setattr(node_demo, "seed_samples", broken)
@@ -105,7 +105,7 @@ def test_real_seed_samples_seed_every_module_in_business_order(tmp_path, fake_se
     assert main(["demo", "--home", home, "--no-browser"]) == 0
     with open(os.path.join(home, ".samples_seeded")) as f:
         seeded = json.load(f)["seeded"]
-    assert seeded[:2] == ["receivables", "plans"]
+    assert seeded[:2] == ["receivables", "plans"] and "products" in seeded
     # the plan's documents are in the node's vault, each file named by its hash
     stored = [os.path.join(d, n) for d, _, names in os.walk(os.path.join(home, "vault")) for n in names]
     assert len(stored) >= 6

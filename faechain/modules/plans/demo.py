@@ -14,7 +14,6 @@ reports are scheduled over the 180-day term.
 
 from __future__ import annotations
 
-import time
 
 from faechain.node.demo import Samples
 
@@ -44,7 +43,7 @@ def seed(samples: Samples) -> dict:
     """Submit the sample as signed transactions (documents through the vault); returns its ids."""
     ids = samples.org_ids
     rcv = samples.results["receivables"]
-    now = int(time.time())
+    now = samples.now()
 
     def tx(who: str, method: str, **args) -> dict:
         return samples.tx(who, "plans", method, **args)

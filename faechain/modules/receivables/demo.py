@@ -14,7 +14,6 @@ pools both.
 from __future__ import annotations
 
 import hashlib
-import time
 from typing import Any
 
 from faechain.node.demo import Samples
@@ -35,7 +34,7 @@ def seed(samples: Samples) -> dict:
         return samples.tx(who, "receivables", method, **args)
 
     ids = samples.org_ids
-    now = int(time.time())
+    now = samples.now()
     tx("bank", "grant_credit", core=ids["core"], amount=50_000_000 * YUAN, expires=now + 365 * DAY)
     tx("bank2", "grant_credit", core=ids["core2"], amount=20_000_000 * YUAN, expires=now + 365 * DAY)
     tx("supplier1", "register_invoice", code="011002600111", number="04512876", seller=ids["supplier1"],
