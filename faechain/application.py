@@ -110,6 +110,28 @@ class Info:
 
 
 # the caller a contract's end_block hook runs as: the chain itself
+@dataclass(frozen=True)
+class TxOutcome:
+    """What `end_block` hooks learn of a signed transaction of their block, rejected or not."""
+
+    index: int
+    tx_hash: bytes
+    signer_org: str
+    contract: str
+    method: str
+    args: dict
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """The block so far, as an end_block hook sees it (`ctx.block`)."""
+
+    txs: list  # TxOutcome of every authenticated transaction, in block order
+    events: list  # {"tx": index or None for end-block events, "contract", "type", "attrs"}
+
+
 SYSTEM_CALLER = Caller(bytes(32), "", "faechain", "end_block", "SYSTEM", {})
 
 
@@ -232,6 +254,7 @@ class Application:
         self.last_time = head["time"]
         self._info = Info(self.height, self.app_hash, self.block_hash, self.chain_id)
         self._recent = dict(self.store.unexpired_txs(self.last_time))
+        self._outcomes: list[TxOutcome] = []  # of the block being executed
         self._prune_at = max(10_000, 2 * len(self._recent))
         stored_genesis = self.store.meta("genesis")
         if stored_genesis != encode(self.genesis.canonical()):
@@ -452,6 +475,7 @@ class Application:
         receipts: list[Receipt] = []
         tx_rows, executed, event_rows = [], [], []
         in_block: set[bytes] = set()
+        self._outcomes = []
         for index, raw in enumerate(txs):
             receipt, expires = self._deliver(block, height, time_ms, index, raw, in_block)
             receipts.append(receipt)
@@ -461,7 +485,8 @@ class Application:
                 in_block.add(receipt.tx_hash)
             for n, ev in enumerate(receipt.events):
                 event_rows.append((index, n, ev["contract"], ev["type"], encode_trusted(ev["attrs"])))
-        end_events = self._end_block(block, height, time_ms, len(txs))
+        tx_events = [{"tx": r.index, **ev} for r in receipts for ev in r.events]
+        end_events = self._end_block(block, height, time_ms, len(txs), BlockView(self._outcomes, tx_events))
         result_leaves = [self.hash(row[3]) for row in tx_rows]
         if end_events:
             result_leaves.append(self.hash(end_block_record(end_events)))
@@ -476,9 +501,12 @@ class Application:
                                            end_events)
         return self._pending_result
 
-    def _end_block(self, block: BlockState, height: int, time_ms: int, n_txs: int) -> list[dict]:
+    def _end_block(self, block: BlockState, height: int, time_ms: int, n_txs: int, view: BlockView) -> list[dict]:
         """Run each contract's end_block hook (in name order); returns their events.
 
+        Each hook sees the block so far as `ctx.block`: its signed transactions'
+        outcomes (rejected ones included) and its events, with the end-block events
+        of the contracts before it in name order (so `supervision`, last, sees all).
         A hook that fails has its writes discarded and leaves an `EndBlockFailed`
         event, deterministically, instead of halting the chain.
         """
@@ -490,6 +518,7 @@ class Application:
             txs = TxState(block)
             ctx = Ctx(name, SYSTEM_CALLER, time_ms, height, bytes(32), n_txs, txs, self.chain_id, self.suite,
                       self.contracts)
+            ctx.block = BlockView(view.txs, view.events + [{"tx": None, **ev} for ev in events])
             try:
                 contract.end_block(ctx)
             except Exception as exc:
@@ -548,13 +577,17 @@ class Application:
             result = method.func(contract, ctx, **kwargs)
             check(result)
         except ContractError as exc:
-            return Receipt(tx_hash, height, index, exc.code, exc.message), tx.expires
+            receipt = Receipt(tx_hash, height, index, exc.code, exc.message)
         except EncodingError as exc:
-            return Receipt(tx_hash, height, index, "bad_request", f"unencodable value: {exc}"), tx.expires
+            receipt = Receipt(tx_hash, height, index, "bad_request", f"unencodable value: {exc}")
         except Exception as exc:  # a contract bug must not halt the chain; deterministic code
-            return Receipt(tx_hash, height, index, "internal_error", f"contract failed: {type(exc).__name__}"), tx.expires
-        block.merge(txs.writes)
-        return Receipt(tx_hash, height, index, OK, "", result, ctx.events), tx.expires
+            receipt = Receipt(tx_hash, height, index, "internal_error", f"contract failed: {type(exc).__name__}")
+        else:
+            block.merge(txs.writes)
+            receipt = Receipt(tx_hash, height, index, OK, "", result, ctx.events)
+        self._outcomes.append(TxOutcome(index, tx_hash, caller.org_id, tx.contract, tx.method, tx.args, receipt.code,
+                                        receipt.message))
+        return receipt, tx.expires
 
     def _apply_state(self, writes: dict[bytes, bytes | None]) -> bytes:
         """Fold a block's writes into the sparse Merkle tree once; return the new root."""

@@ -616,3 +616,32 @@ def test_parallel_verifier_changes_nothing(chain, tmp_path):
         assert _run(a, blocks) == _run(b, blocks)
     finally:
         a.verifier.close()
+
+
+def test_end_block_hooks_see_the_blocks_outcomes_and_events(make_chain):
+    """`ctx.block` in end_block: every authenticated transaction, rejected ones included, with its
+    signer organisation and code; and the block's events in order."""
+    from faechain.contracts.runtime import REGISTRY, Contract, Ctx, register
+
+    seen = []
+
+    class Watcher(Contract):
+        name = "zz_watcher"
+
+        def end_block(self, ctx: Ctx) -> None:
+            seen.append(([(o.index, o.signer_org, o.contract, o.method, o.code) for o in ctx.block.txs],
+                         [(e["tx"], e["contract"], e["type"]) for e in ctx.block.events]))
+
+    register(Watcher)
+    try:
+        chain = make_chain()
+        bank = chain.ids["bank"]
+        ok = chain.sign("exchange", "membership", "set_attributes", {"org_id": bank.org_id, "attributes": {"x": 1}})
+        refused = chain.sign("bank", "membership", "set_attributes", {"org_id": bank.org_id, "attributes": {"x": 2}})
+        chain.block([ok, refused, b"garbage"])
+        txs, events = seen[-1]
+        assert txs == [(0, chain.ids["exchange"].org_id, "membership", "set_attributes", "ok"),
+                       (1, bank.org_id, "membership", "set_attributes", "unauthorized")]
+        assert events == [(0, "membership", "OrgAttributesSet")]
+    finally:
+        REGISTRY.pop(Watcher.name, None)

@@ -136,6 +136,8 @@ class Ctx:
         self.state = ContractState(contract, access)
         # the contract that called this one through `ctx.call`, None for the transaction's own
         self.via = via
+        # in end_block only: the block so far (faechain.application.BlockView), else None
+        self.block = None
         self._access = access
         self._contracts = contracts or {}
         self._scope = _scope or _Scope()
