@@ -88,6 +88,15 @@ def test_a_package_from_registration_to_close_through_an_english_auction(n):
         loan = n.loan(n.ref(x))
         assert loan["owner"] == o["amc"] and loan["package"] is None and loan["last_package"] == package
         assert loan["acquired"] == {"from": o["bank2"], "package": package, "at": p["closed_at"]}
+    # the buyer may dispose of them on the platform in turn; the former seller no longer can
+    refs = [n.ref(x) for x in nos]
+    n.rejected("bank2", "create_package", "unauthorized", name="resale", loans=refs, base_date=n.c.now - DAY,
+               **PRICES)
+    n.rejected("bank2", "update_loan", "unauthorized", loan=refs[2], litigation="enforcement")
+    n.ok("amc", "update_loan", loan=refs[2], litigation="enforcement")
+    resale = n.ok("amc", "create_package", name="Huabei AMC resale 2027-1", loans=refs, base_date=n.c.now - DAY,
+                  **PRICES)["package"]
+    assert n.pkg(resale)["seller"] == o["amc"] and n.loan(refs[0])["package"] == resale
 
     # the whole life, each current record with its proof against the app hash
     life = n.q("life", as_="investor2", package=package, prove=True)
@@ -96,9 +105,10 @@ def test_a_package_from_registration_to_close_through_an_english_auction(n):
         if not statuses or statuses[-1] != v["value"]["status"]:
             statuses.append(v["value"]["status"])
     assert statuses == STATES
-    for lv in life["loans"]:  # registered, packaged, sold
-        assert [(v["value"]["package"], v["value"]["owner"]) for v in lv["versions"]] == [
+    for lv in life["loans"]:  # registered, packaged, sold (, updated by the buyer), packaged for resale
+        assert [(v["value"]["package"], v["value"]["owner"]) for v in lv["versions"]][:3] == [
             (None, o["bank2"]), (package, o["bank2"]), (None, o["amc"])]
+        assert lv["loan"]["package"] == resale
     assert [a["id"] for a in life["auctions"]] == [auction] and life["auctions"][0]["status"] == "SETTLED"
     assert len(life["dispositions"]) == 2
     # a member that is no party sees the data room (the DD report too) and the public notice, not deal papers
