@@ -53,6 +53,7 @@ from faechain.contracts.errors import (
     Unauthorized,
     ensure,
 )
+from faechain.contracts.freeze import ensure_not_frozen
 from faechain.contracts.money import MAX_AMOUNT
 from faechain.contracts.runtime import Contract, Ctx, QueryCtx, internal, query, register, tx
 from faechain.crypto.sealed_bid import MIN_SALT, bid_digest
@@ -76,6 +77,14 @@ MARGIN_CANCELLED = "CANCELLED"  # never received: no money to return
 def _auction(ctx: Ctx, auction_id: str) -> dict:
     a = ctx.state.get(f"auction/{auction_id}")
     ensure(a is not None, NotFound(f"auction {auction_id!r} not found"))
+    return a
+
+
+def _live_auction(ctx: Ctx, auction_id: str) -> dict:
+    """The auction, for a step of its bidding or settlement: refused while the regulator has
+    frozen the auction or the asset it sells (deadlines still run; see the README)."""
+    a = _auction(ctx, auction_id)
+    ensure_not_frozen(ctx, f"auction:{auction_id}", a["asset"])
     return a
 
 
@@ -188,7 +197,7 @@ class Auctions(Contract):
     @tx
     def register(self, ctx: Ctx, auction: str) -> dict:
         """A prospective bidder registers; its margin falls due (paid to the settlement bank)."""
-        a = _auction(ctx, auction)
+        a = _live_auction(ctx, auction)
         who = ctx.caller.org_id
         ensure(who != a["seller"], Unauthorized("the seller cannot bid for its own asset"))
         ensure(ctx.caller.role in BIDDER_TYPES, Unauthorized(f"a {ctx.caller.role} cannot bid"))
@@ -208,7 +217,7 @@ class Auctions(Contract):
     @tx
     def confirm_margin(self, ctx: Ctx, auction: str, bidder: str, bank_ref: str) -> dict:
         """The settlement bank confirms a bidder's margin arrived: RECEIVED, so it may bid."""
-        a = _auction(ctx, auction)
+        a = _live_auction(ctx, auction)
         ensure(ctx.caller.org_id == a["settlement_bank"] and ctx.caller.has("settlement"),
                Unauthorized(f"only {a['settlement_bank']}, the auction's settlement bank, confirms margins"))
         ensure(0 < len(bank_ref) <= 64, BadRequest("bank_ref must be 1-64 characters"))
@@ -224,7 +233,7 @@ class Auctions(Contract):
     @tx
     def bid(self, ctx: Ctx, auction: str, price: int) -> dict:
         """English: bid `price`, a whole number of increments above the current price."""
-        a = _auction(ctx, auction)
+        a = _live_auction(ctx, auction)
         _bidding_window(ctx, a, "english")
         _bidder(ctx, a)
         _fen(price, "price")
@@ -257,7 +266,7 @@ class Auctions(Contract):
     @tx
     def commit(self, ctx: Ctx, auction: str, digest: str) -> dict:
         """Sealed: commit to a bid before the deadline (see `faechain.crypto.sealed_bid`); one per bidder."""
-        a = _auction(ctx, auction)
+        a = _live_auction(ctx, auction)
         _bidding_window(ctx, a, "sealed")
         m = _bidder(ctx, a)
         ensure(HEX64.match(digest) is not None, BadRequest("digest must be 64 lowercase hex characters"))
@@ -272,7 +281,7 @@ class Auctions(Contract):
     @tx
     def reveal(self, ctx: Ctx, auction: str, price: int, salt: bytes) -> dict:
         """Sealed: after the deadline, reveal the committed price and salt."""
-        a = _auction(ctx, auction)
+        a = _live_auction(ctx, auction)
         ensure(a["mode"] == "sealed", InvalidState(f"auction {auction} is a {a['mode']} auction"))
         ensure(a["status"] == OPEN, InvalidState(f"auction {auction} is {a['status']}"))
         ensure(ctx.time >= a["end"], InvalidState("bids are revealed only after the bidding deadline"))
@@ -294,7 +303,7 @@ class Auctions(Contract):
     @tx
     def accept(self, ctx: Ctx, auction: str) -> dict:
         """Dutch: take the asset at the current price; the first acceptance wins."""
-        a = _auction(ctx, auction)
+        a = _live_auction(ctx, auction)
         _bidding_window(ctx, a, "dutch")
         _bidder(ctx, a)
         price = dutch_price(a, ctx.time)
@@ -385,7 +394,7 @@ class Auctions(Contract):
     def confirm_payment(self, ctx: Ctx, auction: str, amount: int, bank_ref: str) -> dict:
         """The settlement bank confirms the winner paid the balance: the margin is applied and
         the auction SETTLED; title may now pass (the owner is told in this transaction)."""
-        a = _auction(ctx, auction)
+        a = _live_auction(ctx, auction)
         ensure(ctx.caller.org_id == a["settlement_bank"] and ctx.caller.has("settlement"),
                Unauthorized(f"only {a['settlement_bank']}, the auction's settlement bank, confirms payment"))
         ensure(a["status"] == AWARDED, InvalidState(f"auction {auction} is {a['status']}"))

@@ -46,6 +46,7 @@ from __future__ import annotations
 import re
 
 from faechain.contracts.deadlines import Deadlines
+from faechain.contracts.freeze import ensure_not_frozen
 from faechain.contracts.errors import (
     BadRequest,
     Duplicate,
@@ -65,7 +66,7 @@ MAX_LISTINGS = 10  # auctions per package (relistings included)
 MAX_DISPOSITIONS = 500
 MAX_LOG = 80  # never reached: MAX_LISTINGS bounds the moves a package can make
 NOTICE_DUE = 30 * DAY  # the transfer notice is published within 30 days of delivery
-ASSET_PREFIX = "npa:"
+ASSET_PREFIX = "package:"  # the auction sells `package:<id>`, the freeze registry's reference
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 MEDIA_TYPE = re.compile(r"^[a-z]+/[0-9a-z.+-]{1,64}$")
 LOAN_NO = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
@@ -120,6 +121,13 @@ def _member(ctx: Ctx, org_id: str, types: tuple[str, ...], what: str) -> dict:
 def _package(ctx: Ctx, package_id: str) -> dict:
     p = ctx.state.get(f"package/{package_id}")
     ensure(p is not None, NotFound(f"package {package_id!r} not found"))
+    return p
+
+
+def _movable_package(ctx: Ctx, package_id: str) -> dict:
+    """The package, for a step that changes or moves it (refused while the regulator has it frozen)."""
+    p = _package(ctx, package_id)
+    ensure_not_frozen(ctx, f"package:{package_id}")
     return p
 
 
@@ -343,7 +351,7 @@ class Npa(Contract):
     @tx
     def add_loans(self, ctx: Ctx, package: str, loans: list[str]) -> dict:
         """The seller adds loans to its draft."""
-        p = _package(ctx, package)
+        p = _movable_package(ctx, package)
         _seller(ctx, p)
         _status(p, *EDITABLE)
         added = _take_loans(ctx, p, [_loan_ref(p["seller"], x) for x in loans])
@@ -354,7 +362,7 @@ class Npa(Contract):
     @tx
     def remove_loans(self, ctx: Ctx, package: str, loans: list[str]) -> dict:
         """The seller takes loans back out of its draft (they are free for another package)."""
-        p = _package(ctx, package)
+        p = _movable_package(ctx, package)
         _seller(ctx, p)
         _status(p, *EDITABLE)
         refs = [_loan_ref(p["seller"], x) for x in loans]
@@ -375,7 +383,7 @@ class Npa(Contract):
     @tx
     def set_prices(self, ctx: Ctx, package: str, reserve_price: int, list_price: int, margin: int) -> dict:
         """The seller sets its prices, until the package is listed (e.g. lower, after a failed auction)."""
-        p = _package(ctx, package)
+        p = _movable_package(ctx, package)
         _seller(ctx, p)
         _status(p, *PRICED)
         _prices(reserve_price, list_price, margin)
@@ -421,7 +429,7 @@ class Npa(Contract):
     def approve(self, ctx: Ctx, package: str) -> dict:
         """The exchange approves a package whose due diligence is recorded without an adverse opinion."""
         _exchange(ctx, "approves packages")
-        p = _package(ctx, package)
+        p = _movable_package(ctx, package)
         _status(p, DUE_DILIGENCE)
         dd = p["due_diligence"]
         ensure(dd is not None, InvalidState(f"the due diligence of package {package} is not recorded yet"))
@@ -444,7 +452,7 @@ class Npa(Contract):
         below the one that failed (the seller lowers it with `set_prices`).
         """
         _exchange(ctx, "lists packages")
-        p = _package(ctx, package)
+        p = _movable_package(ctx, package)
         _status(p, APPROVED)
         _one_of(mode, MODES, "mode")
         ensure(len(p["listings"]) < MAX_LISTINGS, LimitExceeded(f"package {package} was listed {MAX_LISTINGS} times"))
@@ -564,7 +572,7 @@ class Npa(Contract):
     def sign_deal(self, ctx: Ctx, package: str, contract_hash: str) -> dict:
         """The seller and the winner each sign the transfer contract (a registered document); the deal
         is CONTRACTED when both have signed the same one. A party may sign again until then."""
-        p = _package(ctx, package)
+        p = _movable_package(ctx, package)
         deal = p["deal"]
         who = ctx.caller.org_id
         ensure(deal is not None and who in (p["seller"], deal["winner"]),
@@ -591,7 +599,7 @@ class Npa(Contract):
     def deliver(self, ctx: Ctx, package: str, delivery_doc_hash: str) -> dict:
         """The seller hands over the loan files (a registered delivery note) after full payment; the
         transfer notice then falls due within 30 days."""
-        p = _package(ctx, package)
+        p = _movable_package(ctx, package)
         _seller(ctx, p)
         _status(p, PAID)
         _document_of(ctx, p, delivery_doc_hash, "delivery note")
@@ -693,7 +701,7 @@ class Npa(Contract):
     def close(self, ctx: Ctx, package: str) -> dict:
         """The exchange closes an inspected package: its loans now belong to the buyer."""
         _exchange(ctx, "closes packages")
-        p = _package(ctx, package)
+        p = _movable_package(ctx, package)
         _status(p, INSPECTED)
         _release_loans(ctx, p, new_owner=p["winner"])
         p["closed_at"] = ctx.time

@@ -43,6 +43,7 @@ from faechain.contracts.errors import (
     ensure,
 )
 from faechain.contracts.deadlines import Deadlines
+from faechain.contracts.freeze import ensure_not_frozen
 from faechain.contracts.money import MAX_AMOUNT, largest_remainder
 from faechain.contracts.runtime import Contract, Ctx, QueryCtx, internal, query, register, tx
 from faechain.modules.plans import penetration
@@ -95,6 +96,13 @@ def _member(ctx: Ctx, org_id: str, types: tuple[str, ...], what: str) -> dict:
 def _plan(ctx: Ctx, plan_id: str) -> dict:
     p = ctx.state.get(f"plan/{plan_id}")
     ensure(p is not None, NotFound(f"plan {plan_id!r} not found"))
+    return p
+
+
+def _movable_plan(ctx: Ctx, plan_id: str) -> dict:
+    """The plan, for a step that moves it or its money (refused while the regulator has it frozen)."""
+    p = _plan(ctx, plan_id)
+    ensure_not_frozen(ctx, f"plan:{plan_id}")
     return p
 
 
@@ -211,7 +219,7 @@ class Plans(Contract):
     @tx
     def pool(self, ctx: Ctx, plan: str, vouchers: list[str] = [], invoices: list[str] = []) -> dict:  # noqa: B006
         """The sponsor pools vouchers it holds and invoices it issued; each is locked to the plan."""
-        p = _plan(ctx, plan)
+        p = _movable_plan(ctx, plan)
         _party(ctx, p, "sponsor")
         _status(p, DRAFT)
         ensure(vouchers or invoices, BadRequest("give at least one voucher or invoice"))
@@ -243,7 +251,7 @@ class Plans(Contract):
     @tx
     def unpool(self, ctx: Ctx, plan: str, asset: str) -> dict:
         """The sponsor takes an asset (`voucher:<id>` or `invoice:<id>`) back out of a draft plan."""
-        p = _plan(ctx, plan)
+        p = _movable_plan(ctx, plan)
         _party(ctx, p, "sponsor")
         _status(p, DRAFT)
         ensure(asset in p["assets"], NotFound(f"{asset} is not in plan {plan}"))
@@ -266,7 +274,7 @@ class Plans(Contract):
     @tx
     def file(self, ctx: Ctx, plan: str) -> dict:
         """The underwriter files the plan with the exchange; the initial disclosure falls due."""
-        p = _plan(ctx, plan)
+        p = _movable_plan(ctx, plan)
         _party(ctx, p, "underwriter")
         _status(p, DRAFT)
         need = (p["size"] * p["coverage_bps"] + 9_999) // 10_000
@@ -301,7 +309,7 @@ class Plans(Contract):
         """
         ensure(ctx.caller.role == "EXCHANGE", Unauthorized("only the exchange approves filings"))
         _text(approval_no, "approval_no", 64)
-        p = _plan(ctx, plan)
+        p = _movable_plan(ctx, plan)
         _status(p, FILED)
         ensure(closes > opens and closes > ctx.time, BadRequest("the subscription window must close after it opens, "
                                                                   "in the future"))
@@ -330,7 +338,7 @@ class Plans(Contract):
         _amount(amount)
         ensure(ctx.caller.role == "INVESTOR" and ctx.caller.has("qualified"),
                Unauthorized("only qualified investors subscribe"))
-        p = _plan(ctx, plan)
+        p = _movable_plan(ctx, plan)
         _status(p, LISTED)
         ensure(p["opens"] <= ctx.time < p["closes"], InvalidState("the subscription window is not open"))
         investor = ctx.caller.org_id
@@ -355,7 +363,7 @@ class Plans(Contract):
     def establish(self, ctx: Ctx, plan: str) -> dict:
         """The underwriter establishes the plan at what was subscribed, once the window has
         closed (or it is fully subscribed). Periodic reports are scheduled over the term."""
-        p = _plan(ctx, plan)
+        p = _movable_plan(ctx, plan)
         _party(ctx, p, "underwriter")
         _status(p, LISTED)
         ensure(ctx.time >= p["closes"] or p["subscribed"] == p["size"],
@@ -432,7 +440,7 @@ class Plans(Contract):
         to the fen (largest remainder). When principal reaches zero the plan is
         REDEEMED.
         """
-        p = _plan(ctx, plan)
+        p = _movable_plan(ctx, plan)
         _party(ctx, p, "settlement_bank")
         ensure(ctx.caller.has("settlement"), Unauthorized("only a settlement bank confirms payments"))
         _status(p, OUTSTANDING, DEFAULTED)
@@ -493,7 +501,7 @@ class Plans(Contract):
         A redeemed or defaulted plan closes at the end of its life; a draft, filed
         or listed one is withdrawn (subscriptions lapse: no money has moved yet).
         """
-        p = _plan(ctx, plan)
+        p = _movable_plan(ctx, plan)
         ensure(ctx.caller.role == "EXCHANGE" or ctx.caller.org_id == p["underwriter"],
                Unauthorized("only the underwriter or the exchange closes a plan"))
         _status(p, DRAFT, FILED, LISTED, REDEEMED, DEFAULTED)

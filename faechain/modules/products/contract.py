@@ -34,13 +34,13 @@ import re
 from faechain.contracts.errors import (
     BadRequest,
     Duplicate,
-    Frozen,
     InvalidState,
     LimitExceeded,
     NotFound,
     Unauthorized,
     ensure,
 )
+from faechain.contracts.freeze import ensure_not_frozen
 from faechain.contracts.money import MAX_AMOUNT
 from faechain.contracts.runtime import Contract, Ctx, QueryCtx, internal, query, register, tx
 from faechain.modules.products import waterfall
@@ -72,6 +72,13 @@ def _fen(value: int, what: str, minimum: int = 1) -> int:
 def _product(ctx: Ctx, product_id: str) -> dict:
     p = ctx.state.get(f"product/{product_id}")
     ensure(p is not None, NotFound(f"product {product_id!r} not found"))
+    return p
+
+
+def _movable_product(ctx: Ctx, product_id: str) -> dict:
+    """The product, for a step that moves it, its units or its money (refused while frozen)."""
+    p = _product(ctx, product_id)
+    ensure_not_frozen(ctx, f"product:{product_id}")
     return p
 
 
@@ -175,7 +182,7 @@ class Products(Contract):
     @tx
     def add_underlying(self, ctx: Ctx, product: str, vouchers: list[str]) -> dict:
         """The originator locks financed vouchers it holds to the product (DRAFT only)."""
-        p = _product(ctx, product)
+        p = _movable_product(ctx, product)
         ensure(ctx.caller.org_id == p["originator"], Unauthorized("only the originator adds underlying assets"))
         _status(p, DRAFT)
         ensure(0 < len(vouchers) <= 50, BadRequest("give 1 to 50 vouchers"))
@@ -218,7 +225,7 @@ class Products(Contract):
     @tx
     def file(self, ctx: Ctx, product: str) -> dict:
         """The originator files the rated product with the exchange."""
-        p = _product(ctx, product)
+        p = _movable_product(ctx, product)
         ensure(ctx.caller.org_id == p["originator"], Unauthorized("only the originator files its product"))
         _status(p, RATED)
         size = sum(t["size"] for t in p["tranches"])
@@ -234,7 +241,7 @@ class Products(Contract):
         """The exchange approves the filing and opens subscription from `opens` to `closes`."""
         ensure(ctx.caller.role == "EXCHANGE", Unauthorized("only the exchange approves products"))
         ensure(0 < len(approval_no) <= 64, BadRequest("approval_no must be 1-64 characters"))
-        p = _product(ctx, product)
+        p = _movable_product(ctx, product)
         _status(p, FILED)
         ensure(ctx.time <= closes and opens < closes and closes - opens <= 60 * DAY,
                BadRequest("the window must close after it opens, in the future, within 60 days"))
@@ -250,7 +257,7 @@ class Products(Contract):
         _fen(amount, "amount")
         ensure(ctx.caller.role == "INVESTOR" and ctx.caller.has("qualified"),
                Unauthorized("only qualified investors subscribe"))
-        p = _product(ctx, product)
+        p = _movable_product(ctx, product)
         _status(p, OPEN)
         ensure(p["opens"] <= ctx.time < p["closes"], InvalidState("the subscription window is not open"))
         t = _tranche(p, tranche)
@@ -270,7 +277,7 @@ class Products(Contract):
     def establish(self, ctx: Ctx, product: str) -> dict:
         """The registrar closes the window: ESTABLISHED with the register written if every
         tranche is fully subscribed, otherwise FAILED with every subscription refunded."""
-        p = _product(ctx, product)
+        p = _movable_product(ctx, product)
         ensure(ctx.caller.org_id == p["registrar"], Unauthorized("only the product's registrar establishes it"))
         _status(p, OPEN)
         full = all(t["subscribed"] == t["size"] for t in p["tranches"])
@@ -316,13 +323,14 @@ class Products(Contract):
     @tx
     def propose_transfer(self, ctx: Ctx, product: str, tranche: str, buyer: str, units: int, price: int) -> dict:
         """A holder offers `units` of a tranche to a named buyer at an agreed price (no order book)."""
-        p = _product(ctx, product)
+        p = _movable_product(ctx, product)
         _status(p, ESTABLISHED, OUTSTANDING, MATURED)
         _tranche(p, tranche)
         _fen(units, "units")
         _fen(price, "price", minimum=0)
         seller = ctx.caller.org_id
         ensure(buyer != seller, BadRequest("a transfer needs two different parties"))
+        ensure_not_frozen(ctx, f"holding:{product}/{tranche}/{seller}")
         _investor(ctx, buyer)
         h = _holding(ctx, product, tranche, seller)
         ensure(h["units"] >= units, LimitExceeded(f"{seller} holds {h['units']} units of {tranche}"))
@@ -363,13 +371,13 @@ class Products(Contract):
     def register_transfer(self, ctx: Ctx, transfer: str) -> dict:
         """The registrar enters an accepted transfer in the register, checking every rule now."""
         tr = ctx.state.require(f"transfer/{transfer}", "transfer")
-        p = _product(ctx, tr["product"])
+        p = _movable_product(ctx, tr["product"])
         ensure(ctx.caller.org_id == p["registrar"], Unauthorized("only the product's registrar keeps the register"))
         ensure(tr["status"] == "ACCEPTED", InvalidState(f"transfer {transfer} is {tr['status']}, not accepted"))
         _status(p, ESTABLISHED, OUTSTANDING, MATURED)
         _investor(ctx, tr["buyer"])
         seller = _holding(ctx, p["id"], tr["tranche"], tr["seller"])
-        ensure(not seller.get("frozen"), Frozen(f"the holding of {tr['seller']} is frozen"))
+        ensure_not_frozen(ctx, f"holding:{p['id']}/{tr['tranche']}/{tr['seller']}")
         ensure(seller["units"] >= tr["units"], LimitExceeded(f"{tr['seller']} holds only {seller['units']} units"))
         ensure(ctx.time >= seller["acquired_at"] + HOLD_DAYS * DAY,
                InvalidState(f"a holding is held {HOLD_DAYS} days before it is resold (acquired at "
@@ -420,7 +428,7 @@ class Products(Contract):
         refused. Fees and interest accrue from the last distribution (block time,
         whole days). Each step is split over its tranche's holders to the fen.
         """
-        p = _product(ctx, product)
+        p = _movable_product(ctx, product)
         ensure(ctx.caller.org_id == p["registrar"], Unauthorized("only the product's registrar distributes"))
         _status(p, OUTSTANDING, MATURED, DEFAULT)
         available = p["collected"] - p["distributed"]
@@ -500,7 +508,7 @@ class Products(Contract):
     def close(self, ctx: Ctx, product: str) -> dict:
         """The registrar closes a matured or defaulted product once its collections are all
         distributed; the underlying vouchers are released."""
-        p = _product(ctx, product)
+        p = _movable_product(ctx, product)
         ensure(ctx.caller.org_id == p["registrar"], Unauthorized("only the product's registrar closes it"))
         _status(p, MATURED, DEFAULT)
         ensure(p["distributed"] == p["collected"],

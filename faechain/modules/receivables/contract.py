@@ -636,17 +636,31 @@ class Receivables(Contract):
     # -- supervision ------------------------------------------------------------------------
     @tx
     def freeze(self, ctx: Ctx, id: str, reason: str) -> dict:
-        """The regulator freezes a voucher piece (or, given a root id, the whole root)."""
+        """The regulator freezes a voucher piece (or, given a root id, the whole root).
+
+        The same as `supervision.freeze(asset="voucher:<id>")`: both set the piece's
+        flag, which this contract enforces, and the shared freeze registry.
+        """
         ensure(ctx.caller.role == "REGULATOR", Unauthorized("only the regulator freezes"))
         ensure(0 < len(reason) <= 500, BadRequest("a freeze needs a reason (1-500 characters)"))
-        return self._set_frozen(ctx, id, True, reason)
+        out = self._set_frozen(ctx, id, True, reason)
+        ctx.call("supervision", "note_freeze", asset=f"voucher:{id}", frozen=True, reason=reason)
+        return out
 
     @tx
     def unfreeze(self, ctx: Ctx, id: str, reason: str) -> dict:
-        """The regulator lifts a freeze."""
+        """The regulator lifts a freeze (as `supervision.unfreeze` does)."""
         ensure(ctx.caller.role == "REGULATOR", Unauthorized("only the regulator unfreezes"))
         ensure(0 < len(reason) <= 500, BadRequest("an unfreeze needs a reason (1-500 characters)"))
-        return self._set_frozen(ctx, id, False, reason)
+        out = self._set_frozen(ctx, id, False, reason)
+        ctx.call("supervision", "note_freeze", asset=f"voucher:{id}", frozen=False, reason=reason)
+        return out
+
+    @internal
+    def set_frozen(self, ctx: Ctx, id: str, frozen: bool, reason: str) -> dict:
+        """The supervision contract's freeze of `voucher:<id>` sets the piece's flag here."""
+        ensure(ctx.via == "supervision", Unauthorized("only the supervision contract sets freezes"))
+        return self._set_frozen(ctx, id, frozen, reason)
 
     def _set_frozen(self, ctx: Ctx, id: str, frozen: bool, reason: str) -> dict:
         v = _voucher(ctx, id)

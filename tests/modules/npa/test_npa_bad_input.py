@@ -276,7 +276,7 @@ def test_the_auction_callbacks_are_not_transactions(n):
     for method, args in [("auction_awarded", dict(winner=n.o["amc"], price=1)), ("auction_failed", dict(reason="r")),
                          ("auction_started", {}), ("auction_defaulted", dict(winner=n.o["amc"])),
                          ("auction_paid", dict(winner=n.o["amc"], price=1, bank_ref="x"))]:
-        n.rejected("exchange", method, "unknown_method", auction=auction, asset=f"npa:{package}", **args)
+        n.rejected("exchange", method, "unknown_method", auction=auction, asset=f"package:{package}", **args)
 
 
 class AuctionsImpostor(Contract):
@@ -313,7 +313,7 @@ def test_only_the_auctions_contract_reports_outcomes(impostor):
     package, auction = n.listed("english")
     probe = Np(n.c)
     probe.contract = "auctions_probe"
-    probe.rejected("amc", "award", "unauthorized", auction=auction, asset=f"npa:{package}", winner=n.o["amc"],
+    probe.rejected("amc", "award", "unauthorized", auction=auction, asset=f"package:{package}", winner=n.o["amc"],
                    price=PRICES["list_price"])
-    probe.rejected("amc", "fail", "unauthorized", auction=auction, asset=f"npa:{package}")
+    probe.rejected("amc", "fail", "unauthorized", auction=auction, asset=f"package:{package}")
     assert n.pkg(package)["status"] == "LISTED"

@@ -29,7 +29,7 @@ def test_a_package_from_registration_to_close_through_an_english_auction(n):
     p = n.pkg(package)
     assert p["status"] == "LISTED" and p["auction"] == auction
     a = n.auction(auction)
-    assert a == a | {"asset": f"npa:{package}", "owner": "npa", "seller": o["bank2"], "mode": "english",
+    assert a == a | {"asset": f"package:{package}", "owner": "npa", "seller": o["bank2"], "mode": "english",
                      "reserve": PRICES["reserve_price"], "margin": PRICES["margin"],
                      "start_price": PRICES["list_price"], "increment": INCREMENT}
 

@@ -56,7 +56,8 @@ class Rcv(Driver):
 
     def __init__(self, c):
         super().__init__(c)
-        self._numbers = itertools.count(1)
+        # one numbering per chain, however many drivers share it
+        self._numbers = c.__dict__.setdefault("_invoice_numbers", itertools.count(1))
 
     # -- set-ups ------------------------------------------------------------------------
     def line(self, amount: int = 100_000_000_00, core: str = "core", bank: str = "bank", days: int = 400) -> None:
