@@ -156,6 +156,19 @@ def _schemas() -> dict:
                     "description": "sparse Merkle proof against app_hash (faechain.ledger.smt.verify_proof)"},
             },
         },
+        "HistoryRecord": {
+            "type": "object",
+            "properties": {
+                "height": {"type": "integer"}, "index": {"type": "integer",
+                                                         "description": "for end_block: the block's tx count"},
+                "kind": {"enum": ["tx", "end_block"]}, "tx_hash": HEX, "block_hash": HASH,
+                "block_time": {"type": "integer"}, "signer_org": {"type": "string"}, "signer_cert": HEX,
+                "contract": {"type": "string"}, "method": {"type": "string"}, "args": {},
+                "code": {"type": "string"}, "message": {"type": "string"}, "result": {},
+                "events": {"type": "array", "items": _ref("Event")},
+                "via": {"type": "array", "items": {"enum": ["signer", "args", "result", "events"]}},
+            },
+        },
         "Info": {
             "type": "object",
             "properties": {
@@ -388,6 +401,63 @@ def build_document(version: str) -> dict:
                     "500": _err("`vault_damaged`: the stored copy is damaged; nothing is sent"),
                     **AUTH_ERRORS}},
         },
+        "/v1/history": {"get": {
+            "summary": "Everything that names a reference (regulator views)", "operationId": "history",
+            "tags": ["audit"],
+            "description": "The committed transactions (successful or rejected) and end-block events that "
+                           "name `ref`, oldest first: an organisation (USCC id: what it signed and what names "
+                           "it), an asset (a voucher, plan, package, auction or invoice id), a bank reference. "
+                           "A reference is a text value of 3 to 128 characters with a digit and no "
+                           "whitespace found in a transaction's arguments, result or events (see "
+                           "`faechain.ledger.history`); `via` says where. Only the REGULATOR and the "
+                           "EXCHANGE may read it (403 `forbidden` for other members). Paged: pass the "
+                           "previous page's `next` as `after`; `next` is null on the last page.",
+            "security": SIGNED,
+            "parameters": [
+                _q("ref", {"type": "string", "maxLength": 128}, "the reference, e.g. V-12-0-3 or a USCC id", True),
+                _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "page size"),
+                _q("after", {"type": "string", "pattern": "^[0-9]+:[0-9]+$"},
+                   "cursor `<height>:<index>`: the previous page's `next`"),
+                *AUTH_QUERY],
+            "responses": {
+                "200": _json({"type": "object", "required": ["ref", "height", "items", "next"], "properties": {
+                    "ref": {"type": "string"}, "height": {"type": "integer", "description": "the head read"},
+                    "items": {"type": "array", "items": _ref("HistoryRecord")},
+                    "next": {"oneOf": [{"type": "string"}, {"type": "null"}]}}}, "a page of the history"),
+                "400": _err("`bad_request`"), "403": _err("`forbidden`: not the regulator or the exchange"),
+                **AUTH_ERRORS}}},
+        "/v1/audit/export": {"get": {
+            "summary": "Audit-trail export as CSV or XLSX (regulator views)", "operationId": "auditExport",
+            "tags": ["audit"],
+            "description": "A file (`Content-Disposition: attachment`), one row per record, oldest first: "
+                           "height, block_hash, block_time (ISO 8601 UTC), block_time_ms, index, kind "
+                           "(`tx` or `end_block`), tx_hash, signer_org, signer_cert, contract, method, args "
+                           "(canonical JSON), args_sha256, code, message, events (JSON). `ref` selects the "
+                           "records naming a reference (as `/v1/history`), `org` those signed by an "
+                           "organisation, neither every record of the range. Its meta (CSV: leading "
+                           "`#meta,key,value` rows and a final `#end,rows,N`; XLSX: the last sheet, `meta`) "
+                           "give the format, chain id, filter, height range and the last block's hash, app "
+                           "hash and time, so `fae audit verify` can check every row against a node's "
+                           "blocks. CSV is streamed; XLSX is limited to 100,000 rows (413 `too_large`). "
+                           "Only the REGULATOR and the EXCHANGE (403 `forbidden` for other members).",
+            "security": SIGNED,
+            "parameters": [
+                _q("format", {"enum": ["csv", "xlsx"], "default": "csv"}, "file format"),
+                _q("ref", {"type": "string", "maxLength": 128}, "records naming this reference"),
+                _q("org", {"type": "string", "maxLength": 128}, "records signed by this organisation (USCC id)"),
+                _q("from_height", {"type": "integer", "minimum": 0, "default": 0}, "first height"),
+                _q("to_height", {"type": "integer", "minimum": 0}, "last height (default: the head)"),
+                *AUTH_QUERY],
+            "responses": {
+                "200": {"description": "the export",
+                        "headers": {"Content-Disposition": {"schema": {"type": "string"},
+                                                            "description": "attachment; filename=..."}},
+                        "content": {"text/csv": {"schema": {"type": "string"}},
+                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                                        "schema": {"type": "string", "format": "binary"}}}},
+                "400": _err("`bad_request`"), "403": _err("`forbidden`: not the regulator or the exchange"),
+                "404": _err("`not_found`: to_height is not committed"),
+                "413": _err("`too_large`: more rows than an XLSX export holds"), **AUTH_ERRORS}}},
         "/v1/dev/advance_time": {"post": {
             "summary": "Advance a dev chain's clock", "operationId": "advanceTime", "tags": ["dev"],
             "description": "Only on a chain whose genesis says `dev: true`; any other node answers 403 "
@@ -415,5 +485,5 @@ def build_document(version: str) -> dict:
             },
             "responses": {},
         },
-        "tags": [{"name": n} for n in ("node", "chain", "transactions", "contracts", "vault", "dev")],
+        "tags": [{"name": n} for n in ("node", "chain", "transactions", "contracts", "vault", "audit", "dev")],
     }

@@ -17,6 +17,10 @@ Routes (all JSON unless noted; bytes as lowercase hex; errors `{"code","message"
     GET  /v1/events                server-sent events: blocks and contract events
     PUT  /v1/vault/{hash}          store a document's bytes (bytes in; see faechain.api.vault)
     GET  /v1/vault/{hash}          fetch a document's bytes (bytes out), re-checked against its hash
+    GET  /v1/history               the transactions and end-block events naming a reference, oldest
+                                   first (regulator and exchange; see faechain.api.audit)
+    GET  /v1/audit/export          the audit trail of a reference or organisation as CSV or XLSX
+                                   (a file; regulator and exchange)
     POST /v1/dev/advance_time      move a dev chain's clock forward
 
 Everything under /v1/ except /v1/info and /v1/txs (POST) is a member read and
@@ -592,6 +596,9 @@ def build_app(node) -> web.Application:
     from faechain.api.vault import add_routes as add_vault_routes  # it imports this module's helpers
 
     add_vault_routes(app, api)
+    from faechain.api.audit import add_routes as add_audit_routes  # likewise
+
+    add_audit_routes(app, api)
     app.on_startup.append(api.hub.start)
     app.on_shutdown.append(api.hub.close)
     return app

@@ -18,15 +18,23 @@ Tables:
     kv(key, height, value)         every version of every state value (NULL = deleted)
     nodes(hash, enc)               content-addressed sparse Merkle tree nodes
     idx(kind, field, value, key)   query index for listings, rebuilt from kv
+    history_tx(height, idx, ...)   history index: every transaction's signer organisation,
+    history(ref, height, idx, how) contract, method, code, and the references it names;
+                                   derived from blocks (see faechain.ledger.history)
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
 from dataclasses import dataclass
 from typing import Iterable, Iterator
+
+from faechain.ledger import history as _history
+
+log = logging.getLogger("faechain.storage")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;
@@ -48,7 +56,16 @@ CREATE TABLE IF NOT EXISTS nodes (hash BLOB PRIMARY KEY, enc BLOB NOT NULL) WITH
 CREATE TABLE IF NOT EXISTS idx (
     kind TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, key BLOB NOT NULL,
     PRIMARY KEY (kind, field, value, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history_tx (
+    height INTEGER NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, signer BLOB NOT NULL,
+    org TEXT NOT NULL, contract TEXT NOT NULL, method TEXT NOT NULL, code TEXT NOT NULL,
+    PRIMARY KEY (height, idx)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS history_tx_by_org ON history_tx (org, height, idx);
+CREATE TABLE IF NOT EXISTS history (
+    ref TEXT NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL, how INTEGER NOT NULL,
+    PRIMARY KEY (ref, height, idx)) WITHOUT ROWID;
 """
+HISTORY_META = "history_version"
 
 
 @dataclass
@@ -87,6 +104,10 @@ class Store:
         self._node_cache: dict[bytes, bytes] = {}
         self._value_cache: dict[bytes, bytes | None] = {}
         self._lock = threading.Lock()
+        self._orgs = _history.OrgResolver()
+        if self.meta(HISTORY_META) != _history.HISTORY_VERSION:
+            # a database from before the history index (or indexed under another rule)
+            self.rebuild_history()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -183,6 +204,22 @@ class Store:
         ).fetchone()
         return tuple(row) if row else None
 
+    def tx_at(self, height: int, idx: int) -> tuple[bytes, bytes, bytes] | None:
+        """(hash, envelope, receipt) of the transaction at (height, idx)."""
+        row = self.read.execute(
+            "SELECT hash, envelope, receipt FROM txs WHERE height=? AND idx=?", (height, idx)
+        ).fetchone()
+        return tuple(row) if row else None
+
+    def tx_count(self, height: int) -> int:
+        return self.read.execute("SELECT COUNT(*) FROM txs WHERE height=?", (height,)).fetchone()[0]
+
+    def events_at(self, height: int, idx: int) -> list[tuple[str, str, bytes]]:
+        """(contract, type, attrs) of the events recorded at (height, idx), in order."""
+        return self.read.execute(
+            "SELECT contract, type, data FROM events WHERE height=? AND idx=? ORDER BY n", (height, idx)
+        ).fetchall()
+
     def events_between(self, first: int, last: int) -> list[tuple]:
         return self.read.execute(
             "SELECT height, idx, n, contract, type, data FROM events WHERE height BETWEEN ? AND ? ORDER BY height, idx, n",
@@ -197,10 +234,151 @@ class Store:
         ).fetchall()
         return [r[0] for r in rows]
 
+    # -- history index -------------------------------------------------------------------
+    def history_find(self, ref: str, after: tuple[int, int] = (-1, -1), limit: int = 1000,
+                     from_height: int = 0, to_height: int | None = None) -> list[tuple[int, int, int]]:
+        """(height, idx, how) of the records naming `ref`, oldest first, after `after`."""
+        hi = to_height if to_height is not None else 2**62
+        return self.read.execute(
+            """SELECT height, idx, how FROM history WHERE ref=? AND (height, idx) > (?, ?)
+               AND height BETWEEN ? AND ? ORDER BY height, idx LIMIT ?""",
+            (ref, after[0], after[1], from_height, hi, limit),
+        ).fetchall()
+
+    def history_by_org(self, org: str, after: tuple[int, int] = (-1, -1), limit: int = 1000,
+                       from_height: int = 0, to_height: int | None = None) -> list[tuple[int, int]]:
+        """(height, idx) of the transactions signed by organisation `org`, oldest first."""
+        hi = to_height if to_height is not None else 2**62
+        return self.read.execute(
+            """SELECT height, idx FROM history_tx WHERE org=? AND (height, idx) > (?, ?)
+               AND height BETWEEN ? AND ? ORDER BY height, idx LIMIT ?""",
+            (org, after[0], after[1], from_height, hi, limit),
+        ).fetchall()
+
+    def history_all(self, after: tuple[int, int] = (-1, -1), limit: int = 1000,
+                    from_height: int = 0, to_height: int | None = None) -> list[tuple[int, int]]:
+        """(height, idx) of every indexed record (transactions and end-block records)."""
+        hi = to_height if to_height is not None else 2**62
+        return self.read.execute(
+            """SELECT height, idx FROM history_tx WHERE (height, idx) > (?, ?)
+               AND height BETWEEN ? AND ? ORDER BY height, idx LIMIT ?""",
+            (after[0], after[1], from_height, hi, limit),
+        ).fetchall()
+
+    def history_count(self, ref: str | None = None, org: str | None = None, from_height: int = 0,
+                      to_height: int | None = None) -> int:
+        hi = to_height if to_height is not None else 2**62
+        if ref is not None:
+            sql, args = "SELECT COUNT(*) FROM history WHERE ref=? AND height BETWEEN ? AND ?", (ref,)
+        elif org is not None:
+            sql, args = "SELECT COUNT(*) FROM history_tx WHERE org=? AND height BETWEEN ? AND ?", (org,)
+        else:
+            sql, args = "SELECT COUNT(*) FROM history_tx WHERE height BETWEEN ? AND ?", ()
+        return self.read.execute(sql, (*args, from_height, hi)).fetchone()[0]
+
+    def history_record(self, height: int, idx: int) -> tuple | None:
+        """(kind, signer, org, contract, method, code) of one indexed record."""
+        row = self.read.execute(
+            "SELECT kind, signer, org, contract, method, code FROM history_tx WHERE height=? AND idx=?",
+            (height, idx),
+        ).fetchone()
+        return tuple(row) if row else None
+
+    def history_refs(self, height: int, idx: int) -> list[tuple[str, int]]:
+        """(ref, how) of one record, in ref order."""
+        return self.read.execute(
+            "SELECT ref, how FROM history WHERE height=? AND idx=? ORDER BY ref", (height, idx)
+        ).fetchall()
+
+    def history_rows(self) -> tuple[list[tuple], list[tuple]]:
+        """Every row of the history index (history_tx rows, history rows), in key order."""
+        conn = self.read
+        txs = conn.execute("SELECT * FROM history_tx ORDER BY height, idx").fetchall()
+        refs = conn.execute("SELECT ref, height, idx, how FROM history ORDER BY ref, height, idx").fetchall()
+        return [tuple(r) for r in txs], [tuple(r) for r in refs]
+
+    def compute_history(self, height: int, conn: sqlite3.Connection | None = None) -> tuple[list, list]:
+        """The history rows of a stored block, derived afresh from its transactions,
+        receipts and events (what `rebuild_history` writes for it)."""
+        conn = conn or self.read
+        txs = conn.execute(
+            "SELECT idx, hash, envelope, receipt FROM txs WHERE height=? ORDER BY idx", (height,)
+        ).fetchall()
+        end = conn.execute(
+            "SELECT contract, type, data FROM events WHERE height=? AND idx=? ORDER BY n", (height, len(txs))
+        ).fetchall()
+        orgs = self.__dict__.setdefault("_orgs", _history.OrgResolver())  # also for stores opened read-only
+        return _history.block_rows(height, txs, end, lambda key: self.get_value(key, height), orgs)
+
+    def rebuild_history(self) -> tuple[int, int]:
+        """Drop and re-derive the whole history index from the stored blocks, in one
+        SQLite transaction; returns (records, references) written. The node should not
+        be committing meanwhile (it would wait for this transaction)."""
+        c = self.write
+        records = refs = 0
+        with self._lock:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.execute("DELETE FROM history_tx")
+                c.execute("DELETE FROM history")
+                heights = [h for (h,) in c.execute("SELECT height FROM blocks ORDER BY height").fetchall()]
+                for h in heights:
+                    tx_rows, ref_rows = self.compute_history(h, c)
+                    c.executemany("INSERT OR REPLACE INTO history_tx VALUES (?,?,?,?,?,?,?,?)", tx_rows)
+                    c.executemany("INSERT OR REPLACE INTO history VALUES (?,?,?,?)", ref_rows)
+                    records += len(tx_rows)
+                    refs += len(ref_rows)
+                c.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (HISTORY_META, _history.HISTORY_VERSION))
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+        if heights:
+            log.info("history index rebuilt: %d records, %d references over %d blocks", records, refs, len(heights))
+        return records, refs
+
+    def check_history(self) -> list[str]:
+        """Differences between the stored history index and one derived afresh from the
+        blocks (empty when they agree)."""
+        stored_tx, stored_refs = self.history_rows()
+        want_tx, want_refs = [], []
+        for h in list(self.all_heights()):
+            t, r = self.compute_history(h)
+            want_tx.extend(t)
+            want_refs.extend(r)
+        want_refs.sort()
+        problems = []
+        if stored_tx != want_tx:
+            extra = sorted(set(stored_tx) - set(want_tx))[:3]
+            missing = sorted(set(want_tx) - set(stored_tx))[:3]
+            problems.append(f"history_tx differs: missing {missing}, unexpected {extra}")
+        if stored_refs != want_refs:
+            extra = sorted(set(stored_refs) - set(want_refs))[:3]
+            missing = sorted(set(want_refs) - set(stored_refs))[:3]
+            problems.append(f"history differs: missing {missing}, unexpected {extra}")
+        return problems
+
+    def _history_write(self, w: BlockWrite) -> tuple[list, list, dict[str, bytes]]:
+        """The history rows of a block being committed; a failure never stops the commit:
+        the index is marked stale instead (re-derived when the database is next opened)."""
+        n = len(w.txs)
+        end = [(ct, ty, data) for idx, _n, ct, ty, data in w.events if idx == n]
+
+        def lookup(key: bytes) -> bytes | None:
+            return w.values[key] if key in w.values else self.get_value(key)
+
+        try:
+            tx_rows, ref_rows = _history.block_rows(w.height, w.txs, end, lookup, self._orgs)
+            return tx_rows, ref_rows, {}
+        except Exception:  # noqa: BLE001 - derived data must not halt the chain
+            log.exception("history index of block %d failed; it will be rebuilt on the next open", w.height)
+            return [], [], {HISTORY_META: b"stale"}
+
     # -- the atomic write --------------------------------------------------------------
     def commit(self, w: BlockWrite) -> None:
         """Write one block and everything it changed, atomically and durably."""
         c = self.write
+        hist_tx, hist_refs, hist_meta = self._history_write(w)
         with self._lock:
             c.execute("BEGIN IMMEDIATE")
             try:
@@ -222,7 +400,9 @@ class Store:
                 c.executemany("INSERT OR IGNORE INTO nodes VALUES (?,?)", w.nodes.items())
                 c.executemany("DELETE FROM idx WHERE kind=? AND field=? AND value=? AND key=?", w.index_del)
                 c.executemany("INSERT OR IGNORE INTO idx VALUES (?,?,?,?)", w.index_add)
-                c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", w.meta.items())
+                c.executemany("INSERT OR REPLACE INTO history_tx VALUES (?,?,?,?,?,?,?,?)", hist_tx)
+                c.executemany("INSERT OR REPLACE INTO history VALUES (?,?,?,?)", hist_refs)
+                c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", {**w.meta, **hist_meta}.items())
                 c.execute("COMMIT")
             except BaseException:
                 c.execute("ROLLBACK")

@@ -502,6 +502,52 @@ class Client:
         """Reveal a sealed bid after the bidding deadline (price and salt as committed)."""
         return self.submit(identity, "auctions", "reveal", auction=auction, price=int(price), salt=bytes(salt))
 
+    # -- regulator views: history and the audit trail ---------------------------------------------
+    def history(self, ref: str, *, limit: int | None = None, after: str | None = None,
+                _as: Identity | None = None) -> dict:
+        """One page of `GET /v1/history`: the transactions (successful or rejected) and
+        end-block events that name `ref` (an organisation, an asset id, ...), oldest first.
+        Returns {"ref", "height", "items", "next"}; pass `next` as `after` for the next
+        page (None on the last). Regulator and exchange only (ApiError `forbidden`)."""
+        params: dict[str, Any] = {"ref": ref}
+        if limit is not None:
+            params["limit"] = int(limit)
+        if after:
+            params["after"] = after
+        return self._get("/v1/history?" + urlencode(params), identity=_as)
+
+    def history_all(self, ref: str, *, page: int = 500, _as: Identity | None = None) -> Iterator[dict]:
+        """Every record of `ref`'s history, oldest first, page after page."""
+        after = None
+        while True:
+            doc = self.history(ref, limit=page, after=after, _as=_as)
+            yield from doc["items"]
+            after = doc.get("next")
+            if not after:
+                return
+
+    def audit_export(self, *, ref: str | None = None, org: str | None = None, format: str = "csv",
+                     from_height: int | None = None, to_height: int | None = None,
+                     _as: Identity | None = None) -> bytes:
+        """`GET /v1/audit/export`: the audit trail as a CSV or XLSX file's bytes, one row per
+        transaction naming `ref` (or signed by `org`; neither: every one) in the height
+        range, with the meta that `faechain.ledger.audit.verify_export` (or `fae audit
+        verify`) checks against a node's blocks. Regulator and exchange only."""
+        params: dict[str, Any] = {"format": format}
+        if ref is not None:
+            params["ref"] = ref
+        if org is not None:
+            params["org"] = org
+        if from_height is not None:
+            params["from_height"] = int(from_height)
+        if to_height is not None:
+            params["to_height"] = int(to_height)
+        status, data, _ = self._request("GET", "/v1/audit/export?" + urlencode(params),
+                                        sign=_as or self.identity, accept="*/*")
+        if not 200 <= status < 300:
+            self._ok(status, _json_or_none(data))  # raises
+        return data
+
     # -- documents (the node's vault) ------------------------------------------------------------
     def document_hash(self, data: bytes) -> str:
         """The hash (hex) under which the chain records and the vault stores `data`: the

@@ -1,0 +1,161 @@
+"""Regulator views: any organisation's or asset's history, and the audit-trail export.
+
+    GET /v1/history?ref=<id>&limit=&after=          the records naming `ref`, oldest first (paged)
+    GET /v1/audit/export?format=csv|xlsx&ref=<id>|org=<uscc>&from_height=&to_height=
+                                                    a file, one row per record (see faechain.ledger.audit)
+
+Both read the history index (`faechain.ledger.history`): every committed transaction,
+successful or rejected, and every block's end-block events, with the references each
+names (its signer's organisation and certificate, ids in its arguments, result and
+events). Only the REGULATOR and the EXCHANGE may read them; any other member gets 403
+`forbidden`. Reads are signed as usual (anonymous only where the node allows anonymous
+reads: a dev chain on loopback).
+
+The history is paged with `after`, the `next` cursor of the previous page
+("<height>:<index>"). An export is pinned to the head when it starts (`to_height`
+defaults to it), so its meta (the last block's hash and app hash) describe exactly the
+rows it holds. CSV is streamed; XLSX is built in memory and refused beyond
+`MAX_XLSX_ROWS` rows (413 `too_large`: narrow the height range or use CSV). A CSV
+stream that breaks off lacks its `#end` line, which `fae audit verify` reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from aiohttp import web
+
+from faechain.api.errors import ApiError
+from faechain.api.server import Api, _int_param, json_response
+from faechain.ledger import audit as _audit
+from faechain.ledger import history as _history
+
+log = logging.getLogger("faechain.api.audit")
+
+READERS = frozenset({"REGULATOR", "EXCHANGE"})
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+MAX_XLSX_ROWS = _audit.MAX_XLSX_ROWS
+CSV_TYPE = "text/csv"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+async def _auditor(api: Api, request: web.Request):
+    caller = await api._reader(request)
+    if caller is not None and caller.role not in READERS:
+        raise ApiError("forbidden", f"only the regulator and the exchange read the history and the audit trail; "
+                                    f"{caller.org_id} is {caller.role}")
+    return caller
+
+
+def _cursor(text: str | None) -> tuple[int, int]:
+    if not text:
+        return (-1, -1)
+    h, sep, i = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        height, index = int(h), int(i)
+    except ValueError:
+        raise ApiError("bad_request", "parameter 'after' is a cursor '<height>:<index>' (the previous 'next')") from None
+    if height < 0 or index < 0:
+        raise ApiError("bad_request", "parameter 'after' must not be negative")
+    return height, index
+
+
+def _ref_param(request: web.Request, name: str, required: bool) -> str | None:
+    value = request.query.get(name, "")
+    if not value:
+        if required:
+            raise ApiError("bad_request", f"parameter {name!r} is required")
+        return None
+    if len(value) > _history.MAX_REF:
+        raise ApiError("bad_request", f"parameter {name!r} has at most {_history.MAX_REF} characters")
+    return value
+
+
+def add_routes(app: web.Application, api: Api) -> None:
+    node = api.node
+
+    async def history(request: web.Request) -> web.Response:
+        await _auditor(api, request)
+        ref = _ref_param(request, "ref", True)
+        limit = _int_param(request, "limit", DEFAULT_LIMIT, 1)
+        if limit > MAX_LIMIT:
+            raise ApiError("bad_request", f"parameter 'limit' is at most {MAX_LIMIT}")
+        after = _cursor(request.query.get("after"))
+        head = node.app.height
+        store = node.store
+
+        def page():
+            rows = store.history_find(ref, after, limit + 1, 0, head)
+            more = len(rows) > limit
+            headers = _audit.Headers(store)
+            items = []
+            for h, i, how in rows[:limit]:
+                rec = _audit.record(store, h, i, headers)
+                if rec is not None:
+                    items.append(_audit.record_json(rec, _history.how_names(how)))
+            return items, more
+
+        items, more = await api._blocking(page)
+        nxt = f"{items[-1]['height']}:{items[-1]['index']}" if more and items else None
+        return json_response({"ref": ref, "height": head, "items": items, "next": nxt})
+
+    async def export(request: web.Request) -> web.StreamResponse:
+        await _auditor(api, request)
+        fmt = (request.query.get("format") or "csv").lower()
+        if fmt not in ("csv", "xlsx"):
+            raise ApiError("bad_request", "parameter 'format' is csv or xlsx")
+        ref = _ref_param(request, "ref", False)
+        org = _ref_param(request, "org", False)
+        if ref is not None and org is not None:
+            raise ApiError("bad_request", "give 'ref' or 'org', not both")
+        head = node.app.height
+        lo = _int_param(request, "from_height", 0)
+        hi = _int_param(request, "to_height", head)
+        if hi > head:
+            raise ApiError("not_found", f"height {hi} is not committed (head is {head})")
+        if lo > hi:
+            raise ApiError("bad_request", "from_height lies above to_height")
+        store = node.store
+        sel = _audit.Selection(lo, hi, ref, org)
+        meta = await api._blocking(_audit.export_meta, store, sel, node.app.chain_id, int(time.time() * 1000))
+        what = ref or org or "all"
+        filename = _FILENAME_UNSAFE.sub("_", f"audit-{node.app.chain_id}-{what}-{lo}-{hi}.{fmt}")
+        disposition = f'attachment; filename="{filename}"'
+        if fmt == "xlsx":
+            n = await api._blocking(sel.count, store)
+            if n > MAX_XLSX_ROWS:
+                raise ApiError("too_large", f"{n} rows exceed the XLSX limit of {MAX_XLSX_ROWS}: "
+                                            "narrow the height range or export CSV")
+            data = await api._blocking(lambda: _audit.xlsx_bytes(meta, _audit.export_rows(store, sel)))
+            return web.Response(body=data, headers={"Content-Type": XLSX_TYPE, "Content-Disposition": disposition})
+        resp = web.StreamResponse(headers={"Content-Type": f"{CSV_TYPE}; charset=utf-8",
+                                           "Content-Disposition": disposition})
+        await resp.prepare(request)
+        writer = _audit.CsvWriter()
+        await resp.write(writer.start(meta).encode("utf-8"))
+        batches = _audit.export_rows(store, sel)
+        try:
+            while True:
+                batch = await api._blocking(next, batches, None)
+                if batch is None:
+                    break
+                await resp.write(writer.rows(batch).encode("utf-8"))
+            await resp.write(writer.end().encode("utf-8"))
+        except (ConnectionError, RuntimeError) as exc:  # the reader went away
+            log.info("audit export stream ended early: %s", exc)
+            return resp
+        except Exception:  # noqa: BLE001 - headers are sent: the file simply lacks its end line
+            log.exception("audit export failed after %d rows", writer.count)
+            return resp
+        await resp.write_eof()
+        return resp
+
+    r = app.router
+    r.add_get("/v1/history", history)
+    r.add_get("/v1/audit/export", export)
