@@ -1,0 +1,306 @@
+"""Regulator views through a real node's API: the history of a voucher and of an
+organisation (a rejected transaction included), paging, access (regulator and exchange
+only), and audit-trail exports in CSV and XLSX that verify against the node's blocks
+while tampered copies do not."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import http.client
+import io
+import re
+
+import pytest
+
+from faechain.api import server
+from faechain.api.openapi import build_document
+from faechain.api.testing import NodeThread, free_port
+from faechain.api.wire import HEADER_CERT, b64encode
+from faechain.ledger import audit, xlsx
+from faechain.modules.receivables import demo as receivables_demo
+from faechain.node.demo import Samples, create_demo, demo_org_ids
+from faechain.sdk import ApiError, Client, Identity
+
+ORGS = demo_org_ids()
+DAY = 86_400
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory):
+    home = str(tmp_path_factory.mktemp("auditnode"))
+    create_demo(home, free_port())
+    nt = NodeThread(home, anonymous_reads=False, heartbeat=1.0, verify_workers=0)
+    nt.start()
+    yield nt.node
+    nt.stop()
+
+
+@pytest.fixture(scope="module")
+def ids(node) -> dict:
+    samples = Samples(node.submit_as, lambda d: hashlib.sha256(d).hexdigest(), ORGS,
+                      now=lambda: node.engine.now_ms() // 1000)
+    out = receivables_demo.seed(samples)
+    now = node.engine.now_ms() // 1000
+    r = node.submit_as("core", "receivables", "issue", {
+        "to": ORGS["supplier1"], "amount": 100, "maturity": now + 30 * DAY,
+        "invoices": [["011002600111-04512876", 100]], "contract_hash": "ab" * 32})
+    assert r.code == "limit_exceeded", r
+    out["rejected"] = r.tx_hash.hex()
+    return out
+
+
+@pytest.fixture(scope="module")
+def client(node):
+    def get(name: str) -> Client:
+        return Client(node.url, identity=Identity.load(node.home, name))
+
+    return get
+
+
+def raw_get(node, identity: Identity, path: str) -> tuple[int, dict, bytes]:
+    """A signed GET returning (status, headers, body)."""
+    c = Client(node.url, identity=identity)
+    headers = c._auth_headers(identity, "GET", path, b"")
+    headers[HEADER_CERT] = b64encode(identity.cert)
+    conn = http.client.HTTPConnection(node.config.host, node.config.port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+# -- history -------------------------------------------------------------------------------------
+def test_history_of_a_voucher_through_transfer_and_financing(node, ids, client):
+    doc = client("regulator").history(ids["tier3"])
+    assert doc["ref"] == ids["tier3"] and doc["next"] is None and doc["height"] >= 1
+    items = doc["items"]
+    assert [(i["method"], i["code"], i["signer_org"]) for i in items] == [
+        ("transfer", "ok", ORGS["supplier2"]),
+        ("request_financing", "ok", ORGS["supplier3"]),
+        ("fund", "ok", ORGS["factor"]),
+    ]
+    first = items[0]
+    assert first["result"]["voucher"] == ids["tier3"] and first["via"] == ["result", "events"]
+    assert first["events"][0]["type"] == "VoucherTransferred"
+    # every item is where it says it is
+    reg = client("regulator")
+    for item in items:
+        block = reg.block(item["height"])
+        assert block["hash"] == item["block_hash"] and block["header"]["time"] == item["block_time"]
+        tx = reg.tx(item["tx_hash"])
+        assert (tx["height"], tx["index"], tx["signer"]) == (item["height"], item["index"], item["signer_cert"])
+        assert tx["args"] == item["args"]
+
+
+def test_a_rejected_transaction_is_in_the_signers_history(ids, client):
+    items = list(client("exchange").history_all(ORGS["core"]))
+    rejected = [i for i in items if i["tx_hash"] == ids["rejected"]]
+    assert len(rejected) == 1
+    item = rejected[0]
+    assert (item["method"], item["code"], item["signer_org"], item["via"]) == \
+        ("issue", "limit_exceeded", ORGS["core"], ["signer"])
+    assert "undrawn" in item["message"] and item["events"] == [] and item["result"] is None
+    # what names the core without its signature: the bank's credit line to it
+    grant = [i for i in items if i["method"] == "grant_credit"]
+    assert grant and grant[0]["signer_org"] == ORGS["bank"] and "args" in grant[0]["via"]
+
+
+def test_history_pages(ids, client):
+    reg = client("regulator")
+    whole = reg.history(ORGS["supplier1"], limit=1000)["items"]
+    assert len(whole) >= 6
+    pages, after = [], None
+    while True:
+        doc = reg.history(ORGS["supplier1"], limit=2, after=after)
+        assert len(doc["items"]) <= 2
+        pages.extend(doc["items"])
+        after = doc["next"]
+        if after is None:
+            break
+        assert after == f"{doc['items'][-1]['height']}:{doc['items'][-1]['index']}"
+    assert pages == whole
+    keys = [(i["height"], i["index"]) for i in whole]
+    assert keys == sorted(set(keys))  # oldest first, no repeats
+    for bad in ({"after": "12"}, {"after": "a:b"}, {"limit": 0}, {"limit": 1001}):
+        with pytest.raises(ApiError) as err:
+            reg.history(ORGS["supplier1"], **bad)
+        assert err.value.code == "bad_request" and err.value.status == 400
+    with pytest.raises(ApiError) as err:
+        reg.history("")
+    assert err.value.code == "bad_request"
+    assert reg.history("no-such-ref-0")["items"] == []
+
+
+@pytest.mark.parametrize("name", ["supplier1", "bank", "investor1", "core"])
+def test_other_members_are_forbidden(node, ids, client, name):
+    c = client(name)
+    with pytest.raises(ApiError) as err:
+        c.history(ORGS[name])
+    assert (err.value.code, err.value.status) == ("forbidden", 403)
+    with pytest.raises(ApiError) as err:
+        c.audit_export(org=ORGS[name])
+    assert (err.value.code, err.value.status) == ("forbidden", 403)
+
+
+def test_anonymous_reads_are_refused_where_the_node_wants_signatures(node):
+    with Client(node.url) as anon:
+        with pytest.raises(ApiError) as err:
+            anon.history(ORGS["core"])
+        assert err.value.status == 401
+
+
+# -- export and verification -------------------------------------------------------------------
+def test_csv_export_round_trips_through_verify(node, ids, client):
+    data = client("regulator").audit_export(ref=ids["root"])
+    exp = audit.read_export(data)
+    assert exp.format == "csv" and exp.meta["ref"] == ids["root"] and exp.meta["chain_id"] == node.app.chain_id
+    assert [r["method"] for r in exp.rows][:3] == ["issue", "accept", "transfer"]
+    assert exp.declared_rows == len(exp.rows)
+    row = exp.rows[0]
+    assert row["block_time"].endswith("Z") and int(row["block_time_ms"]) > 0
+    assert row["args_sha256"] == hashlib.sha256(row["args"].encode()).hexdigest()
+    report = audit.verify_export(node.store, data, node.genesis)
+    assert report.ok, report
+    assert str(report) == f"{len(exp.rows)} rows verified against blocks 0..{exp.meta['to_height']}"
+
+
+def test_xlsx_export_round_trips_through_verify(node, ids, client):
+    status, headers, data = raw_get(node, Identity.load(node.home, "exchange"),
+                                    f"/v1/audit/export?format=xlsx&org={ORGS['supplier1']}")
+    assert status == 200
+    assert headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert headers["content-disposition"].startswith("attachment; filename=") and ".xlsx" in headers[
+        "content-disposition"]
+    sheets = xlsx.read_workbook(data)
+    assert list(sheets) == ["audit", "meta"]
+    assert tuple(sheets["audit"][0]) == audit.COLUMNS
+    exp = audit.read_export(data)
+    assert exp.rows and all(r["signer_org"] == ORGS["supplier1"] for r in exp.rows)
+    assert {"register_invoice", "accept", "transfer"} <= {r["method"] for r in exp.rows}
+    report = audit.verify_export(node.store, data, node.genesis)
+    assert report.ok, report
+    assert report.rows == len(exp.rows) == exp.declared_rows
+
+
+def test_csv_is_streamed_as_an_attachment(node, ids):
+    status, headers, data = raw_get(node, Identity.load(node.home, "regulator"),
+                                    f"/v1/audit/export?format=csv&ref={ids['tier3']}&from_height=9")
+    assert status == 200 and headers["content-type"].startswith("text/csv")
+    assert headers["content-disposition"] == (
+        f'attachment; filename="audit-{node.app.chain_id}-{ids["tier3"]}-9-{audit.read_export(data).meta["to_height"]}.csv"')
+    exp = audit.read_export(data)
+    assert [r["method"] for r in exp.rows] == ["request_financing", "fund"]  # the transfer lies below 9
+    assert audit.verify_export(node.store, data, node.genesis).ok
+
+
+def test_an_export_of_everything_in_a_range(node, ids, client):
+    data = client("regulator").audit_export(from_height=1, to_height=8)
+    exp = audit.read_export(data)
+    heights = [int(r["height"]) for r in exp.rows]
+    assert heights and min(heights) >= 1 and max(heights) <= 8
+    n = sum(node.store.tx_count(h) for h in range(1, 9))
+    assert len([r for r in exp.rows if r["kind"] == "tx"]) == n
+    assert audit.verify_export(node.store, data, node.genesis).ok
+
+
+def _tamper_csv(data: bytes, row_no: int, column: str, value: str) -> bytes:
+    text = data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    header_at = next(i for i, r in enumerate(rows) if r and r[0] == "height")
+    rows[header_at + row_no][audit.COLUMNS.index(column)] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode()
+
+
+@pytest.mark.parametrize("column, value, says", [
+    ("signer_org", ORGS["supplier2"], "signer_org"),
+    ("code", "ok", "code"),
+    ("tx_hash", "00" * 32, "tx_hash"),
+    ("block_hash", "11" * 32, "block_hash"),
+    ("signer_cert", "22" * 32, "signer_cert"),
+    ("args", '{"amount":1,"id":"V-1-0-1","to":"x"}', "args"),
+    ("message", "all fine", "message"),
+    ("events", '[{"attrs":{},"contract":"receivables","type":"VoucherIssued"}]', "events"),
+    ("block_time_ms", "1", "block_time_ms"),
+    ("index", "3", "no transaction at index 3"),
+])
+def test_a_tampered_row_is_reported(node, ids, client, column, value, says):
+    data = client("regulator").audit_export(org=ORGS["core"])
+    rows = audit.read_export(data).rows
+    target = next(n for n, r in enumerate(rows, start=1) if r["code"] == "limit_exceeded")
+    if column == "code":
+        value = "ok"  # the rejected issue claimed to have succeeded
+    bad = _tamper_csv(data, target, column, value)
+    report = audit.verify_export(node.store, bad, node.genesis)
+    assert not report.ok and report.bad_row == target, report
+    assert says in report.reason
+    assert str(report).startswith(f"row {target}: ")
+
+
+def test_a_row_left_out_or_a_cut_file_is_reported(node, ids, client):
+    data = client("regulator").audit_export(ref=ids["root"])
+    lines = data.decode("utf-8-sig").splitlines(keepends=True)
+    header_at = next(i for i, line in enumerate(lines) if line.startswith("height,"))
+    dropped = "".join(lines[: header_at + 2] + lines[header_at + 3:]).encode()
+    report = audit.verify_export(node.store, dropped, node.genesis)
+    assert not report.ok and "holds" in report.reason  # the end line says one more
+    fixed_count = dropped.replace(f"#end,rows,{len(lines) - header_at - 2}".encode(),
+                                  f"#end,rows,{len(lines) - header_at - 3}".encode())
+    report = audit.verify_export(node.store, fixed_count, node.genesis)
+    assert not report.ok and "missing from the file" in report.reason
+    cut = "".join(lines[:-1]).encode()  # no end line
+    report = audit.verify_export(node.store, cut, node.genesis)
+    assert not report.ok and "truncated" in report.reason
+
+
+def test_meta_that_disagree_with_the_chain_are_reported(node, ids, client):
+    data = client("regulator").audit_export(ref=ids["root"])
+    exp = audit.read_export(data)
+    for key, value, says in [("to_app_hash", "33" * 32, "app hash"), ("to_block_hash", "44" * 32, "hash"),
+                             ("chain_id", "another-chain", "chain")]:
+        bad = data.replace(f"#meta,{key},{exp.meta[key]}".encode(), f"#meta,{key},{value}".encode())
+        assert bad != data
+        report = audit.verify_export(node.store, bad, node.genesis)
+        assert not report.ok and says in report.reason, (key, report)
+
+
+def test_a_tampered_xlsx_is_reported(node, ids, client):
+    data = client("regulator").audit_export(ref=ids["tier3"], format="xlsx")
+    sheets = xlsx.read_workbook(data)
+    col = audit.COLUMNS.index("signer_org")
+    sheets["audit"][2][col] = ORGS["supplier1"]
+    bad = xlsx.write_workbook([(name, rows) for name, rows in sheets.items()])
+    report = audit.verify_export(node.store, bad, node.genesis)
+    assert not report.ok and report.bad_row == 2 and "signer_org" in report.reason
+
+
+def test_export_parameters(node, ids, client):
+    reg = client("regulator")
+    for params, code in [({"format": "pdf"}, "bad_request"), ({"ref": "x1y", "org": ORGS["core"]}, "bad_request"),
+                         ({"to_height": 10 ** 9}, "not_found"), ({"from_height": 5, "to_height": 4}, "bad_request")]:
+        with pytest.raises(ApiError) as err:
+            reg.audit_export(**params)
+        assert err.value.code == code, params
+
+
+def test_xlsx_beyond_the_row_limit_is_refused(node, ids, client, monkeypatch):
+    from faechain.api import audit as api_audit
+
+    monkeypatch.setattr(api_audit, "MAX_XLSX_ROWS", 2)
+    with pytest.raises(ApiError) as err:
+        client("regulator").audit_export(ref=ids["root"], format="xlsx")
+    assert (err.value.code, err.value.status) == ("too_large", 413)
+    assert client("regulator").audit_export(ref=ids["root"], format="csv")  # CSV has no such limit
+
+
+# -- documentation -------------------------------------------------------------------------------
+def test_the_route_list_in_the_server_docstring_matches_the_openapi_document():
+    listed = set(re.findall(r"^\s{4}(GET|POST|PUT|DELETE)\s+(/\S*)", server.__doc__, re.M))
+    paths = build_document("0")["paths"]
+    documented = {(m.upper(), p) for p, ops in paths.items() for m in ops}
+    assert ("GET", "/v1/history") in listed and ("GET", "/v1/audit/export") in listed
+    assert listed == documented
