@@ -39,6 +39,10 @@ log = logging.getLogger("faechain.app")
 OK = "ok"
 MEMBERSHIP = "membership"
 MEMBERSHIP_PREFIX = b"membership/"
+GOVERNANCE = "governance"
+# what the governance contract writes when a vote changes the validator set (state, so every
+# node reports the same changes for the same block): [[key type, pub_key hex, power], ...]
+VALIDATOR_UPDATES_KEY = "governance/updates/{height}"
 
 
 def load_contracts() -> dict[str, type[Contract]]:
@@ -99,6 +103,8 @@ class BlockResult:
     receipts: list[Receipt]
     header: Header
     end_events: list = field(default_factory=list)  # events of the contracts' end_block hooks
+    # validator set changes of this block: [(pub_key type, pub_key bytes, power)], power 0 removes
+    validator_updates: list = field(default_factory=list)
 
 
 @dataclass
@@ -267,6 +273,8 @@ class Application:
             config = dict(self.genesis.contracts.get(name, {}))
             if name == MEMBERSHIP:
                 config["orgs"] = self.genesis.orgs
+            elif name == GOVERNANCE:
+                config["validators"] = self.genesis.validators
             ctx = Ctx(name, gen_caller, self.genesis.genesis_time, 0, b"\x00" * 32, 0, block, self.chain_id, self.suite)
             self.contracts[name].genesis(ctx, config)
         genesis_bytes = encode(self.genesis.canonical())
@@ -498,8 +506,16 @@ class Application:
         header = Header(self.chain_id, height, time_ms, self.block_hash, txs_root, results_root, app_hash, proposer)
         self._pending = self._block_write(header, tx_rows, executed, event_rows, block.writes, {})
         self._pending_result = BlockResult(height, time_ms, self._pending.block_hash, app_hash, receipts, header,
-                                           end_events)
+                                           end_events, self._validator_updates(block, height))
         return self._pending_result
+
+    @staticmethod
+    def _validator_updates(block: BlockState, height: int) -> list[tuple[str, bytes, int]]:
+        """The validator changes governance executed in this block (CometBFT applies them at height + 2)."""
+        raw = block.writes.get(VALIDATOR_UPDATES_KEY.format(height=height).encode())
+        if raw is None:
+            return []
+        return [(key_type, bytes.fromhex(key), power) for key_type, key, power in decode_trusted(raw)]
 
     def _end_block(self, block: BlockState, height: int, time_ms: int, n_txs: int, view: BlockView) -> list[dict]:
         """Run each contract's end_block hook (in name order); returns their events.

@@ -12,12 +12,21 @@ State:
                                  not_after, revoked, reason}   (hex cert id), registered by
                                  the certificate's first successful transaction
     membership/revoked/<org_id>/<cert id>   a revocation of a certificate not yet used on chain
+
+Two ways in and out. The exchange admits an organisation directly (`admit`, its role
+as the market operator) and an organisation's CA or admin revokes its own
+certificates (`revoke`). The consortium as a whole does the same by a governance
+vote: the `governance` contract calls the `@internal` methods `admit_by_vote`,
+`revoke_by_vote` and `remove_by_vote` (nothing else may), which apply the same
+checks. Removing an organisation (status REMOVED) is only possible by vote; its
+certificates stop signing at once (`not_member`), and the consortium never loses
+its last EXCHANGE or REGULATOR.
 """
 
 from __future__ import annotations
 
-from faechain.contracts.errors import BadRequest, Duplicate, NotFound, Unauthorized, ensure
-from faechain.contracts.runtime import Contract, Ctx, QueryCtx, query, register, tx
+from faechain.contracts.errors import BadRequest, Duplicate, InvalidState, LimitExceeded, NotFound, Unauthorized, ensure
+from faechain.contracts.runtime import Contract, Ctx, QueryCtx, internal, query, register, tx
 from faechain.crypto import certs
 from faechain.ledger.encoding import encode
 
@@ -31,6 +40,11 @@ REVOKE_DOMAIN = b"faechain/revoke/v1\x00"
 # writing them into a certificate.
 ORG_ONLY_ATTRIBUTES = frozenset({"qualified", "settlement"})
 USCC_LEN = 18
+# organisation types the consortium cannot run without: the last of each is never removed
+INDISPENSABLE_TYPES = ("EXCHANGE", "REGULATOR")
+# the most organisations a governance electorate (a scan of org/) may hold
+MAX_ORGS = 1000
+GOVERNANCE = "governance"
 
 
 def caller_attributes(cert_attributes: dict, org_attributes: dict) -> dict:
@@ -80,14 +94,21 @@ class Membership(Contract):
     def admit(self, ctx: Ctx, org_id: str, name: str, type: str, ca: bytes, attributes: dict | None = None) -> dict:
         """Admit an organisation with its CA certificate (the exchange admits members)."""
         ensure(ctx.caller.role == "EXCHANGE", Unauthorized("only the exchange admits organisations"))
-        ensure(not ctx.state.has(f"org/{org_id}"), Duplicate(f"organisation {org_id} is already a member"))
+        return self._admit(ctx, org_id, name, type, ca, attributes or {})
+
+    def _admit(self, ctx: Ctx, org_id: str, name: str, org_type: str, ca: bytes, attributes: dict) -> dict:
+        existing = ctx.state.get(f"org/{org_id}")
+        ensure(existing is None, Duplicate(
+            f"organisation {org_id} is already a member" if existing is None or existing["status"] == "ACTIVE"
+            else f"organisation {org_id} exists ({existing['status']})"))
+        ensure(0 < len(name) <= 200, BadRequest("an organisation name is 1-200 characters"))
         try:
-            rec = org_record(org_id, name, type, ca, attributes or {}, self._hash(ctx, ca))
+            rec = org_record(org_id, name, org_type, ca, attributes, self._hash(ctx, ca))
         except certs.CertificateError as exc:
             raise BadRequest(str(exc)) from None
         ctx.state.put(f"org/{org_id}", rec)
         ctx.state.put(f"ca/{org_id}", ca)
-        ctx.emit("OrgAdmitted", org_id=org_id, name=name, type=type)
+        ctx.emit("OrgAdmitted", org_id=org_id, name=name, type=org_type)
         return {"org_id": org_id}
 
     @tx
@@ -119,6 +140,9 @@ class Membership(Contract):
                 ctx.caller.org_id == org_id and ctx.caller.has("admin"),
                 Unauthorized("only the organisation's CA or its admin revokes its certificates"),
             )
+        return self._revoke(ctx, org_id, cert_id, reason)
+
+    def _revoke(self, ctx: Ctx, org_id: str, cert_id: bytes, reason: str) -> dict:
         key = f"cert/{cert_id.hex()}"
         rec = ctx.state.get(key)
         if rec is not None:  # a registered certificate
@@ -134,6 +158,58 @@ class Membership(Contract):
             ctx.state.put(early, {"cert_id": cert_id.hex(), "org_id": org_id, "reason": reason, "revoked_at": ctx.time})
         ctx.emit("CertRevoked", org_id=org_id, cert_id=cert_id.hex(), reason=reason)
         return {"cert_id": cert_id.hex()}
+
+    # -- by a governance vote (callable only by the governance contract) --------------------
+    @internal
+    def admit_by_vote(self, ctx: Ctx, org_id: str, name: str, type: str, ca: str,
+                      attributes: dict | None = None) -> dict:
+        """Admit an organisation whose admission the consortium voted for; `ca` is its CA
+        certificate in PEM. The same checks as `admit` (USCC, type, a CA certificate for
+        this organisation id, not already known)."""
+        _by_vote(ctx)
+        try:
+            der = certs.load_pem(ca.encode())
+        except (certs.CertificateError, ValueError) as exc:
+            raise BadRequest(f"the CA certificate is not a PEM certificate: {exc}") from None
+        return self._admit(ctx, org_id, name, type, der, attributes or {})
+
+    @internal
+    def revoke_by_vote(self, ctx: Ctx, cert_id: str, reason: str, org_id: str | None = None) -> dict:
+        """Revoke a member certificate (hex id) by a consortium vote. A certificate that has
+        signed on chain is known with its organisation; one never used needs `org_id`."""
+        _by_vote(ctx)
+        raw = _cert_id(cert_id)
+        rec = ctx.state.get(f"cert/{cert_id}")
+        if rec is not None:
+            ensure(org_id is None or org_id == rec["org_id"], BadRequest("certificate belongs to another organisation"))
+            org_id = rec["org_id"]
+        ensure(org_id is not None, NotFound(f"certificate {cert_id} has never signed on chain; "
+                                            "name its organisation (org_id) to revoke it in advance"))
+        ctx.state.require(f"org/{org_id}", "organisation")
+        return self._revoke(ctx, org_id, raw, reason)
+
+    @internal
+    def remove_by_vote(self, ctx: Ctx, org_id: str, reason: str) -> dict:
+        """Remove a member organisation by a consortium vote: status REMOVED, its
+        certificates stop signing. The last EXCHANGE or REGULATOR is never removed."""
+        _by_vote(ctx)
+        org = ctx.state.require(f"org/{org_id}", "organisation")
+        ensure(org["status"] == "ACTIVE", InvalidState(f"organisation {org_id} is {org['status']}"))
+        if org["type"] in INDISPENSABLE_TYPES:
+            others = [o for o in self.active_orgs(ctx) if o["type"] == org["type"] and o["id"] != org_id]
+            ensure(others, InvalidState(f"{org_id} is the consortium's last {org['type']}; it cannot be removed"))
+        org.update(status="REMOVED", removed_at=ctx.time, removed_reason=reason)
+        ctx.state.put(f"org/{org_id}", org)
+        ctx.emit("OrgRemoved", org_id=org_id, reason=reason)
+        return {"org_id": org_id}
+
+    @internal
+    def active_orgs(self, ctx: Ctx) -> list:
+        """Every ACTIVE member organisation as {id, type}, in id order (a governance
+        electorate). A scan of org/: bounded by MAX_ORGS."""
+        rows = ctx.state.scan("org/", MAX_ORGS + 1)
+        ensure(len(rows) <= MAX_ORGS, LimitExceeded(f"more than {MAX_ORGS} organisations"))
+        return [{"id": r["id"], "type": r["type"]} for _, r in rows if r["status"] == "ACTIVE"]
 
     # -- queries ----------------------------------------------------------------
     @query
@@ -173,6 +249,19 @@ class Membership(Contract):
         c = q.caller
         return {"org_id": c.org_id, "org_name": c.org_name, "name": c.name, "role": c.role,
                 "attributes": c.attributes, "cert_id": c.cert_id.hex()}
+
+
+def _by_vote(ctx: Ctx) -> None:
+    ensure(ctx.via == GOVERNANCE, Unauthorized("only a governance vote does this"))
+
+
+def _cert_id(cert_id: str) -> bytes:
+    try:
+        raw = bytes.fromhex(cert_id)
+    except ValueError:
+        raw = b""
+    ensure(len(raw) == 32 and cert_id == raw.hex(), BadRequest("cert_id must be 64 lowercase hex characters"))
+    return raw
 
 
 def _public_org(rec: dict) -> dict:

@@ -18,16 +18,18 @@ What each request does to the Application (all under `app.lock`):
     Info             last committed height and app hash from `app.info()`; CometBFT
                      replays whatever blocks it has that the app has not committed
     InitChain        only at height 0: the chain id, genesis time, app state and
-                     validator set must equal faechain's genesis.json; answers the
-                     height-0 app hash
+                     validator set must equal faechain's genesis.json (which seeds the
+                     governance contract's validator set); answers the height-0 app
+                     hash and no validators (CometBFT keeps its genesis set)
     CheckTx          `app.check_txs` on the batch (a recheck too, after each block)
     PrepareProposal  the mempool's transactions as they are, cut to max_tx_bytes and
                      `max_block_txs`
     ProcessProposal  accept (a bad transaction in a block is recorded as failed)
     FinalizeBlock    `app.finalize_block(height, header time, txs, proposer)`: one
                      ExecTxResult per tx (code 0 or the mapped code, codespace
-                     "faechain", log = message, data = hash of the receipt) and the
-                     new app hash
+                     "faechain", log = message, data = hash of the receipt), the
+                     validator updates a governance vote executed in the block
+                     (CometBFT applies them at height + 2) and the new app hash
     Commit           `app.commit()`; then waiting submitters get their receipts
 
 A failure while finalizing or committing is answered with an `exception`,
@@ -211,8 +213,12 @@ class AbciApp:
                 tx_results.append(proto.exec_tx_result(0, digest))
             else:
                 tx_results.append(proto.exec_tx_result(code_number(r.code), digest, r.message, r.code, CODESPACE))
+        updates = [proto.ValidatorUpdate(t, k, p) for t, k, p in result.validator_updates]
+        if updates:
+            log.info("ABCI FinalizeBlock %d: validator updates %s (in effect at height %d)", req.height,
+                     [(u.pub_key.hex()[:12], u.power) for u in updates], req.height + 2)
         self.block_seconds += time.perf_counter() - started
-        return proto.finalize_block(tx_results, result.app_hash)
+        return proto.finalize_block(tx_results, result.app_hash, updates)
 
     def commit(self, body: bytes) -> bytes:
         self._commits += 1

@@ -400,8 +400,12 @@ def exec_tx_result(code: int = 0, data: bytes = b"", log: str = "", info: str = 
     return f_varint(1, code) + f_bytes(2, data) + f_bytes(3, log) + f_bytes(4, info) + f_bytes(8, codespace)
 
 
-def finalize_block(tx_results: list[bytes], app_hash: bytes) -> bytes:
-    inner = b"".join(f_bytes(2, r, always=True) for r in tx_results) + f_bytes(5, app_hash)
+def finalize_block(tx_results: list[bytes], app_hash: bytes, validator_updates: list[ValidatorUpdate] = ()) -> bytes:
+    """ResponseFinalizeBlock: tx_results (2), validator_updates (3, applied by CometBFT at
+    height + 2; power 0 removes a validator), app_hash (5)."""
+    inner = (b"".join(f_bytes(2, r, always=True) for r in tx_results)
+             + b"".join(f_bytes(3, v.encode(), always=True) for v in validator_updates)
+             + f_bytes(5, app_hash))
     return response(RES_FINALIZE_BLOCK, inner)
 
 
