@@ -26,7 +26,12 @@ result or an event's attributes (map values and list items, never map keys) that
   invoice ids 011002600111-04512876, USCC org ids 91110000MA0000005X, bank
   references, hashes in hex; enum words such as ACTIVE or coupon are left out),
 * contains no whitespace or control character (free text such as a reason is left out),
-* and is not hex longer than 64 characters (signatures, keys, blobs).
+* and is not hex longer than 64 characters (signatures, keys, blobs);
+
+and, of a text value (up to 256 characters) joined with `:` or `/`, each part that is
+reference-like itself: `voucher:V-5-0-1` (an asset as the freeze registry and the
+alerts name it) records `voucher:V-5-0-1` and `V-5-0-1`, a loan `<seller USCC>/<loan no>`
+its seller too.
 
 Byte strings, numbers and booleans are never references. A transaction records its
 signer's organisation first (its certificate id is in `history_tx`), then the references of its
@@ -53,7 +58,7 @@ from faechain.ledger.verify import UNAUTHENTICATED_CODES  # codes given before t
 
 log = logging.getLogger("faechain.history")
 
-HISTORY_VERSION = b"1"
+HISTORY_VERSION = b"2"
 MIN_REF, MAX_REF = 3, 128
 MAX_TX_REFS = 64
 MAX_END_REFS = 1024
@@ -68,6 +73,7 @@ CERT_PREFIX = "membership/cert/"
 _DIGIT = re.compile(r"[0-9]")
 _BAD_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 _LONG_HEX = re.compile(r"[0-9a-fA-F]{65,}")
+_PARTS = re.compile(r"[:/]")
 
 
 
@@ -104,6 +110,10 @@ class _Refs:
         if t is str:
             if is_ref(value):
                 self.add(value, how)
+            if len(value) <= 2 * MAX_REF and _PARTS.search(value) is not None:
+                for part in _PARTS.split(value):
+                    if is_ref(part):
+                        self.add(part, how)
         elif t is dict:
             if depth < MAX_DEPTH:
                 for v in value.values():

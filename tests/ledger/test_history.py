@@ -40,6 +40,15 @@ def test_not_reference_like(value):
     assert not history.is_ref(value)
 
 
+def test_parts_of_composite_references():
+    refs = history._Refs(64)
+    refs.walk({"asset": "voucher:V-5-0-1", "loan": "91110000MA0000009X/L-2024-001", "holding":
+               "holding:R-3-0-1/senior/91110000MA0000010X", "reason": "order 2026/17 of court"}, history.HOW_ARGS)
+    assert list(refs.found) == ["voucher:V-5-0-1", "V-5-0-1", "91110000MA0000009X/L-2024-001",
+                                "91110000MA0000009X", "L-2024-001", "holding:R-3-0-1/senior/91110000MA0000010X",
+                                "R-3-0-1", "91110000MA0000010X"]
+
+
 def _receipt(code: str, events=(), result=None) -> bytes:
     return encode({"tx": b"h" * 32, "height": 1, "index": 0, "code": code, "message": "", "result": result,
                    "events": list(events)})
