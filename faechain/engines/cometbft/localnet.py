@@ -9,6 +9,8 @@
                                   vault/); its config names the other nodes' APIs as `vault_peers`,
                                   so a document uploaded at one node can be read through any
     <home>/node<i>/cometbft/      its CometBFT home (config/config.toml, genesis.json, keys, data/)
+                                  (`Localnet.add_node()` adds a further full node the same way; it
+                                  becomes a validator by a governance vote)
     <home>/run/node<i>.{fae,cometbft}.pid
     <home>/logs/node<i>.{fae,cometbft}.log
 
@@ -158,6 +160,76 @@ class Localnet:
             cfg.save(home)
             updated.append(i)
         return updated
+
+    def add_node(self, name: str | None = None, *, tuning: dict | None = None) -> NodeSpec:
+        """Add a full node to the network (not a validator): node i = len(nodes), operated by
+        member `name` (default: the next organisation in VALIDATOR_ORDER without a node).
+
+        It gets its own CometBFT keys, the network's CometBFT genesis, the next block of
+        ports, every existing node as a persistent peer (it dials them; they accept it) and
+        them as vault peers; it block-syncs from them once started (`start([i])`). It
+        becomes a validator only by a governance vote (`set_validator` with its `pub_key`,
+        base64 here; hex in the proposal). Existing nodes' configs are left as they are.
+        """
+        from faechain.node.config import NodeConfig, paths
+        from faechain.node.demo import MEMBERS
+        from faechain.node.genesis import Genesis
+
+        taken = {n.name for n in self.nodes}
+        if name is None:
+            name = next((m for m in VALIDATOR_ORDER if m not in taken), None)
+            if name is None:
+                raise LocalnetError("every member organisation already runs a node")
+        elif name in taken:
+            raise LocalnetError(f"{name} already runs a node")
+        genesis = Genesis.load(paths(self.home)["genesis"])
+        org_of = {m.name: o["id"] for m, o in zip(MEMBERS, genesis.orgs)}
+        if name not in org_of:
+            raise LocalnetError(f"{name} is not a member of this network")
+        i = len(self.nodes)
+        ports = {k: self.base_port + 10 * i + off for k, off in PORTS.items()}
+        spec = NodeSpec(i, name, org_of[name], **ports)
+        _check_ports_free(list(ports.values()), f"node{i}")
+        binary = find_cometbft()
+        h = self.cmt_home(i)
+        os.makedirs(h, exist_ok=True)
+        try:
+            out = subprocess.run([binary, "init", "--home", h], capture_output=True, text=True, timeout=60)
+            if out.returncode != 0:
+                raise LocalnetError(f"cometbft init failed: {out.stderr.strip() or out.stdout.strip()}")
+            with open(os.path.join(h, "config", "priv_validator_key.json")) as f:
+                key = json.load(f)
+            spec.address, spec.pub_key = key["address"], key["pub_key"]["value"]
+            spec.node_id = node_id(os.path.join(h, "config", "node_key.json"))
+            # the network's genesis, not the one `cometbft init` wrote
+            shutil.copyfile(os.path.join(self.cmt_home(0), "config", "genesis.json"),
+                            os.path.join(h, "config", "genesis.json"))
+            settings = {
+                **TUNING, **(tuning or {}),
+                "proxy_app": f"tcp://127.0.0.1:{spec.abci}",
+                "moniker": spec.name,
+                "rpc.laddr": f"tcp://127.0.0.1:{spec.rpc}",
+                "p2p.laddr": f"tcp://127.0.0.1:{spec.p2p}",
+                "p2p.persistent_peers": ",".join(f"{m.node_id}@127.0.0.1:{m.p2p}" for m in self.nodes),
+            }
+            path = os.path.join(h, "config", "config.toml")
+            with open(path) as f:
+                text = f.read()
+            with open(path, "w") as f:
+                f.write(set_toml(text, settings))
+            node_home = self.node_home(i)
+            shutil.copyfile(paths(self.home)["genesis"], paths(node_home)["genesis"])
+            model = NodeConfig.load(self.node_home(0))  # the same engine settings as the others
+            cfg = NodeConfig(engine="cometbft", port=spec.api, anonymous_reads=model.anonymous_reads,
+                             verify_workers=model.verify_workers, vault_peers=[m.api_url for m in self.nodes],
+                             abci={**model.abci, "listen": f"tcp://127.0.0.1:{spec.abci}", "rpc": spec.rpc_url})
+            cfg.save(node_home)
+        except BaseException:
+            shutil.rmtree(self.node_home(i), ignore_errors=True)
+            raise
+        self.nodes.append(spec)
+        self.save()
+        return spec
 
     def save(self) -> None:
         data = {"chain_id": self.chain_id, "base_port": self.base_port, "cometbft": self.cometbft,
