@@ -8,6 +8,11 @@ A member certificate is issued by its organisation's CA: `CN` is the member's
 name, `organizationIdentifier` the USCC, `OU` the role, and a private extension
 (OID `ATTRIBUTES_OID`) carries attributes such as `{"qualified": true}` as a DER
 UTF8String holding canonical JSON.
+
+The same functions serve both suites: an SM2 key (faechain.crypto.sm2) makes an
+SM2-with-SM3 certificate (faechain.crypto.sm2_certs), an Ed25519 key an Ed25519 one.
+Which kind a chain accepts is its suite's business: `public_key` and
+`verify_issued_by` refuse a certificate of the other suite (`CertificateError`).
 """
 
 from __future__ import annotations
@@ -84,12 +89,22 @@ def _validity(now: dt.datetime | None, days: int) -> tuple[dt.datetime, dt.datet
     return start, start + dt.timedelta(days=days)
 
 
+def _is_sm2(key: object) -> bool:
+    from faechain.crypto import sm2
+
+    return isinstance(key, (sm2.Sm2PrivateKey, sm2.Sm2PublicKey))
+
+
 def create_ca(
     key: PrivateKey, org_id: str, org_name: str, org_type: str, *, days: int = 3650, serial: int | None = None
 ) -> bytes:
     """A self-signed organisation CA certificate (DER)."""
-    name = _name(org_id, org_name, org_type, f"{org_name} CA")
     start, end = _validity(None, days)
+    if _is_sm2(key):
+        from faechain.crypto import sm2_certs
+
+        return sm2_certs.create_ca(key, org_id, org_name, org_type, start, end, serial)  # type: ignore[arg-type]
+    name = _name(org_id, org_name, org_type, f"{org_name} CA")
     pub = key.crypto_key().public_key()
     cert = (
         x509.CertificateBuilder()
@@ -130,6 +145,14 @@ def issue_member(
     org_name = _attr(ca.subject, NameOID.ORGANIZATION_NAME)
     start, end = _validity(None, days)
     attrs_json = json.dumps(attributes or {}, sort_keys=True, separators=(",", ":"))
+    if _is_sm2(ca_key):
+        from faechain.crypto import sm2_certs
+
+        try:
+            return sm2_certs.issue_member(ca_key, ca, member_public, name, role, _der_utf8(attrs_json),  # type: ignore[arg-type]
+                                          ATTRIBUTES_OID.dotted_string, start, min(end, ca.not_valid_after_utc))
+        except sm2_certs.Sm2CertificateError as exc:
+            raise CertificateError(str(exc)) from None
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name(org_id, org_name, role, name))
@@ -204,17 +227,30 @@ def read_info(der: bytes) -> CertInfo:
 
 
 def public_key(suite: Suite, der: bytes) -> PublicKey:
+    """The certificate's key as `suite` uses it; CertificateError if it is of another suite."""
     try:
-        return suite.public_key_from_crypto(load_der(der).public_key())
+        return suite.public_key_from_certificate(load_der(der))
     except SuiteError as exc:
-        raise CertificateError(str(exc)) from None
+        raise CertificateError(f"{exc} (this chain's suite is {suite.name})") from None
+    except ValueError as exc:
+        raise CertificateError(f"malformed certificate key: {exc}") from None
 
 
 def verify_issued_by(suite: Suite, member_der: bytes, ca_der: bytes) -> None:
-    """Raise CertificateError unless ca_der issued member_der (name and signature)."""
+    """Raise CertificateError unless ca_der issued member_der (name and signature),
+    both certificates being of `suite`."""
     member, ca = load_der(member_der), load_der(ca_der)
     if member.issuer != ca.subject:
         raise CertificateError("certificate was not issued by this organisation's CA")
+    if suite.name == "sm2-sm3":
+        from faechain.crypto import sm2_certs
+
+        try:
+            sm2_certs.verify_signature(member, public_key(suite, ca_der))
+        except sm2_certs.Sm2CertificateError as exc:
+            raise CertificateError(f"certificate signature does not verify: {exc}") from None
+        return
+    public_key(suite, ca_der)  # an Ed25519 CA (anything else: CertificateError)
     try:
         member.verify_directly_issued_by(ca)
     except Exception as exc:

@@ -1,8 +1,14 @@
 """Signature suites: the one place the chain's cryptography is chosen.
 
-A chain picks its suite once, in genesis (`"suite": "ed25519"`). Everything that
-signs, verifies or hashes goes through the suite object, so the SM2/SM3 suite can
-be added later without touching the ledger, the contracts or the API.
+A chain picks its suite once, in genesis (`"suite": "ed25519"` or `"sm2-sm3"`).
+Everything that signs, verifies or hashes goes through the suite object, so the
+ledger, the contracts and the API are the same on either.
+
+    ed25519   Ed25519 signatures (RFC 8032) and SHA-256, through `cryptography`
+    sm2-sm3   SM2 signatures (GB/T 32918, default user id) and SM3 (GB/T 32905), through
+              OpenSSL 3's libcrypto: see faechain.crypto.sm2
+
+`SUITE_ALIASES` are the short names the CLI takes (`--crypto sm`).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
@@ -41,6 +47,10 @@ class Suite(Protocol):
     def public_key(self, raw: bytes) -> PublicKey: ...
 
     def public_key_from_crypto(self, key: object) -> PublicKey: ...
+
+    def public_key_from_certificate(self, cert: object) -> PublicKey:
+        """The key of a parsed certificate (`cryptography.x509.Certificate`)."""
+        ...
 
 
 class PrivateKey(Protocol):
@@ -102,7 +112,10 @@ class Ed25519Suite:
         return Ed25519PrivateKey(ed25519.Ed25519PrivateKey.generate())
 
     def load_private_pem(self, pem: bytes) -> Ed25519PrivateKey:
-        key = serialization.load_pem_private_key(pem, password=None)
+        try:
+            key = serialization.load_pem_private_key(pem, password=None)
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            raise SuiteError(f"not an Ed25519 private key: {exc}") from None
         if not isinstance(key, ed25519.Ed25519PrivateKey):
             raise SuiteError("not an Ed25519 private key")
         return Ed25519PrivateKey(key)
@@ -118,12 +131,71 @@ class Ed25519Suite:
             raise SuiteError("certificate key is not Ed25519")
         return Ed25519PublicKey(key)
 
+    def public_key_from_certificate(self, cert: object) -> Ed25519PublicKey:
+        try:
+            key = cert.public_key()  # type: ignore[attr-defined]
+        except UnsupportedAlgorithm as exc:  # an SM2 key, say
+            raise SuiteError(f"certificate key is not Ed25519 ({exc})") from None
+        return self.public_key_from_crypto(key)
+
+
+class Sm2Sm3Suite:
+    """SM2 signatures with the default user id and SM3 hashing (faechain.crypto.sm2)."""
+
+    name = "sm2-sm3"
+    hash_name = "sm3"
+
+    def __init__(self) -> None:
+        from faechain.crypto import sm2
+
+        sm2.lib()  # SmUnavailable now rather than at the first signature
+        self._sm2 = sm2
+        self.hash = sm2.sm3  # a plain function: the hot path of every Merkle tree
+
+    def generate(self):
+        return self._sm2.generate()
+
+    def load_private_pem(self, pem: bytes):
+        return self._sm2.load_private_pem(pem)
+
+    def public_key(self, raw: bytes):
+        return self._sm2.Sm2PublicKey(raw)
+
+    def public_key_from_crypto(self, key: object):
+        if not isinstance(key, self._sm2.Sm2PublicKey):
+            raise SuiteError("certificate key is not SM2")
+        return key
+
+    def public_key_from_certificate(self, cert: object):
+        from faechain.crypto import sm2_certs
+
+        return sm2_certs.public_key(cert)
+
 
 SUITES: dict[str, Suite] = {"ed25519": Ed25519Suite()}
+_LAZY = {"sm2-sm3": Sm2Sm3Suite}  # made on first use: loads libcrypto's SM2 then
+SUITE_NAMES = ("ed25519", "sm2-sm3")
+SUITE_ALIASES = {"ed25519": "ed25519", "sm": "sm2-sm3", "sm2": "sm2-sm3", "sm2-sm3": "sm2-sm3"}
+
+
+def suite_name(name_or_alias: str) -> str:
+    """The genesis name of a suite from a CLI spelling (`sm` -> `sm2-sm3`)."""
+    try:
+        return SUITE_ALIASES[name_or_alias.lower()]
+    except KeyError:
+        raise SuiteError(f"unknown signature suite {name_or_alias!r} (choose ed25519 or sm)") from None
 
 
 def get_suite(name: str) -> Suite:
+    suite = SUITES.get(name)
+    if suite is not None:
+        return suite
+    maker = _LAZY.get(name)
+    if maker is None:
+        raise SuiteError(f"unknown signature suite {name!r}")
     try:
-        return SUITES[name]
-    except KeyError:
-        raise SuiteError(f"unknown signature suite {name!r}") from None
+        suite = maker()
+    except Exception as exc:  # SmUnavailable, OSError: the library is not there
+        raise SuiteError(f"the {name} suite is not available on this machine: {exc}") from None
+    SUITES[name] = suite
+    return suite
