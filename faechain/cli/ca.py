@@ -40,7 +40,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--name", required=True, help="the organisation's registered name")
     c.add_argument("--type", required=True, type=str.upper, choices=ORG_TYPES, metavar="TYPE",
                    help=f"organisation type: {', '.join(ORG_TYPES)}")
-    c.add_argument("--suite", default="ed25519", help="signature suite (default: ed25519)")
+    c.add_argument("--suite", "--crypto", dest="suite", default="ed25519", metavar="SUITE",
+                   help="signature suite: ed25519 (default) or sm (SM2 key, SM2-with-SM3 certificates)")
     c.set_defaults(func=cmd_create)
 
     i = ca_sub.add_parser("issue", help="issue a member identity (key + certificate) into a wallet",
@@ -91,7 +92,9 @@ def cmd_create(args: argparse.Namespace) -> int:
     from faechain.identity.ca import create_org_ca
 
     try:
-        ca = create_org_ca(args.dir, args.org_id, args.name, args.type, args.suite)
+        from faechain.crypto.suite import suite_name
+
+        ca = create_org_ca(args.dir, args.org_id, args.name, args.type, suite_name(args.suite))
     except FileExistsError as exc:
         raise CliError(str(exc)) from None
     except (ValueError, SuiteError) as exc:

@@ -26,6 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, help="API/console port (default 8730; changes an existing home's port)")
     p.add_argument("--empty", action="store_true", help="do not seed the sample business on first start")
     p.add_argument("--no-browser", action="store_true", help="do not open the console in a web browser")
+    p.add_argument("--crypto", metavar="SUITE", type=str.lower, choices=("ed25519", "sm"),
+                   help="signature suite of a new demo chain: ed25519 (default; Ed25519 + SHA-256) or sm "
+                   "(SM2 + SM3 for every certificate, signature and hash); an existing home keeps its own")
     p.set_defaults(func=cmd_demo)
 
 
@@ -53,7 +56,8 @@ def banner(node, home: str, seeding: bool) -> str:
     width = max([len(m["name"]) for m in members] + [4])
     lines = [
         "",
-        f"faechain demo network is running  (chain {node.genesis.chain_id}, height {node.app.height})",
+        f"faechain demo network is running  (chain {node.genesis.chain_id}, suite {node.genesis.suite}, "
+        f"height {node.app.height})",
         "",
         f"  API:      {url}/v1/",
         f"  console:  {url}/",
@@ -91,7 +95,8 @@ def seed(node, home: str) -> None:
     marker = os.path.join(home, SEEDED_MARKER)
     try:
         ran = seed_samples(node.submit_as, lambda data: store_document(node, data),
-                           now=lambda: node.engine.now_ms() // 1000, advance=lambda s: advance_clock(node, s))
+                           now=lambda: node.engine.now_ms() // 1000, advance=lambda s: advance_clock(node, s),
+                           suite=node.app.suite.name)
     except Exception as exc:  # noqa: BLE001 - the node keeps serving; the user hears why
         print(f"warning: seeding the samples failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         return
@@ -135,6 +140,30 @@ def open_browser(url: str) -> None:
     threading.Thread(target=go, name="open-browser", daemon=True).start()
 
 
+def _suite_for(home: str, crypto: str | None) -> str:
+    """The suite of the demo chain in `home`: an existing home's own; `--crypto` for a new one."""
+    from faechain.crypto.suite import get_suite, suite_name
+    from faechain.node.genesis import Genesis
+
+    wanted = suite_name(crypto) if crypto else None
+    path = os.path.join(home, "genesis.json")
+    if os.path.exists(path):
+        try:
+            have = Genesis.load(path).suite
+        except (OSError, ValueError) as exc:
+            raise CliError(f"{path} is not a genesis document: {exc}") from None
+        if wanted and wanted != have:
+            raise UsageError(f"{home} holds a demo chain on {have}; `--crypto {crypto}` makes a new chain: "
+                             "choose another --home")
+        return have
+    suite = wanted or "ed25519"
+    try:
+        get_suite(suite)  # the SM suite needs OpenSSL 3 with SM2/SM3: say so before making anything
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return suite
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from faechain.cli.node_cmds import open_node, run_node
     from faechain.node.demo import create_demo
@@ -146,8 +175,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"{home} is not a directory")
     if os.path.isdir(home) and os.listdir(home) and not os.path.exists(os.path.join(home, "genesis.json")):
         raise UsageError(f"{home} exists and is not a demo home; choose another --home")
+    suite = _suite_for(home, getattr(args, "crypto", None))
     try:
-        created = create_demo(home, args.port)
+        created = create_demo(home, args.port, suite)
     except OSError as exc:
         raise CliError(f"cannot create the demo in {home}: {exc}") from None
     marker = os.path.join(home, SEEDED_MARKER)

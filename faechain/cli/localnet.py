@@ -30,6 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--base-port", type=int, default=None,
                     help="first port; validator i uses base+10i .. base+10i+3 (API, P2P, RPC, ABCI); default 26600")
     up.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the network (default 120)")
+    up.add_argument("--crypto", metavar="SUITE", type=str.lower, choices=("ed25519", "sm"),
+                    help="signature suite of a new network: ed25519 (default) or sm (SM2/SM3 certificates, "
+                    "signatures and hashes; CometBFT's consensus keys stay Ed25519)")
     up.set_defaults(func=cmd_up)
 
     st = ln_sub.add_parser("status", help="heights, app hashes and peers of every node",
@@ -60,6 +63,30 @@ def _errors():
     return (LocalnetError, CometBFTNotFound)
 
 
+def _new_suite(crypto: str | None) -> str:
+    from faechain.crypto.suite import get_suite, suite_name
+
+    suite = suite_name(crypto) if crypto else "ed25519"
+    try:
+        get_suite(suite)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return suite
+
+
+def _check_suite(home: str, crypto: str | None) -> None:
+    """`--crypto` on an existing network must name the suite it already runs."""
+    from faechain.crypto.suite import suite_name
+    from faechain.node.genesis import Genesis
+
+    if not crypto:
+        return
+    have = Genesis.load(os.path.join(home, "genesis.json")).suite
+    if suite_name(crypto) != have:
+        raise UsageError(f"{home} holds a network on {have}; `fae localnet down --purge --home {home}` "
+                         f"first to make one with --crypto {crypto}")
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from faechain.engines.cometbft import localnet as L
 
@@ -76,10 +103,12 @@ def cmd_up(args: argparse.Namespace) -> int:
                                  f"`fae localnet down --purge --home {home}` first to make a new one")
             if args.base_port is not None and args.base_port != net.base_port:
                 raise UsageError(f"{home} uses base port {net.base_port}")
+            _check_suite(home, getattr(args, "crypto", None))
         else:
             n = args.validators or 4
             print(f"creating a {n}-validator network in {home} ...", flush=True)
-            net = L.create(home, n, base_port=args.base_port or L.DEFAULT_BASE_PORT)
+            net = L.create(home, n, base_port=args.base_port or L.DEFAULT_BASE_PORT,
+                           suite=_new_suite(getattr(args, "crypto", None)))
         net.start(timeout=args.timeout)
     except _errors() as exc:
         raise CliError(str(exc)) from None

@@ -40,6 +40,12 @@ class Duplicate(ContractError):
     code = "duplicate"
 
 
+class BadCertificate(ContractError):
+    """A certificate handed to a contract (an organisation's CA) is not of the chain's suite."""
+
+    code = "bad_certificate"
+
+
 class Frozen(ContractError):
     code = "frozen"
 

@@ -25,7 +25,7 @@ its last EXCHANGE or REGULATOR.
 
 from __future__ import annotations
 
-from faechain.contracts.errors import BadRequest, Duplicate, InvalidState, LimitExceeded, NotFound, Unauthorized, ensure
+from faechain.contracts.errors import BadCertificate, BadRequest, Duplicate, InvalidState, LimitExceeded, NotFound, Unauthorized, ensure
 from faechain.contracts.runtime import Contract, Ctx, QueryCtx, internal, query, register, tx
 from faechain.crypto import certs
 from faechain.ledger.encoding import encode
@@ -45,6 +45,10 @@ INDISPENSABLE_TYPES = ("EXCHANGE", "REGULATOR")
 # the most organisations a governance electorate (a scan of org/) may hold
 MAX_ORGS = 1000
 GOVERNANCE = "governance"
+
+
+class GenesisCertificateError(ValueError):
+    """A genesis organisation's CA certificate is not of the chain's suite: the node refuses to start."""
 
 
 def caller_attributes(cert_attributes: dict, org_attributes: dict) -> dict:
@@ -82,6 +86,10 @@ class Membership(Contract):
     def genesis(self, ctx: Ctx, config: dict) -> None:
         for org in config.get("orgs", []):
             der = certs.load_pem(org["ca"].encode()) if isinstance(org["ca"], str) else org["ca"]
+            try:  # a CA of the other suite could never sign anything on this chain
+                certs.public_key(ctx.suite, der)  # type: ignore[attr-defined]
+            except certs.CertificateError as exc:
+                raise GenesisCertificateError(f"bad_certificate: organisation {org['id']}: {exc}") from None
             rec = org_record(org["id"], org["name"], org["type"], der, org.get("attributes", {}), self._hash(ctx, der))
             ctx.state.put(f"org/{org['id']}", rec)
             ctx.state.put(f"ca/{org['id']}", der)
@@ -106,6 +114,10 @@ class Membership(Contract):
             rec = org_record(org_id, name, org_type, ca, attributes, self._hash(ctx, ca))
         except certs.CertificateError as exc:
             raise BadRequest(str(exc)) from None
+        try:
+            certs.public_key(ctx.suite, ca)  # type: ignore[attr-defined]
+        except certs.CertificateError as exc:
+            raise BadCertificate(str(exc)) from None
         ctx.state.put(f"org/{org_id}", rec)
         ctx.state.put(f"ca/{org_id}", ca)
         ctx.emit("OrgAdmitted", org_id=org_id, name=name, type=org_type)

@@ -1,7 +1,9 @@
 """The demo consortium: every kind of participant, each its own organisation.
 
 `create_demo(home)` makes (once) an organisation CA and one member identity for
-each demo member, a dev genesis naming them all, and a node config on loopback.
+each demo member, a dev genesis naming them all, and a node config on loopback;
+`create_demo(home, suite="sm2-sm3")` makes the same consortium on SM2/SM3 (every CA,
+member key and hash of the chain).
 `seed_samples(submit, upload)` then runs each business module's sample scenario as
 signed transactions (documents go to the node's vault), so a fresh `fae demo` shows
 a realistic ledger.
@@ -9,7 +11,6 @@ a realistic ledger.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import pkgutil
@@ -60,8 +61,8 @@ def demo_org_id(index: int) -> str:
     return f"91110000MA{index:07d}X"
 
 
-def create_demo(home: str, port: int | None = None) -> bool:
-    """Create the demo consortium in `home`; False if it already exists."""
+def create_demo(home: str, port: int | None = None, suite: str = "ed25519") -> bool:
+    """Create the demo consortium in `home` on signature suite `suite`; False if it already exists."""
     p = paths(home)
     if os.path.exists(p["genesis"]):
         if port is not None:
@@ -72,12 +73,13 @@ def create_demo(home: str, port: int | None = None) -> bool:
         return False
     orgs = []
     for i, m in enumerate(MEMBERS, start=1):
-        ca = create_org_ca(os.path.join(p["ca"], m.name), demo_org_id(i), m.org_name, m.org_type)
+        ca = create_org_ca(os.path.join(p["ca"], m.name), demo_org_id(i), m.org_name, m.org_type, suite)
         issue_identity(ca, p["wallet"], m.name, {"admin": True, **m.attributes})
         orgs.append({"id": ca.org_id, "name": m.org_name, "type": m.org_type, "ca": ca.cert_pem,
                      "attributes": dict(m.attributes)})
     genesis = Genesis(
         chain_id=DEMO_CHAIN_ID,
+        suite=suite,
         genesis_time=int(time.time() * 1000) - 60_000,
         dev=True,
         orgs=orgs,
@@ -101,7 +103,8 @@ class Samples:
     vouchers the receivables sample made); `now` is the chain's clock and
     `advance(seconds)` moves the dev chain's clock on, so that a sample can show
     what happens at a maturity or a deadline (the demo node keeps the advanced
-    clock across restarts).
+    clock across restarts). `suite` is the chain's signature suite: new organisations
+    get CAs of it, and `hash(data)` is the chain's document hash (hex) of it.
     """
 
     submit: Submit
@@ -110,6 +113,13 @@ class Samples:
     results: dict[str, dict] = field(default_factory=dict)
     now: Callable[[], int] = lambda: int(time.time())  # block time as the node sees it (unix s)
     advance: Callable[[int], None] = field(default=lambda seconds: _cannot_advance())  # a dev chain's clock
+    suite: str = "ed25519"
+
+    def hash(self, data: bytes) -> str:
+        """The chain's hash (hex) of a document: SHA-256 or SM3 as the suite says."""
+        from faechain.crypto.suite import get_suite
+
+        return get_suite(self.suite).hash(bytes(data)).hex()
 
     def tx(self, who: str, contract: str, method: str, **args) -> dict:
         receipt = self.submit(who, contract, method, args)
@@ -126,9 +136,10 @@ def demo_org_ids() -> dict[str, str]:
     return {m.name: demo_org_id(i) for i, m in enumerate(MEMBERS, start=1)}
 
 
-def _hash_only(data: bytes) -> str:
-    """Without a vault (tools, tests): documents are recorded by their SHA-256 only."""
-    return hashlib.sha256(data).hexdigest()
+def _suite_of(submit: Submit) -> str:
+    """The suite of the node behind `submit` (a node's bound `submit_as`), else ed25519."""
+    app = getattr(getattr(submit, "__self__", None), "app", None)
+    return getattr(getattr(app, "suite", None), "name", None) or "ed25519"
 
 
 # Later modules build on earlier ones' samples (a plan pools vouchers, a product
@@ -137,12 +148,15 @@ SAMPLE_ORDER = ("receivables", "plans", "npa", "products", "supervision", "gover
 
 
 def seed_samples(submit: Submit, upload: Upload | None = None, now: Callable[[], int] | None = None,
-                 advance: Callable[[int], None] | None = None) -> list[str]:
-    """Run each present module's `demo.seed(samples)` in SAMPLE_ORDER; returns those run."""
+                 advance: Callable[[int], None] | None = None, suite: str | None = None) -> list[str]:
+    """Run each present module's `demo.seed(samples)` in SAMPLE_ORDER; returns those run.
+
+    Without `upload` documents are recorded by their hash only (the chain suite's)."""
     import faechain.modules as modules
 
     present = {info.name for info in pkgutil.iter_modules(modules.__path__)}
-    samples = Samples(submit, upload or _hash_only, demo_org_ids())
+    samples = Samples(submit, upload or (lambda data: samples.hash(data)), demo_org_ids(),
+                      suite=suite or _suite_of(submit))
     if now is not None:
         samples.now = now
     if advance is not None:

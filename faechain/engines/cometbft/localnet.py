@@ -631,8 +631,11 @@ def init_cometbft_homes(home: str, nodes: list[NodeSpec], binary: str, chain_id:
 
 def create(home: str, validators: int, *, base_port: int = DEFAULT_BASE_PORT, chain_id: str = DEFAULT_CHAIN_ID,
            tuning: dict | None = None, max_block_txs: int = MAX_BLOCK_TXS,
-           max_block_bytes: int = MAX_BLOCK_BYTES) -> Localnet:
-    """Create a network of `validators` validators in `home` (which must be empty or absent)."""
+           max_block_bytes: int = MAX_BLOCK_BYTES, suite: str = "ed25519") -> Localnet:
+    """Create a network of `validators` validators in `home` (which must be empty or absent).
+
+    `suite` is the chain's signature suite (`sm2-sm3`: every member certificate, transaction
+    signature and ledger hash is SM2/SM3); CometBFT's own consensus keys stay Ed25519."""
     from faechain.node.config import NodeConfig, paths
     from faechain.node.demo import MEMBERS, create_demo
     from faechain.node.genesis import Genesis
@@ -654,7 +657,7 @@ def create(home: str, validators: int, *, base_port: int = DEFAULT_BASE_PORT, ch
     _check_ports_free([getattr(n, k) for n in nodes for k in PORTS], "the localnet")
     os.makedirs(home, exist_ok=True)
     try:
-        create_demo(home)  # CAs and wallets of the 19 demo members, a dev genesis
+        create_demo(home, suite=suite)  # CAs and wallets of the 19 demo members, a dev genesis
         genesis = Genesis.load(paths(home)["genesis"])
         org_of = {m.name: o["id"] for m, o in zip(MEMBERS, genesis.orgs)}
         for n in nodes:

@@ -38,7 +38,8 @@ def _new_member_ca(samples: Samples):
     if os.path.exists(os.path.join(ca_dir, "ca.pem")):
         ca = load_org_ca(ca_dir)
     else:
-        ca = create_org_ca(ca_dir, demo_org_id(len(MEMBERS) + 1), NEW_ORG_NAME, "FACTOR")
+        ca = create_org_ca(ca_dir, demo_org_id(len(MEMBERS) + 1), NEW_ORG_NAME, "FACTOR",
+                           getattr(samples, "suite", "ed25519"))  # the chain's suite
     wallet = os.path.join(home, "wallet")
     if not os.path.exists(os.path.join(wallet, NEW_MEMBER, "key.pem")):
         issue_identity(ca, wallet, NEW_MEMBER, {"admin": True})

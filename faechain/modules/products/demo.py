@@ -16,7 +16,6 @@ registrar can register it once the 5-day hold has passed.
 
 from __future__ import annotations
 
-import hashlib
 
 from faechain.node.demo import Samples
 
@@ -33,7 +32,7 @@ def seed(samples: Samples) -> dict:
     def tx(who: str, contract: str, method: str, **args) -> dict:
         return samples.tx(who, contract, method, **args)
 
-    doc = hashlib.sha256(b"faechain demo: invoice 011002600333-00071200").hexdigest()
+    doc = samples.hash(b"faechain demo: invoice 011002600333-00071200")
     tx("supplier3", "receivables", "register_invoice", code="011002600333", number="00071200",
        seller=ids["supplier3"], buyer=ids["core"], amount=2_000_000 * YUAN, date=now - 30 * DAY, doc_hash=doc)
     short = tx("core", "receivables", "issue", to=ids["supplier3"], amount=2_000_000 * YUAN, maturity=now + 2 * DAY,
@@ -51,7 +50,7 @@ def seed(samples: Samples) -> dict:
                  registrar=ids["registrar"], settlement_bank=ids["bank"], min_ticket=100_000 * YUAN,
                  term_days=180, fee_bps=30)["product"]
     tx("factor", "products", "add_underlying", product=product, vouchers=[piece, rcv["financed"]])
-    report = hashlib.sha256(b"faechain demo: Dagong rating report DG-2026-RS-0311").hexdigest()
+    report = samples.hash(b"faechain demo: Dagong rating report DG-2026-RS-0311")
     tx("rating", "products", "rate", product=product, grade="AA", outlook="stable", report_hash=report)
     tx("factor", "products", "file", product=product)
     tx("exchange", "products", "approve", product=product, approval_no="TJFAE-RS-2026-0311", opens=now,

@@ -13,7 +13,6 @@ pools both.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from faechain.node.demo import Samples
@@ -22,9 +21,9 @@ YUAN = 100  # fen
 DAY = 86_400
 
 
-def _doc(name: str) -> str:
-    """A stand-in document hash (the documents themselves live off chain)."""
-    return hashlib.sha256(f"faechain demo document: {name}".encode()).hexdigest()
+def _doc(samples: Samples, name: str) -> str:
+    """A stand-in document hash, the chain suite's (the documents themselves live off chain)."""
+    return samples.hash(f"faechain demo document: {name}".encode())
 
 
 def seed(samples: Samples) -> dict:
@@ -38,12 +37,12 @@ def seed(samples: Samples) -> dict:
     tx("bank", "grant_credit", core=ids["core"], amount=50_000_000 * YUAN, expires=now + 365 * DAY)
     tx("bank2", "grant_credit", core=ids["core2"], amount=20_000_000 * YUAN, expires=now + 365 * DAY)
     tx("supplier1", "register_invoice", code="011002600111", number="04512876", seller=ids["supplier1"],
-       buyer=ids["core"], amount=5_000_000 * YUAN, date=now - 20 * DAY, doc_hash=_doc("invoice 04512876"))
+       buyer=ids["core"], amount=5_000_000 * YUAN, date=now - 20 * DAY, doc_hash=_doc(samples, "invoice 04512876"))
     tx("supplier1", "register_invoice", code="011002600111", number="04512877", seller=ids["supplier1"],
-       buyer=ids["core"], amount=3_500_000 * YUAN, date=now - 18 * DAY, doc_hash=_doc("invoice 04512877"))
+       buyer=ids["core"], amount=3_500_000 * YUAN, date=now - 18 * DAY, doc_hash=_doc(samples, "invoice 04512877"))
     root = tx("core", "issue", to=ids["supplier1"], amount=8_000_000 * YUAN, maturity=now + 120 * DAY,
               invoices=[["011002600111-04512876", 5_000_000 * YUAN], ["011002600111-04512877", 3_000_000 * YUAN]],
-              contract_hash=_doc("purchase contract HX-2026-0417"), settlement_bank=ids["bank"])["voucher"]
+              contract_hash=_doc(samples, "purchase contract HX-2026-0417"), settlement_bank=ids["bank"])["voucher"]
     tx("supplier1", "accept", id=root)
     passed = tx("supplier1", "transfer", id=root, to=ids["supplier2"], amount=3_000_000 * YUAN)
     tier2, kept = passed["voucher"], passed["remainder"]
@@ -53,9 +52,9 @@ def seed(samples: Samples) -> dict:
     tx("factor", "record_registration", financing=financing, reg_no="ZDW-2026-110105-000731")
     financed = tx("factor", "fund", financing=financing)["voucher"]
     tx("supplier2", "register_invoice", code="011002600222", number="00093511", seller=ids["supplier2"],
-       buyer=ids["core2"], amount=2_000_000 * YUAN, date=now - 5 * DAY, doc_hash=_doc("invoice 00093511"))
+       buyer=ids["core2"], amount=2_000_000 * YUAN, date=now - 5 * DAY, doc_hash=_doc(samples, "invoice 00093511"))
     pending = tx("core2", "issue", to=ids["supplier2"], amount=2_000_000 * YUAN, maturity=now + 90 * DAY,
                  invoices=[["011002600222-00093511", 2_000_000 * YUAN]],
-                 contract_hash=_doc("construction contract JT-2026-088"))["voucher"]
+                 contract_hash=_doc(samples, "construction contract JT-2026-088"))["voucher"]
     return {"root": root, "kept": kept, "tier2": tier2, "tier3": tier3, "financing": financing,
             "financed": financed, "pending": pending, "open_invoice": "011002600111-04512877"}
