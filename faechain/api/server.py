@@ -2,7 +2,8 @@
 
 Routes (all JSON unless noted; bytes as lowercase hex; errors `{"code","message"}`):
 
-    GET  /                         minimal HTML home page (public)
+    GET  /                         the web console and block explorer (public page; its own
+                                   session API under /console/: see faechain.console.routes)
     GET  /healthz                  liveness and height (public)
     GET  /metrics                  Prometheus text format (public)
     GET  /openapi.json             the OpenAPI 3.1 document (public)
@@ -22,6 +23,12 @@ Routes (all JSON unless noted; bytes as lowercase hex; errors `{"code","message"
     GET  /v1/audit/export          the audit trail of a reference or organisation as CSV or XLSX
                                    (a file; regulator and exchange)
     POST /v1/dev/advance_time      move a dev chain's clock forward
+    GET  /console/assets/{path}    the console's scripts and styles (public)
+    GET|POST|DELETE /console/api/session   console sign-in as a wallet identity (cookie session)
+    POST /console/api/query/{contract}/{method}, /console/api/tx/prepare, /console/api/tx/submit,
+    GET  /console/api/blocks[/{height}], /console/api/txs/{hash}, /console/api/events[/recent],
+         /console/api/read/{path}
+                                   the console's reads and signing on the member's behalf
 
 Everything under /v1/ except /v1/info and /v1/txs (POST) is a member read and
 needs a signed request (see `faechain.api.wire`) unless the node allows anonymous
@@ -32,7 +39,6 @@ history scans) runs in the default executor, never on the event loop.
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import logging
 import threading
@@ -285,23 +291,6 @@ class Api:
         return h, row[0], Header.decode(row[1])
 
     # -- public ---------------------------------------------------------------------------
-    async def index(self, request: web.Request) -> web.Response:
-        h, block_hash, _ = self._head()
-        chain = html.escape(self.node.app.chain_id)
-        page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>faechain {chain}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:42rem;margin:3rem auto;line-height:1.5}}
-code{{background:#f3f3f3;padding:0 .3em}}</style></head>
-<body><h1>faechain</h1>
-<p>Chain <code id="chain">{chain}</code> at height <code id="height">{h}</code>
-(block <code>{block_hash.hex()[:16]}…</code>).</p>
-<ul><li><a href="/openapi.json">OpenAPI document</a> (REST API under <code>/v1/</code>)</li>
-<li><a href="/v1/info">/v1/info</a></li><li><a href="/healthz">/healthz</a></li>
-<li><a href="/metrics">/metrics</a></li></ul>
-<p>The web console and block explorer will live here.</p></body></html>
-"""
-        return web.Response(text=page, content_type="text/html")
-
     async def healthz(self, request: web.Request) -> web.Response:
         engine = self.node.engine
         if getattr(engine, "error", None) is not None:
@@ -314,7 +303,9 @@ code{{background:#f3f3f3;padding:0 .3em}}</style></head>
         return web.Response(body=text.encode(), headers={"Content-Type": METRICS_CONTENT_TYPE})
 
     async def openapi(self, request: web.Request) -> web.Response:
-        return json_response(build_document(version()))
+        from faechain.console.openapi import extend as add_console_paths
+
+        return json_response(add_console_paths(build_document(version())))
 
     async def info(self, request: web.Request) -> web.Response:
         node, app = self.node, self.node.app
@@ -579,7 +570,6 @@ def build_app(node) -> web.Application:
     app = web.Application(client_max_size=node.config.max_body_bytes, middlewares=[api.middleware])
     app[API_KEY] = api
     r = app.router
-    r.add_get("/", api.index)
     r.add_get("/healthz", api.healthz)
     r.add_get("/metrics", api.metrics_text)
     r.add_get("/openapi.json", api.openapi)
@@ -596,6 +586,9 @@ def build_app(node) -> web.Application:
     from faechain.api.vault import add_routes as add_vault_routes  # it imports this module's helpers
 
     add_vault_routes(app, api)
+    from faechain.console.routes import add_routes as add_console_routes  # serves GET / too
+
+    add_console_routes(app, api)
     from faechain.api.audit import add_routes as add_audit_routes  # likewise
 
     add_audit_routes(app, api)

@@ -41,6 +41,9 @@ class NodeConfig:
     vault_peer_timeout: float = 10.0
     # signature-verification worker processes: -1 = one per extra core, 0 = verify inline
     verify_workers: int = -1
+    # the web console's sign-in passphrase as a salted scrypt hash (faechain.console.passphrase;
+    # set with `fae node console-passphrase`); "" = none: only a dev chain on loopback signs in without
+    console_passphrase: str = ""
     abci: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:

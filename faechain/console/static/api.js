@@ -1,0 +1,106 @@
+// The console's calls to its node (/console/api/...). The session cookie is HttpOnly; the
+// CSRF token comes from the session document and goes with every POST and DELETE.
+let csrf = "-";
+
+export class ApiError extends Error {
+  constructor(code, message, status) {
+    super(code + ": " + message);
+    this.code = code;
+    this.msg = message;
+    this.status = status;
+  }
+}
+
+async function call(method, path, body) {
+  const opts = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+  if (method !== "GET") opts.headers["X-Fae-CSRF"] = csrf;
+  if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const resp = await fetch(path, opts);
+  let doc = null;
+  try {
+    doc = await resp.json();
+  } catch {
+    doc = null;
+  }
+  if (!resp.ok) {
+    throw new ApiError(doc && doc.code ? doc.code : "http_" + resp.status, doc && doc.message ? doc.message : resp.statusText, resp.status);
+  }
+  return doc;
+}
+
+export async function session() {
+  const doc = await call("GET", "/console/api/session");
+  if (doc.csrf) csrf = doc.csrf;
+  return doc;
+}
+
+export async function signIn(name, passphrase) {
+  const doc = await call("POST", "/console/api/session", { name, passphrase });
+  csrf = doc.csrf;
+  return doc;
+}
+
+export async function signOut() {
+  const doc = await call("DELETE", "/console/api/session");
+  csrf = "-";
+  return doc;
+}
+
+// a contract query as the signed-in member: its result
+export async function query(contract, method, args = {}) {
+  const doc = await call("POST", `/console/api/query/${encodeURIComponent(contract)}/${encodeURIComponent(method)}`, args);
+  return doc.result;
+}
+
+// the same with the height it was read at: {result, height}
+export async function queryAt(contract, method, args = {}) {
+  return call("POST", `/console/api/query/${encodeURIComponent(contract)}/${encodeURIComponent(method)}`, args);
+}
+
+export async function prepare(contract, method, args) {
+  return call("POST", "/console/api/tx/prepare", { contract, method, args });
+}
+
+export async function submit(txHash) {
+  return call("POST", "/console/api/tx/submit", { tx_hash: txHash });
+}
+
+export async function info() {
+  return call("GET", "/v1/info");
+}
+
+export async function blocks(limit = 20, before) {
+  return call("GET", `/console/api/blocks?limit=${limit}` + (before ? `&before=${before}` : ""));
+}
+
+export async function block(height) {
+  return call("GET", `/console/api/blocks/${height}`);
+}
+
+export async function tx(hash) {
+  return call("GET", `/console/api/txs/${encodeURIComponent(hash)}`);
+}
+
+export async function recentEvents(params = {}) {
+  const q = new URLSearchParams(params).toString();
+  return (await call("GET", "/console/api/events/recent" + (q ? "?" + q : ""))).events;
+}
+
+// Live events: onEvent(kind, data) for "contract" and "block" events. Returns a closer.
+export function listen(params, onEvent) {
+  const q = new URLSearchParams(params).toString();
+  const es = new EventSource("/console/api/events" + (q ? "?" + q : ""), { withCredentials: true });
+  for (const kind of ["contract", "block"]) {
+    es.addEventListener(kind, (ev) => {
+      try {
+        onEvent(kind, JSON.parse(ev.data));
+      } catch (e) {
+        console.error(e);
+      }
+    });
+  }
+  return () => es.close();
+}

@@ -1,0 +1,228 @@
+// Small DOM toolkit shared by every view: elements, tables, forms, dialogs, and the signing
+// dialog that shows exactly what the node signed for the member before and after sending.
+import * as api from "./api.js";
+import { datetime, orgName, short } from "./fmt.js";
+import { t, tv } from "./i18n.js";
+import { sha256 } from "./smt.js";
+import { checkSigned } from "./verify.js";
+
+// h("div.card#id", {onclick, ...attrs}, ...children)
+export function h(tag, attrs, ...children) {
+  const m = /^([a-z0-9]+)?((?:[.#][\w-]+)*)$/i.exec(tag);
+  const el = document.createElement((m && m[1]) || "div");
+  if (m && m[2]) {
+    for (const part of m[2].match(/[.#][\w-]+/g)) {
+      if (part[0] === ".") el.classList.add(part.slice(1));
+      else el.id = part.slice(1);
+    }
+  }
+  if (attrs && (typeof attrs !== "object" || attrs instanceof Node || Array.isArray(attrs))) {
+    children.unshift(attrs);
+    attrs = null;
+  }
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else if (k === "value") el.value = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+export function clear(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+export function section(title, ...children) {
+  return h("section.card", h("h2", title), ...children);
+}
+
+export function badge(status, prefix = "status") {
+  return h("span.badge.s-" + String(status).toLowerCase(), tv(prefix, status));
+}
+
+export function org(id) {
+  return h("span.org", { title: id }, orgName(id));
+}
+
+export function idLink(id, kind) {
+  if (!id) return "—";
+  return h("a.id", { href: `#/explorer/${kind}/${encodeURIComponent(id)}`, title: id }, id);
+}
+
+export function txLink(hash) {
+  if (!hash) return "—";
+  return h("a.hash", { href: `#/explorer/tx/${hash}`, title: hash }, short(hash, 12));
+}
+
+// columns: [[label, row => cell], ...]; rows: array; opts.empty: text when none
+export function table(columns, rows, opts = {}) {
+  if (!rows || rows.length === 0) return h("p.empty", opts.empty || t("none"));
+  return h("table" + (opts.cls ? "." + opts.cls : ""),
+    h("thead", h("tr", columns.map(([label]) => h("th", label)))),
+    h("tbody", rows.map((row) => h("tr", opts.rowAttrs ? opts.rowAttrs(row) : null, columns.map(([, cell]) => h("td", cell(row)))))));
+}
+
+export function kv(pairs) {
+  return h("dl.kv", pairs.filter(Boolean).map(([k, v]) => [h("dt", k), h("dd", v === undefined || v === null || v === "" ? "—" : v)]));
+}
+
+// fields: [{name, label, type: text|number|date|select|textarea, options: [[value, label]], value, placeholder}]
+// onSubmit(values) is awaited; the form's button is disabled while it runs
+export function form(fields, submitLabel, onSubmit, opts = {}) {
+  const inputs = {};
+  const el = h("form.form" + (opts.id ? "#" + opts.id : ""), { autocomplete: "off" });
+  for (const f of fields) {
+    let input;
+    const attrs = { name: f.name, id: opts.id ? `${opts.id}-${f.name}` : null, placeholder: f.placeholder || null, required: f.optional ? null : true };
+    if (f.type === "select") {
+      input = h("select", attrs, (f.options || []).map(([v, label]) => h("option", { value: v }, label)));
+      if (f.value !== undefined) input.value = f.value;
+    } else if (f.type === "textarea") {
+      input = h("textarea", attrs);
+      if (f.value !== undefined) input.value = f.value;
+    } else {
+      input = h("input", { ...attrs, type: f.type === "date" ? "date" : f.type === "password" ? "password" : "text", value: f.value ?? null });
+    }
+    inputs[f.name] = input;
+    el.append(h("label", h("span", f.label), input, f.hint ? h("small", f.hint) : null));
+  }
+  const button = h("button.primary", { type: "submit", id: opts.id ? `${opts.id}-submit` : null }, submitLabel);
+  el.append(h("div.actions", button));
+  el.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const values = {};
+    for (const [k, input] of Object.entries(inputs)) values[k] = input.value.trim();
+    button.disabled = true;
+    try {
+      await onSubmit(values, el);
+    } catch (e) {
+      toast(e.msg || e.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  el.inputs = inputs;
+  return el;
+}
+
+export function button(label, onClick, cls = "", attrs = {}) {
+  const b = h("button" + (cls ? "." + cls : ""), { type: "button", ...attrs }, label);
+  b.addEventListener("click", async (ev) => {
+    b.disabled = true;
+    try {
+      await onClick(ev);
+    } catch (e) {
+      toast(e.msg || e.message, "error");
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return b;
+}
+
+export function toast(text, kind = "info") {
+  const el = h("div.toast." + kind, text);
+  document.getElementById("toasts").append(el);
+  setTimeout(() => el.remove(), kind === "error" ? 8000 : 4000);
+}
+
+// a modal dialog; resolves with what the clicked button returns
+export function dialog(title, body, buttons) {
+  return new Promise((resolve) => {
+    const root = document.getElementById("modal-root");
+    const close = (v) => {
+      root.replaceChildren();
+      resolve(v);
+    };
+    const box = h("div.modal", { role: "dialog", "aria-label": title },
+      h("h2", title), body,
+      h("div.actions", buttons.map(([label, value, cls, id]) => h("button" + (cls ? "." + cls : ""), { type: "button", id: id || null, onclick: () => close(value) }, label))));
+    root.replaceChildren(h("div.backdrop", box));
+  });
+}
+
+function signedView(signed, check) {
+  return h("div.signed",
+    kv([
+      [t("contract"), h("code", signed.contract)],
+      [t("method"), h("code#signed-method", signed.method)],
+      [t("signer"), [signed.signer_name, " · ", orgName(signed.signer_org), " · ", h("code", short(signed.signer, 16))]],
+      [t("nonce"), h("code", signed.nonce)],
+      [t("expires"), datetime(signed.expires)],
+      [t("tx_hash"), h("code#signed-hash", signed.tx_hash)],
+      [t("check_in_browser"), check.ok ? h("span.ok#signed-check", "✓ " + t("body_matches")) : h("span.bad#signed-check", "✗ " + check.problems.join("; "))],
+    ]),
+    h("h3", t("args")),
+    h("pre.args#signed-args", JSON.stringify(signed.args, null, 2)));
+}
+
+function receiptView(receipt) {
+  const ok = receipt.code === "ok";
+  return h("div.receipt",
+    h("p", ok ? h("strong.ok#receipt-code", "✓ " + t("committed")) : h("strong.bad#receipt-code", "✗ " + receipt.code), " ", receipt.message || ""),
+    kv([
+      [t("height"), receipt.height],
+      [t("tx_hash"), txLink(receipt.tx_hash)],
+      [t("result"), receipt.result ? h("code#receipt-result", JSON.stringify(receipt.result)) : null],
+    ]),
+    receipt.events && receipt.events.length ? h("ul.events", receipt.events.map((e) => h("li", h("code", `${e.contract}.${e.type}`), " ", JSON.stringify(e.attrs)))) : null);
+}
+
+// Ask the node to sign contract.method(args) as the member, show exactly what it signed,
+// submit on confirmation, and show the receipt with what was signed. -> receipt or null
+export async function signAndSubmit(contract, method, args, title) {
+  const prepared = await api.prepare(contract, method, args);
+  const signed = prepared.signed;
+  const check = await checkSigned(signed, sha256);
+  const go = await dialog(title || t("confirm_sign"), h("div", h("p.note", t("sign_note")), signedView(signed, check)),
+    [[t("cancel"), false, "", "sign-cancel"], [t("submit_signed"), true, "primary", "sign-confirm"]]);
+  if (!go) {
+    toast(t("not_sent"));
+    return null;
+  }
+  const done = await api.submit(signed.tx_hash);
+  await dialog(done.receipt.code === "ok" ? t("done") : t("refused"), h("div", receiptView(done.receipt), h("details", h("summary", t("what_was_signed")), signedView(done.signed, check))),
+    [[t("close"), true, "primary", "receipt-close"]]);
+  return done.receipt;
+}
+
+export function loading() {
+  return h("p.loading", t("loading"));
+}
+
+export function errorBox(e) {
+  return h("p.error", (e && (e.msg || e.message)) || String(e));
+}
+
+// render async content into a placeholder: slot(async () => node)
+export function slot(fn) {
+  const el = h("div.slot", loading());
+  (async () => {
+    try {
+      clear(el, await fn());
+    } catch (e) {
+      clear(el, errorBox(e));
+    }
+  })();
+  return el;
+}
+
+// ask for one line of text in a dialog; throws when cancelled
+export async function askText(label, value = "") {
+  const input = h("input#ask-input", { type: "text", value });
+  const ok = await dialog(label, h("label", h("span", label), input), [[t("cancel"), false, "", "ask-cancel"], [t("ok"), true, "primary", "ask-ok"]]);
+  if (!ok || !input.value.trim()) throw new Error(t("cancelled"));
+  return input.value.trim();
+}

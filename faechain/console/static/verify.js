@@ -1,0 +1,146 @@
+// Checking what a node answered, in the browser, without trusting the node:
+//  - verifyPenetration: faechain.sdk.penetration.verify ported (authenticity of every element
+//    and completeness of the tree) against an app hash taken from a block header;
+//  - verifyWrite: one state value with its proof (the explorer's "what it changed");
+//  - checkSigned: a signed transaction body re-hashed and decoded here.
+import { bytesToHex, decode, hexToBytes, jsonable, sameValue } from "./cbor.js";
+import { verifyProof } from "./smt.js";
+
+const enc = new TextEncoder();
+
+function proofBytes(p) {
+  return { siblings: p.siblings.map(hexToBytes), leaf: p.leaf ? p.leaf.map(hexToBytes) : null };
+}
+
+class Checker {
+  constructor(result, appHashHex, hash) {
+    this.height = result.height;
+    this.appHashHex = appHashHex;
+    this.appHash = hexToBytes(appHashHex);
+    this.hash = hash;
+    this.checked = 0;
+    this.problems = [];
+  }
+
+  async element(elem, expectedKey) {
+    if (!elem || typeof elem !== "object" || Array.isArray(elem)) {
+      this.problems.push(`${expectedKey}: missing`);
+      return null;
+    }
+    if (elem.key !== expectedKey) {
+      this.problems.push(`${expectedKey}: the node answered with ${JSON.stringify(elem.key)} instead`);
+      return null;
+    }
+    const proof = elem.proof;
+    if (!proof || typeof proof !== "object") {
+      this.problems.push(`${expectedKey}: no proof`);
+      return null;
+    }
+    let proven;
+    try {
+      if (proof.app_hash !== this.appHashHex || proof.height !== this.height) {
+        this.problems.push(`${expectedKey}: proven against another block`);
+        return null;
+      }
+      if (proof.key !== bytesToHex(enc.encode(expectedKey))) {
+        this.problems.push(`${expectedKey}: the proof is for another key`);
+        return null;
+      }
+      const raw = proof.value === null ? null : hexToBytes(proof.value);
+      const ok = await verifyProof(this.hash, this.appHash, enc.encode(expectedKey), raw, proofBytes(proof.proof));
+      if (!ok) {
+        this.problems.push(`${expectedKey}: the proof does not verify`);
+        return null;
+      }
+      proven = raw === null ? null : jsonable(decode(raw));
+    } catch (e) {
+      this.problems.push(`${expectedKey}: malformed proof (${e.name || "Error"}: ${e.message})`);
+      return null;
+    }
+    if (proven === null) {
+      this.problems.push(`${expectedKey}: proven absent`);
+      return null;
+    }
+    if (!sameValue(elem.value, proven)) this.problems.push(`${expectedKey}: the value shown differs from the value proven`);
+    this.checked += 1;
+    return proven;
+  }
+
+  async sequence(elems, keys, what) {
+    const list = Array.isArray(elems) ? elems : [];
+    if (list.length !== keys.length) this.problems.push(`${what}: ${list.length} shown, the proven plan has ${keys.length}`);
+    const out = [];
+    for (let i = 0; i < Math.min(list.length, keys.length); i++) out.push(await this.element(list[i], keys[i]));
+    return out;
+  }
+}
+
+const pad = (n, w) => String(n).padStart(w, "0");
+
+// result: the JSON answer of plans.penetrate(prove=true); appHashHex: from the header of block
+// result.height (fetched separately); hash: async SHA-256. -> {ok, checked, problems, tree}
+export async function verifyPenetration(result, appHashHex, hash) {
+  const c = new Checker(result, appHashHex, hash);
+  const planId = result.plan_id;
+  const plan = await c.element(result.plan, `plans/plan/${planId}`);
+  if (plan === null) return { ok: false, checked: c.checked, problems: c.problems, tree: {} };
+  const tree = { plan, assets: [] };
+  const shown = Array.isArray(result.assets) ? result.assets.filter((a) => a && typeof a === "object") : [];
+  const byAsset = new Map(shown.map((a) => [a.asset, a]));
+  if (!sameValue(shown.map((a) => a.asset), plan.assets)) c.problems.push("assets: the pool shown is not the pool the proven plan lists");
+  for (const asset of plan.assets) {
+    const node = byAsset.get(asset) || {};
+    const i = asset.indexOf(":");
+    const kind = asset.slice(0, i), id = asset.slice(i + 1);
+    const entry = await c.element(node.entry, `plans/asset/${asset}`);
+    if (entry !== null && entry.plan !== planId) c.problems.push(`${asset}: its pool entry names plan ${entry.plan}`);
+    const out = { asset, entry };
+    if (kind === "voucher") {
+      const voucher = await c.element(node.voucher, `receivables/voucher/${id}`);
+      out.voucher = voucher;
+      const root = voucher === null ? null : await c.element(node.root, `receivables/root/${voucher.root}`);
+      out.root = root;
+      const invoiceIds = root === null ? [] : root.invoices;
+      out.invoices = await c.sequence(node.invoices, invoiceIds.map((x) => `receivables/invoice/${x}`), `${asset} invoices`);
+    } else {
+      out.invoice = await c.element(node.invoice, `receivables/invoice/${id}`);
+    }
+    tree.assets.push(out);
+  }
+  const docHashes = (await c.element(result.documents_list, `plans/docs/${planId}`)) || [];
+  tree.documents = await c.sequence(result.documents, docHashes.map((h) => `plans/doc/${h}`), "documents");
+  for (const [name, count, width, sub] of [["cash_flows", "cash_flows", 6, "cashflow"], ["disclosures", "disclosures", 4, "disclosure"], ["payments", "payments", 4, "payment"]]) {
+    const keys = [];
+    for (let n = 1; n <= plan[count]; n++) keys.push(`plans/${sub}/${planId}/${pad(n, width)}`);
+    tree[name] = await c.sequence(result[name], keys, name);
+  }
+  return { ok: c.problems.length === 0, checked: c.checked, problems: c.problems, tree };
+}
+
+// one written value with its proof (explorer): true when it verifies against appHashHex
+export async function verifyWrite(write, appHashHex, hash) {
+  const value = write.value === null ? null : hexToBytes(write.value);
+  const ok = await verifyProof(hash, hexToBytes(appHashHex), hexToBytes(write.key_hex), value, proofBytes(write.proof));
+  if (!ok) return false;
+  if (value !== null && write.decoded !== undefined) return sameValue(write.decoded, jsonable(decode(value)));
+  return true;
+}
+
+// a signed transaction as the console shows it: does H(body) equal the tx hash, and does the
+// body decode to exactly the fields shown? -> {ok, problems}
+export async function checkSigned(signed, hash) {
+  const problems = [];
+  let body;
+  try {
+    const raw = hexToBytes(signed.body);
+    if (bytesToHex(await hash(raw)) !== signed.tx_hash) problems.push("hash(body) ≠ tx hash");
+    body = jsonable(decode(raw));
+  } catch (e) {
+    return { ok: false, problems: ["body: " + e.message] };
+  }
+  const want = { chain: signed.chain, contract: signed.contract, method: signed.method, expires: signed.expires, signer: signed.signer };
+  for (const [k, v] of Object.entries(want)) if (!sameValue(body[k], v)) problems.push(k + " differs");
+  if (BigInt(body.nonce) !== BigInt(signed.nonce)) problems.push("nonce differs");
+  if (!sameValue(body.args, signed.args)) problems.push("args differ");
+  return { ok: problems.length === 0, problems, body };
+}

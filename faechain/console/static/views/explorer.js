@@ -1,0 +1,245 @@
+// The block explorer: latest blocks and transactions (live), search, and pages for a block,
+// a transaction (signer, certificate chain, events, the state it changed with proofs checked
+// here), a voucher, plan, package, product, auction, invoice, financing and organisation.
+import * as api from "../api.js";
+import { voucherTree } from "../charts.js";
+import { bps, date, datetime, orgName, short, yuan } from "../fmt.js";
+import { t, tv } from "../i18n.js";
+import { hasherFor } from "../smt.js";
+import { verifyWrite } from "../verify.js";
+import { badge, button, clear, h, idLink, kv, org, section, slot, table, txLink } from "../ui.js";
+import { lineage } from "./common.js";
+
+// what a search text names
+export function classify(q) {
+  const s = q.trim();
+  if (/^\d+$/.test(s)) return ["block", s];
+  if (/^[0-9a-fA-F]{64}$/.test(s)) return ["tx", s.toLowerCase()];
+  if (/^V-[\d-]+$/.test(s)) return ["voucher", s];
+  if (/^PKG-[\d-]+$/.test(s)) return ["package", s];
+  if (/^P-[\d-]+$/.test(s)) return ["plan", s];
+  if (/^R-[\d-]+$/.test(s)) return ["product", s];
+  if (/^A-[\d-]+$/.test(s)) return ["auction", s];
+  if (/^F-[\d-]+$/.test(s)) return ["financing", s];
+  if (/^[0-9A-Z]{18}$/.test(s)) return ["org", s];
+  if (/^[0-9A-Za-z]{1,20}-[0-9A-Za-z]{1,20}$/.test(s)) return ["invoice", s];
+  return null;
+}
+
+function searchBox(initial = "") {
+  const input = h("input#search-input", { type: "search", placeholder: t("search_placeholder"), value: initial });
+  const msg = h("span.note");
+  const f = h("form.search#search", h("span", "🔍"), input, h("button.primary#search-go", { type: "submit" }, t("search")), msg);
+  f.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const c = classify(input.value);
+    if (!c) {
+      msg.textContent = t("search_unknown");
+      return;
+    }
+    location.hash = `#/explorer/${c[0]}/${encodeURIComponent(c[1])}`;
+  });
+  return f;
+}
+
+export async function render(el, ctx) {
+  const [kind, id] = ctx.params;
+  const pages = { block: blockPage, tx: txPage, voucher: voucherPage, plan: planPage, package: packagePage, product: productPage, auction: auctionPage, invoice: invoicePage, financing: financingPage, org: orgPage };
+  const body = h("div");
+  clear(el, h("h1", h("a", { href: "#/explorer" }, t("view.explorer"))), searchBox(kind && id ? id : ""), body);
+  if (kind && pages[kind]) return pages[kind](body, id, ctx);
+  return home(body, ctx);
+}
+
+function blockRow(b) {
+  return h("tr", { "data-height": b.height },
+    h("td", h("a", { href: `#/explorer/block/${b.height}` }, b.height)),
+    h("td", datetime(b.time ?? (b.header && b.header.time))),
+    h("td", h("code", short(b.hash, 16))),
+    h("td", b.txs.length ?? b.txs),
+    h("td", h("code", short(b.app_hash ?? b.header.app_hash, 16))));
+}
+
+function txRow(b, tx) {
+  return h("tr", { "data-tx": tx.hash },
+    h("td", txLink(tx.hash)), h("td", h("a", { href: `#/explorer/block/${b.height}` }, b.height)),
+    h("td", h("code", `${tx.contract || "?"}.${tx.method || "?"}`)), h("td", tx.code === "ok" ? h("span.ok", "ok") : h("span.bad", tx.code)));
+}
+
+async function home(el, ctx) {
+  const doc = await api.blocks(20);
+  const blocksBody = h("tbody#latest-blocks", doc.blocks.map((b) => blockRow({ ...b, time: b.header.time, app_hash: b.header.app_hash })));
+  const txs = [];
+  for (const b of doc.blocks) for (const tx of b.txs) txs.push([b, tx]);
+  const txBody = h("tbody#latest-txs", txs.slice(0, 25).map(([b, tx]) => txRow(b, tx)));
+  clear(el,
+    h("div.cols",
+      section([t("latest_blocks"), " ", h("span.live", "● " + t("live"))], h("table", h("thead", h("tr", [t("height"), t("time"), t("hash"), t("txs"), t("app_hash")].map((x) => h("th", x)))), blocksBody)),
+      section(t("latest_txs"), h("table", h("thead", h("tr", [t("tx_hash"), t("height"), t("call"), t("code")].map((x) => h("th", x)))), txBody))));
+  ctx.onBlock(async (b) => {
+    blocksBody.prepend(blockRow({ height: b.height, time: b.time, hash: b.hash, txs: { length: b.txs }, app_hash: b.app_hash }));
+    while (blocksBody.children.length > 30) blocksBody.lastChild.remove();
+    if (b.txs > 0) {
+      const full = await api.block(b.height);
+      for (const tx of [...full.txs].reverse()) txBody.prepend(txRow(full, tx));
+      while (txBody.children.length > 40) txBody.lastChild.remove();
+    }
+  });
+}
+
+async function blockPage(el, height) {
+  const b = await api.block(height);
+  const hd = b.header;
+  clear(el,
+    section(t("block") + " " + b.height, kv([
+      [t("hash"), h("code", b.hash)], [t("time"), datetime(hd.time)], [t("prev"), hd.height > 0 ? h("a", { href: `#/explorer/block/${hd.height - 1}` }, h("code", hd.prev)) : h("code", hd.prev)],
+      [t("app_hash"), h("code#block-app-hash", hd.app_hash)], [t("txs_root"), h("code", hd.txs_root)], [t("results_root"), h("code", hd.results_root)],
+      [t("proposer"), h("code", hd.proposer || "")],
+    ]), h("p", h("a", { href: `#/explorer/block/${b.height + 1}` }, t("next_block") + " →"))),
+    section(t("transactions"), table([
+      ["#", (x) => x.index], [t("tx_hash"), (x) => txLink(x.hash)], [t("call"), (x) => h("code", `${x.contract || "?"}.${x.method || "?"}`)],
+      [t("code"), (x) => (x.code === "ok" ? h("span.ok", "ok") : h("span.bad", x.code))],
+    ], b.txs, { empty: t("empty_block") })));
+}
+
+async function txPage(el, hash, ctx) {
+  const d = await api.tx(hash);
+  const r = d.receipt;
+  const certs = d.certificates || {};
+  const m = certs.member || certs.attached || {};
+  const verifyBox = h("div#writes-verify.verify-result", t("not_verified_yet"));
+  const verify = async () => {
+    const hasher = hasherFor(ctx.session.chain.suite);
+    if (!hasher) {
+      clear(verifyBox, h("span.bad", t("needs_sha256")));
+      return;
+    }
+    const header = (await api.block(d.height)).header; // fetched separately from the transaction
+    let ok = 0;
+    const bad = [];
+    for (const w of d.writes) (await verifyWrite(w, header.app_hash, hasher).catch(() => false)) ? ok++ : bad.push(w.key);
+    clear(verifyBox, bad.length ? h("span.bad", "✗ " + bad.join(", ")) : h("span.ok#writes-ok", "✓ " + t("writes_verified", { n: ok, h: d.height })));
+  };
+  clear(el,
+    section(t("transaction"), kv([
+      [t("tx_hash"), h("code#tx-hash", d.tx_hash)], [t("block"), h("a", { href: `#/explorer/block/${d.height}` }, `${d.height} (#${d.index})`)],
+      [t("time"), datetime(d.time)], [t("call"), h("code#tx-call", `${d.contract}.${d.method}`)],
+      [t("outcome"), r.code === "ok" ? h("span.ok#tx-code", "ok") : h("span.bad#tx-code", `${r.code}: ${r.message}`)],
+      [t("result"), r.result ? h("code", JSON.stringify(r.result)) : null],
+      [t("nonce"), h("code", d.nonce)], [t("expires"), datetime(d.expires)], [t("size"), d.size + " B"],
+    ]), h("h3", t("args")), h("pre.args", JSON.stringify(d.args, null, 2))),
+    section(t("signer_and_certs"), h("div.certchain#cert-chain",
+      h("div.cert", h("h4", t("member_cert")), kv([
+        [t("name"), m.name], [t("role"), tv("role", m.role)], [t("organisation"), m.org_id ? h("a", { href: `#/explorer/org/${m.org_id}` }, orgName(m.org_id)) : null],
+        [t("cert_id"), h("code", certs.signer)], [t("valid"), m.not_before ? `${date(m.not_before)} – ${date(m.not_after)}` : null],
+        [t("revoked"), m.revoked ? h("span.bad", t("yes")) : t("no")],
+        [t("attributes"), m.attributes ? h("code", JSON.stringify(m.attributes)) : null],
+      ])),
+      h("div.arrow", "⟵ " + t("issued_by") + " " + (certs.issued_by_ca === true ? "✓" : certs.issued_by_ca === false ? "✗" : "")),
+      h("div.cert", h("h4", t("org_ca")), kv([
+        [t("organisation"), certs.org ? certs.org.name : null], [t("type"), certs.org ? tv("role", certs.org.type) : null],
+        [t("status"), certs.org ? badge(certs.org.status) : null],
+        [t("ca_id"), certs.ca ? h("code", certs.ca.ca_id) : null], [t("valid"), certs.ca ? `${date(certs.ca.not_before)} – ${date(certs.ca.not_after)}` : null],
+      ]))),
+    h("p.note", d.cert_attached ? t("cert_attached_note") : t("cert_registered_note"))),
+    section(t("events"), table([
+      ["#", (e, i) => e.n], [t("event"), (e) => h("code", `${e.contract}.${e.type}`)], [t("attributes"), (e) => h("code", JSON.stringify(e.attrs))],
+    ], r.events.map((e, n) => ({ ...e, n })), { empty: t("no_events") })),
+    section(t("state_changes"), h("p.note", t("writes_note")), h("div.actions", button(t("verify_proofs"), verify, "primary", { id: "verify-writes" })), verifyBox,
+      table([
+        [t("key"), (w) => h("code", w.key)],
+        [t("attributed"), (w) => (w.attributed ? h("span.ok", "●") : "")],
+        [t("value"), (w) => (w.value === null ? h("em", t("deleted")) : h("code.val", JSON.stringify(w.decoded ?? w.value).slice(0, 240)))],
+      ], d.writes, { rowAttrs: (w) => ({ class: w.attributed ? "attributed" : null }) }),
+      d.writes_truncated ? h("p.note", t("writes_truncated")) : null),
+    section(t("signed_body"), h("pre.args", d.body)));
+}
+
+async function voucherPage(el, id) {
+  const v = await api.query("receivables", "voucher", { id });
+  const p = v.voucher;
+  const pieces = await lineage([id]);
+  clear(el,
+    section(t("voucher") + " " + id, kv([
+      [t("status"), badge(p.status)], [t("holder"), org(p.holder)], [t("payer"), org(p.payer)], [t("from"), org(p.from)],
+      [t("amount"), yuan(p.amount)], [t("tier"), p.tier], [t("root"), idLink(p.root, "voucher")], [t("parent"), idLink(p.parent, "voucher")],
+      [t("issued"), date(p.issued_at)], [t("maturity"), date(p.maturity)], [t("financing"), p.financing ? idLink(p.financing, "financing") : null],
+      [t("registration"), p.registration], [t("frozen"), p.frozen ? h("span.bad", t("yes") + " — " + (p.frozen_reason || "")) : t("no")],
+      [t("locked_by"), p.locked_by],
+    ])),
+    section(t("voucher_tree"), voucherTree(pieces, { onPick: (x) => (location.hash = `#/explorer/voucher/${x}`) })),
+    section(t("root_totals"), kv([[t("amount"), yuan(v.root.amount)], [t("status"), badge(v.root.status)], [t("live_pieces"), v.root.live_count],
+      [t("invoices"), (v.root.invoices || []).map((i) => [idLink(i, "invoice"), " "])], [t("payment"), v.root.payment ? yuan(v.root.payment.amount) : "—"]])),
+    section(t("history"), table([[t("height"), (x) => h("a", { href: `#/explorer/block/${x.height}` }, x.height)], [t("status"), (x) => (x.value ? badge(x.value.status) : "—")], [t("holder"), (x) => (x.value ? org(x.value.holder) : "—")]], v.history)));
+}
+
+async function planPage(el, id) {
+  const v = await api.query("plans", "plan", { id });
+  const p = v.plan;
+  clear(el, section(t("plan") + " " + id, kv([
+    [t("name"), p.name], [t("status"), badge(p.status)], [t("sponsor"), org(p.sponsor)], [t("underwriter"), org(p.underwriter)], [t("servicer"), org(p.servicer)],
+    [t("size"), yuan(p.size)], [t("subscribed"), yuan(p.subscribed)], [t("pooled"), yuan(p.pooled)], [t("coupon"), bps(p.coupon_bps)], [t("maturity"), date(p.maturity)],
+    [t("pool"), (p.assets || []).map((a) => [a.startsWith("voucher:") ? idLink(a.slice(8), "voucher") : idLink(a.replace(/^invoice:/, ""), "invoice"), " "])],
+    [t("holders"), (p.holders || []).map((o) => [org(o), "; "])],
+  ]), h("p", h("a", { href: `#/v/investor/plan/${id}` }, t("penetration") + " →"))),
+  section(t("disclosures"), table([[t("kind"), (d) => d.kind], [t("title"), (d) => d.title], [t("due"), (d) => date(d.due)], [t("status"), (d) => badge(d.status)]], v.disclosures || [])));
+}
+
+async function packagePage(el, id) {
+  const v = await api.query("npa", "package", { id });
+  const p = v.package;
+  clear(el, section(t("package") + " " + id, kv([
+    [t("name"), p.name], [t("status"), badge(p.status)], [t("seller"), org(p.seller)], [t("principal"), yuan(p.principal)], [t("interest"), yuan(p.interest)],
+    [t("reserve"), yuan(p.reserve_price)], [t("list_price"), yuan(p.list_price)], [t("margin"), yuan(p.margin)],
+    [t("auction"), p.auction ? h("a", { href: `#/v/auctions/${p.auction}` }, p.auction) : null], [t("winner"), p.winner ? org(p.winner) : null],
+  ])),
+  section(t("loans"), table([[t("loan"), (l) => h("code", l.id || l.loan_no)], [t("borrower"), (l) => l.borrower], [t("principal"), (l) => yuan(l.principal)], [t("classification"), (l) => l.classification], [t("days_past_due"), (l) => l.days_past_due]], v.loans || [])));
+}
+
+async function productPage(el, id) {
+  const v = await api.query("products", "product", { id });
+  const p = v.product;
+  clear(el, section(t("product") + " " + id, kv([
+    [t("name"), p.name], [t("status"), badge(p.status)], [t("originator"), org(p.originator)], [t("registrar"), org(p.registrar)],
+    [t("rating"), p.ratings && p.ratings.length ? `${p.ratings.at(-1).grade} (${p.ratings.at(-1).outlook})` : "—"],
+    [t("collected"), yuan(p.collected)], [t("distributed"), yuan(p.distributed)], [t("maturity"), date(p.maturity)],
+    [t("underlying"), (p.underlying || []).map((x) => [idLink(x, "voucher"), " "])],
+  ])),
+  section(t("tranches"), table([[t("name"), (x) => x.name], [t("size"), (x) => yuan(x.size)], [t("coupon"), (x) => bps(x.coupon_bps)], [t("outstanding"), (x) => yuan(x.outstanding)], [t("priority"), (x) => x.priority]], p.tranches)));
+}
+
+async function auctionPage(el, id) {
+  location.hash = `#/v/auctions/${encodeURIComponent(id)}`;
+}
+
+async function invoicePage(el, id) {
+  const v = await api.query("receivables", "invoice", { id });
+  const i = v.invoice;
+  clear(el, section(t("invoice") + " " + id, kv([
+    [t("seller"), org(i.seller)], [t("buyer"), org(i.buyer)], [t("amount"), yuan(i.amount)], [t("drawn"), yuan(i.drawn)], [t("undrawn"), yuan(v.undrawn)],
+    [t("date"), date(i.date)], [t("doc_hash"), h("code", i.doc_hash)], [t("pooled"), i.locked_by],
+    [t("roots"), v.roots.map((r) => [idLink(r.root, "voucher"), ` (${yuan(r.drawn)}) `])],
+  ])));
+}
+
+async function financingPage(el, id) {
+  const f = await api.query("receivables", "financing", { id });
+  clear(el, section(t("financing") + " " + id, kv([
+    [t("voucher"), idLink(f.voucher, "voucher")], [t("holder"), org(f.holder)], [t("funder"), org(f.funder)], [t("amount"), yuan(f.amount)],
+    [t("rate"), bps(f.rate_bps)], [t("status"), badge(f.status)], [t("registration"), f.registration], [t("advance"), f.advance ? yuan(f.advance) : null],
+  ])));
+}
+
+async function orgPage(el, id, ctx) {
+  const o = await api.query("membership", "org", { org_id: id });
+  const extra = slot(async () => {
+    const parts = [];
+    const held = await api.query("receivables", "vouchers", { holder: id }).catch(() => null);
+    if (held) parts.push(h("h3", t("vouchers_held")), table([[t("voucher"), (v) => idLink(v.id, "voucher")], [t("amount"), (v) => yuan(v.amount)], [t("status"), (v) => badge(v.status)]], held));
+    return parts.length ? parts : h("p.note", t("nothing_visible"));
+  });
+  clear(el, section(t("organisation") + " " + (o.name || id), kv([
+    [t("id"), h("code", o.id)], [t("type"), tv("role", o.type)], [t("status"), badge(o.status)], [t("ca_id"), h("code", o.ca_id)],
+    [t("attributes"), h("code", JSON.stringify(o.attributes || {}))],
+  ])), section(t("visible_to_you"), extra));
+}

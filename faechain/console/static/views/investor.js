@@ -1,0 +1,145 @@
+// Investor: plans and products on offer, subscriptions, holdings, distributions, and the
+// penetration view of a plan whose proofs are checked here, in the browser.
+import * as api from "../api.js";
+import { bars } from "../charts.js";
+import { bps, date, datetime, orgName, short, yuan } from "../fmt.js";
+import { t } from "../i18n.js";
+import { hasherFor } from "../smt.js";
+import { verifyPenetration } from "../verify.js";
+import { askText, badge, button, clear, h, idLink, kv, org, section, signAndSubmit, slot, table } from "../ui.js";
+import { fen } from "./common.js";
+
+export async function render(el, ctx) {
+  if (ctx.params[0] === "plan" && ctx.params[1]) return penetration(el, ctx, ctx.params[1]);
+  const me = ctx.me;
+  const qualified = !!(ctx.member.attributes && ctx.member.attributes.qualified);
+  const refresh = () => ctx.rerender();
+  const sign = async (contract, method, args, title) => {
+    const r = await signAndSubmit(contract, method, args, title);
+    if (r && r.code === "ok") refresh();
+  };
+
+  const [listedPlans, myPlans, openProducts, myProducts] = await Promise.all([
+    api.query("plans", "plans", { status: "LISTED" }).catch(() => []),
+    api.query("plans", "plans", { investor: me }).catch(() => []),
+    api.query("products", "products", { status: "OPEN" }).catch(() => []),
+    api.query("products", "products", { holder: me }).catch(() => []),
+  ]);
+
+  const offers = h("div",
+    h("h3", t("plans")),
+    table([
+      [t("plan"), (p) => idLink(p.id, "plan")],
+      [t("name"), (p) => p.name],
+      [t("size"), (p) => yuan(p.size)],
+      [t("subscribed"), (p) => yuan(p.subscribed)],
+      [t("coupon"), (p) => bps(p.coupon_bps)],
+      [t("window"), (p) => `${date(p.opens)} – ${date(p.closes)}`],
+      [t("actions"), (p) => qualified ? button(t("subscribe"), async () => sign("plans", "subscribe", { plan: p.id, amount: fen(await askText(t("amount_yuan"))) }, t("subscribe")), "small primary", { id: `subscribe-${p.id}` }) : null],
+    ], listedPlans, { empty: t("no_offers") }),
+    h("h3", t("products")),
+    table([
+      [t("product"), (p) => idLink(p.id, "product")],
+      [t("name"), (p) => p.name],
+      [t("rating"), (p) => (p.rating ? `${p.rating.grade} (${p.rating.outlook})` : "—")],
+      [t("window"), (p) => `${date(p.opens)} – ${date(p.closes)}`],
+      [t("actions"), (p) => qualified ? button(t("subscribe"), async () => {
+        const view = await api.query("products", "product", { id: p.id });
+        const tranches = view.product.tranches.map((x) => x.name);
+        const tranche = await askText(t("tranche") + " (" + tranches.join(" / ") + ")", tranches[0]);
+        const amount = fen(await askText(t("amount_yuan") + " ≥ " + yuan(view.product.min_ticket)));
+        await sign("products", "subscribe", { product: p.id, tranche, amount }, t("subscribe"));
+      }, "small primary", { id: `subscribe-${p.id}` }) : null],
+    ], openProducts, { empty: t("no_offers") }));
+
+  const holdings = slot(async () => {
+    const rows = [];
+    for (const p of myPlans) {
+      const hd = await api.query("plans", "holding", { plan: p.id, investor: me }).catch(() => null);
+      if (hd) rows.push({ kind: "plan", id: p.id, name: p.name, status: p.status, principal: hd.principal, received: (hd.coupon_received || 0) + (hd.principal_received || 0), since: hd.since });
+    }
+    for (const p of myProducts) {
+      const view = await api.query("products", "product", { id: p.id }).catch(() => null);
+      for (const hd of (view && view.holdings) || []) {
+        if (hd.holder !== me) continue;
+        rows.push({ kind: "product", id: p.id, name: `${p.name} · ${hd.tranche}`, status: p.status, principal: hd.units, received: hd.received, since: hd.acquired_at });
+      }
+    }
+    return table([
+      [t("kind"), (r) => t(r.kind)],
+      [t("id"), (r) => idLink(r.id, r.kind)],
+      [t("name"), (r) => r.name],
+      [t("status"), (r) => badge(r.status)],
+      [t("holding"), (r) => yuan(r.principal)],
+      [t("received"), (r) => yuan(r.received)],
+      [t("since"), (r) => date(r.since)],
+      [t("actions"), (r) => r.kind === "plan" ? h("a.button.small#penetrate-" + r.id, { href: `#/v/investor/plan/${r.id}` }, t("penetration")) : null],
+    ], rows, { empty: t("no_holdings"), rowAttrs: (r) => ({ "data-holding": r.id }) });
+  });
+
+  const distributions = slot(async () => {
+    const out = [];
+    for (const p of myProducts) {
+      const view = await api.query("products", "product", { id: p.id }).catch(() => null);
+      let periods = view && view.distributions ? view.distributions.map((d) => ({ n: d.n, at: d.record_date, amount: d.amount })) : null;
+      if (!periods) {
+        const evs = await api.recentEvents({ contract: "products", type: "DistributionMade", limit: 500 });
+        periods = evs.filter((e) => e.attrs.product === p.id).reverse().map((e) => ({ n: e.attrs.n, at: e.time, amount: e.attrs.amount }));
+      }
+      out.push(h("div.dist", h("h3", p.name),
+        periods.length ? bars(periods.map((d) => ({ label: `#${d.n} ${date(d.at)}`, value: d.amount, colour: "#6b5bb5" })), { title: t("distributions") }) : h("p.empty", t("no_distributions")),
+        table([[t("period"), (d) => "#" + d.n], [t("record_date"), (d) => date(d.at)], [t("amount"), (d) => yuan(d.amount)]], periods)));
+    }
+    return out.length ? h("div", out) : h("p.empty", t("no_distributions"));
+  });
+
+  clear(el,
+    h("h1", t("view.investor"), " · ", orgName(me), " ", qualified ? h("span.badge.s-active", t("qualified")) : h("span.badge.s-cancelled", t("not_qualified"))),
+    qualified ? null : h("p.note", t("not_qualified_note")),
+    section(t("offers"), offers),
+    section(t("my_holdings"), holdings),
+    section(t("distributions"), distributions));
+}
+
+function assetCard(a) {
+  const v = a.voucher;
+  const inv = a.invoices || (a.invoice ? [a.invoice] : []);
+  return h("div.asset",
+    h("h4", a.asset),
+    v ? kv([[t("voucher"), idLink(v.value.id, "voucher")], [t("holder"), org(v.value.holder)], [t("payer"), org(v.value.payer)], [t("amount"), yuan(v.value.amount)], [t("maturity"), date(v.value.maturity)], [t("status"), badge(v.value.status)]]) : null,
+    inv.length ? table([[t("invoice"), (i) => h("code", i.value.id)], [t("seller"), (i) => org(i.value.seller)], [t("buyer"), (i) => org(i.value.buyer)], [t("amount"), (i) => yuan(i.value.amount)], [t("date"), (i) => date(i.value.date)]], inv) : null);
+}
+
+async function penetration(el, ctx, planId) {
+  const answer = await api.query("plans", "penetrate", { plan: planId, prove: true });
+  const plan = answer.plan.value;
+  const result = h("div#verify-result.verify-result", t("not_verified_yet"));
+  const run = async () => {
+    clear(result, t("verifying"));
+    const { chain } = ctx.session;
+    const hash = hasherFor(chain.suite);
+    if (!hash) {
+      clear(result, h("span.bad", t("needs_sha256")));
+      return;
+    }
+    // the app hash comes from the block header, fetched separately from the answer
+    const header = (await api.block(answer.height)).header;
+    const res = await verifyPenetration(answer, header.app_hash, hash);
+    clear(result, res.ok
+      ? h("span.ok#verify-ok", "✓ " + t("verified_n", { n: res.checked, h: answer.height }), " ", h("code", short(header.app_hash, 16)))
+      : h("div.bad#verify-bad", "✗ " + t("verify_failed", { n: res.problems.length }), h("ul", res.problems.map((p) => h("li", p)))));
+  };
+  clear(el,
+    h("p", h("a", { href: "#/v/investor" }, "← " + t("view.investor"))),
+    h("h1", t("penetration"), " · ", plan.name),
+    section(t("verify_in_browser"), h("p.note", t("verify_note")), h("div.actions", button(t("verify"), run, "primary", { id: "penetration-verify" })), result),
+    section(t("plan"), kv([
+      [t("plan"), h("code", plan.id)], [t("status"), badge(plan.status)], [t("sponsor"), org(plan.sponsor)], [t("underwriter"), org(plan.underwriter)],
+      [t("size"), yuan(plan.size)], [t("issued"), yuan(plan.issued)], [t("pooled"), yuan(plan.pooled)], [t("coupon"), bps(plan.coupon_bps)],
+      [t("maturity"), date(plan.maturity)], [t("read_at"), `${t("height")} ${answer.height}`],
+    ])),
+    section(t("pool"), h("div.assets", answer.assets.map(assetCard))),
+    section(t("documents"), table([[t("name"), (d) => d.value.name], [t("kind"), (d) => d.value.kind], [t("hash"), (d) => h("a", { href: `/console/api/read/vault/${d.value.hash}?scope=plans`, title: d.value.hash }, short(d.value.hash, 16))], [t("size"), (d) => d.value.size]], answer.documents)),
+    section(t("cash_flows"), table([[t("date"), (c) => date(c.value.value_date)], [t("payer"), (c) => org(c.value.payer)], [t("payee"), (c) => org(c.value.payee)], [t("amount"), (c) => yuan(c.value.amount)], [t("bank_ref"), (c) => c.value.bank_ref]], answer.cash_flows)),
+    section(t("disclosures"), table([[t("kind"), (d) => d.value.kind], [t("title"), (d) => d.value.title], [t("due"), (d) => date(d.value.due)], [t("status"), (d) => badge(d.value.status)], [t("published"), (d) => (d.value.published_at ? datetime(d.value.published_at) : "—")]], answer.disclosures)));
+}

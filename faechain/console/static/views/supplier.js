@@ -1,0 +1,113 @@
+// Supplier: my vouchers as a tree, accept/reject, transfer or split, request financing,
+// register invoices (receivables contract).
+import * as api from "../api.js";
+import { voucherTree } from "../charts.js";
+import { bps, date, orgName, yuan } from "../fmt.js";
+import { t } from "../i18n.js";
+import { badge, button, clear, form, h, idLink, org, section, signAndSubmit, slot, table } from "../ui.js";
+import { LIVE, day, fen, hashOf, int, lineage, orgOptions, today } from "./common.js";
+
+export async function render(el, ctx) {
+  const me = ctx.me;
+  const mine = await api.query("receivables", "vouchers", { holder: me });
+  const live = mine.filter((v) => LIVE.includes(v.status));
+  const movable = live.filter((v) => ["ACTIVE", "FINANCED"].includes(v.status) && !v.locked_by && !v.frozen);
+  const refresh = () => ctx.rerender();
+
+  const act = async (method, args, title) => {
+    const r = await signAndSubmit("receivables", method, args, title);
+    if (r && r.code === "ok") refresh();
+  };
+
+  const pieceRows = table([
+    [t("voucher"), (v) => idLink(v.id, "voucher")],
+    [t("tier"), (v) => v.tier],
+    [t("payer"), (v) => org(v.payer)],
+    [t("amount"), (v) => h("span.amount", yuan(v.amount))],
+    [t("maturity"), (v) => date(v.maturity)],
+    [t("status"), (v) => [badge(v.status), v.frozen ? h("span.badge.s-frozen", t("frozen")) : null, v.locked_by ? h("small", " 🔒 " + v.locked_by) : null]],
+    [t("actions"), (v) => v.status === "ISSUED" ? [
+      button(t("accept"), () => act("accept", { id: v.id }, t("accept_voucher")), "small primary", { id: `accept-${v.id}` }),
+      button(t("reject"), () => act("reject", { id: v.id, reason: "rejected in the console" }, t("reject_voucher")), "small", { id: `reject-${v.id}` }),
+    ] : null],
+  ], live, { empty: t("no_vouchers"), rowAttrs: (v) => ({ "data-voucher": v.id }) });
+
+  const treeBox = slot(async () => {
+    const pieces = await lineage([...new Set(mine.map((v) => v.id))]);
+    if (!pieces.length) return h("p.empty", t("no_vouchers"));
+    const roots = [...new Set(pieces.map((p) => p.root || p.id))];
+    return h("div.trees", roots.map((r) => {
+      const ofRoot = pieces.filter((p) => (p.root || p.id) === r || p.id === r);
+      return h("div.tree-wrap", h("h3", t("root"), " ", idLink(r, "voucher")),
+        voucherTree(ofRoot, { me, onPick: (id) => (location.hash = `#/explorer/voucher/${id}`) }));
+    }));
+  });
+
+  const suppliers = orgOptions(["SUPPLIER", "FACTOR", "BANK", "CORE_ENTERPRISE", "AMC", "INVESTOR", "INTERMEDIARY"], me);
+  const transferForm = form([
+    { name: "id", label: t("voucher"), type: "select", options: movable.map((v) => [v.id, `${v.id} · ${yuan(v.amount)}`]) },
+    { name: "to", label: t("to"), type: "select", options: suppliers },
+    { name: "amount", label: t("amount_yuan"), placeholder: "100,000.00" },
+  ], t("transfer_or_split"), async (v) => {
+    await act("transfer", { id: v.id, to: v.to, amount: fen(v.amount) }, t("transfer_or_split"));
+  }, { id: "transfer" });
+
+  const financeForm = form([
+    { name: "id", label: t("voucher"), type: "select", options: live.filter((v) => v.status === "ACTIVE" && !v.locked_by).map((v) => [v.id, `${v.id} · ${yuan(v.amount)}`]) },
+    { name: "funder", label: t("funder"), type: "select", options: orgOptions(["FACTOR", "BANK"], me) },
+    { name: "amount", label: t("amount_yuan") },
+    { name: "rate_bps", label: t("rate_bps"), value: "550" },
+  ], t("request_financing"), async (v) => {
+    await act("request_financing", { id: v.id, funder: v.funder, amount: fen(v.amount), rate_bps: int(v.rate_bps, t("rate_bps")) }, t("request_financing"));
+  }, { id: "finance" });
+
+  const invoiceForm = form([
+    { name: "code", label: t("invoice_code"), placeholder: "011002600999" },
+    { name: "number", label: t("invoice_number"), placeholder: "00000001" },
+    { name: "buyer", label: t("buyer"), type: "select", options: orgOptions(["CORE_ENTERPRISE"], me) },
+    { name: "amount", label: t("amount_yuan") },
+    { name: "date", label: t("invoice_date"), type: "date", value: today() },
+    { name: "doc", label: t("invoice_scan"), hint: t("hash_hint") },
+  ], t("register_invoice"), async (v) => {
+    await act("register_invoice", { code: v.code, number: v.number, seller: me, buyer: v.buyer, amount: fen(v.amount), date: Math.min(day(v.date), Math.floor(Date.now() / 1000)), doc_hash: await hashOf(v.doc || `${v.code}-${v.number}`) }, t("register_invoice"));
+  }, { id: "register-invoice" });
+
+  const financings = slot(async () => table([
+    [t("financing"), (f) => h("code", f.id)],
+    [t("voucher"), (f) => idLink(f.voucher, "voucher")],
+    [t("funder"), (f) => org(f.funder)],
+    [t("amount"), (f) => yuan(f.amount)],
+    [t("rate"), (f) => bps(f.rate_bps)],
+    [t("status"), (f) => badge(f.status)],
+    [t("advance"), (f) => (f.advance ? yuan(f.advance) : "—")],
+    [t("actions"), (f) => ["REQUESTED", "REGISTERED"].includes(f.status) ? button(t("cancel"), () => signAndSubmit("receivables", "cancel_financing", { financing: f.id, reason: "withdrawn" }).then(refresh), "small") : null],
+  ], await api.query("receivables", "financings", { holder: me }), { empty: t("none") }));
+
+  const invoices = slot(async () => {
+    const evs = (await api.recentEvents({ contract: "receivables", type: "InvoiceRegistered", limit: 200 })).filter((e) => e.attrs.seller === me);
+    const rows = [];
+    for (const e of evs.slice(0, 30)) {
+      try {
+        rows.push(await api.query("receivables", "invoice", { id: e.attrs.invoice }));
+      } catch { /* not visible */ }
+    }
+    return table([
+      [t("invoice"), (r) => h("code", r.invoice.id)],
+      [t("buyer"), (r) => org(r.invoice.buyer)],
+      [t("amount"), (r) => yuan(r.invoice.amount)],
+      [t("undrawn"), (r) => yuan(r.undrawn)],
+      [t("date"), (r) => date(r.invoice.date)],
+      [t("pooled"), (r) => r.invoice.locked_by || ""],
+    ], rows, { empty: t("none") });
+  });
+
+  clear(el,
+    h("h1", t("view.supplier"), " · ", orgName(me)),
+    section(t("my_vouchers"), pieceRows),
+    section(t("voucher_tree"), h("p.note", t("tree_note")), treeBox),
+    h("div.cols",
+      section(t("transfer_or_split"), h("p.note", t("transfer_note")), transferForm),
+      section(t("request_financing"), financeForm)),
+    section(t("my_financings"), financings),
+    h("div.cols", section(t("register_invoice"), invoiceForm), section(t("my_invoices"), invoices)));
+}
