@@ -279,7 +279,12 @@ class Sm2PublicKey:
     def verify(self, signature: bytes, message: bytes) -> bool:
         if not isinstance(signature, (bytes, bytearray)) or not 8 <= len(signature) <= 72:
             return False
-        return self.verify_digest(bytes(signature), self.digest(bytes(message)))
+        signature = bytes(signature)
+        try:
+            decode_signature(signature)  # strict DER and ranges here, whatever OpenSSL would allow
+        except SmError:
+            return False
+        return self.verify_digest(signature, self.digest(bytes(message)))
 
     def verify_digest(self, signature: bytes, e: bytes) -> bool:
         L = lib()
