@@ -34,6 +34,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                             "SIGINT or SIGTERM.")
     s.add_argument("--home", required=True, help="the node's home directory")
     s.set_defaults(func=cmd_start)
+    from faechain.console.cli import add_parser as add_console_passphrase
+
+    add_console_passphrase(node_sub)
 
     g = sub.add_parser("genesis", help="assemble a genesis document",
                        description="Genesis tooling.")
