@@ -15,7 +15,7 @@ from faechain.contracts.runtime import REGISTRY, Contract, Ctx, internal, regist
 from faechain.node.config import paths
 from faechain.node.demo import MEMBERS
 from faechain.node.genesis import Genesis
-from tests.modules.conftest import DAY, open_demo_chain
+from tests.modules.conftest import open_demo_chain
 from tests.modules.driver import Driver
 
 VAL_A, VAL_B, VAL_C = "0a" * 32, "0b" * 32, "0c" * 32
