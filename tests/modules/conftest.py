@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -47,7 +48,8 @@ def open_demo_chain(home: str) -> DemoChain:
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> str:
     home = str(tmp_path_factory.mktemp("demo"))
-    create_demo(home)
+    # FAE_TEST_SUITE=sm2-sm3 runs every module scenario on an SM2/SM3 chain
+    create_demo(home, suite=os.environ.get("FAE_TEST_SUITE", "ed25519"))
     return home
 
 
