@@ -329,10 +329,11 @@ class Products(Contract):
         _fen(units, "units")
         _fen(price, "price", minimum=0)
         seller = ctx.caller.org_id
+        h = _holding(ctx, product, tranche, seller)
+        ensure(h["units"] > 0, Unauthorized(f"only a holder of tranche {tranche} of product {product} offers its units"))
         ensure(buyer != seller, BadRequest("a transfer needs two different parties"))
         ensure_not_frozen(ctx, f"holding:{product}/{tranche}/{seller}")
         _investor(ctx, buyer)
-        h = _holding(ctx, product, tranche, seller)
         ensure(h["units"] >= units, LimitExceeded(f"{seller} holds {h['units']} units of {tranche}"))
         tid = ctx.new_id("T")
         ctx.state.put(f"transfer/{tid}", {
