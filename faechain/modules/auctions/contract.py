@@ -287,7 +287,8 @@ class Auctions(Contract):
         ensure(ctx.time >= a["end"], InvalidState("bids are revealed only after the bidding deadline"))
         ensure(ctx.time < a["reveal_end"], Expired(f"the reveal period ended at {a['reveal_end']}"))
         m = ctx.state.get(f"margin/{auction}/{ctx.caller.org_id}")
-        ensure(m is not None and m.get("commit") is not None, NotFound("you have no committed bid here"))
+        ensure(m is not None, Unauthorized(f"{ctx.caller.org_id} is not registered for auction {auction}"))
+        ensure(m.get("commit") is not None, NotFound("you have no committed bid here"))
         key = f"bid/{auction}/{m['commit']:05d}"
         b = ctx.state.get(key)
         ensure(b["revealed_at"] is None, Duplicate("your bid is already revealed"))

@@ -93,7 +93,7 @@ def test_sealed_bids_commit_reveal_tie_to_the_earliest_and_void_the_unrevealed(a
     for name in ("investor2", "investor1", "amc"):  # investor3 never reveals its 9,000,000
         a.ok(name, "reveal", auction=aid, price=prices[name], salt=salts[name])
     a.rejected("amc", "reveal", "duplicate", auction=aid, price=prices["amc"], salt=salts["amc"])
-    a.rejected("bank2", "reveal", "not_found", auction=aid, price=1, salt=b"x" * 16)
+    a.rejected("bank2", "reveal", "unauthorized", auction=aid, price=1, salt=b"x" * 16)  # not a registered bidder
     a.run_to(a.auction(aid)["reveal_end"])
     rec = a.auction(aid)
     # investor1 and investor2 tie at 1,500,000: investor1 committed first
