@@ -106,7 +106,11 @@ function signInPage(main) {
   }
 }
 
+let routeSeq = 0;
+
 async function route() {
+  // one route at a time: a newer navigation makes an unfinished older one drop its page
+  const seq = ++routeSeq;
   for (const fn of state.cleanups.splice(0)) {
     try {
       fn();
@@ -114,6 +118,17 @@ async function route() {
       console.error(e);
     }
   }
+  const mine = [];
+  const cleanup = () => {
+    for (const fn of mine.splice(0)) {
+      try {
+        fn();
+      } catch (e) {
+        console.error(e);
+      }
+    }
+  };
+  state.cleanups.push(cleanup);
   document.getElementById("modal-root").replaceChildren();
   renderChrome();
   const main = document.getElementById("main");
@@ -124,10 +139,18 @@ async function route() {
     member: s.member,
     me: s.member ? s.member.org_id : null,
     params: parts.slice(2),
-    onLeave: (fn) => state.cleanups.push(fn),
-    onBlock: (fn) => state.cleanups.push(onBlock(fn)),
-    listen: (params, fn) => state.cleanups.push(api.listen(params, fn)),
+    onLeave: (fn) => mine.push(fn),
+    onBlock: (fn) => mine.push(onBlock(fn)),
+    listen: (params, fn) => mine.push(api.listen(params, fn)),
     rerender: () => route(),
+  };
+  const show = async (load, params) => {
+    const mod = await load();
+    const view = h("div.view", loading());
+    if (seq === routeSeq) clear(main, view);
+    if (params) ctx.params = params;
+    await mod.render(view, ctx);
+    if (seq !== routeSeq) cleanup(); // superseded while loading: stop its live updates
   };
   try {
     if (parts[0] === "signin" || (!s.signed_in && parts[0] !== "explorer")) {
@@ -135,10 +158,7 @@ async function route() {
     }
     if (parts[0] === "explorer") {
       if (!s.signed_in && !s.anonymous_reads) return signInPage(main);
-      ctx.params = parts.slice(1);
-      const mod = await import("./views/explorer.js");
-      clear(main, loading());
-      return await mod.render(main, ctx);
+      return await show(() => import("./views/explorer.js"), parts.slice(1));
     }
     const views = viewsFor(s.member.role, s.features);
     const id = parts[0] === "v" ? parts[1] : views.length ? views[0].id : null;
@@ -151,10 +171,9 @@ async function route() {
       clear(main, h("p.error", t("not_for_role")));
       return;
     }
-    const mod = await view.load();
-    clear(main, loading());
-    await mod.render(main, ctx);
+    await show(view.load);
   } catch (e) {
+    if (seq !== routeSeq) return;
     clear(main, errorBox(e));
     if (e && e.code === "unauthenticated") {
       await loadSession();

@@ -29,7 +29,7 @@ export function classify(q) {
 function searchBox(initial = "") {
   const input = h("input#search-input", { type: "search", placeholder: t("search_placeholder"), value: initial });
   const msg = h("span.note");
-  const f = h("form.search#search", h("span", "🔍"), input, h("button.primary#search-go", { type: "submit" }, t("search")), msg);
+  const f = h("form.search#search", input, h("button.primary#search-go", { type: "submit" }, t("search")), msg);
   f.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const c = classify(input.value);

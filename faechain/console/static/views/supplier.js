@@ -25,7 +25,7 @@ export async function render(el, ctx) {
     [t("payer"), (v) => org(v.payer)],
     [t("amount"), (v) => h("span.amount", yuan(v.amount))],
     [t("maturity"), (v) => date(v.maturity)],
-    [t("status"), (v) => [badge(v.status), v.frozen ? h("span.badge.s-frozen", t("frozen")) : null, v.locked_by ? h("small", " 🔒 " + v.locked_by) : null]],
+    [t("status"), (v) => [badge(v.status), v.frozen ? h("span.badge.s-frozen", t("frozen")) : null, v.locked_by ? h("small", " " + t("locked_by") + ": " + v.locked_by) : null]],
     [t("actions"), (v) => v.status === "ISSUED" ? [
       button(t("accept"), () => act("accept", { id: v.id }, t("accept_voucher")), "small primary", { id: `accept-${v.id}` }),
       button(t("reject"), () => act("reject", { id: v.id, reason: "rejected in the console" }, t("reject_voucher")), "small", { id: `reject-${v.id}` }),
