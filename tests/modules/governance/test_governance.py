@@ -21,7 +21,8 @@ def test_two_thirds_rounded_up(n, need):
 
 def newcomer(c, name: str = "newco", org_id: str = "91110000NEWCOMER01", org_type: str = "SUPPLIER"):
     """A CA (in the chain's home) and one member identity of an organisation not yet admitted."""
-    ca = create_org_ca(os.path.join(c.home, "ca", name), org_id, f"{name} Co., Ltd.", org_type)
+    ca = create_org_ca(os.path.join(c.home, "ca", name), org_id, f"{name} Co., Ltd.", org_type,
+                       suite_name=c.genesis.suite)  # the chain's own suite (FAE_TEST_SUITE=sm2-sm3 runs these on SM2)
     issue_identity(ca, os.path.join(c.home, "wallet"), name, {"admin": True})
     c.ids[name] = Identity.load(c.home, name)
     return ca
