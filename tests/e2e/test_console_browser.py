@@ -391,3 +391,35 @@ def test_explorer_follows_blocks_live_and_shows_a_transaction_with_proofs(node, 
     page.fill("#search-input", "V-5-0-1")
     page.click("#search-go")
     page.wait_for_selector("svg.tree g[data-id='V-5-0-1']")
+
+
+# -- a chain on the national suite: no wrong answers from a browser without SM3 -----------------------
+def test_on_an_sm2_sm3_chain_the_browser_says_it_cannot_verify(browser, tmp_path):
+    home = str(tmp_path / "smnode")
+    create_demo(home, free_port(), suite="sm2-sm3")
+    nt = NodeThread(home, heartbeat=1.0)
+    nt.start()
+    try:
+        seed_samples(nt.node.submit_as, lambda data: store_document(nt.node, data),
+                     now=lambda: nt.node.engine.now_ms() // 1000, advance=lambda s: advance_clock(nt.node, s))
+        with Client(nt.node.url) as c:
+            [plan] = c.query("plans", "plans", status="OUTSTANDING")
+        tab = Console(browser, nt.node, "investor1", lang="en")
+        tab.go(f"#/v/investor/plan/{plan['id']}")
+        tab.page.click("#penetration-verify")
+        tab.page.wait_for_function("(document.querySelector('#verify-result') || {textContent: ''}).textContent.includes('needs SHA-256')")
+        assert tab.page.query_selector("#verify-ok") is None and tab.page.query_selector("#verify-bad") is None
+        # signing still shows and checks every field of the body (not its SM3 hash)
+        tab.go("#/v/calls")
+        tab.page.wait_for_selector("#call-method option >> nth=1", state="attached")
+        value = tab.page.evaluate("[...document.querySelectorAll('#call-method option')].find(o => o.textContent.startsWith('plans.report_event')).value")
+        tab.page.select_option("#call-method", value)
+        tab.page.fill("#call-args", json.dumps({"plan": plan["id"], "title": "console test on sm2-sm3"}))
+        tab.page.click("#call-submit")
+        tab.page.wait_for_selector("#signed-check")
+        check = tab.page.text_content("#signed-check")
+        assert check.startswith("✓") and "SHA-256" in check, check
+        tab.page.click("#sign-cancel")
+        tab.close()
+    finally:
+        nt.stop()

@@ -8,7 +8,7 @@
 import * as api from "./api.js";
 import { setChainTime, setOrgs } from "./fmt.js";
 import { lang, setLang, t, tv } from "./i18n.js";
-import { button, clear, dialog, errorBox, form, h, loading, toast } from "./ui.js";
+import { button, clear, dialog, errorBox, form, h, loading, setSuite, toast } from "./ui.js";
 import { VIEWS, viewsFor } from "./views/registry.js";
 
 const state = { session: null, cleanups: [], blockListeners: new Set(), closeBlocks: null };
@@ -38,6 +38,7 @@ function startBlocks() {
 
 async function loadSession() {
   state.session = await api.session();
+  setSuite(state.session.chain.suite);
   try {
     setChainTime((await api.info()).time);
   } catch (e) {

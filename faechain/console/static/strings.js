@@ -42,6 +42,7 @@ export const STRINGS = {
   "what_was_signed": ["所签内容", "What was signed"],
   "check_in_browser": ["浏览器内核验", "Checked in this browser"],
   "body_matches": ["交易体哈希与字段一致", "body hashes to the tx hash and holds exactly these fields"],
+  "body_fields_match": ["交易体字段一致（本链哈希不是 SHA-256，浏览器未重算哈希）", "the body holds exactly these fields (the chain's hash is not SHA-256: not re-hashed here)"],
   "contract": ["合约", "Contract"],
   "method": ["方法", "Method"],
   "signer": ["签名人", "Signer"],

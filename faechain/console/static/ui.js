@@ -3,7 +3,7 @@
 import * as api from "./api.js";
 import { datetime, orgName, short } from "./fmt.js";
 import { t, tv } from "./i18n.js";
-import { sha256 } from "./smt.js";
+import { hasherFor } from "./smt.js";
 import { checkSigned } from "./verify.js";
 
 // h("div.card#id", {onclick, ...attrs}, ...children)
@@ -162,7 +162,7 @@ function signedView(signed, check) {
       [t("nonce"), h("code", signed.nonce)],
       [t("expires"), datetime(signed.expires)],
       [t("tx_hash"), h("code#signed-hash", signed.tx_hash)],
-      [t("check_in_browser"), check.ok ? h("span.ok#signed-check", "✓ " + t("body_matches")) : h("span.bad#signed-check", "✗ " + check.problems.join("; "))],
+      [t("check_in_browser"), check.ok ? h("span.ok#signed-check", "✓ " + t(check.hashed ? "body_matches" : "body_fields_match")) : h("span.bad#signed-check", "✗ " + check.problems.join("; "))],
     ]),
     h("h3", t("args")),
     h("pre.args#signed-args", JSON.stringify(signed.args, null, 2)));
@@ -180,12 +180,17 @@ function receiptView(receipt) {
     receipt.events && receipt.events.length ? h("ul.events", receipt.events.map((e) => h("li", h("code", `${e.contract}.${e.type}`), " ", JSON.stringify(e.attrs)))) : null);
 }
 
+let suite = "ed25519";
+export function setSuite(name) {
+  suite = name;
+}
+
 // Ask the node to sign contract.method(args) as the member, show exactly what it signed,
 // submit on confirmation, and show the receipt with what was signed. -> receipt or null
 export async function signAndSubmit(contract, method, args, title) {
   const prepared = await api.prepare(contract, method, args);
   const signed = prepared.signed;
-  const check = await checkSigned(signed, sha256);
+  const check = await checkSigned(signed, hasherFor(suite));
   const go = await dialog(title || t("confirm_sign"), h("div", h("p.note", t("sign_note")), signedView(signed, check)),
     [[t("cancel"), false, "", "sign-cancel"], [t("submit_signed"), true, "primary", "sign-confirm"]]);
   if (!go) {
