@@ -19,6 +19,7 @@ the same thing. See docs/encoding.md for the specification and test vectors.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import cbor2
@@ -150,6 +151,38 @@ def _no_tags(decoder: Any, tag: Any) -> Any:
     raise EncodingError(f"CBOR tag {tag.tag} not allowed")
 
 
+class _NoSemanticTags(Mapping):
+    """cbor2's `semantic_decoders`, refusing every tag number: no tag's decoder ever runs.
+
+    cbor2 decodes the tags it knows (bignums, dates, shared references 28/29, ...) itself
+    and calls `tag_hook` only for the others. Shared references let ~150 bytes describe a
+    value whose expansion doubles at every level, which `_check` and the canonical
+    re-encoding then walked in exponential time (a fuzzing finding). With this mapping a
+    tag's content is read as a plain item (within `max_depth`) and the tag then refused.
+    """
+
+    def __getitem__(self, tag: int) -> Any:
+        return self.get(tag)
+
+    def get(self, tag: int, default: Any = None) -> Any:
+        def refuse(*_: Any) -> Any:
+            raise EncodingError(f"CBOR tag {tag} not allowed")
+
+        return refuse
+
+    def __contains__(self, tag: object) -> bool:
+        return True
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+_NO_SEMANTIC_TAGS = _NoSemanticTags()
+
+
 def decode(data: bytes) -> Any:
     """Decode canonical bytes; reject every non-canonical or out-of-model input."""
     if type(data) is not bytes:
@@ -161,11 +194,13 @@ def decode(data: bytes) -> Any:
             allow_indefinite=False,
             allow_duplicate_keys=False,
             max_depth=MAX_DEPTH + 1,
-            semantic_decoders={},
+            semantic_decoders=_NO_SEMANTIC_TAGS,
         )
     except EncodingError:
         raise
     except Exception as exc:  # cbor2 raises several types for malformed input
+        if isinstance(exc.__cause__, EncodingError):  # a refused tag, wrapped by cbor2
+            raise exc.__cause__ from None
         raise EncodingError(f"malformed encoding: {exc}") from None
     _check(value, 0)
     # Canonical = minimal heads and definite lengths (then a plain re-encoding, which
