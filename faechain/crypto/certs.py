@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from faechain.crypto.suite import PrivateKey, PublicKey, Suite, SuiteError
+from faechain.ledger.encoding import check
 
 # 2.25.<uuid> is an OID anyone may use without registration (ITU-T X.667).
 ATTRIBUTES_OID = x509.ObjectIdentifier("2.25.208311453917386210429178734623480135571")
@@ -198,8 +199,22 @@ def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
 
 
 def read_info(der: bytes) -> CertInfo:
-    """Organisation, name, role and attributes of a certificate."""
+    """Organisation, name, role and attributes of a certificate.
+
+    A signer may attach any bytes as its certificate, so anything wrong with them raises
+    CertificateError and nothing else (a malformed extension or name, attributes that are
+    not a JSON object of the ledger's value model: they are registered on chain).
+    """
     cert = load_der(der)
+    try:
+        return _read_info(cert)
+    except CertificateError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - ValueError, DuplicateExtension, RecursionError, ...
+        raise CertificateError(f"malformed certificate: {type(exc).__name__}: {exc}") from None
+
+
+def _read_info(cert: x509.Certificate) -> CertInfo:
     try:
         bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
         is_ca = bc.ca
@@ -211,9 +226,10 @@ def read_info(der: bytes) -> CertInfo:
         attributes = json.loads(_parse_der_utf8(ext.value))
         if not isinstance(attributes, dict):
             raise CertificateError("attributes must be a JSON object")
+        check(attributes)  # no floats, NaN, lone surrogates or huge integers: they go on chain
     except x509.ExtensionNotFound:
         pass
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise CertificateError(f"bad attribute extension: {exc}") from None
     return CertInfo(
         org_id=_attr(cert.subject, NameOID.ORGANIZATION_IDENTIFIER),

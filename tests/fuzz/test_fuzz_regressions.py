@@ -4,16 +4,28 @@
    so ~150 bytes described a value that doubles at every level, and the canonical check
    walked it in exponential time (24 levels: 26 s; 32: hours) while holding the
    application lock. Every tag is now refused; no tag's own decoder runs.
+2. A certificate's attribute extension is JSON: nesting deeper than Python recurses made
+   `read_info` raise RecursionError (not CertificateError), so any outsider attaching such
+   a self-signed certificate made `check_txs` fail a whole admission batch, and a
+   proposer putting it in a block halted every node in `finalize_block`. Floats, NaN,
+   lone surrogates and huge integers passed `read_info` and, for a certificate a member
+   CA issued, made the registration's `encode` raise inside `finalize_block`: a halt.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import cbor2
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from faechain.crypto import certs
 from faechain.ledger.encoding import EncodingError, decode
+from faechain.ledger.tx import SIGN_DOMAIN, make_body, make_envelope
 
 
 def shared_dag(levels: int) -> bytes:
@@ -62,3 +74,66 @@ def test_no_tag_number_reaches_a_decoder_of_its_own():
             assert str(exc) == f"CBOR tag {tag} not allowed", (tag, exc)
         else:
             raise AssertionError(f"tag {tag} decoded")
+
+
+# -- certificates ------------------------------------------------------------------------------
+ATTRIBUTE_TEXTS = {
+    "deep": "[" * 3000 + "]" * 3000,
+    "float": '{"limit": 1.5}',
+    "nan": '{"a": NaN}',
+    "infinity": '{"a": -Infinity}',
+    "surrogate": '{"\\ud800": true}',
+    "big_int": '{"a": 18446744073709551616}',
+    "deep_object": '{"a":' * 40 + "1" + "}" * 40,
+}
+
+
+def self_signed(attributes_text: str, org_id: str = "91110000TESTBANK01", role: str = "BANK",
+                key: ed25519.Ed25519PrivateKey | None = None) -> tuple[ed25519.Ed25519PrivateKey, bytes]:
+    key = key or ed25519.Ed25519PrivateKey.generate()
+    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    cert = (x509.CertificateBuilder().subject_name(certs._name(org_id, "Test Bank", role, "mallory"))
+            .issuer_name(certs._name(org_id, "Test Bank", role, "Test Bank CA"))
+            .public_key(key.public_key()).serial_number(9)
+            .not_valid_before(start).not_valid_after(start + dt.timedelta(days=30))
+            .add_extension(x509.UnrecognizedExtension(certs.ATTRIBUTES_OID, certs._der_utf8(attributes_text)),
+                           critical=False)
+            .sign(key, None))
+    return key, cert.public_bytes(serialization.Encoding.DER)
+
+
+@pytest.mark.parametrize("name", sorted(ATTRIBUTE_TEXTS))
+def test_attributes_outside_the_value_model_are_a_bad_certificate(name):
+    _, der_bytes = self_signed(ATTRIBUTE_TEXTS[name])
+    with pytest.raises(certs.CertificateError, match="attribute"):
+        certs.read_info(der_bytes)
+
+
+def _outsider_tx(chain, attributes_text: str) -> bytes:
+    """A transaction by a non-member who attaches a self-signed certificate (its own signer id)."""
+    key, der_bytes = self_signed(attributes_text)
+    body = make_body(chain.chain_id, chain.app.hash(der_bytes), "membership", "set_attributes",
+                     {"org_id": chain.org_ids["investor"], "attributes": {"x": 1}}, 1, chain.clock + 60_000)
+    return make_envelope(body, key.sign(SIGN_DOMAIN + body), der_bytes)
+
+
+def test_an_outsiders_certificate_cannot_fail_a_batch_or_halt_a_block(chain):
+    bad = _outsider_tx(chain, ATTRIBUTE_TEXTS["deep"])
+    good = chain.sign("exchange", "membership", "set_attributes",
+                      {"org_id": chain.org_ids["investor"], "attributes": {"y": 2}})
+    checked = chain.app.check_txs([bad, good], chain.clock)  # raised RecursionError before the fix
+    assert [c.code for c in checked] == ["bad_certificate", "ok"]
+    height = chain.app.height
+    result = chain.block([bad, good])  # halted the node before the fix
+    assert [r.code for r in result.receipts] == ["bad_certificate", "ok"]
+    assert chain.app.height == height + 1
+
+
+def test_a_member_certificate_with_a_float_attribute_is_refused_not_a_halt(chain):
+    floaty = chain.new_identity("bank", "floaty", {"limit": 1.5})  # a CA can write any JSON
+    tx = chain.sign(floaty, "membership", "set_attributes",
+                    {"org_id": chain.org_ids["investor"], "attributes": {"z": 3}})
+    assert chain.app.check_txs([tx], chain.clock)[0].code == "bad_certificate"  # was "ok"
+    result = chain.block([tx])  # finalize_block raised EncodingError before the fix
+    assert [r.code for r in result.receipts] == ["bad_certificate"]
+    assert chain.app.state_value(f"membership/cert/{floaty.cert_id.hex()}".encode(), None, False)["value"] is None
