@@ -256,7 +256,11 @@ def verify_issued_by(suite: Suite, member_der: bytes, ca_der: bytes) -> None:
     """Raise CertificateError unless ca_der issued member_der (name and signature),
     both certificates being of `suite`."""
     member, ca = load_der(member_der), load_der(ca_der)
-    if member.issuer != ca.subject:
+    try:  # names are parsed on first use: a malformed one raises ValueError, KeyError, ...
+        issued = member.issuer == ca.subject
+    except Exception as exc:  # noqa: BLE001
+        raise CertificateError(f"malformed certificate name: {type(exc).__name__}: {exc}") from None
+    if not issued:
         raise CertificateError("certificate was not issued by this organisation's CA")
     if suite.name == "sm2-sm3":
         from faechain.crypto import sm2_certs

@@ -10,6 +10,11 @@
    proposer putting it in a block halted every node in `finalize_block`. Floats, NaN,
    lone surrogates and huge integers passed `read_info` and, for a certificate a member
    CA issued, made the registration's `encode` raise inside `finalize_block`: a halt.
+3. `verify_issued_by` compared the member's issuer name with the CA's subject outside any
+   try: cryptography parses names on first use, and an issuer holding an attribute of
+   ASN.1 type 13 raised KeyError. `read_info` never reads the issuer, so an outsider's
+   certificate naming a member organisation reached it in `_caller`: the same batch
+   failure and block halt as 2.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from faechain.crypto import certs
 from faechain.ledger.encoding import EncodingError, decode
 from faechain.ledger.tx import SIGN_DOMAIN, make_body, make_envelope
+
+pytestmark = pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")
 
 
 def shared_dag(levels: int) -> bytes:
@@ -137,3 +144,32 @@ def test_a_member_certificate_with_a_float_attribute_is_refused_not_a_halt(chain
     result = chain.block([tx])  # finalize_block raised EncodingError before the fix
     assert [r.code for r in result.receipts] == ["bad_certificate"]
     assert chain.app.state_value(f"membership/cert/{floaty.cert_id.hex()}".encode(), None, False)["value"] is None
+
+
+def with_bad_issuer(org_id: str = "91110000TESTBANK01") -> tuple[ed25519.Ed25519PrivateKey, bytes]:
+    """A self-signed certificate whose issuer CN is re-tagged 13 (RELATIVE-OID): it loads,
+    and its subject reads fine; the issuer fails when first parsed."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    good = (x509.CertificateBuilder().subject_name(certs._name(org_id, "Test Bank", "BANK", "mallory"))
+            .issuer_name(certs._name(org_id, "Test Bank", "BANK", "ZZZZ CA"))
+            .public_key(key.public_key()).serial_number(9)
+            .not_valid_before(start).not_valid_after(start + dt.timedelta(days=30))
+            .sign(key, None)).public_bytes(serialization.Encoding.DER)
+    i = good.index(b"\x0c\x07ZZZZ CA")
+    return key, good[:i] + b"\x0d" + good[i + 1:]
+
+
+def test_a_malformed_issuer_name_is_a_bad_certificate(chain):
+    key, bad_der = with_bad_issuer()
+    assert certs.read_info(bad_der).org_id == "91110000TESTBANK01"
+    ca_der = certs.load_pem(chain.genesis.orgs[1]["ca"].encode())
+    with pytest.raises(certs.CertificateError, match="name"):  # KeyError: 13 before the fix
+        certs.verify_issued_by(chain.app.suite, bad_der, ca_der)
+    body = make_body(chain.chain_id, chain.app.hash(bad_der), "membership", "set_attributes",
+                     {"org_id": chain.org_ids["investor"], "attributes": {"x": 1}}, 2, chain.clock + 60_000)
+    bad = make_envelope(body, key.sign(SIGN_DOMAIN + body), bad_der)
+    good = chain.sign("exchange", "membership", "set_attributes",
+                      {"org_id": chain.org_ids["investor"], "attributes": {"w": 4}})
+    assert [c.code for c in chain.app.check_txs([bad, good], chain.clock)] == ["bad_certificate", "ok"]
+    assert [r.code for r in chain.block([bad, good]).receipts] == ["bad_certificate", "ok"]
