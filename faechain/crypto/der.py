@@ -151,6 +151,8 @@ def read_oid(content: bytes) -> str:
         if n == 0 and b == 0x80:
             raise DerError("object identifier is not minimal")
         n = (n << 7) | (b & 0x7F)
+        if n >> 128:  # no arc is wider than a UUID's (2.25.<uuid>); longer would be quadratic
+            raise DerError("object identifier arc exceeds 128 bits")
         if not b & 0x80:
             values.append(n)
             n = 0

@@ -15,6 +15,8 @@
    ASN.1 type 13 raised KeyError. `read_info` never reads the issuer, so an outsider's
    certificate naming a member organisation reached it in `_caller`: the same batch
    failure and block halt as 2.
+4. The DER reader's OID arcs grew without bound: quadratic time, and a ValueError from
+   int-to-text conversion instead of DerError.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from faechain.crypto import certs
+from faechain.crypto import certs, der
 from faechain.ledger.encoding import EncodingError, decode
 from faechain.ledger.tx import SIGN_DOMAIN, make_body, make_envelope
 
@@ -173,3 +175,12 @@ def test_a_malformed_issuer_name_is_a_bad_certificate(chain):
                       {"org_id": chain.org_ids["investor"], "attributes": {"w": 4}})
     assert [c.code for c in chain.app.check_txs([bad, good], chain.clock)] == ["bad_certificate", "ok"]
     assert [r.code for r in chain.block([bad, good]).receipts] == ["bad_certificate", "ok"]
+
+
+def test_object_identifier_arcs_are_bounded():
+    assert der.read_oid(der.oid("2.25.208311453917386210429178734623480135571")[2:]) == \
+        "2.25.208311453917386210429178734623480135571"
+    started = time.perf_counter()
+    with pytest.raises(der.DerError, match="128 bits"):
+        der.read_oid(b"\x81" * 64_000 + b"\x01")  # ValueError after a second before the fix
+    assert time.perf_counter() - started < 0.5
