@@ -62,6 +62,7 @@ DAY = 86_400
 MAX_BIDDERS = 200
 MAX_DURATION = 90 * DAY
 MAX_EXTENSION = 3600
+START_SLACK = 300
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 MODES = ("english", "sealed", "dutch")
 BIDDER_TYPES = ("AMC", "INVESTOR", "FACTOR", "BANK", "INTERMEDIARY", "CORE_ENTERPRISE")
@@ -144,7 +145,10 @@ class Auctions(Contract):
         ensure(ctx.via is not None, Unauthorized("auctions are opened by the contract that owns the asset"))
         ensure(0 < len(asset) <= 128, BadRequest("asset must be 1-128 characters"))
         ensure(mode in MODES, BadRequest(f"mode must be one of {', '.join(MODES)}"))
-        ensure(ctx.time <= start < end, BadRequest("an auction must start now or later and end after it starts"))
+        # a start a few minutes gone (the time the listing took to reach a block) means "now"
+        ensure(ctx.time - START_SLACK <= start < end,
+               BadRequest("an auction must start now or later and end after it starts"))
+        start = max(start, ctx.time)
         ensure(end - start <= MAX_DURATION, BadRequest("an auction lasts at most 90 days"))
         _fen(reserve, "reserve")
         _fen(margin, "margin")

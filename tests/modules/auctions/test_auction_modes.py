@@ -167,7 +167,7 @@ def test_opening_checks_its_terms(a):
     now = a.c.now
     base = dict(ENGLISH, start=now, end=now + 3600, settlement_bank=a.o["bank"])
     for bad, code in [(dict(mode="vickrey"), "bad_request"), (dict(end=now), "bad_request"),
-                      (dict(start=now - 10), "bad_request"), (dict(end=now + 91 * DAY), "bad_request"),
+                      (dict(start=now - 301), "bad_request"), (dict(end=now + 91 * DAY), "bad_request"),
                       (dict(reserve=0), "bad_request"), (dict(increment=0), "bad_request"),
                       (dict(settlement_bank=a.o["bank2"]), "bad_request"), (dict(extend_window=7200), "bad_request"),
                       (dict(mode="sealed"), "bad_request"),  # no reveal period
