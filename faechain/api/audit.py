@@ -28,7 +28,7 @@ import time
 from aiohttp import web
 
 from faechain.api.errors import ApiError
-from faechain.api.server import Api, _int_param, json_response
+from faechain.api.server import MAX_INT_PARAM, Api, _int_param, json_response
 from faechain.ledger import audit as _audit
 from faechain.ledger import history as _history
 
@@ -63,6 +63,8 @@ def _cursor(text: str | None) -> tuple[int, int]:
         raise ApiError("bad_request", "parameter 'after' is a cursor '<height>:<index>' (the previous 'next')") from None
     if height < 0 or index < 0:
         raise ApiError("bad_request", "parameter 'after' must not be negative")
+    if height > MAX_INT_PARAM or index > MAX_INT_PARAM:
+        raise ApiError("bad_request", f"parameter 'after' holds numbers of at most {MAX_INT_PARAM}")
     return height, index
 
 

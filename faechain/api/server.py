@@ -60,7 +60,7 @@ from faechain.application import Receipt, Rejected
 from faechain.contracts.errors import ContractError
 from faechain.contracts.runtime import Caller
 from faechain.ledger.block import Header
-from faechain.ledger.encoding import EncodingError, decode
+from faechain.ledger.encoding import EncodingError, check, decode
 from faechain.ledger.tx import TxError, decode_tx
 
 log = logging.getLogger("faechain.api")
@@ -69,6 +69,7 @@ API_KEY: web.AppKey["Api"] = web.AppKey("faechain_api")
 DEFAULT_WAIT_TIMEOUT = 30.0
 MAX_WAIT_TIMEOUT = 300.0
 MAX_BATCH = 1000  # envelopes per POST /v1/txs/batch
+MAX_INT_PARAM = 2**63 - 1  # SQLite's largest INTEGER: no height, index or limit lies beyond it
 # check_tx rejections of POST /v1/txs: 400 unless listed.
 SUBMIT_STATUS = {"too_large": 413, "replay": 409, "mempool_full": 429, "unavailable": 503, "internal_error": 500}
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
@@ -115,6 +116,8 @@ def _int_param(request: web.Request, name: str, default: int | None = None, mini
         raise ApiError("bad_request", f"parameter {name!r} must be an integer") from None
     if value < minimum:
         raise ApiError("bad_request", f"parameter {name!r} must be at least {minimum}")
+    if value > MAX_INT_PARAM:
+        raise ApiError("bad_request", f"parameter {name!r} must be at most {MAX_INT_PARAM}")
     return value
 
 
@@ -175,6 +178,67 @@ def _batch_body(content_type: str, body: bytes) -> list[bytes]:
     return raws
 
 
+def _submit_body(content_type: str, body: bytes) -> bytes:
+    """The envelope of POST /v1/txs: the body itself, or JSON `{"tx": "<base64>"}`."""
+    if content_type == "application/json":
+        doc = _json_body(body)
+        if not isinstance(doc, dict) or not isinstance(doc.get("tx"), str):
+            raise ApiError("bad_request", 'a JSON submission is {"tx": "<base64 envelope>"}')
+        try:
+            raw = b64decode(doc["tx"])
+        except ValueError as exc:
+            raise ApiError("bad_request", str(exc)) from None
+    else:
+        raw = body
+    if not raw:
+        raise ApiError("bad_request", "empty body: send the signed envelope")
+    return raw
+
+
+def _query_args(content_type: str, body: bytes) -> dict:
+    """The named arguments of POST /v1/query: a JSON object, or a canonical CBOR map;
+    values of the ledger's value model only (no floats, no lone surrogates, 64-bit ints)."""
+    if content_type == "application/cbor":
+        try:
+            args = decode(body) if body else {}
+        except EncodingError as exc:
+            raise ApiError("bad_request", f"malformed CBOR arguments: {exc}") from None
+    else:
+        args = _json_body(body) if body.strip() else {}
+    if not isinstance(args, dict):
+        raise ApiError("bad_request", "the arguments must be an object of named arguments")
+    try:
+        check(args)
+    except EncodingError as exc:
+        raise ApiError("bad_request", f"unacceptable argument value: {exc}") from None
+    return args
+
+
+def _advance_seconds(body: bytes) -> int:
+    """The `seconds` of POST /v1/dev/advance_time's body `{"seconds": n}`."""
+    doc = _json_body(body) if body.strip() else {}
+    seconds = doc.get("seconds") if isinstance(doc, dict) else None
+    if type(seconds) is not int:
+        raise ApiError("bad_request", 'the body is {"seconds": <positive integer>}')
+    return seconds
+
+
+def _resume_from(request: web.Request) -> int | None:
+    """The first height an event stream sends: after `Last-Event-ID` (a reconnecting
+    EventSource), else the `from` parameter, else None (live only)."""
+    first = _int_param(request, "from")
+    last_id = request.headers.get("Last-Event-ID")
+    if last_id:
+        try:
+            last = int(last_id.split("-")[0])
+        except ValueError:
+            raise ApiError("bad_request", "Last-Event-ID must be a block height") from None
+        if not 0 <= last <= MAX_INT_PARAM:
+            raise ApiError("bad_request", "Last-Event-ID must be a block height")
+        first = last + 1  # resume after the last complete block
+    return first
+
+
 async def _all_done(futures: list, timeout: float | None = None) -> bool:
     """Wait until every concurrent future is done (True) or `timeout` passes (False).
 
@@ -223,7 +287,7 @@ def _hex_param(text: str, what: str, length: int | None = None) -> bytes:
 def _json_body(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also: integers of over 4,300 digits, deep nesting
         raise ApiError("bad_request", f"malformed JSON: {exc}") from None
 
 
@@ -327,19 +391,7 @@ class Api:
 
     # -- transactions -----------------------------------------------------------------------
     async def submit(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        if request.content_type == "application/json":
-            doc = _json_body(body)
-            if not isinstance(doc, dict) or not isinstance(doc.get("tx"), str):
-                raise ApiError("bad_request", 'a JSON submission is {"tx": "<base64 envelope>"}')
-            try:
-                raw = b64decode(doc["tx"])
-            except ValueError as exc:
-                raise ApiError("bad_request", str(exc)) from None
-        else:
-            raw = body
-        if not raw:
-            raise ApiError("bad_request", "empty body: send the signed envelope")
+        raw = _submit_body(request.content_type, await request.read())
         wait = _bool_param(request, "wait", True)
         timeout = _timeout_param(request)
         # the engine checks submissions in batches on its own thread (signatures on
@@ -423,7 +475,7 @@ class Api:
     # -- blocks and state ---------------------------------------------------------------------
     def _block_doc(self, height: int) -> dict | None:
         store = self.node.store
-        row = store.block(height)
+        row = store.block(height) if 0 <= height <= MAX_INT_PARAM else None
         if row is None:
             return None
         header = Header.decode(row[1])
@@ -448,7 +500,7 @@ class Api:
                 height = int(which)
             except ValueError:
                 raise ApiError("bad_request", "height must be a non-negative integer or 'latest'") from None
-            if height < 0:
+            if not 0 <= height <= MAX_INT_PARAM:
                 raise ApiError("bad_request", "height must be a non-negative integer or 'latest'")
         doc = await self._blocking(self._block_doc, height)
         if doc is None:
@@ -497,15 +549,7 @@ class Api:
         body = await request.read()
         caller = await self._reader(request, body)
         contract, method = request.match_info["contract"], request.match_info["method"]
-        if request.content_type == "application/cbor":
-            try:
-                args = decode(body) if body else {}
-            except EncodingError as exc:
-                raise ApiError("bad_request", f"malformed CBOR arguments: {exc}") from None
-        else:
-            args = _json_body(body) if body.strip() else {}
-        if not isinstance(args, dict):
-            raise ApiError("bad_request", "the arguments must be an object of named arguments")
+        args = _query_args(request.content_type, body)
         app = self.node.app
         height = _int_param(request, "height")
         if height is not None and height > app.height:
@@ -526,13 +570,7 @@ class Api:
     # -- events -------------------------------------------------------------------------------
     async def events(self, request: web.Request) -> web.StreamResponse:
         await self._reader(request)
-        first = _int_param(request, "from")
-        last_id = request.headers.get("Last-Event-ID")
-        if last_id:
-            try:
-                first = int(last_id.split("-")[0]) + 1  # resume after the last complete block
-            except ValueError:
-                raise ApiError("bad_request", "Last-Event-ID must be a block height") from None
+        first = _resume_from(request)
         if self.hub.closing:
             raise ApiError("unavailable", "the node is shutting down")
         return await stream_events(request, self.hub, first, request.query.get("contract") or None,
@@ -542,10 +580,7 @@ class Api:
     async def advance_time(self, request: web.Request) -> web.Response:
         body = await request.read()
         await self._reader(request, body)
-        doc = _json_body(body) if body.strip() else {}
-        seconds = doc.get("seconds") if isinstance(doc, dict) else None
-        if type(seconds) is not int:
-            raise ApiError("bad_request", 'the body is {"seconds": <positive integer>}')
+        seconds = _advance_seconds(body)
         engine = self.node.engine
         if not getattr(self.node.app.genesis, "dev", False) or not hasattr(engine, "advance_time"):
             raise ApiError("forbidden", "this is not a dev chain: its clock cannot be advanced")
