@@ -17,11 +17,13 @@
    failure and block halt as 2.
 4. The DER reader's OID arcs grew without bound: quadratic time, and a ValueError from
    int-to-text conversion instead of DerError.
+Every file under fuzz/regressions/<target>/ is replayed through its target as well.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 
 import cbor2
@@ -33,8 +35,11 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from faechain.crypto import certs, der
 from faechain.ledger.encoding import EncodingError, decode
 from faechain.ledger.tx import SIGN_DOMAIN, make_body, make_envelope
+from fuzz import targets
 
 pytestmark = pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")
+
+REGRESSIONS = os.path.join(os.path.dirname(targets.__file__), "regressions")
 
 
 def shared_dag(levels: int) -> bytes:
@@ -116,6 +121,7 @@ def test_attributes_outside_the_value_model_are_a_bad_certificate(name):
     _, der_bytes = self_signed(ATTRIBUTE_TEXTS[name])
     with pytest.raises(certs.CertificateError, match="attribute"):
         certs.read_info(der_bytes)
+    targets.certificate(der_bytes)
 
 
 def _outsider_tx(chain, attributes_text: str) -> bytes:
@@ -175,6 +181,7 @@ def test_a_malformed_issuer_name_is_a_bad_certificate(chain):
                       {"org_id": chain.org_ids["investor"], "attributes": {"w": 4}})
     assert [c.code for c in chain.app.check_txs([bad, good], chain.clock)] == ["bad_certificate", "ok"]
     assert [r.code for r in chain.block([bad, good]).receipts] == ["bad_certificate", "ok"]
+    targets.certificate(bad_der)
 
 
 def test_object_identifier_arcs_are_bounded():
@@ -184,3 +191,24 @@ def test_object_identifier_arcs_are_bounded():
     with pytest.raises(der.DerError, match="128 bits"):
         der.read_oid(b"\x81" * 64_000 + b"\x01")  # ValueError after a second before the fix
     assert time.perf_counter() - started < 0.5
+    targets.der(der.tlv(der.OID, b"\xff" * 5000 + b"\x01"))
+
+
+# -- the saved corpus of findings ---------------------------------------------------------------
+def _regression_files() -> list[tuple[str, str]]:
+    out = []
+    if os.path.isdir(REGRESSIONS):
+        for target in sorted(os.listdir(REGRESSIONS)):
+            folder = os.path.join(REGRESSIONS, target)
+            for name in sorted(os.listdir(folder)):
+                out.append((target, os.path.join(folder, name)))
+    return out
+
+
+@pytest.mark.parametrize("target,path", _regression_files(), ids=lambda v: os.path.basename(str(v)))
+def test_saved_findings_replay_cleanly(target, path):
+    with open(path, "rb") as f:
+        data = f.read()
+    started = time.perf_counter()
+    targets.TARGETS[target](data)
+    assert time.perf_counter() - started < 5.0
