@@ -12,6 +12,7 @@ keeps serving every other connection.
 from __future__ import annotations
 
 import socket
+import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -117,4 +118,6 @@ def test_abci_server_survives_garbage_and_junk_fields(chain):
         junk()
         assert server.abci.error is None
     finally:
+        started = time.monotonic()
         server.stop()
+        assert time.monotonic() - started < 2.0  # 5 s before: accept() was never woken

@@ -366,6 +366,10 @@ class AbciServer:
     def stop(self) -> None:
         self._stopping = True
         if self._sock is not None:
+            try:  # wakes the accept loop (closing alone does not interrupt accept() on Linux)
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             try:
                 self._sock.close()
             except OSError:
