@@ -54,6 +54,7 @@ from faechain.api.server import _bool_param, _int_param, json_response, receipt_
 from faechain.api.wire import jsonable
 from faechain.console import explorer
 from faechain.console.sessions import COOKIE, CSRF_HEADER, SessionTable
+from faechain.ledger.encoding import EncodingError, check
 from faechain.ledger.tx import decode_tx
 from faechain.node.config import is_loopback
 
@@ -108,6 +109,15 @@ def from_json_args(value: Any) -> Any:
     return value
 
 
+def model_args(args: dict) -> dict:
+    """Arguments only of the ledger's value model (no lone surrogates, 64-bit integers)."""
+    try:
+        check(args)
+    except EncodingError as exc:
+        raise ApiError("bad_request", f"unacceptable argument value: {exc}") from None
+    return args
+
+
 def signed_json(tx, identity) -> dict:
     """Every field of a signed body, as the console shows it (nonce as text: it may exceed 2^53)."""
     return {"tx_hash": tx.hash.hex(), "chain": tx.chain, "contract": tx.contract, "method": tx.method,
@@ -154,7 +164,7 @@ class Console:
             return {}
         try:
             doc = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # also: integers of over 4,300 digits, deep nesting
             raise ApiError("bad_request", f"malformed JSON: {exc}") from None
         if not isinstance(doc, dict):
             raise ApiError("bad_request", "the body must be a JSON object")
@@ -269,7 +279,7 @@ class Console:
     async def query(self, request: web.Request) -> web.Response:
         self.check_csrf(request, self.session(request))
         caller = await self.caller(request)
-        args = from_json_args(await self._json(request))
+        args = model_args(from_json_args(await self._json(request)))
         contract, method = request.match_info["contract"], request.match_info["method"]
         app = self.node.app
         pinned = app.height
@@ -288,7 +298,7 @@ class Console:
         m = c.methods.get(method) if c is not None else None
         if m is None or m.kind != "tx":
             raise ApiError("not_found", f"no transaction method {contract}.{method}")
-        args = from_json_args(args)
+        args = model_args(from_json_args(args))
         ident = s.identity
         engine = self.node.engine
         now = engine.now_ms() if hasattr(engine, "now_ms") else int(time.time() * 1000)

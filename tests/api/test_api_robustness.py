@@ -101,3 +101,29 @@ def test_the_console_block_view_beyond_64_bits_is_not_found(api_node):
     assert status == 404 and doc["code"] == "not_found", (status, doc)  # 500 (OverflowError) before
     status, _, doc = raw(api_node, "GET", "/console/api/blocks/1", headers={"Cookie": cookie})
     assert status == 200 and doc["height"] == 1
+
+
+@pytest.fixture(scope="module")
+def console(api_node):
+    """A console session signed in as the regulator: (headers with its cookie and CSRF token)."""
+    status, headers, doc = raw(api_node, "POST", "/console/api/session", body=b'{"name": "regulator"}',
+                               headers={**JSON, "X-Fae-CSRF": "x"})
+    assert status == 200, doc
+    return {**JSON, "Cookie": headers["Set-Cookie"].split(";")[0], "X-Fae-CSRF": doc["csrf"]}
+
+
+PREPARE = b'{"contract": "membership", "method": "set_attributes", "args": {"org_id": %s, "attributes": {}}}'
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/console/api/query/membership/org", DEEP), ("/console/api/query/membership/org", HUGE_INT),
+    ("/console/api/query/membership/org", b'{"org_id": "\\ud800"}'), ("/console/api/session", DEEP),
+    ("/console/api/tx/prepare", PREPARE % b'"\\ud800"'), ("/console/api/tx/prepare", PREPARE % b"18446744073709551616"),
+    ("/console/api/tx/prepare", PREPARE % (b"[" * 40 + b"]" * 40)), ("/console/api/tx/submit", DEEP)],
+    ids=["query-deep", "query-huge-int", "query-surrogate", "session-deep", "prepare-surrogate", "prepare-int65",
+         "prepare-nested-40", "submit-deep"])
+def test_the_consoles_json_is_checked_like_the_apis(api_node, console, path, body):
+    """The console's own JSON reader and argument conversion had the same 500s (RecursionError,
+    ValueError, and EncodingError from signing a body of out-of-model arguments)."""
+    status, _, doc = raw(api_node, "POST", path, body=body, headers=console)
+    assert status == 400 and doc["code"] == "bad_request", (status, doc)
