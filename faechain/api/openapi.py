@@ -6,6 +6,8 @@ method, so a new route cannot ship undocumented.
 
 from __future__ import annotations
 
+import re
+
 from faechain.api.errors import stable_codes
 from faechain.api.wire import MAX_CLOCK_SKEW_MS
 
@@ -41,6 +43,10 @@ fetches it; the contract named by `scope` decides who may do either.
 """
 
 J = "application/json"
+# check_tx rejections POST /v1/txs answers with 400 (the others: 409 replay, 413 too_large,
+# 429 mempool_full; see faechain.api.server.SUBMIT_STATUS)
+CHECK_400 = ("bad_encoding", "wrong_chain", "tx_expired", "unknown_contract", "unknown_method", "unknown_signer",
+             "bad_certificate", "revoked", "not_member", "bad_signature")
 
 
 def _ref(name: str) -> dict:
@@ -51,12 +57,46 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {J: {"schema": schema}}}
 
 
-def _err(description: str) -> dict:
-    return _json(_ref("Error"), description)
+def _err(description: str, *codes: str) -> dict:
+    """An error response whose body's `code` is one of `codes` (default: the codes the
+    description names in backticks); the schema lists them, so clients and tests know
+    exactly which codes a route answers with each status."""
+    return error_response(description, codes)
+
+
+def named_codes(description: str) -> list[str]:
+    """The stable codes a description names in backticks, in order."""
+    known = stable_codes()
+    out: list[str] = []
+    for name in re.findall(r"`([a-z_]+)`", description):
+        if name in known and name != "ok" and name not in out:
+            out.append(name)
+    return out
+
+
+def error_response(description: str, codes=()) -> dict:
+    codes = list(codes) or named_codes(description)
+    if not codes:
+        raise ValueError(f"an error response names no code: {description!r}")
+    return _json({"allOf": [_ref("Error"), {"properties": {"code": {"enum": sorted(set(codes))}}}]}, description)
+
+
+def documented_codes(doc: dict, path: str, method: str, status: int) -> set[str]:
+    """The error codes `doc` lists for `method path` answering `status` (empty: none)."""
+    response = doc["paths"].get(path, {}).get(method.lower(), {}).get("responses", {}).get(str(status))
+    schema = ((response or {}).get("content", {}).get(J) or {}).get("schema") or {}
+    for part in schema.get("allOf", []):
+        enum = part.get("properties", {}).get("code", {}).get("enum")
+        if enum:
+            return set(enum)
+    return set()
 
 
 HEX = {"type": "string", "pattern": "^[0-9a-f]*$", "description": "bytes as lowercase hex"}
 HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "32-byte hash as hex"}
+CHECKED_HASH = {"type": "string", "pattern": "^([0-9a-f]{64})?$",
+                "description": "the transaction's hash as hex; empty when the envelope did not decode "
+                               "(or was not looked at: `mempool_full`)"}
 SIGNED = [{"signedRead": []}]
 AUTH_ERRORS = {"401": _err("missing or bad read signature (`unauthenticated`)")}
 BYTES = "application/octet-stream"
@@ -89,7 +129,7 @@ def _schemas() -> dict:
                          "description": "stable error code:\n" + "\n".join(
                              f"- `{c}`: {d}" for c, d in codes.items() if c != "ok")},
                 "message": {"type": "string"},
-                "tx_hash": HASH,
+                "tx_hash": CHECKED_HASH,
                 "reason": {"type": "string", "description": "for `unauthenticated`: the underlying cause"},
             },
         },
@@ -113,6 +153,7 @@ def _schemas() -> dict:
         },
         "Pending": {
             "type": "object",
+            "required": ["tx_hash", "status"],
             "properties": {"tx_hash": HASH, "status": {"const": "pending"}, "message": {"type": "string"}},
         },
         "Header": {
@@ -223,7 +264,8 @@ def build_document(version: str) -> dict:
             "responses": {
                 "200": _json(_ref("Receipt"), "committed; the receipt"),
                 "202": _json(_ref("Pending"), "accepted into the mempool, not yet committed"),
-                "400": _err("rejected by check_tx or malformed request"),
+                "400": _err("rejected by check_tx (" + ", ".join(f"`{c}`" for c in CHECK_400) + ") or a "
+                            "malformed request (`bad_request`)", *CHECK_400, "bad_request"),
                 "409": _err("`replay`: already executed"),
                 "413": _err("`too_large`"),
                 "429": _err("`mempool_full`: retry later"),
@@ -256,7 +298,7 @@ def build_document(version: str) -> dict:
                     "results": {"type": "array", "items": {"oneOf": [
                         _ref("Receipt"), _ref("Pending"),
                         {"type": "object", "required": ["code", "message", "tx_hash"], "properties": {
-                            "code": {"type": "string"}, "message": {"type": "string"}, "tx_hash": HASH}},
+                            "code": {"type": "string"}, "message": {"type": "string"}, "tx_hash": CHECKED_HASH}},
                     ]}}}}, "one result per envelope, in request order"),
                 "400": _err("`bad_request`: malformed body or parameters"),
                 "413": _err("`too_large`: more than 1,000 envelopes or over the body limit"),
@@ -265,6 +307,7 @@ def build_document(version: str) -> dict:
             "summary": "A committed transaction", "operationId": "getTx", "tags": ["transactions"],
             "security": SIGNED, "parameters": [_p("hash", HASH, "transaction hash"), *AUTH_QUERY],
             "responses": {"200": _json(_ref("Transaction"), "the envelope decoded and its receipt"),
+                          "400": _err("`bad_request`: the hash is not 32 bytes in hex"),
                           "404": _err("`not_found`"), **AUTH_ERRORS}}},
         "/v1/blocks/{height}": {"get": {
             "summary": "A block", "operationId": "getBlock", "tags": ["chain"],
@@ -272,6 +315,7 @@ def build_document(version: str) -> dict:
             "parameters": [_p("height", {"oneOf": [{"type": "integer", "minimum": 0}, {"const": "latest"}]},
                               "block height or `latest`"), *AUTH_QUERY],
             "responses": {"200": _json(_ref("Block"), "header, hash and transactions with receipt codes"),
+                          "400": _err("`bad_request`: not a height of 0 to 2^63-1 nor `latest`"),
                           "404": _err("`not_found`"), **AUTH_ERRORS}}},
         "/v1/state": {"get": {
             "summary": "A raw state value, optionally proven", "operationId": "getState", "tags": ["chain"],
@@ -310,7 +354,9 @@ def build_document(version: str) -> dict:
             "responses": {"200": _json({"type": "object", "properties": {"contracts": {"type": "array", "items": {
                 "type": "object", "properties": {"name": {"type": "string"}, "methods": {"type": "array", "items": {
                     "type": "object", "properties": {"name": {"type": "string"},
-                                                     "kind": {"enum": ["tx", "query"]},
+                                                     "kind": {"enum": ["tx", "query", "internal"],
+                                                              "description": "internal: called by other "
+                                                                             "contracts only"},
                                                      "doc": {"type": "string"}, "args": {"type": "object"}}}}}}}}},
                 "every contract on the chain"), **AUTH_ERRORS}}},
         "/v1/events": {"get": {
@@ -487,3 +533,51 @@ def build_document(version: str) -> dict:
         },
         "tags": [{"name": n} for n in ("node", "chain", "transactions", "contracts", "vault", "audit", "dev")],
     }
+
+
+def _codes_of(response: dict) -> list[str]:
+    schema = (response.get("content", {}).get(J) or {}).get("schema") or {}
+    for part in schema.get("allOf", []):
+        enum = part.get("properties", {}).get("code", {}).get("enum")
+        if enum:
+            return enum
+    return []
+
+
+def _merge(op: dict, status: str, description: str, code: str) -> None:
+    """Add `code` to the error response `status` of `op` (making the response if missing)."""
+    responses = op.setdefault("responses", {})
+    own = responses.get(status)
+    if own is None:
+        responses[status] = error_response(description, [code])
+    elif code not in _codes_of(own):
+        responses[status] = error_response(own["description"], [*_codes_of(own), code])
+
+
+def finish(doc: dict) -> dict:
+    """The served document: every error response (the console's too) lists its codes; every
+    route 413 (the body limit, checked before any handler); and the console's signed read
+    (a proxy of GET /v1/...) every error those routes answer."""
+    for item in doc["paths"].values():
+        for op in item.values():
+            for status, response in op.get("responses", {}).items():
+                content = response.get("content", {}).get(J)
+                if status.isdigit() and int(status) >= 400 and content and content.get("schema") == _ref("Error"):
+                    content["schema"] = error_response(response["description"])["content"][J]["schema"]
+    for item in doc["paths"].values():
+        for op in item.values():
+            _merge(op, "413", "`too_large`: a request body over the node's limit", "too_large")
+    read = doc["paths"].get("/console/api/read/{path}", {}).get("get")
+    if read is not None:
+        proxied: dict[str, set[str]] = {}
+        for path, item in doc["paths"].items():
+            if path.startswith("/v1/") and "get" in item:
+                for status, response in item["get"]["responses"].items():
+                    if status.isdigit() and int(status) >= 400:
+                        proxied.setdefault(status, set()).update(_codes_of(response))
+        for status, codes in sorted(proxied.items()):
+            own = read["responses"].get(status)
+            merged = codes | set(_codes_of(own) if own else ())
+            text = (own or {}).get("description") or f"what GET /v1/{{path}} answered with {status}"
+            read["responses"][status] = error_response(text, merged)
+    return doc

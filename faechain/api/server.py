@@ -55,6 +55,7 @@ from faechain.api.events import EventHub, stream_events
 from faechain.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from faechain.api.metrics import Metrics
 from faechain.api.openapi import build_document
+from faechain.api.openapi import finish as finish_document
 from faechain.api.wire import b64decode, json_default, jsonable
 from faechain.application import Receipt, Rejected
 from faechain.contracts.errors import ContractError
@@ -369,7 +370,7 @@ class Api:
     async def openapi(self, request: web.Request) -> web.Response:
         from faechain.console.openapi import extend as add_console_paths
 
-        return json_response(add_console_paths(build_document(version())))
+        return json_response(finish_document(add_console_paths(build_document(version()))))
 
     async def info(self, request: web.Request) -> web.Response:
         node, app = self.node, self.node.app

@@ -111,12 +111,13 @@ def paths() -> dict:
                                  "properties": {"tx_hash": {"type": "string"}}})},
         "/console/api/blocks": {"get": _op(
             "consoleBlocks", "The latest blocks (explorer)", "Newest first, each as GET /v1/blocks/{height}.",
-            {"200": _resp("{head, blocks}"), **UNAUTH},
+            {"200": _resp("{head, blocks}"), "400": _err("`bad_request`: limit or before not an integer"), **UNAUTH},
             params=[_query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "how many"),
                     _query("before", {"type": "integer"}, "only blocks below this height")])},
         "/console/api/blocks/{height}": {"get": _op(
             "consoleBlock", "One block (explorer)", "As GET /v1/blocks/{height}.",
             {"200": _resp("the block", {"$ref": "#/components/schemas/Block"}), **UNAUTH,
+             "400": _err("`bad_request`: not a height nor `latest`"),
              "404": _err("`not_found`")}, params=[_path("height", "height or `latest`")])},
         "/console/api/txs/{hash}": {"get": _op(
             "consoleTx", "A transaction with its signer's certificate chain and the state it changed",
@@ -132,7 +133,7 @@ def paths() -> dict:
             "consoleEvents", "Server-sent events for the console",
             "As GET /v1/events (same parameters and stream format), authenticated by the session.",
             {"200": {"description": "event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-             **UNAUTH},
+             "400": _err("`bad_request`: from or Last-Event-ID not a height"), **UNAUTH},
             params=[_query("from", {"type": "integer"}, "first height"),
                     _query("contract", {"type": "string"}, "only this contract's events"),
                     _query("type", {"type": "string"}, "only events of this type"),
@@ -140,7 +141,7 @@ def paths() -> dict:
         "/console/api/events/recent": {"get": _op(
             "consoleRecentEvents", "The latest committed contract events",
             "Newest first, each with height, tx index, contract, type, attrs and its block's time.",
-            {"200": _resp("{events, height}"), **UNAUTH},
+            {"200": _resp("{events, height}"), "400": _err("`bad_request`: limit not an integer"), **UNAUTH},
             params=[_query("contract", {"type": "string"}, "only this contract's events"),
                     _query("type", {"type": "string"}, "only events of this type"),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "how many")])},

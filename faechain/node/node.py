@@ -70,10 +70,11 @@ class Node:
     async def serve(self, ready: asyncio.Event | None = None) -> None:
         from aiohttp import web
 
+        from faechain.api.limits import Runner
         from faechain.api.server import build_app
 
         self.engine.start()
-        runner = web.AppRunner(build_app(self), access_log=None)
+        runner = Runner(build_app(self), access_log=None)  # HTTP-level errors as JSON too
         await runner.setup()
         site = web.TCPSite(runner, self.config.host, self.config.port)
         await site.start()

@@ -127,3 +127,25 @@ def test_the_consoles_json_is_checked_like_the_apis(api_node, console, path, bod
     ValueError, and EncodingError from signing a body of out-of-model arguments)."""
     status, _, doc = raw(api_node, "POST", path, body=body, headers=console)
     assert status == 400 and doc["code"] == "bad_request", (status, doc)
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"GET /v1/info?" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /v1/info HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n",
+    b"GET /v1/info HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n",
+    b"GET /v1/info HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http\r\n\r\n",
+], ids=["long-line", "long-header", "many-headers", "bad-length", "tls-hello"])
+def test_http_level_refusals_are_json_with_a_code(api_node, request_bytes):
+    """aiohttp refuses these before any route or middleware runs; it answered text/plain
+    (found by schemathesis: a query string over 8,190 bytes)."""
+    import socket
+
+    with socket.create_connection((api_node.config.host, api_node.config.port), timeout=10) as s:
+        s.sendall(request_bytes)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == b"400" and b"application/json" in head, data[:300]
+    assert json.loads(body)["code"] == "bad_request"
