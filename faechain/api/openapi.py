@@ -556,17 +556,21 @@ def _merge(op: dict, status: str, description: str, code: str) -> None:
 
 def finish(doc: dict) -> dict:
     """The served document: every error response (the console's too) lists its codes; every
-    route 413 (the body limit, checked before any handler); and the console's signed read
-    (a proxy of GET /v1/...) every error those routes answer."""
+    route the load-shedding answers (413, 408, 429: faechain.api.limits); and the console's
+    signed read (a proxy of GET /v1/...) every error those routes answer."""
     for item in doc["paths"].values():
         for op in item.values():
             for status, response in op.get("responses", {}).items():
                 content = response.get("content", {}).get(J)
                 if status.isdigit() and int(status) >= 400 and content and content.get("schema") == _ref("Error"):
                     content["schema"] = error_response(response["description"])["content"][J]["schema"]
-    for item in doc["paths"].values():
+    for path, item in doc["paths"].items():
         for op in item.values():
             _merge(op, "413", "`too_large`: a request body over the node's limit", "too_large")
+            if path not in ("/healthz", "/metrics"):  # always answered (faechain.api.limits)
+                _merge(op, "408", "`request_timeout`: the request body did not arrive in time", "request_timeout")
+                _merge(op, "429", "`busy`: too many requests (or event streams) in flight; retry after "
+                                  "`Retry-After` seconds", "busy")
     read = doc["paths"].get("/console/api/read/{path}", {}).get("get")
     if read is not None:
         proxied: dict[str, set[str]] = {}

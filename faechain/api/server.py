@@ -52,6 +52,7 @@ from faechain.engines.solo import EngineError
 from faechain.api import auth
 from faechain.api.errors import ApiError
 from faechain.api.events import EventHub, stream_events
+from faechain.api.limits import Limits, handler_args
 from faechain.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from faechain.api.metrics import Metrics
 from faechain.api.openapi import build_document
@@ -302,6 +303,7 @@ class Api:
         self.started_ms = int(time.time() * 1000)
         # routes that read their body under their own limit instead of max_body_bytes
         self.own_body_limit: set[web.AbstractRoute] = set()
+        self.limits = Limits(node.config, self.own_body_limit)
 
     # -- middleware: errors as JSON, body limit, request metrics --------------------------
     @web.middleware
@@ -316,6 +318,8 @@ class Api:
             resp = await handler(request)
         except ApiError as exc:
             resp = json_response(exc.body(), exc.status)
+            if exc.status == 408:  # the client is still sending: do not wait for the rest
+                resp.force_close()
         except web.HTTPException as exc:
             code = HTTP_CODES.get(exc.status, "internal" if exc.status >= 500 else "bad_request")
             message = exc.reason if exc.status != 413 else f"request body exceeds {self.node.config.max_body_bytes} bytes"
@@ -603,7 +607,8 @@ class Api:
 def build_app(node) -> web.Application:
     """The aiohttp application serving `node`'s API."""
     api = Api(node)
-    app = web.Application(client_max_size=node.config.max_body_bytes, middlewares=[api.middleware])
+    app = web.Application(client_max_size=node.config.max_body_bytes, handler_args=handler_args(node.config),
+                          middlewares=[api.middleware, api.limits.middleware])
     app[API_KEY] = api
     r = app.router
     r.add_get("/healthz", api.healthz)

@@ -54,6 +54,7 @@ from yarl import URL
 
 from faechain.api import auth
 from faechain.api.errors import ApiError
+from faechain.api.limits import body_deadline
 from faechain.api.server import Api, json_response
 from faechain.api.wire import HEADER_CERT, HEADER_DATE, HEADER_SIGNATURE, HEADER_SIGNER, jsonable
 from faechain.node.vault import VaultError, check_hash_hex
@@ -86,16 +87,21 @@ def _hash_param(request: web.Request) -> str:
         raise ApiError(exc.code, exc.message) from None
 
 
-async def _read_body(request: web.Request, limit: int) -> bytes:
-    """The request body, refused with `too_large` as soon as it is known to exceed `limit`."""
+async def _read_body(request: web.Request, limit: int, deadline: float) -> bytes:
+    """The request body, refused with `too_large` as soon as it is known to exceed `limit`,
+    and with `request_timeout` if it has not all arrived within `deadline` seconds."""
     too_large = ApiError("too_large", f"a document may have at most {limit} bytes")
     if request.content_length is not None and request.content_length > limit:
         raise too_large
     body = bytearray()
-    async for chunk in request.content.iter_chunked(CHUNK):
-        body += chunk
-        if len(body) > limit:  # no (or a wrong) Content-Length: stop reading at once
-            raise too_large
+    try:
+        async with asyncio.timeout(deadline):
+            async for chunk in request.content.iter_chunked(CHUNK):
+                body += chunk
+                if len(body) > limit:  # no (or a wrong) Content-Length: stop reading at once
+                    raise too_large
+    except TimeoutError:
+        raise ApiError("request_timeout", f"the document did not arrive within {deadline:g} s") from None
     return bytes(body)
 
 
@@ -180,7 +186,8 @@ class VaultRoutes:
         if not auth.has_credentials(request):
             raise ApiError("unauthenticated", "uploading a document requires a member's signature "
                                               "(X-Fae-Signer, X-Fae-Date, X-Fae-Signature)")
-        data = await _read_body(request, self.api.node.config.vault_max_bytes)
+        config = self.api.node.config
+        data = await _read_body(request, config.vault_max_bytes, body_deadline(config, config.vault_max_bytes))
         caller = await self.api._reader(request, data)  # the signature covers the bytes
         await self.api.run_query(scope, UPLOAD_QUERY, {"subject": subject, "hash": hash_hex}, caller)
         stored = await self._in_vault(self.vault.put, hash_hex, data)

@@ -32,6 +32,13 @@ class NodeConfig:
     heartbeat: float = 5.0
     synchronous: str = "FULL"
     max_body_bytes: int = 1024 * 1024
+    # load shedding (faechain.api.limits): requests handled at once (event streams apart) and event
+    # streams open at once, beyond which 429 busy; seconds to send a body of up to max_body_bytes
+    # (408 request_timeout); seconds a connection may go without a complete request's headers
+    max_inflight: int = 256
+    max_event_streams: int = 256
+    body_timeout: float = 30.0
+    idle_timeout: float = 30.0
     # largest document `PUT /v1/vault/{hash}` accepts (that route's body limit instead of the above)
     vault_max_bytes: int = 32 * 1024 * 1024
     # other members' faechain API base URLs (http(s)://host:port): a document recorded on
@@ -48,9 +55,14 @@ class NodeConfig:
 
     def __post_init__(self) -> None:
         self.vault_peers = check_peer_urls(self.vault_peers)
-        t = self.vault_peer_timeout
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not (math.isfinite(t) and t > 0):
-            raise ValueError(f"vault_peer_timeout must be a positive number of seconds, not {t!r}")
+        for name in ("vault_peer_timeout", "body_timeout", "idle_timeout"):
+            t = getattr(self, name)
+            if isinstance(t, bool) or not isinstance(t, (int, float)) or not (math.isfinite(t) and t > 0):
+                raise ValueError(f"{name} must be a positive number of seconds, not {t!r}")
+        for name in ("max_inflight", "max_event_streams", "max_body_bytes"):
+            n = getattr(self, name)
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"{name} must be a positive integer, not {n!r}")
 
     @classmethod
     def load(cls, home: str) -> "NodeConfig":
