@@ -28,6 +28,7 @@ from faechain.crypto.suite import PublicKey, get_suite
 from faechain.identity.membership import caller_attributes
 from faechain.ledger.block import Header, end_block_record
 from faechain.ledger.encoding import EncodingError, check, decode_trusted, encode, encode_trusted
+from faechain.ledger.integrity import StorageDamaged
 from faechain.ledger.merkle import merkle_root
 from faechain.ledger.smt import EMPTY, SparseMerkleTree
 from faechain.ledger.storage import BlockWrite, Store
@@ -246,6 +247,8 @@ class Application:
         self.listeners: list[Callable[[BlockResult], None]] = []
         # optional faechain.crypto.verifier.ParallelVerifier: batches verify on every core
         self.verifier = None
+        # set by faechain.ledger.integrity.halt when storage is found damaged while serving
+        self.damaged: Exception | None = None
         self._load_head()
 
     # -- head and genesis ------------------------------------------------------------
@@ -474,6 +477,8 @@ class Application:
     # -- block execution -------------------------------------------------------------
     def finalize_block(self, height: int, time_ms: int, txs: list[bytes], proposer: bytes = b"") -> BlockResult:
         """Execute a block deterministically; nothing is persisted until `commit`."""
+        if self.damaged is not None:  # never build on storage known to be damaged
+            raise self.damaged
         if height != self.height + 1:
             raise ValueError(f"expected block {self.height + 1}, got {height}")
         time_ms = max(time_ms, self.last_time)  # block time never goes backwards
@@ -537,6 +542,8 @@ class Application:
             ctx.block = BlockView(view.txs, view.events + [{"tx": None, **ev} for ev in events])
             try:
                 contract.end_block(ctx)
+            except StorageDamaged:  # the disk, not the contract: stop rather than record a failure
+                raise
             except Exception as exc:
                 log.exception("end_block of %s failed at height %d", name, height)
                 events.append({"contract": name, "type": "EndBlockFailed", "attrs": {"error": type(exc).__name__}})
@@ -596,6 +603,8 @@ class Application:
             receipt = Receipt(tx_hash, height, index, exc.code, exc.message)
         except EncodingError as exc:
             receipt = Receipt(tx_hash, height, index, "bad_request", f"unencodable value: {exc}")
+        except StorageDamaged:  # the disk, not the contract: stop rather than record a failure
+            raise
         except Exception as exc:  # a contract bug must not halt the chain; deterministic code
             receipt = Receipt(tx_hash, height, index, "internal_error", f"contract failed: {type(exc).__name__}")
         else:

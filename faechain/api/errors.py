@@ -16,6 +16,8 @@ API_CODES = {
     "hash_mismatch": "the document's bytes do not hash to the hash they were sent or asked for under",
     "not_in_vault": "the document is not stored in this node's vault",
     "vault_damaged": "the node's stored copy of the document is damaged; it must be restored",
+    "storage_damaged": "the node's ledger storage is damaged: it answers nothing from it and stops taking "
+                       "transactions until it is recovered (see docs/integrity.md)",
     "timeout": "the node gave up waiting (e.g. for a block)",
     "request_timeout": "the client did not send its request body in time (NodeConfig.body_timeout)",
     "busy": "the node has too many requests or event streams in flight; retry after a moment",
@@ -65,6 +67,7 @@ STATUS = {
     "request_timeout": 408,
     "internal": 500,
     "vault_damaged": 500,
+    "storage_damaged": 500,
     "unavailable": 503,
     "timeout": 504,
 }

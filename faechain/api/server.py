@@ -41,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import threading
 import time
 from importlib import metadata
@@ -63,6 +64,7 @@ from faechain.contracts.errors import ContractError
 from faechain.contracts.runtime import Caller
 from faechain.ledger.block import Header
 from faechain.ledger.encoding import EncodingError, check, decode
+from faechain.ledger.integrity import StorageDamaged, file_damage, halt, is_corruption
 from faechain.ledger.tx import TxError, decode_tx
 
 log = logging.getLogger("faechain.api")
@@ -332,6 +334,15 @@ class Api:
                     resp.headers["Allow"] = allow
         except asyncio.CancelledError:
             raise
+        except (StorageDamaged, sqlite3.DatabaseError) as exc:
+            if not isinstance(exc, StorageDamaged) and not is_corruption(exc):
+                log.exception("internal error serving %s %s", request.method, request.path)
+                resp = json_response({"code": "internal", "message": "internal error; see the node's log"}, 500)
+            else:  # never answer from damaged storage: fail the request and stop taking transactions
+                damage = exc if isinstance(exc, StorageDamaged) else file_damage(self.node.store.path, exc)
+                halt(self.node, damage)
+                resp = json_response({"code": damage.code, "message": f"damaged storage: {damage.what}; this node "
+                                      "has stopped taking transactions until its operator recovers it"}, 500)
         except Exception:
             log.exception("internal error serving %s %s", request.method, request.path)
             resp = json_response({"code": "internal", "message": "internal error; see the node's log"}, 500)

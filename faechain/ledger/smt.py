@@ -17,12 +17,21 @@ hashed exactly once per block.
 
 `verify_proof` is the standalone checker: it needs only the hash function, the
 root, the key, the claimed value (or None for absence) and the proof.
+
+Every node read from storage is checked on the way in: its bytes must hash to the
+address it was read under (the store is content-addressed), else `StorageDamaged`
+(faechain.ledger.integrity) is raised instead of a wrong root, value or proof. A source
+that offers `verify_nodes_with(hasher)` (the `Store`) checks each node once, when it
+comes off the disk, and keeps only checked nodes in its cache; any other source's nodes
+are checked here on every read. See docs/integrity.md for the cost.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from typing import Callable, Iterable, Mapping, Protocol
+
+from faechain.ledger.integrity import MissingNode, StorageDamaged
 
 EMPTY = bytes(32)
 LEAF = 0
@@ -38,6 +47,13 @@ class NodeSource(Protocol):
     def get_node(self, node_hash: bytes) -> bytes | None: ...
 
 
+def check_node(hasher: Hasher, node_hash: bytes, enc: bytes, recovery: str | None = None) -> None:
+    """Content addressing: a node's bytes must hash to the address it was read under."""
+    if hasher(enc) != node_hash:
+        raise StorageDamaged("nodes", f"node {node_hash.hex()}", "its bytes do not hash to its address "
+                             "(a damaged Merkle node)", recovery=recovery)
+
+
 def _bit(h: bytes, depth: int) -> int:
     return (h[depth >> 3] >> (7 - (depth & 7))) & 1
 
@@ -49,6 +65,8 @@ class SparseMerkleTree:
         self.hash = hasher
         self.source = source
         self.pending: dict[bytes, bytes] = {}
+        enable = getattr(source, "verify_nodes_with", None)
+        self._check_reads = not (callable(enable) and enable(hasher))
 
     # -- node access -------------------------------------------------------------
     def node(self, node_hash: bytes) -> bytes:
@@ -56,7 +74,9 @@ class SparseMerkleTree:
         if enc is None:
             enc = self.source.get_node(node_hash)
             if enc is None:
-                raise KeyError(f"state node {node_hash.hex()} missing from storage")
+                raise MissingNode(node_hash)
+            if self._check_reads:
+                check_node(self.hash, node_hash, enc)
         return enc
 
     def _put(self, enc: bytes) -> bytes:

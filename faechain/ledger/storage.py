@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from faechain.ledger import history as _history
+from faechain.ledger.smt import check_node
 
 log = logging.getLogger("faechain.storage")
 
@@ -93,6 +94,12 @@ class Store:
     # since it began its read (else it could leave a value older than that block's).
     _cache_lock = threading.Lock()
     _generation = 0
+    # Set by faechain.ledger.integrity.open_ledger: check_value(key, height, value) checks a
+    # value read from `kv` (written at `height`) against that block's Merkle leaf and raises
+    # StorageDamaged. Cached values came from such reads or from commits; not re-checked.
+    check_value = None
+    _node_hasher = None  # set by verify_nodes_with: nodes read from disk are checked against their address
+    recovery = None  # how to recover this node, for the StorageDamaged those checks raise
 
     def __init__(self, path: str, *, synchronous: str = "FULL"):
         self.path = path
@@ -134,13 +141,22 @@ class Store:
         return row[0] if row else None
 
     # -- state ------------------------------------------------------------------
+    def verify_nodes_with(self, hasher) -> bool:
+        """Check every Merkle node read from disk (once: only checked or committed nodes are
+        cached) against its address; called by the SparseMerkleTree reading from this store."""
+        self._node_hasher = hasher
+        return True
+
     def get_node(self, node_hash: bytes) -> bytes | None:
         enc = self._node_cache.get(node_hash)
         if enc is None:
             row = self.read.execute("SELECT enc FROM nodes WHERE hash=?", (node_hash,)).fetchone()
             if row is None:
                 return None
-            enc = self._node_cache[node_hash] = row[0]
+            enc = row[0]
+            if self._node_hasher is not None:
+                check_node(self._node_hasher, node_hash, enc, self.recovery)
+            self._node_cache[node_hash] = enc
         return enc
 
     def get_value(self, key: bytes, height: int | None = None) -> bytes | None:
@@ -152,32 +168,44 @@ class Store:
                 pass
             generation = self._generation
             row = self.read.execute(
-                "SELECT value FROM kv WHERE key=? ORDER BY height DESC LIMIT 1", (key,)
+                "SELECT value, height FROM kv WHERE key=? ORDER BY height DESC LIMIT 1", (key,)
             ).fetchone()
             value = row[0] if row else None
+            if row and self.check_value is not None:
+                self.check_value(key, row[1], value)
             with self._cache_lock:
                 if generation == self._generation:
                     self._value_cache[key] = value
             return value
         row = self.read.execute(
-            "SELECT value FROM kv WHERE key=? AND height<=? ORDER BY height DESC LIMIT 1", (key, height)
+            "SELECT value, height FROM kv WHERE key=? AND height<=? ORDER BY height DESC LIMIT 1", (key, height)
         ).fetchone()
+        if row and self.check_value is not None:
+            self.check_value(key, row[1], row[0])
         return row[0] if row else None
 
     def history(self, key: bytes) -> list[tuple[int, bytes | None]]:
-        return self.read.execute("SELECT height, value FROM kv WHERE key=? ORDER BY height", (key,)).fetchall()
+        rows = self.read.execute("SELECT height, value FROM kv WHERE key=? ORDER BY height", (key,)).fetchall()
+        if self.check_value is not None:
+            for at, value in rows:
+                self.check_value(key, at, value)
+        return rows
 
     def scan_prefix(self, prefix: bytes, height: int | None = None, limit: int = 1000) -> Iterator[tuple[bytes, bytes]]:
         """Live (key, value) pairs whose key starts with prefix, in key order."""
         h = height if height is not None else 2**62
         end = prefix[:-1] + bytes([prefix[-1] + 1]) if prefix and prefix[-1] < 255 else prefix + b"\xff" * 8
         rows = self.read.execute(
-            """SELECT key, value FROM kv AS a WHERE key>=? AND key<? AND height=(
+            """SELECT key, value, height FROM kv AS a WHERE key>=? AND key<? AND height=(
                    SELECT MAX(height) FROM kv AS b WHERE b.key=a.key AND b.height<=?)
                AND value IS NOT NULL ORDER BY key LIMIT ?""",
             (prefix, end, h, limit),
         )
-        yield from rows
+        check = self.check_value
+        for key, value, at in rows:
+            if check is not None:
+                check(key, at, value)
+            yield key, value
 
     def has_tx(self, tx_hash: bytes) -> bool:
         return self.read.execute("SELECT 1 FROM tx_by_hash WHERE hash=?", (tx_hash,)).fetchone() is not None

@@ -8,9 +8,9 @@ import os
 import signal
 from typing import Any
 
-from faechain.application import Application, Receipt
+from faechain.application import Receipt
 from faechain.engines.solo import SoloEngine
-from faechain.ledger.storage import Store
+from faechain.ledger.integrity import open_ledger
 from faechain.node.config import NodeConfig, is_loopback, paths
 from faechain.node.genesis import Genesis
 from faechain.node.vault import Vault
@@ -28,8 +28,9 @@ class Node:
         self.genesis = Genesis.load(self.paths["genesis"])
         if self.config.anonymous_reads and not (self.genesis.dev and is_loopback(self.config.host)):
             raise ValueError("anonymous reads are allowed only on a dev chain listening on loopback")
-        self.store = Store(self.paths["db"], synchronous=self.config.synchronous)
-        self.app = Application(self.store, self.genesis)
+        # checked before it serves: a damaged ledger raises StorageDamaged with how to recover
+        self.store, self.app = open_ledger(self.paths["db"], self.genesis, synchronous=self.config.synchronous,
+                                           engine=self.config.engine, home=self.home)
         # off-chain documents whose hashes contracts record, checked with the chain's hash
         self.vault = Vault(self.paths["vault"], self.app.hash)
         if self.config.verify_workers != 0:

@@ -23,7 +23,8 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
 HASH_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -115,3 +116,53 @@ class Vault:
                              f"the stored copy of document {hash_hex} is damaged (its bytes no longer hash "
                              "to its name): restore it from a peer or a backup")
         return data
+
+
+@dataclass
+class VaultScan:
+    """What `scan` found: every stored file re-hashed against its name."""
+
+    checked: int = 0
+    damaged: list[str] = field(default_factory=list)  # paths whose bytes no longer hash to their name
+    missing: list[str] = field(default_factory=list)  # registered hashes with no file here
+    stray: list[str] = field(default_factory=list)  # files that are not named like a document
+
+    @property
+    def ok(self) -> bool:
+        return not self.damaged
+
+
+def scan(root_dir: str, hasher: Callable[[bytes], bytes], registered: Iterable[str] = ()) -> VaultScan:
+    """Re-hash every document under `root_dir` (read-only; the directory need not exist).
+
+    A file whose bytes no longer hash to its name (or that cannot be read) is *damaged*;
+    a hash recorded on chain (`registered`) without a file is *missing*, which is not
+    damage: each node holds the documents uploaded to it or fetched for its readers, and
+    fetches the others from its `vault_peers` on demand. Leftover `.incoming-*` files of
+    an interrupted upload and other names are *stray*."""
+    out = VaultScan()
+    root = os.path.abspath(root_dir)
+    present: set[str] = set()
+    if os.path.isdir(root):
+        for folder in sorted(os.listdir(root)):
+            path = os.path.join(root, folder)
+            if not os.path.isdir(path):
+                out.stray.append(path)
+                continue
+            for name in sorted(os.listdir(path)):
+                file_path = os.path.join(path, name)
+                if not (HASH_HEX.fullmatch(name) and name[:2] == folder) or not os.path.isfile(file_path):
+                    out.stray.append(file_path)
+                    continue
+                out.checked += 1
+                present.add(name)
+                try:
+                    with open(file_path, "rb") as f:
+                        data = f.read()
+                except OSError:
+                    out.damaged.append(file_path)
+                    continue
+                if hasher(data).hex() != name:
+                    out.damaged.append(file_path)
+    out.missing = sorted(h for h in set(registered) if h not in present)
+    return out
