@@ -379,6 +379,7 @@ def build_document(version: str) -> dict:
                  "description": "resume after this block height (set by EventSource on reconnect)"},
                 *AUTH_QUERY],
             "responses": {"200": {"description": "the event stream", "content": {"text/event-stream": {}}},
+                          "400": _err("`bad_request`: `from` or `Last-Event-ID` is not a height"),
                           **AUTH_ERRORS}}},
         "/v1/vault/{hash}": {
             "put": {
