@@ -30,6 +30,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import threading
 import time
 from typing import Any, Callable
 
@@ -395,7 +396,7 @@ class _StubApp:
     """Just enough of an Application for `auth.authenticate` to reach every check."""
 
     chain_id = "fae-fuzz"
-    lock = __import__("threading").Lock()
+    lock = threading.Lock()
 
     def caller_for_cert(self, cert_id: bytes, cert: bytes | None):
         from faechain.application import Rejected
