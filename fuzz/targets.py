@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import threading
 import time
@@ -429,16 +430,19 @@ def _request(data: bytes):
             value = "".join(ch for ch in piece.decode("latin-1") if 0x20 <= ord(ch) < 0x7F)
             headers[header] = value
     path = "/v1/vault/" + (pieces[0][:80].hex() if pieces else "")
-    protocol, transport, writer, app = _request_parts()
+    protocol, transport, writer, app = _request_parts(next(_REQUESTS) // 1000)
     return make_mocked_request("GET", path + "?" + "&".join(query), headers=headers, app=app, writer=writer,
                                protocol=protocol, transport=transport, loop=_loop(),
                                match_info={"hash": pieces[0].decode("latin-1") if pieces else "", "height": path})
 
 
-@functools.cache
-def _request_parts() -> tuple:
-    """make_mocked_request's mocks, made once (making them is most of its cost)."""
+_REQUESTS = itertools.count()
 
+
+@functools.lru_cache(maxsize=1)
+def _request_parts(generation: int) -> tuple:
+    """make_mocked_request's mocks (making them is most of its cost), made anew every 1,000
+    requests: mocks record every call made on them, which a long run would pile up."""
     from aiohttp.test_utils import make_mocked_request
 
     r = make_mocked_request("GET", "/", loop=_loop())
