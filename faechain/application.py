@@ -321,6 +321,10 @@ class Application:
         is used only while neither record has been written by that block, so the
         steady-state cost is one dict lookup and never a stale answer.
         """
+        if tx.cert is not None and self.hash(tx.cert) != tx.signer:
+            # registered or not: the certificate slot is not signed, so anything but the signer's own
+            # certificate (or null) would make a second envelope of the same transaction
+            raise Rejected("bad_certificate", "the attached certificate does not match the signer id")
         hit = self._callers.get(tx.signer)
         if hit is not None:
             caller, not_before, not_after, cert_key, org_key = hit

@@ -150,9 +150,10 @@ def mutate(buf: bytes, script: bytes, max_ops: int = 16) -> bytes:
 
 def signed_envelope(data: bytes) -> None:
     """A mutant of a signed envelope is refused by decode_tx, or fails the signature check
-    against the signer's key (or its attached certificate is not the signer's), or it is
-    the very transaction that was signed: the same body, hash and fields."""
-    from faechain.ledger.tx import TxError, decode_tx
+    against the signer's key, or carries a certificate that is not the signer's (refused:
+    bad_certificate), or it is byte for byte the envelope that was signed or that envelope
+    without its certificate (the slot the signature does not cover): the same transaction."""
+    from faechain.ledger.tx import TxError, decode_tx, make_envelope
 
     public, der, raw, orig = _signing_fixture()
     mutant = mutate(raw, bytes(data[:96]))
@@ -172,7 +173,7 @@ def signed_envelope(data: bytes) -> None:
     assert (tx.chain, tx.contract, tx.method, tx.nonce, tx.expires) == \
         (orig.chain, orig.contract, orig.method, orig.nonce, orig.expires)
     assert same(tx.args, orig.args)
-    assert tx.cert in (None, der)
+    assert mutant in (raw, make_envelope(orig.body, orig.signature, None)), "a second envelope was accepted"
 
 
 # -- certificates ----------------------------------------------------------------------------

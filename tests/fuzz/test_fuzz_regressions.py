@@ -17,6 +17,11 @@
    failure and block halt as 2.
 4. The DER reader's OID arcs grew without bound: quadratic time, and a ValueError from
    int-to-text conversion instead of DerError.
+5. The envelope's certificate slot (not covered by the signature) was ignored once the
+   signer was registered: anyone could re-wrap a pending transaction with any bytes there
+   (up to the size limit) and it was admitted and executed as that transaction, in a
+   second envelope; `fae verify` then reported the honest ledger as damaged. An attached
+   certificate must now always be the signer's own.
 Every file under fuzz/regressions/<target>/ is replayed through its target as well.
 """
 
@@ -192,6 +197,29 @@ def test_object_identifier_arcs_are_bounded():
         der.read_oid(b"\x81" * 64_000 + b"\x01")  # ValueError after a second before the fix
     assert time.perf_counter() - started < 0.5
     targets.der(der.tlv(der.OID, b"\xff" * 5000 + b"\x01"))
+
+
+def test_the_certificate_slot_takes_only_the_signers_certificate(chain):
+    from faechain.ledger.encoding import encode
+    from faechain.ledger.tx import decode_tx
+    from faechain.ledger.verify import verify_chain
+
+    assert chain.run("exchange", "membership", "set_attributes",
+                     {"org_id": chain.org_ids["investor"], "attributes": {"a": 1}}).ok  # registers it
+    signed = chain.sign("exchange", "membership", "set_attributes",
+                        {"org_id": chain.org_ids["investor"], "attributes": {"a": 2}})
+    tx = decode_tx(signed, chain.app.hash)
+    rewrapped = [encode([1, tx.body, tx.signature, cert]) for cert in
+                 (b"\x00" * 1000, chain.ids["bank"].cert, b"", tx.cert[:-1])]
+    checks = chain.app.check_txs(rewrapped, chain.clock)
+    assert [c.code for c in checks] == ["bad_certificate"] * 4  # all "ok" before the fix
+    without = encode([1, tx.body, tx.signature, None])
+    assert chain.app.check_txs([signed, without], chain.clock)[0].code == "ok"
+    result = chain.block([rewrapped[0], signed])  # a relayer's copy first
+    assert [r.code for r in result.receipts] == ["bad_certificate", "ok"]  # ["ok", "replay"] before
+    assert result.receipts[1].tx_hash == tx.hash
+    report = verify_chain(chain.store, chain.genesis)
+    assert report.ok, report  # before: "the attached certificate does not hash to the signer id"
 
 
 # -- the saved corpus of findings ---------------------------------------------------------------
