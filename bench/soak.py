@@ -94,8 +94,9 @@ class Network:
                             "--home", self.home], check=True, stdout=subprocess.DEVNULL)
             status = json.loads(subprocess.run([sys.executable, "-m", "faechain", "localnet", "status", "--home",
                                                 self.home, "--json"], check=True, capture_output=True).stdout)
-            self.urls = [n["api"] for n in status]
-            self.pids = [n["pids"]["faechain"] for n in status] + [n["pids"]["cometbft"] for n in status]
+            nodes = status["nodes"]
+            self.urls = [n["api"] for n in nodes]
+            self.pids = [n["fae_pid"] for n in nodes] + [n["cometbft_pid"] for n in nodes]
             self.proc = None
         else:
             port = free_port()
@@ -316,7 +317,9 @@ def main() -> None:
     if not args.localnet:
         out = subprocess.run([sys.executable, "-m", "faechain", "verify", "--home", net.home], capture_output=True,
                              text=True)
-        verify = (out.stdout.strip().splitlines() or ["?"])[-1] + ("" if out.returncode == 0 else " (FAILED)")
+        lines = out.stdout.strip().splitlines()
+        verify = next((line for line in lines if "blocks" in line), lines[-1] if lines else "?")
+        verify += "" if out.returncode == 0 else " (FAILED)"
     print(f"machine: {platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}, "
           f"date {time.strftime('%Y-%m-%d')}, {'localnet ' + str(args.validators) if args.localnet else 'solo'}")
     print(f"ran {elapsed:.0f} s with {args.workers} workers (seed {args.seed}): blocks {start_height}..{end_height}")

@@ -25,6 +25,7 @@ Tables:
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import sqlite3
@@ -87,8 +88,23 @@ class BlockWrite:
     meta: dict[str, bytes]
 
 
+NODE_CACHE_MAX = 250_000  # Merkle nodes kept in memory (most recently written or read)
+VALUE_CACHE_MAX = 250_000  # latest values kept in memory
+
+
+def _trim(cache: dict, limit: int) -> None:
+    """Forget the oldest quarter of a cache grown past `limit` (dicts keep insertion order).
+
+    The caches are only ever a shortcut to SQLite, so forgetting is always safe; without
+    a bound a long-running node would keep every Merkle node it ever wrote.
+    """
+    if len(cache) > limit:
+        for key in list(itertools.islice(cache, len(cache) - limit * 3 // 4)):
+            cache.pop(key, None)
+
+
 class Store:
-    """SQLite-backed ledger storage with in-memory caches of the hot data."""
+    """SQLite-backed ledger storage with bounded in-memory caches of the hot data."""
 
     # Latest-value cache coherence: a reader fills the cache only if no block committed
     # since it began its read (else it could leave a value older than that block's).
@@ -156,7 +172,9 @@ class Store:
             enc = row[0]
             if self._node_hasher is not None:
                 check_node(self._node_hasher, node_hash, enc, self.recovery)
-            self._node_cache[node_hash] = enc
+            with self._cache_lock:
+                self._node_cache[node_hash] = enc
+                _trim(self._node_cache, NODE_CACHE_MAX)
         return enc
 
     def get_value(self, key: bytes, height: int | None = None) -> bytes | None:
@@ -176,6 +194,7 @@ class Store:
             with self._cache_lock:
                 if generation == self._generation:
                     self._value_cache[key] = value
+                    _trim(self._value_cache, VALUE_CACHE_MAX)
             return value
         row = self.read.execute(
             "SELECT value, height FROM kv WHERE key=? AND height<=? ORDER BY height DESC LIMIT 1", (key, height)
@@ -438,6 +457,8 @@ class Store:
         with self._cache_lock:
             self._node_cache.update(w.nodes)
             self._value_cache.update(w.values)
+            _trim(self._node_cache, NODE_CACHE_MAX)
+            _trim(self._value_cache, VALUE_CACHE_MAX)
             self._generation += 1
 
     def put_meta(self, items: dict[str, bytes]) -> None:

@@ -117,3 +117,18 @@ def test_value_cache_is_not_poisoned_by_a_read_racing_a_commit(store):
     store._local.conn = _RacingConnection(store.read, store, b"k", b"new")
     assert store.get_value(b"k") in (b"old", b"new")  # either is right at the moment of the read
     assert store.get_value(b"k") == b"new"  # but afterwards the cache must be current
+
+
+def test_the_in_memory_caches_are_bounded(tmp_path, monkeypatch):
+    """A long-running node must not keep every Merkle node and value it ever wrote."""
+    from faechain.ledger import storage
+
+    monkeypatch.setattr(storage, "NODE_CACHE_MAX", 100)
+    cache = {bytes([i % 256, i // 256]): b"x" for i in range(1000)}
+    storage._trim(cache, 100)
+    assert len(cache) == 75
+    assert bytes([999 % 256, 999 // 256]) in cache  # the newest are kept
+    assert bytes([0, 0]) not in cache
+    small = {b"a": b"1"}
+    storage._trim(small, 100)
+    assert small == {b"a": b"1"}
