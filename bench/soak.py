@@ -90,10 +90,17 @@ class Network:
         self.localnet = args.localnet
         self.home = os.path.join(work, "home")
         if self.localnet:
+            from faechain.engines.cometbft.localnet import free_base_port
+
             subprocess.run([sys.executable, "-m", "faechain", "localnet", "up", "--validators", str(args.validators),
-                            "--home", self.home], check=True, stdout=subprocess.DEVNULL)
-            status = json.loads(subprocess.run([sys.executable, "-m", "faechain", "localnet", "status", "--home",
-                                                self.home, "--json"], check=True, capture_output=True).stdout)
+                            "--home", self.home, "--base-port", str(free_base_port(args.validators))],
+                           check=True, stdout=subprocess.DEVNULL)
+            try:
+                status = json.loads(subprocess.run([sys.executable, "-m", "faechain", "localnet", "status", "--home",
+                                                    self.home, "--json"], check=True, capture_output=True).stdout)
+            except BaseException:
+                self.stop()
+                raise
             nodes = status["nodes"]
             self.urls = [n["api"] for n in nodes]
             self.pids = [n["fae_pid"] for n in nodes] + [n["cometbft_pid"] for n in nodes]
