@@ -57,6 +57,7 @@ from faechain.contracts.errors import (
     ensure,
 )
 from faechain.contracts.money import MAX_AMOUNT
+from faechain.contracts.records import ensure_status, member as _member
 from faechain.contracts.runtime import Contract, Ctx, QueryCtx, internal, query, register, tx
 
 DAY = 86_400
@@ -110,18 +111,9 @@ def _one_of(value: str, options: tuple[str, ...], what: str) -> str:
     return value
 
 
-def _member(ctx: Ctx, org_id: str, types: tuple[str, ...], what: str) -> dict:
-    org = ctx.read("membership", f"org/{org_id}")
-    ensure(org is not None and org["status"] == "ACTIVE",
-           NotFound(f"organisation {org_id!r} is not a consortium member"))
-    ensure(org["type"] in types, BadRequest(f"{org_id} cannot be the {what} (it is {org['type']})"))
-    return org
-
 
 def _package(ctx: Ctx, package_id: str) -> dict:
-    p = ctx.state.get(f"package/{package_id}")
-    ensure(p is not None, NotFound(f"package {package_id!r} not found"))
-    return p
+    return ctx.state.require(f"package/{package_id}", "package")
 
 
 def _movable_package(ctx: Ctx, package_id: str) -> dict:
@@ -136,8 +128,7 @@ def _save(ctx: Ctx, p: dict) -> None:
 
 
 def _status(p: dict, *allowed: str) -> None:
-    ensure(p["status"] in allowed,
-           InvalidState(f"package {p['id']} is {p['status']}; this needs {' or '.join(allowed)}"))
+    ensure_status("package", p, *allowed)
 
 
 def _move(ctx: Ctx, p: dict, status: str, by: str | None = None) -> None:

@@ -45,6 +45,7 @@ from faechain.contracts.errors import (
 from faechain.contracts.deadlines import Deadlines
 from faechain.contracts.freeze import ensure_not_frozen
 from faechain.contracts.money import MAX_AMOUNT, largest_remainder
+from faechain.contracts.records import ensure_status, member as _member
 from faechain.contracts.runtime import Contract, Ctx, QueryCtx, internal, query, register, tx
 from faechain.modules.plans import penetration
 
@@ -86,17 +87,9 @@ def _text(value: str, what: str, limit: int = 200) -> str:
     return value
 
 
-def _member(ctx: Ctx, org_id: str, types: tuple[str, ...], what: str) -> dict:
-    org = ctx.read("membership", f"org/{org_id}")
-    ensure(org is not None and org["status"] == "ACTIVE", NotFound(f"organisation {org_id!r} is not a consortium member"))
-    ensure(org["type"] in types, BadRequest(f"{org_id} cannot be the {what} (it is {org['type']})"))
-    return org
-
 
 def _plan(ctx: Ctx, plan_id: str) -> dict:
-    p = ctx.state.get(f"plan/{plan_id}")
-    ensure(p is not None, NotFound(f"plan {plan_id!r} not found"))
-    return p
+    return ctx.state.require(f"plan/{plan_id}", "plan")
 
 
 def _movable_plan(ctx: Ctx, plan_id: str) -> dict:
@@ -111,8 +104,7 @@ def _save(ctx: Ctx, p: dict) -> None:
 
 
 def _status(p: dict, *allowed: str) -> None:
-    ensure(p["status"] in allowed,
-           InvalidState(f"plan {p['id']} is {p['status']}; this needs {' or '.join(allowed)}"))
+    ensure_status("plan", p, *allowed)
 
 
 def _party(ctx: Ctx, p: dict, *fields: str) -> str:

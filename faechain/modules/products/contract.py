@@ -42,6 +42,7 @@ from faechain.contracts.errors import (
 )
 from faechain.contracts.freeze import ensure_not_frozen
 from faechain.contracts.money import MAX_AMOUNT
+from faechain.contracts.records import ensure_status
 from faechain.contracts.runtime import Contract, Ctx, QueryCtx, internal, query, register, tx
 from faechain.modules.products import waterfall
 
@@ -70,9 +71,7 @@ def _fen(value: int, what: str, minimum: int = 1) -> int:
 
 
 def _product(ctx: Ctx, product_id: str) -> dict:
-    p = ctx.state.get(f"product/{product_id}")
-    ensure(p is not None, NotFound(f"product {product_id!r} not found"))
-    return p
+    return ctx.state.require(f"product/{product_id}", "product")
 
 
 def _movable_product(ctx: Ctx, product_id: str) -> dict:
@@ -87,8 +86,7 @@ def _save(ctx: Ctx, p: dict) -> None:
 
 
 def _status(p: dict, *allowed: str) -> None:
-    ensure(p["status"] in allowed, InvalidState(f"product {p['id']} is {p['status']}; this needs "
-                                                f"{' or '.join(allowed)}"))
+    ensure_status("product", p, *allowed)
 
 
 def _tranche(p: dict, name: str) -> dict:
