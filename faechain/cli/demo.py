@@ -90,13 +90,9 @@ def banner(node, home: str, seeding: bool) -> str:
 
 def seed(node, home: str) -> None:
     """Run each module's sample scenario once; record it in <home>/.samples_seeded."""
-    from faechain.node.demo import seed_samples
-
     marker = os.path.join(home, SEEDED_MARKER)
     try:
-        ran = seed_samples(node.submit_as, lambda data: store_document(node, data),
-                           now=lambda: node.engine.now_ms() // 1000, advance=lambda s: advance_clock(node, s),
-                           suite=node.app.suite.name)
+        ran = seed_node(node)
     except Exception as exc:  # noqa: BLE001 - the node keeps serving; the user hears why
         print(f"warning: seeding the samples failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         return
@@ -106,6 +102,16 @@ def seed(node, home: str) -> None:
         print(f"seeded samples: {', '.join(ran)} (height {node.app.height})", flush=True)
     else:
         print("no business module has samples to seed yet", flush=True)
+
+
+def seed_node(node) -> list[str]:
+    """Run every module's sample on a running demo node: signed as its wallet's members,
+    documents into its vault, its dev clock advanced where a sample needs time to pass."""
+    from faechain.node.demo import seed_samples
+
+    return seed_samples(node.submit_as, lambda data: store_document(node, data),
+                        now=lambda: node.engine.now_ms() // 1000, advance=lambda s: advance_clock(node, s),
+                        suite=node.app.suite.name)
 
 
 def advance_clock(node, seconds: int) -> None:

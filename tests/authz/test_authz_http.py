@@ -37,8 +37,8 @@ import pytest
 from faechain.api.server import build_app
 from faechain.api.testing import NodeThread, free_port
 from faechain.api.wire import signed_path
-from faechain.cli.demo import advance_clock, store_document
-from faechain.node.demo import MEMBERS, create_demo, seed_samples
+from faechain.cli.demo import seed_node, store_document
+from faechain.node.demo import MEMBERS, create_demo
 from faechain.sdk.identity import Identity
 from tests.authz.authz_support import ANYONE, SEE_ALL, Who, party
 
@@ -78,8 +78,7 @@ def site(tmp_path_factory) -> Site:
     nt.start()
     try:
         node = nt.node
-        seed_samples(node.submit_as, lambda data: store_document(node, data),
-                     now=lambda: node.engine.now_ms() // 1000, advance=lambda s: advance_clock(node, s))
+        seed_node(node)
         ids = {name: Identity.load(home, name) for name in DEMO}
         s = Site(node, ids, {n: i.org_id for n, i in ids.items()}, {})
         t = s.t

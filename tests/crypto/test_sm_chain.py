@@ -19,12 +19,12 @@ import pytest
 from cryptography import x509
 
 from faechain.api.testing import NodeThread, free_port
-from faechain.cli.demo import advance_clock, store_document
+from faechain.cli.demo import seed_node
 from faechain.contracts.runtime import REGISTRY, register
 from faechain.crypto import sm2
 from faechain.crypto.suite import get_suite
 from faechain.ledger.smt import verify_proof
-from faechain.node.demo import SAMPLE_ORDER, create_demo, seed_samples
+from faechain.node.demo import SAMPLE_ORDER, create_demo
 from faechain.sdk import Client, Identity
 from faechain.sdk.penetration import verify as verify_penetration
 from tests.modules.auctions.auction_support import SEALED, LotProbe
@@ -43,8 +43,7 @@ def node(request, tmp_path_factory):
     register(LotProbe)  # a listed lot for the sealed auction below
     nt = NodeThread(home, anonymous_reads=False, heartbeat=1.0)
     nt.start()
-    ran = seed_samples(nt.node.submit_as, lambda data: store_document(nt.node, data),
-                       now=lambda: nt.node.engine.now_ms() // 1000, advance=lambda s: advance_clock(nt.node, s))
+    ran = seed_node(nt.node)
     nt.node.seeded = ran
     yield nt.node
     nt.stop()

@@ -19,9 +19,9 @@ import shutil
 import pytest
 
 from faechain.api.testing import NodeThread, free_port
-from faechain.cli.demo import advance_clock, store_document
+from faechain.cli.demo import advance_clock, seed_node, store_document
 from faechain.ledger.smt import verify_proof
-from faechain.node.demo import create_demo, demo_org_ids, seed_samples
+from faechain.node.demo import create_demo, demo_org_ids
 from faechain.sdk import Client, Identity
 
 pytestmark = pytest.mark.browser
@@ -58,8 +58,7 @@ def node(tmp_path_factory):
     create_demo(home, free_port())
     nt = NodeThread(home, heartbeat=1.0)
     nt.start()
-    seed_samples(nt.node.submit_as, lambda data: store_document(nt.node, data),
-                 now=lambda: nt.node.engine.now_ms() // 1000, advance=lambda s: advance_clock(nt.node, s))
+    seed_node(nt.node)
     yield nt.node
     nt.stop()
 
@@ -400,8 +399,7 @@ def test_on_an_sm2_sm3_chain_the_browser_says_it_cannot_verify(browser, tmp_path
     nt = NodeThread(home, heartbeat=1.0)
     nt.start()
     try:
-        seed_samples(nt.node.submit_as, lambda data: store_document(nt.node, data),
-                     now=lambda: nt.node.engine.now_ms() // 1000, advance=lambda s: advance_clock(nt.node, s))
+        seed_node(nt.node)
         with Client(nt.node.url) as c:
             [plan] = c.query("plans", "plans", status="OUTSTANDING")
         tab = Console(browser, nt.node, "investor1", lang="en")

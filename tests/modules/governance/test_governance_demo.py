@@ -8,8 +8,8 @@ import os
 import pytest
 
 from faechain.api.testing import NodeThread, free_port
-from faechain.cli.demo import advance_clock, store_document
-from faechain.node.demo import MEMBERS, create_demo, demo_org_id, seed_samples
+from faechain.cli.demo import seed_node
+from faechain.node.demo import MEMBERS, create_demo, demo_org_id
 from faechain.sdk import Client, Identity
 
 
@@ -19,8 +19,7 @@ def seeded(tmp_path_factory):
     create_demo(home, free_port())
     nt = NodeThread(home, anonymous_reads=False, heartbeat=1.0)
     nt.start()
-    ran = seed_samples(nt.node.submit_as, lambda data: store_document(nt.node, data),
-                       now=lambda: nt.node.engine.now_ms() // 1000, advance=lambda s: advance_clock(nt.node, s))
+    ran = seed_node(nt.node)
     assert ran[-1] == "governance"
     yield home, nt.node
     nt.stop()

@@ -9,8 +9,8 @@ import hashlib
 import pytest
 
 from faechain.api.testing import NodeThread, free_port
-from faechain.cli.demo import advance_clock, store_document
-from faechain.node.demo import create_demo, seed_samples
+from faechain.cli.demo import seed_node
+from faechain.node.demo import create_demo
 from faechain.sdk import ApiError, Client, Identity
 
 STATES = ["DRAFT", "DUE_DILIGENCE", "APPROVED", "LISTED", "BIDDING", "AWARDED", "CONTRACTED", "PAID", "DELIVERED",
@@ -23,8 +23,7 @@ def node(tmp_path_factory):
     create_demo(home, free_port())
     nt = NodeThread(home, anonymous_reads=False, heartbeat=1.0)
     nt.start()
-    ran = seed_samples(nt.node.submit_as, lambda data: store_document(nt.node, data),
-                       now=lambda: nt.node.engine.now_ms() // 1000, advance=lambda s: advance_clock(nt.node, s))
+    ran = seed_node(nt.node)
     assert ran[:3] == ["receivables", "plans", "npa"]
     yield nt.node
     nt.stop()
