@@ -159,6 +159,18 @@ def consortium_home(consortium_template, tmp_path) -> str:
     return home
 
 
+def wallet(home: str):
+    """`get(name)`: the wallet identity `name` of a node home, each loaded once."""
+    cache: dict[str, Identity] = {}
+
+    def get(name: str) -> Identity:
+        if name not in cache:
+            cache[name] = Identity.load(home, name)
+        return cache[name]
+
+    return get
+
+
 def open_chain(home: str, names=None, cls=None) -> TestChain:
     """A TestChain (or `cls`) over the consortium in `home`, with the wallet identities
     `names` (default: the ORGS members present); creates or reopens its database."""

@@ -22,7 +22,8 @@ from faechain.api.testing import NodeThread, free_port
 from faechain.cli.demo import advance_clock, seed_node, store_document
 from faechain.ledger.smt import verify_proof
 from faechain.node.demo import create_demo, demo_org_ids
-from faechain.sdk import Client, Identity
+from faechain.sdk import Client
+from tests.conftest import wallet
 
 pytestmark = pytest.mark.browser
 
@@ -65,14 +66,7 @@ def node(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def who(node):
-    cache: dict[str, Identity] = {}
-
-    def get(name: str) -> Identity:
-        if name not in cache:
-            cache[name] = Identity.load(node.home, name)
-        return cache[name]
-
-    return get
+    return wallet(node.home)
 
 
 class Console:

@@ -11,7 +11,8 @@ import pytest
 from faechain.api.testing import NodeThread, free_port
 from faechain.cli.demo import seed_node
 from faechain.node.demo import create_demo
-from faechain.sdk import ApiError, Client, Identity
+from faechain.sdk import ApiError, Client
+from tests.conftest import wallet
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +29,7 @@ def node(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def who(node):
-    cache: dict[str, Identity] = {}
-
-    def get(name: str) -> Identity:
-        if name not in cache:
-            cache[name] = Identity.load(node.home, name)
-        return cache[name]
-
-    return get
+    return wallet(node.home)
 
 
 @pytest.fixture(scope="module")
