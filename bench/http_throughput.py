@@ -17,7 +17,6 @@ import argparse
 import http.client
 import json
 import multiprocessing as mp
-import os
 import shutil
 import socket
 import subprocess
@@ -27,8 +26,8 @@ import threading
 import time
 import urllib.request
 
-from faechain.ledger.encoding import encode
-from faechain.sdk.identity import Identity
+from faechain.core.encoding import encode
+from faechain.identity.wallet import Identity
 
 
 def free_port() -> int:

@@ -25,16 +25,17 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.receivables import DAY, HOLDERS, Chain, chained_transfers  # noqa: E402
-from faechain.ledger import integrity, storage  # noqa: E402
-from faechain.node.config import paths  # noqa: E402
-from faechain.node.genesis import Genesis  # noqa: E402
+from bench.receivables import DAY, HOLDERS, Chain, chained_transfers
+from faechain.core.genesis import Genesis
+from faechain.ledger import integrity, storage
+from faechain.node import startup
+from faechain.node.config import paths
 
 
 def build(home: str, transfers: int) -> tuple[str, int]:
     c = Chain(home)
     c.run("bank", "grant_credit", core=c.org["core"], amount=10**15, expires=c.clock // 1000 + 300 * DAY)
-    for i in range(3):  # several chains of transfers: a wider state
+    for _ in range(3):  # several chains of transfers: a wider state
         vid = c.root(10**9)
         chained_transfers(c, vid, "supplier1", transfers // 3)
     height = c.app.height
@@ -81,21 +82,21 @@ def workload(home: str, n: int, checks: bool, timed: Timed | None = None) -> flo
         shutil.copytree(home, copy, dirs_exist_ok=True)
         genesis = Genesis.load(paths(copy)["genesis"])
         if checks:
-            store, app = integrity.open_ledger(paths(copy)["db"], genesis, engine="solo", home=copy)
+            store, app = startup.open_ledger(paths(copy)["db"], genesis, engine="solo", home=copy)
             if timed is not None:
                 timed.install(store, app.hash)
         else:
-            from faechain.application import Application
+            from faechain.chain.application import Application
             from faechain.ledger.storage import Store
 
             store = Store(paths(copy)["db"])
             app = Application(store, genesis)
             store._node_hasher = None  # what a store without the checks does
-            app.tree._check_reads = False
+            app.tree.check_reads = False
         c = Chain.__new__(Chain)
         c.genesis, c.store, c.app = genesis, store, app
-        from faechain.node.demo import MEMBERS
-        from faechain.sdk.identity import Identity
+        from faechain.devnet.demo import MEMBERS
+        from faechain.identity.wallet import Identity
 
         c.ids = {m.name: Identity.load(copy, m.name) for m in MEMBERS}
         c.org = {k: v.org_id for k, v in c.ids.items()}
@@ -113,7 +114,7 @@ def workload(home: str, n: int, checks: bool, timed: Timed | None = None) -> flo
 
 
 def _vouchers_query(home: str):
-    from faechain.node.demo import MEMBERS, demo_org_id
+    from faechain.devnet.demo import MEMBERS, demo_org_id
 
     supplier2 = demo_org_id([m.name for m in MEMBERS].index("supplier2") + 1)  # holds every piece passed on
     return "receivables", "vouchers", {"holder": supplier2, "limit": 1000}
@@ -122,18 +123,18 @@ def _vouchers_query(home: str):
 def listing_cold(home: str, checks: bool) -> tuple[float, int]:
     """(seconds, records) of the first run of a listing query on a freshly opened ledger
     (Merkle nodes and, with the checks, every value's leaf looked up for the first time)."""
-    from faechain.application import Application
+    from faechain.chain.application import Application
     from faechain.ledger.storage import Store
 
     genesis = Genesis.load(paths(home)["genesis"])
     db = paths(home)["db"]
     if checks:
-        store, app = integrity.open_ledger(db, genesis, engine="solo", home=None)
+        store, app = startup.open_ledger(db, genesis, engine="solo", home=None)
     else:
         store = Store(db)
         app = Application(store, genesis)
         store._node_hasher = None
-        app.tree._check_reads = False
+        app.tree.check_reads = False
     try:
         started = time.perf_counter()
         rows = app.run_query(*_vouchers_query(home), None)
@@ -146,7 +147,7 @@ def listing_warm(home: str, repeat: int) -> tuple[float, float, int]:
     """(best seconds without, with the value checks, values read) of the same listing run
     again and again in one process, the checks switched off and on in turn."""
     genesis = Genesis.load(paths(home)["genesis"])
-    store, app = integrity.open_ledger(paths(home)["db"], genesis, engine="solo", home=None)
+    store, app = startup.open_ledger(paths(home)["db"], genesis, engine="solo", home=None)
     checker, reads = store.check_value, [0]
 
     def counting(key, height, value):
@@ -166,6 +167,44 @@ def listing_warm(home: str, repeat: int) -> tuple[float, float, int]:
                 app.run_query(*query, None)
                 runs[on].append(time.perf_counter() - started)
         return min(runs[False]), min(runs[True]), values
+    finally:
+        store.close()
+
+
+def served_rows(home: str, repeat: int) -> tuple[float, float, float, int]:
+    """(best seconds without the row checks, first pass with them, again with them, rows) of
+    reading every block as the API serves it: the header, the block's transactions and each
+    transaction again by its hash (GET /v1/blocks/{h} then GET /v1/txs/{hash})."""
+    from faechain.ledger.served import BlockChecker
+
+    genesis = Genesis.load(paths(home)["genesis"])
+    store, app = startup.open_ledger(paths(home)["db"], genesis, engine="solo", home=None)
+
+    def read_all() -> int:
+        rows = 0
+        for h in range(app.height + 1):
+            store.block(h)
+            for _, tx_hash, _, _ in store.block_txs(h):
+                store.tx(tx_hash)
+                rows += 1
+        return rows
+
+    try:
+        off, first, again = [], [], []
+        rows = 0
+        for _ in range(repeat):
+            store.check_rows = None
+            t = time.perf_counter()
+            rows = read_all()
+            off.append(time.perf_counter() - t)
+            store.check_rows = BlockChecker(store, app.hash, genesis.chain_id, max_blocks=app.height + 1)
+            t = time.perf_counter()
+            read_all()
+            first.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            read_all()
+            again.append(time.perf_counter() - t)
+        return min(off), min(first), min(again), rows
     finally:
         store.close()
 
@@ -217,10 +256,16 @@ def main() -> None:
                 cold[checks].append(seconds)
         off, on = min(cold[False]), min(cold[True])
         warm_off, warm_on, values = listing_warm(home, args.repeat)
-        print(f"a listing query returning {records:,} records (receivables.vouchers by holder; {values:,} values read), "
+        print(f"a listing query returning {records:,} records (receivables.vouchers by holder; "
+              f"{values:,} values read), "
               f"first run after start: {off * 1000:.0f} ms without the checks, {on * 1000:.0f} ms with them "
               f"({on / off - 1:+.0%}: {(on - off) / values * 1e6:.0f} us per value); run again: "
               f"{warm_off * 1000:.0f} ms / {warm_on * 1000:.0f} ms ({warm_on / warm_off - 1:+.1%})")
+        off, first, again, rows = served_rows(home, args.repeat)
+        print(f"serving every block and each of its {rows:,} transactions twice (by block, then by hash): "
+              f"{off * 1000:.0f} ms without the row checks, {first * 1000:.0f} ms checking each block the first "
+              f"time ({first / off - 1:+.0%}), {again * 1000:.0f} ms with the blocks already checked "
+              f"({again / off - 1:+.0%}; best of {args.repeat})")
         timed = Timed()
         total = workload(home, args.work, True, timed)
         print(f"inside the checks: {timed.node_checks:,} nodes re-hashed ({timed.node_seconds * 1000:.0f} ms), "

@@ -3,7 +3,7 @@
     python bench/localnet_bench.py [--validators 4] [--txs 8000] [--rate 150] [--seconds 20]
                                    [--tuning KEY=VALUE ...] [--skip-kvstore] [--json FILE]
 
-Both networks are built the same way (`faechain.engines.cometbft.localnet`: same
+Both networks are built the same way (`faechain.devnet.localnet`: same
 config.toml tuning, same consensus parameters, same loopback topology), one
 after the other in the same run:
 
@@ -45,10 +45,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from faechain.engines.cometbft import cometbft_version, find_cometbft  # noqa: E402
-from faechain.engines.cometbft import localnet as L  # noqa: E402
-from faechain.engines.cometbft.rpc import RpcClient  # noqa: E402
-from faechain.sdk import Client, Identity  # noqa: E402
+from faechain.devnet import localnet as L
+from faechain.engines.cometbft import cometbft_version, find_cometbft
+from faechain.engines.cometbft.rpc import RpcClient
+from faechain.sdk import Client, Identity
 
 
 # -- commit watcher ------------------------------------------------------------------------------

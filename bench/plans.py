@@ -23,14 +23,14 @@ import statistics
 import tempfile
 import time
 
-from faechain.api.wire import jsonable
-from faechain.application import Application
+from faechain.chain.application import Application
 from faechain.contracts.runtime import Caller
+from faechain.core.genesis import Genesis
+from faechain.core.wire import jsonable
+from faechain.devnet.demo import MEMBERS, create_demo
+from faechain.identity.wallet import Identity
 from faechain.ledger.storage import Store
 from faechain.node.config import paths
-from faechain.node.demo import MEMBERS, create_demo
-from faechain.node.genesis import Genesis
-from faechain.sdk.identity import Identity
 from faechain.sdk.penetration import verify
 
 DAY = 86_400

@@ -20,12 +20,12 @@ import shutil
 import tempfile
 import time
 
-from faechain.application import Application
+from faechain.chain.application import Application
+from faechain.core.genesis import Genesis
+from faechain.devnet.demo import MEMBERS, create_demo
+from faechain.identity.wallet import Identity
 from faechain.ledger.storage import Store
 from faechain.node.config import paths
-from faechain.node.demo import MEMBERS, create_demo
-from faechain.node.genesis import Genesis
-from faechain.sdk.identity import Identity
 
 DAY = 86_400
 DOC = hashlib.sha256(b"bench").hexdigest()

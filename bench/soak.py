@@ -48,7 +48,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from faechain.sdk import ApiError, Client, Identity  # noqa: E402
+from faechain.sdk import ApiError, Client, Identity
 
 DAY = 86_400
 YUAN = 100
@@ -90,7 +90,7 @@ class Network:
         self.localnet = args.localnet
         self.home = os.path.join(work, "home")
         if self.localnet:
-            from faechain.engines.cometbft.localnet import free_base_port
+            from faechain.devnet.localnet import free_base_port
 
             subprocess.run([sys.executable, "-m", "faechain", "localnet", "up", "--validators", str(args.validators),
                             "--home", self.home, "--base-port", str(free_base_port(args.validators))],

@@ -22,13 +22,13 @@ import sys
 import tempfile
 import time
 
-from faechain.application import Application
+from faechain.chain.application import Application
+from faechain.core.genesis import Genesis
 from faechain.crypto.suite import get_suite
+from faechain.devnet.demo import create_demo
+from faechain.identity.wallet import Identity
 from faechain.ledger.storage import Store
-from faechain.node.demo import create_demo
-from faechain.node.genesis import Genesis
 from faechain.node.config import paths
-from faechain.sdk.identity import Identity
 
 
 def raw_verify_rate(seconds: float = 2.0) -> float:
@@ -39,7 +39,7 @@ def raw_verify_rate(seconds: float = 2.0) -> float:
     sigs = [key.sign(m) for m in msgs]
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        for m, s in zip(msgs, sigs):
+        for m, s in zip(msgs, sigs, strict=True):
             pub.verify(s, m)
         n += len(msgs)
     return n / (time.perf_counter() - start)
@@ -79,7 +79,7 @@ def in_process(count: int, block_size: int, profile: bool, synchronous: str = "F
         ok = 0
         for i in range(0, count, block_size):
             batch = txs[i : i + block_size]
-            admitted = [raw for raw, c in zip(batch, app.check_txs(batch, now)) if c.ok]
+            admitted = [raw for raw, c in zip(batch, app.check_txs(batch, now), strict=True) if c.ok]
             result = app.finalize_block(app.height + 1, now, admitted)
             app.commit()
             ok += sum(r.ok for r in result.receipts)
@@ -101,7 +101,8 @@ def main() -> None:
     ap.add_argument("--txs", type=int, default=20000)
     ap.add_argument("--block", type=int, default=1000)
     ap.add_argument("--profile", action="store_true")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per figure; the best is reported (shared, noisy machines)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs per figure; the best is reported (shared, noisy machines)")
     ap.add_argument("--http", action="store_true")
     ap.add_argument("--sync-compare", action="store_true", help="also run with SQLite synchronous=NORMAL and OFF")
     args = ap.parse_args()
@@ -125,7 +126,7 @@ def main() -> None:
             print(f"in-process, blocks of {size} txs (FULL): {m['tps']:,.0f} tx/s")
     if args.http:
         sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        from bench.http_throughput import http_rate  # noqa: PLC0415
+        from bench.http_throughput import http_rate
 
         h = http_rate(args.txs // 4)
         print(f"end-to-end over HTTP: {h['tps']:,.0f} tx/s ({h['txs']} txs, {h['clients']} clients)")

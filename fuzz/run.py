@@ -37,9 +37,9 @@ CRASHES = os.path.join(HERE, "crashes")
 REGRESSIONS = os.path.join(HERE, "regressions")
 # modules whose Python code the fuzzer is guided by (imported instrumented by the worker)
 INSTRUMENTED = (
-    "faechain.ledger.encoding", "faechain.ledger.tx", "faechain.crypto.der", "faechain.crypto.sm2",
+    "faechain.core.encoding", "faechain.core.tx", "faechain.crypto.der", "faechain.crypto.sm2",
     "faechain.crypto.sm2_certs", "faechain.crypto.certs", "faechain.crypto.suite",
-    "faechain.engines.cometbft.proto", "faechain.api.wire", "faechain.api.errors", "faechain.api.auth",
+    "faechain.engines.cometbft.proto", "faechain.core.wire", "faechain.api.errors", "faechain.api.auth",
     "faechain.api.server", "faechain.api.audit", "faechain.api.vault",
 )
 MAX_LEN = {"envelope": 65_600, "cbor": 16_384, "certificate": 16_384, "certificate_pem": 24_576}

@@ -14,32 +14,54 @@ each has one member identity of the same name with attributes `{"admin": true}`.
 Block time in `chain` is a deterministic clock: it starts a minute after genesis time
 and moves one second per block, so the same calls give the same hashes byte for byte.
 
+One clock dates every fixture: `SUITE_NOW`, read once when the suite starts. Genesis
+times are a minute before it and every certificate a fixture or helper issues (the
+template's, `chain.new_identity`'s, those the tests make with `issue_identity(...,
+now=SUITE_NOW)`) is issued at it, valid from five minutes before it for 825 days (its
+CA's for 3650). Nothing is dated by the wall clock at the moment a fixture runs, so a
+certificate issued an hour into a slow run is as valid at the chain's first block as one
+issued in the first second, and how long the suite takes changes no result. Nodes
+that run on the wall clock (an engine, the HTTP API) are within that validity too.
+
 Property tests (hypothesis) run the "fae" profile: 200 examples each, which keeps the
 suite fast. For a long run: `python -m pytest --hypothesis-profile=thorough tests/ledger`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
+import sqlite3
 import time
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from faechain.application import Application, BlockResult, Receipt
+from faechain.chain.application import Application
+from faechain.chain.results import BlockResult, Receipt
+from faechain.core.genesis import Genesis
 from faechain.identity.ca import OrgCA, create_org_ca, issue_identity, load_org_ca
+from faechain.identity.wallet import Identity
 from faechain.ledger.storage import Store
 from faechain.node.config import paths
-from faechain.node.genesis import Genesis
-from faechain.sdk.identity import Identity
 
 settings.register_profile("fae", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=5000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("fae")  # --hypothesis-profile=thorough overrides this
+
+# The suite's clock (see the module docstring): whole seconds, so that it is exactly what a
+# certificate's notBefore (five minutes earlier) can say. Kept in the environment: this file
+# is imported twice in a run (as pytest's `conftest` and as `tests.conftest` by the tests
+# that import its helpers), seconds apart on a busy machine, and both must read one clock
+# (as must the subprocesses the tests start).
+SUITE_NOW = dt.datetime.fromtimestamp(int(os.environ.setdefault("FAE_SUITE_NOW", str(int(time.time())))), dt.UTC)
+SUITE_NOW_MS = int(SUITE_NOW.timestamp()) * 1000
+GENESIS_TIME_MS = SUITE_NOW_MS - 60_000  # a fixture chain's first block is at SUITE_NOW_MS
 
 CHAIN_ID = "fae-test"
 # (member name, USCC org id, organisation name, organisation type)
@@ -51,17 +73,18 @@ ORGS: tuple[tuple[str, str, str, str], ...] = (
 
 
 def build_consortium(home: str, chain_id: str = CHAIN_ID, orgs=ORGS, genesis_time: int | None = None,
-                     dev: bool = True) -> Genesis:
-    """Create CAs, one admin identity per organisation and genesis.json in `home`."""
+                     dev: bool = True, now: dt.datetime = SUITE_NOW) -> Genesis:
+    """Create CAs, one admin identity per organisation and genesis.json in `home`: the
+    certificates issued at `now`, genesis time (unless given) a minute before it."""
     p = paths(home)
     entries = []
     for name, org_id, org_name, org_type in orgs:
-        ca = create_org_ca(os.path.join(p["ca"], name), org_id, org_name, org_type)
-        issue_identity(ca, p["wallet"], name, {"admin": True})
+        ca = create_org_ca(os.path.join(p["ca"], name), org_id, org_name, org_type, now=now)
+        issue_identity(ca, p["wallet"], name, {"admin": True}, now=now)
         entries.append({"id": org_id, "name": org_name, "type": org_type, "ca": ca.cert_pem, "attributes": {}})
     genesis = Genesis(
         chain_id=chain_id,
-        genesis_time=genesis_time if genesis_time is not None else int(time.time() * 1000) - 60_000,
+        genesis_time=genesis_time if genesis_time is not None else int(now.timestamp() * 1000) - 60_000,
         dev=dev,
         orgs=entries,
     )
@@ -94,8 +117,9 @@ class TestChain:
         return load_org_ca(os.path.join(paths(self.home)["ca"], org))
 
     def new_identity(self, org: str, name: str, attributes: dict | None = None) -> Identity:
-        """Issue a new member identity from `org`'s CA (not registered on chain yet)."""
-        issue_identity(self.ca(org), paths(self.home)["wallet"], name, attributes)
+        """Issue a new member identity from `org`'s CA (not registered on chain yet), at
+        SUITE_NOW like every fixture certificate, whenever in the run this is called."""
+        issue_identity(self.ca(org), paths(self.home)["wallet"], name, attributes, now=SUITE_NOW)
         ident = Identity.load(self.home, name)
         self.ids[name] = ident
         return ident
@@ -140,7 +164,7 @@ class TestChain:
     def close(self) -> None:
         try:
             self.store.close()
-        except Exception:  # pragma: no cover - already closed
+        except sqlite3.Error:  # pragma: no cover - already closed
             pass
 
 
@@ -207,6 +231,38 @@ def make_chain(consortium_home):
     yield factory
     for c in chains:
         c.close()
+
+
+@pytest.fixture
+def clock_jump(monkeypatch):
+    """`clock_jump(seconds)`: for the rest of the test the wall clock reads `seconds` later
+    (jumps add up): `time.time()`, which the Application and the engines read, and the
+    `datetime.now()` by which `faechain.crypto.certs` dates a certificate it is given no
+    date for. What the end of a long, slow run looks like to code that reads the wall
+    clock; `SUITE_NOW` does not move."""
+    from faechain.crypto import certs
+
+    real_time = time.time
+    skew = dt.timedelta(0)
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime.now(tz) + skew  # a plain datetime, as cryptography wants
+
+    # certs' own view of the datetime module, not the module itself: cryptography checks
+    # isinstance(..., datetime.datetime), which a patched datetime.datetime would break
+    shifted = types.ModuleType("datetime")
+    shifted.__dict__.update(vars(dt))
+    shifted.datetime = Later
+
+    def jump(seconds: float) -> None:
+        nonlocal skew
+        skew += dt.timedelta(seconds=seconds)
+
+    monkeypatch.setattr(time, "time", lambda: real_time() + skew.total_seconds())
+    monkeypatch.setattr(certs, "dt", shifted)
+    return jump
 
 
 @pytest.fixture

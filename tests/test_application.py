@@ -8,14 +8,15 @@ import os
 import cbor2
 import pytest
 
-from faechain.application import Application
+from faechain.chain.application import Application
+from faechain.core.encoding import decode, encode
+from faechain.core.tx import MAX_TTL_MS, MAX_TX_BYTES, SIGN_DOMAIN, make_body, make_envelope
 from faechain.crypto import certs
 from faechain.identity.ca import create_org_ca, issue_identity, sign_revocation
-from faechain.ledger.encoding import decode, encode
+from faechain.identity.wallet import Identity
 from faechain.ledger.storage import Store
-from faechain.ledger.tx import MAX_TTL_MS, MAX_TX_BYTES, SIGN_DOMAIN, make_body, make_envelope
-from faechain.ledger.verify import verify_chain
-from faechain.sdk.identity import Identity
+from faechain.node.verify import verify_chain
+from tests.conftest import SUITE_NOW
 
 # -- helpers --------------------------------------------------------------------------
 
@@ -77,7 +78,8 @@ def flip(data: bytes, pos: int) -> bytes:
 # -- malformed bytes ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", [b"", b"\x00garbage", b"\xff" * 40, encode({"not": "an envelope"}), encode([1, 2, 3, 4])])
+@pytest.mark.parametrize("raw", [b"", b"\x00garbage", b"\xff" * 40, encode({"not": "an envelope"}),
+                                 encode([1, 2, 3, 4])])
 def test_garbage_bytes(warm, raw):
     receipt = assert_rejected(warm, raw, "bad_encoding")
     assert receipt.tx_hash == warm.app.hash(raw)
@@ -198,8 +200,9 @@ def test_unknown_signer_without_certificate(warm):
 
 def test_certificate_from_a_non_member_ca(warm):
     home = warm.home
-    outsider = create_org_ca(os.path.join(home, "ca", "outsider"), "91110000OUTSIDER01", "Outsider", "BANK")
-    issue_identity(outsider, os.path.join(home, "wallet"), "outsider")
+    outsider = create_org_ca(os.path.join(home, "ca", "outsider"), "91110000OUTSIDER01", "Outsider", "BANK",
+                             now=SUITE_NOW)
+    issue_identity(outsider, os.path.join(home, "wallet"), "outsider", now=SUITE_NOW)
     ident = Identity.load(home, "outsider")
     raw = warm.sign(ident, "membership", "set_attributes", {"org_id": warm.org_ids["bank"], "attributes": {}})
     assert_rejected(warm, raw, "not_member")
@@ -208,8 +211,9 @@ def test_certificate_from_a_non_member_ca(warm):
 def test_certificate_from_an_impostor_ca_claiming_a_member_org(warm):
     """Same USCC as the bank, but a CA key the consortium never admitted."""
     home = warm.home
-    fake = create_org_ca(os.path.join(home, "ca", "fakebank"), warm.org_ids["bank"], "Test Bank", "BANK")
-    issue_identity(fake, os.path.join(home, "wallet"), "fakebank")
+    fake = create_org_ca(os.path.join(home, "ca", "fakebank"), warm.org_ids["bank"], "Test Bank", "BANK",
+                         now=SUITE_NOW)
+    issue_identity(fake, os.path.join(home, "wallet"), "fakebank", now=SUITE_NOW)
     ident = Identity.load(home, "fakebank")
     raw = warm.sign(ident, "membership", "set_attributes", {"org_id": warm.org_ids["bank"], "attributes": {}})
     assert_rejected(warm, raw, "bad_certificate")
@@ -235,7 +239,7 @@ def test_ca_certificate_cannot_sign(warm):
 def test_certificate_role_must_be_the_org_type(warm):
     ca = warm.ca("bank")
     key = ca.suite.generate()
-    der = certs.issue_member(ca.key, ca.cert_der, key.crypto_key().public_key(), "teller", "EXCHANGE")
+    der = certs.issue_member(ca.key, ca.cert_der, key.crypto_key().public_key(), "teller", "EXCHANGE", now=SUITE_NOW)
     ident = Identity("teller", ca.org_id, ca.name, "EXCHANGE", der, key)
     raw = warm.sign(ident, "membership", "set_attributes", {"org_id": warm.org_ids["bank"], "attributes": {}})
     assert_rejected(warm, raw, "bad_certificate")
@@ -455,10 +459,11 @@ def _scenario(chain) -> list[tuple[int, list[bytes]]]:
     # a certificate whose role is not its organisation's type, and one from an outside CA
     ca = chain.ca("bank")
     key = ca.suite.generate()
-    der = certs.issue_member(ca.key, ca.cert_der, key.crypto_key().public_key(), "judy", "EXCHANGE")
+    der = certs.issue_member(ca.key, ca.cert_der, key.crypto_key().public_key(), "judy", "EXCHANGE", now=SUITE_NOW)
     judy = Identity("judy", ca.org_id, ca.name, "EXCHANGE", der, key)
-    outsider = create_org_ca(os.path.join(chain.home, "ca", "outsider"), "91110000OUTSIDER01", "Out", "BANK")
-    issue_identity(outsider, os.path.join(chain.home, "wallet"), "kate")
+    outsider = create_org_ca(os.path.join(chain.home, "ca", "outsider"), "91110000OUTSIDER01", "Out", "BANK",
+                             now=SUITE_NOW)
+    issue_identity(outsider, os.path.join(chain.home, "wallet"), "kate", now=SUITE_NOW)
     kate = Identity.load(chain.home, "kate")
     blocks.append((t + 6000, [chain.sign(judy, "membership", "set_attributes", {"org_id": bank, "attributes": {}}),
                               chain.sign(kate, "membership", "set_attributes", {"org_id": bank, "attributes": {}}),

@@ -24,13 +24,17 @@ from __future__ import annotations
 import logging
 import re
 import time
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from faechain.api.errors import ApiError
-from faechain.api.server import MAX_INT_PARAM, Api, _int_param, json_response
+from faechain.api.errors import HttpError
+from faechain.api.http import MAX_INT_PARAM, int_param, json_response, parse_int
 from faechain.ledger import audit as _audit
 from faechain.ledger import history as _history
+
+if TYPE_CHECKING:  # the server imports this module to register its routes
+    from faechain.api.server import Api
 
 log = logging.getLogger("faechain.api.audit")
 
@@ -44,9 +48,9 @@ _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 async def _auditor(api: Api, request: web.Request):
-    caller = await api._reader(request)
+    caller = await api.reader(request)
     if caller is not None and caller.role not in READERS:
-        raise ApiError("forbidden", f"only the regulator and the exchange read the history and the audit trail; "
+        raise HttpError("forbidden", f"only the regulator and the exchange read the history and the audit trail; "
                                     f"{caller.org_id} is {caller.role}")
     return caller
 
@@ -58,13 +62,14 @@ def _cursor(text: str | None) -> tuple[int, int]:
     try:
         if not sep:
             raise ValueError
-        height, index = int(h), int(i)
+        height, index = parse_int(h), parse_int(i)
     except ValueError:
-        raise ApiError("bad_request", "parameter 'after' is a cursor '<height>:<index>' (the previous 'next')") from None
+        raise HttpError("bad_request",
+                        "parameter 'after' is a cursor '<height>:<index>' (the previous 'next')") from None
     if height < 0 or index < 0:
-        raise ApiError("bad_request", "parameter 'after' must not be negative")
+        raise HttpError("bad_request", "parameter 'after' must not be negative")
     if height > MAX_INT_PARAM or index > MAX_INT_PARAM:
-        raise ApiError("bad_request", f"parameter 'after' holds numbers of at most {MAX_INT_PARAM}")
+        raise HttpError("bad_request", f"parameter 'after' holds numbers of at most {MAX_INT_PARAM}")
     return height, index
 
 
@@ -72,10 +77,10 @@ def _ref_param(request: web.Request, name: str, required: bool) -> str | None:
     value = request.query.get(name, "")
     if not value:
         if required:
-            raise ApiError("bad_request", f"parameter {name!r} is required")
+            raise HttpError("bad_request", f"parameter {name!r} is required")
         return None
     if len(value) > _history.MAX_REF:
-        raise ApiError("bad_request", f"parameter {name!r} has at most {_history.MAX_REF} characters")
+        raise HttpError("bad_request", f"parameter {name!r} has at most {_history.MAX_REF} characters")
     return value
 
 
@@ -85,9 +90,9 @@ def add_routes(app: web.Application, api: Api) -> None:
     async def history(request: web.Request) -> web.Response:
         await _auditor(api, request)
         ref = _ref_param(request, "ref", True)
-        limit = _int_param(request, "limit", DEFAULT_LIMIT, 1)
+        limit = int_param(request, "limit", DEFAULT_LIMIT, 1)
         if limit > MAX_LIMIT:
-            raise ApiError("bad_request", f"parameter 'limit' is at most {MAX_LIMIT}")
+            raise HttpError("bad_request", f"parameter 'limit' is at most {MAX_LIMIT}")
         after = _cursor(request.query.get("after"))
         head = node.app.height
         store = node.store
@@ -103,7 +108,7 @@ def add_routes(app: web.Application, api: Api) -> None:
                     items.append(_audit.record_json(rec, _history.how_names(how)))
             return items, more
 
-        items, more = await api._blocking(page)
+        items, more = await api.run_blocking(page)
         nxt = f"{items[-1]['height']}:{items[-1]['index']}" if more and items else None
         return json_response({"ref": ref, "height": head, "items": items, "next": nxt})
 
@@ -111,30 +116,30 @@ def add_routes(app: web.Application, api: Api) -> None:
         await _auditor(api, request)
         fmt = (request.query.get("format") or "csv").lower()
         if fmt not in ("csv", "xlsx"):
-            raise ApiError("bad_request", "parameter 'format' is csv or xlsx")
+            raise HttpError("bad_request", "parameter 'format' is csv or xlsx")
         ref = _ref_param(request, "ref", False)
         org = _ref_param(request, "org", False)
         if ref is not None and org is not None:
-            raise ApiError("bad_request", "give 'ref' or 'org', not both")
+            raise HttpError("bad_request", "give 'ref' or 'org', not both")
         head = node.app.height
-        lo = _int_param(request, "from_height", 0)
-        hi = _int_param(request, "to_height", head)
+        lo = int_param(request, "from_height", 0)
+        hi = int_param(request, "to_height", head)
         if hi > head:
-            raise ApiError("not_found", f"height {hi} is not committed (head is {head})")
+            raise HttpError("not_found", f"height {hi} is not committed (head is {head})")
         if lo > hi:
-            raise ApiError("bad_request", "from_height lies above to_height")
+            raise HttpError("bad_request", "from_height lies above to_height")
         store = node.store
         sel = _audit.Selection(lo, hi, ref, org)
-        meta = await api._blocking(_audit.export_meta, store, sel, node.app.chain_id, int(time.time() * 1000))
+        meta = await api.run_blocking(_audit.export_meta, store, sel, node.app.chain_id, int(time.time() * 1000))
         what = ref or org or "all"
         filename = _FILENAME_UNSAFE.sub("_", f"audit-{node.app.chain_id}-{what}-{lo}-{hi}.{fmt}")
         disposition = f'attachment; filename="{filename}"'
         if fmt == "xlsx":
-            n = await api._blocking(sel.count, store)
+            n = await api.run_blocking(sel.count, store)
             if n > MAX_XLSX_ROWS:
-                raise ApiError("too_large", f"{n} rows exceed the XLSX limit of {MAX_XLSX_ROWS}: "
+                raise HttpError("too_large", f"{n} rows exceed the XLSX limit of {MAX_XLSX_ROWS}: "
                                             "narrow the height range or export CSV")
-            data = await api._blocking(lambda: _audit.xlsx_bytes(meta, _audit.export_rows(store, sel)))
+            data = await api.run_blocking(lambda: _audit.xlsx_bytes(meta, _audit.export_rows(store, sel)))
             return web.Response(body=data, headers={"Content-Type": XLSX_TYPE, "Content-Disposition": disposition})
         resp = web.StreamResponse(headers={"Content-Type": f"{CSV_TYPE}; charset=utf-8",
                                            "Content-Disposition": disposition})
@@ -144,7 +149,7 @@ def add_routes(app: web.Application, api: Api) -> None:
         batches = _audit.export_rows(store, sel)
         try:
             while True:
-                batch = await api._blocking(next, batches, None)
+                batch = await api.run_blocking(next, batches, None)
                 if batch is None:
                     break
                 await resp.write(writer.rows(batch).encode("utf-8"))
@@ -152,7 +157,7 @@ def add_routes(app: web.Application, api: Api) -> None:
         except (ConnectionError, RuntimeError) as exc:  # the reader went away
             log.info("audit export stream ended early: %s", exc)
             return resp
-        except Exception:  # noqa: BLE001 - headers are sent: the file simply lacks its end line
+        except Exception:
             log.exception("audit export failed after %d rows", writer.count)
             return resp
         await resp.write_eof()

@@ -1,4 +1,4 @@
-"""Read authentication: members sign their reads (see `faechain.api.wire`).
+"""Read authentication: members sign their reads (see `faechain.core.wire`).
 
 `authenticate(request)` returns the reading member's `Caller`, or None for an
 anonymous read on a node that allows them (a dev chain on loopback). Credentials
@@ -14,8 +14,11 @@ import time
 
 from aiohttp import web
 
-from faechain.api.errors import ApiError
-from faechain.api.wire import (
+from faechain.api.errors import HttpError
+from faechain.api.http import parse_int
+from faechain.chain.results import Rejected
+from faechain.contracts.runtime import Caller
+from faechain.core.wire import (
     HEADER_CERT,
     HEADER_DATE,
     HEADER_SIGNATURE,
@@ -24,17 +27,22 @@ from faechain.api.wire import (
     b64decode,
     signed_path,
 )
-from faechain.application import Rejected
-from faechain.contracts.runtime import Caller
-from faechain.sdk.identity import read_message
+from faechain.identity.wallet import read_message
 
 
-def _unauth(message: str, reason: str | None = None) -> ApiError:
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable only from this machine: the one case where a dev chain may
+    serve reads unsigned and the console may sign with the node's wallet."""
+    return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.")
+
+
+def _unauth(message: str, reason: str | None = None) -> HttpError:
     extra = {"reason": reason} if reason else {}
-    return ApiError("unauthenticated", message, 401, **extra)
+    return HttpError("unauthenticated", message, 401, **extra)
 
 
-def _credentials(request: web.Request) -> dict[str, str] | None:
+def _credentials(request: web.Request) -> dict[str, str | None] | None:
+    """The four read-auth fields (each None when absent), or None when none is given."""
     h, q = request.headers, request.query
     creds = {
         "signer": h.get(HEADER_SIGNER) or q.get("signer"),
@@ -53,19 +61,26 @@ def has_credentials(request: web.Request) -> bool:
     return _credentials(request) is not None
 
 
+def _required(creds: dict[str, str | None], name: str) -> str:
+    value = creds[name]
+    if not value:
+        raise _unauth(f"incomplete credentials: {name} is missing")
+    return value
+
+
 async def authenticate(request: web.Request, node, body: bytes = b"") -> Caller | None:
     creds = _credentials(request)
     if creds is None:
         if node.config.anonymous_reads:
             return None
         raise _unauth("this read requires a member's signature (X-Fae-Signer, X-Fae-Date, X-Fae-Signature)")
-    for name in ("signer", "date", "sig"):
-        if not creds[name]:
-            raise _unauth(f"incomplete credentials: {name} is missing")
+    signer = _required(creds, "signer")
+    date = _required(creds, "date")
+    sig = _required(creds, "sig")
     try:
-        cert_id = bytes.fromhex(creds["signer"])
-        date_ms = int(creds["date"])
-        signature = b64decode(creds["sig"])
+        cert_id = bytes.fromhex(signer)
+        date_ms = parse_int(date)
+        signature = b64decode(sig)
         cert = b64decode(creds["cert"]) if creds["cert"] else None
     except ValueError as exc:
         raise _unauth(f"malformed credentials: {exc}") from None
@@ -80,7 +95,7 @@ async def authenticate(request: web.Request, node, body: bytes = b"") -> Caller 
     path = signed_path(request.rel_url.raw_path, request.rel_url.raw_query_string)
     msg = read_message(app.chain_id, request.method, path, hashlib.sha256(body).digest(), date_ms)
     if not app.public_key_for(cert_id).verify(signature, msg):
-        raise _unauth("the read signature does not verify (signed path: %s)" % path, "bad_signature")
+        raise _unauth(f"the read signature does not verify (signed path: {path})", "bad_signature")
     return caller
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from faechain.contracts import errors as contract_errors
+from faechain.core.errors import ENVELOPE_CODES, FaeError
 
 # Codes the HTTP layer itself produces.
 API_CODES = {
@@ -38,7 +41,7 @@ def _contract_codes() -> dict[str, str]:
 def stable_codes() -> dict[str, str]:
     """Every code a client may see in an error or a receipt, with a short description."""
     codes = dict(_contract_codes())
-    codes.update(contract_errors.ENVELOPE_CODES)
+    codes.update(ENVELOPE_CODES)
     for k, v in API_CODES.items():
         codes.setdefault(k, v)
     codes["ok"] = "success (receipts only)"
@@ -77,15 +80,15 @@ def status_for(code: str) -> int:
     return STATUS.get(code, 400)
 
 
-class ApiError(Exception):
-    """Raised by a handler; rendered as `{"code", "message", **extra}` with its status."""
+class HttpError(FaeError):
+    """Raised by a handler; rendered as `{"code", "message", **extra}` with its status.
 
-    def __init__(self, code: str, message: str, status: int | None = None, **extra):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    (The SDK's `faechain.sdk.ApiError` is what a client sees of it.)"""
+
+    def __init__(self, code: str, message: str, status: int | None = None, **extra: Any) -> None:
+        super().__init__(message, code)
         self.status = status if status is not None else status_for(code)
         self.extra = extra
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, **self.extra}

@@ -3,8 +3,11 @@
 The engine commits on its own thread and calls `Application.listeners` there.
 The hub's listener does nothing on that thread but hand the result to the event
 loop (`call_soon_threadsafe`); on the loop the block is turned into JSON-ready
-payloads once and offered to each subscriber's bounded queue. A subscriber whose
-queue is full is dropped: it receives a final `event: error` (`too_slow`) and can
+payloads once and offered to each subscriber's bounded queue. A subscriber that falls
+too far behind is dropped: its queue is full (`QUEUE_BLOCKS` blocks), or the oldest
+block waiting for it was committed more than `MAX_LAG_SECONDS` ago (a node making few
+blocks never fills a queue, yet a client served minutes late is useless to a desk
+watching a live auction). It receives a final `event: error` (`too_slow`) and can
 reconnect with `from` (or `Last-Event-ID`) to resume without gaps.
 
 Stream format, per block, in order: each matching `event: contract`, then
@@ -15,22 +18,27 @@ the last block it received completely.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from faechain.api.wire import json_default, jsonable
-from faechain.application import BlockResult, Receipt
-from faechain.ledger.block import Header
-from faechain.ledger.encoding import decode
+from faechain.chain.results import BlockResult, Receipt
+from faechain.core.block import Header
+from faechain.core.encoding import decode
+from faechain.core.wire import json_default, jsonable
+from faechain.ledger.integrity import StorageDamaged
 
 log = logging.getLogger("faechain.api.events")
 
 HEARTBEAT_SECONDS = 15.0
 QUEUE_BLOCKS = 1024
+MAX_LAG_SECONDS = 30.0  # the oldest block a subscriber has not taken may wait this long
 HISTORY_CHUNK = 200
 _CLOSE = object()
 _DROPPED = object()
@@ -67,6 +75,8 @@ class Subscriber:
     type: str | None
     blocks: bool
     dropped: bool = False
+    # when each queued block reached the hub (the hub's clock), oldest first: the lag
+    waiting_since: collections.deque = field(default_factory=collections.deque)
 
     def wants(self, ev: dict) -> bool:
         return (self.contract is None or ev["contract"] == self.contract) and (
@@ -76,23 +86,26 @@ class Subscriber:
 class EventHub:
     """Fans committed blocks out to SSE subscribers and to in-process waiters."""
 
-    def __init__(self, node, metrics=None):
+    def __init__(self, node, metrics=None, *, clock: Callable[[], float] = time.monotonic,
+                 max_lag_seconds: float = MAX_LAG_SECONDS):
         self.node = node
         self.metrics = metrics
+        self.clock = clock
+        self.max_lag_seconds = max_lag_seconds
         self.loop: asyncio.AbstractEventLoop | None = None
         self.subscribers: set[Subscriber] = set()
         self.closing = False
         self.new_block: asyncio.Condition | None = None  # made on the loop in start()
-        self._listener = None
+        self._listener: Callable[[BlockResult], None] | None = None
 
     # -- lifecycle (aiohttp on_startup / on_shutdown) -------------------------------------
     async def start(self, _app=None) -> None:
-        self.loop = asyncio.get_running_loop()
+        loop = self.loop = asyncio.get_running_loop()
         self.new_block = asyncio.Condition()
 
         def listener(result: BlockResult) -> None:  # engine thread: never raise, never block
             try:
-                self.loop.call_soon_threadsafe(self._on_block, result)
+                loop.call_soon_threadsafe(self._on_block, result)
             except RuntimeError:  # loop closed: the node is shutting down
                 pass
 
@@ -118,35 +131,58 @@ class EventHub:
             if self.subscribers:
                 payload = block_payload(result.height, result.block_hash, result.header, result.receipts,
                                         result.end_events)
+                now = self.clock()
                 for sub in list(self.subscribers):
                     if sub.dropped:
+                        continue
+                    if self.too_late(sub, now):
+                        self.drop(sub)
                         continue
                     try:
                         sub.queue.put_nowait(payload)
                     except asyncio.QueueFull:
-                        sub.dropped = True
-                        _drain(sub.queue)
-                        sub.queue.put_nowait(_DROPPED)
+                        self.drop(sub)
+                        continue
+                    sub.waiting_since.append(now)
             if self.new_block is not None:
                 asyncio.ensure_future(self._notify())
         except Exception:  # a bug here must not take the node down
             log.exception("event fan-out failed")
 
+    def too_late(self, sub: Subscriber, now: float) -> bool:
+        """Whether the oldest block `sub` has not taken has waited more than the lag bound."""
+        return bool(sub.waiting_since) and now - sub.waiting_since[0] > self.max_lag_seconds
+
+    def drop(self, sub: Subscriber) -> None:
+        """Give up on a subscriber that fell behind: it is told `too_slow` next."""
+        sub.dropped = True
+        _drain(sub.queue)
+        sub.waiting_since.clear()
+        sub.queue.put_nowait(_DROPPED)
+
+    def _condition(self) -> asyncio.Condition:
+        if self.new_block is None:
+            raise RuntimeError("the event hub is not started: start() makes its condition on the loop")
+        return self.new_block
+
     async def _notify(self) -> None:
-        async with self.new_block:
-            self.new_block.notify_all()
+        new_block = self._condition()
+        async with new_block:
+            new_block.notify_all()
 
     async def wait_for_height(self, height: int, timeout: float) -> bool:
         """Wait (without polling) until the committed height reaches `height`."""
         app = self.node.app
 
+        new_block = self._condition()
+
         async def reached() -> None:
-            async with self.new_block:
-                await self.new_block.wait_for(lambda: app.height >= height or self.closing)
+            async with new_block:
+                await new_block.wait_for(lambda: app.height >= height or self.closing)
 
         try:
             await asyncio.wait_for(reached(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         return app.height >= height
 
@@ -166,11 +202,11 @@ class EventHub:
                 p.contract_events = []  # taken from the events table below, like the brief's contract
                 by_height[h] = p
         for h, idx, n, contract, type_, data in store.events_between(first, last):
-            p = by_height.get(h)
-            if p is None:
-                p = by_height[h] = BlockPayload(h, {})
-            p.contract_events.append({"height": h, "tx": idx, "n": n, "contract": contract, "type": type_,
-                                      "attrs": jsonable(decode(data))})
+            entry = by_height.get(h)
+            if entry is None:
+                entry = by_height[h] = BlockPayload(h, {})
+            entry.contract_events.append({"height": h, "tx": idx, "n": n, "contract": contract, "type": type_,
+                                          "attrs": jsonable(decode(data))})
         return [by_height[h] for h in sorted(by_height)]
 
 
@@ -236,16 +272,23 @@ async def stream_events(request: web.Request, hub: EventHub, first: int | None, 
         while not hub.closing:
             try:
                 item = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 await resp.write(b": ping\n\n")
                 continue
             if item is _CLOSE:
                 await resp.write(_frame("error", {"code": "unavailable", "message": "the node is shutting down"}))
                 break
+            if item is not _DROPPED and sub.waiting_since:
+                if hub.too_late(sub, hub.clock()):
+                    hub.drop(sub)  # the queue now holds only the drop notice
+                    item = sub.queue.get_nowait()
+                else:
+                    sub.waiting_since.popleft()
             if item is _DROPPED:
                 await resp.write(_frame("error", {
                     "code": "too_slow",
-                    "message": f"subscriber fell more than {QUEUE_BLOCKS} blocks behind; reconnect with from={next_h}",
+                    "message": f"subscriber fell more than {QUEUE_BLOCKS} blocks or {hub.max_lag_seconds:g} s "
+                               f"behind; reconnect with from={next_h}",
                     "from": next_h}))
                 break
             if item.height < next_h:
@@ -254,6 +297,13 @@ async def stream_events(request: web.Request, hub: EventHub, first: int | None, 
             next_h = item.height + 1
     except ConnectionError:  # the client went away
         pass
+    except StorageDamaged as exc:  # never stream from damaged storage: stop, and halt the node
+        hub.node.halt(exc)
+        try:
+            await resp.write(_frame("error", {"code": exc.code, "message": f"damaged storage: {exc.what}; this node "
+                                              "has stopped taking transactions until its operator recovers it"}))
+        except (ConnectionError, RuntimeError):
+            pass
     except Exception:  # the response is already streaming: report in-band, never as a new response
         log.exception("event stream failed")
         try:

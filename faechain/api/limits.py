@@ -76,7 +76,7 @@ class Limits:
             if request.body_exists and request.match_info.route not in self.own_body_limit:
                 try:  # the handler's own read() then returns these bytes
                     await asyncio.wait_for(request.read(), self.config.body_timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     resp = _error(408, "request_timeout",
                                   f"the request body did not arrive within {self.config.body_timeout:g} s")
                     resp.force_close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import collections
 
-from faechain.application import BlockResult
+from faechain.chain.results import BlockResult
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -16,12 +16,10 @@ def _label(value: str) -> str:
 class Metrics:
     def __init__(self):
         self.txs_by_code: collections.Counter[str] = collections.Counter()
-        self.blocks_seen = 0
         self.http: collections.Counter[tuple[str, str, int]] = collections.Counter()
         self.vault: collections.Counter[tuple[str, str]] = collections.Counter()
 
     def on_block(self, result: BlockResult) -> None:
-        self.blocks_seen += 1
         for r in result.receipts:
             self.txs_by_code[r.code] += 1
 
@@ -48,17 +46,15 @@ class Metrics:
         metric("fae_block_time_ms", "gauge", "Block time of the last committed block (unix ms).",
                [("", node.app.last_time)])
         metric("fae_blocks_total", "counter", "Blocks made by this node's engine since it started.",
-               [("", getattr(engine, "blocks_made", self.blocks_seen))])
-        seconds = getattr(engine, "block_seconds", None)
-        if seconds is not None:
-            out.append("# HELP fae_block_commit_seconds Time to finalize and commit a block.")
-            out.append("# TYPE fae_block_commit_seconds summary")
-            out.append(f"fae_block_commit_seconds_sum {seconds:.6f}")
-            out.append(f"fae_block_commit_seconds_count {engine.blocks_made}")
+               [("", engine.blocks_made)])
+        out.append("# HELP fae_block_commit_seconds Time to finalize and commit a block.")
+        out.append("# TYPE fae_block_commit_seconds summary")
+        out.append(f"fae_block_commit_seconds_sum {engine.block_seconds:.6f}")
+        out.append(f"fae_block_commit_seconds_count {engine.blocks_made}")
         metric("fae_txs_committed_total", "counter", "Transactions committed since start, by receipt code.",
                [(f'{{code="{_label(c)}"}}', n) for c, n in sorted(self.txs_by_code.items())])
         metric("fae_mempool_size", "gauge", "Transactions waiting in the mempool.",
-               [("", getattr(engine, "mempool_size", 0))])
+               [("", engine.mempool_size)])
         metric("fae_event_subscribers", "gauge", "Open event-stream subscriptions.", [("", subscribers)])
         metric("fae_http_requests_total", "counter", "HTTP requests served, by method, route and status.",
                [(f'{{method="{_label(m)}",route="{_label(r)}",status="{s}"}}', n)

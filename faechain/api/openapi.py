@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from faechain.api.errors import stable_codes
-from faechain.api.wire import MAX_CLOCK_SKEW_MS
+from faechain.core.wire import MAX_CLOCK_SKEW_MS
 
 DESCRIPTION = f"""\
 REST API of a faechain node: submit signed transactions, read blocks, transactions and
@@ -97,7 +97,7 @@ HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "32-byte h
 CHECKED_HASH = {"type": "string", "pattern": "^([0-9a-f]{64})?$",
                 "description": "the transaction's hash as hex; empty when the envelope did not decode "
                                "(or was not looked at: `mempool_full`)"}
-SIGNED = [{"signedRead": []}]
+SIGNED: list[dict[str, list[str]]] = [{"signedRead": []}]  # security requirement: scheme -> scopes
 AUTH_ERRORS = {"401": _err("missing or bad read signature (`unauthenticated`)")}
 BYTES = "application/octet-stream"
 
@@ -229,9 +229,13 @@ def build_document(version: str) -> dict:
         "/": {"get": {"summary": "Home page (HTML)", "operationId": "home", "tags": ["node"],
                       "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}}}},
         "/healthz": {"get": {
-            "summary": "Liveness", "operationId": "healthz", "tags": ["node"],
+            "summary": "Health", "operationId": "healthz", "tags": ["node"],
+            "description": "200 while the node can take and commit transactions; 503 when it cannot: block "
+                           "production stopped, or the consensus engine (CometBFT) is unreachable.",
             "responses": {"200": _json({"type": "object", "properties": {
-                "ok": {"const": True}, "height": {"type": "integer"}}}, "the node is serving")}}},
+                "ok": {"const": True}, "height": {"type": "integer"}}}, "the node is serving"),
+                "503": _err("`unavailable`: block production stopped or the consensus engine is unreachable "
+                            "(the body also has `ok`: false and `height`)")}}},
         "/metrics": {"get": {
             "summary": "Prometheus metrics", "operationId": "metrics", "tags": ["node"],
             "description": "Text exposition format 0.0.4: fae_height, fae_blocks_total, "

@@ -5,7 +5,7 @@
 
 Documents belong to business objects (a financing plan, later an NPA package's data
 room) whose contract records each document's hash on chain. The node keeps the bytes
-in its `Vault` (`faechain.node.vault`); who may put or get them is the contract's
+in its `Vault` (`faechain.ledger.vault`); who may put or get them is the contract's
 business, not the API's, so the rules live in one place and every node applies the
 same ones. A *scope* names that contract, and the node asks it, as the authenticated
 caller, through two ordinary contract queries:
@@ -45,7 +45,8 @@ import asyncio
 import json
 import logging
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import aiohttp
@@ -53,11 +54,15 @@ from aiohttp import web
 from yarl import URL
 
 from faechain.api import auth
-from faechain.api.errors import ApiError
+from faechain.api.errors import HttpError
+from faechain.api.http import json_response
 from faechain.api.limits import body_deadline
-from faechain.api.server import Api, json_response
-from faechain.api.wire import HEADER_CERT, HEADER_DATE, HEADER_SIGNATURE, HEADER_SIGNER, jsonable
-from faechain.node.vault import VaultError, check_hash_hex
+from faechain.core.errors import FaeError
+from faechain.core.wire import HEADER_CERT, HEADER_DATE, HEADER_SIGNATURE, HEADER_SIGNER, jsonable
+from faechain.ledger.vault import VaultError, check_hash_hex
+
+if TYPE_CHECKING:  # the server imports this module to register its routes
+    from faechain.api.server import Api
 
 log = logging.getLogger("faechain.api.vault")
 
@@ -76,7 +81,7 @@ CHUNK = 64 * 1024
 def _query_param(request: web.Request, name: str) -> str:
     value = request.query.get(name, "")
     if not value:
-        raise ApiError("bad_request", f"parameter {name!r} is required")
+        raise HttpError("bad_request", f"parameter {name!r} is required")
     return value
 
 
@@ -84,13 +89,13 @@ def _hash_param(request: web.Request) -> str:
     try:
         return check_hash_hex(request.match_info["hash"])
     except VaultError as exc:
-        raise ApiError(exc.code, exc.message) from None
+        raise HttpError(exc.code, exc.message) from None
 
 
 async def _read_body(request: web.Request, limit: int, deadline: float) -> bytes:
     """The request body, refused with `too_large` as soon as it is known to exceed `limit`,
     and with `request_timeout` if it has not all arrived within `deadline` seconds."""
-    too_large = ApiError("too_large", f"a document may have at most {limit} bytes")
+    too_large = HttpError("too_large", f"a document may have at most {limit} bytes")
     if request.content_length is not None and request.content_length > limit:
         raise too_large
     body = bytearray()
@@ -101,7 +106,7 @@ async def _read_body(request: web.Request, limit: int, deadline: float) -> bytes
                 if len(body) > limit:  # no (or a wrong) Content-Length: stop reading at once
                     raise too_large
     except TimeoutError:
-        raise ApiError("request_timeout", f"the document did not arrive within {deadline:g} s") from None
+        raise HttpError("request_timeout", f"the document did not arrive within {deadline:g} s") from None
     return bytes(body)
 
 
@@ -121,11 +126,13 @@ def content_disposition(record: dict) -> str:
     return "attachment"
 
 
-class PeerFailed(Exception):
+class PeerFailed(FaeError):
     """A vault peer did not supply a document (the reason is logged, the next peer tried);
     `absent`: it answered that it does not hold it either, which is no fault."""
 
-    def __init__(self, reason: str, absent: bool = False):
+    code = "peer_failed"
+
+    def __init__(self, reason: str, absent: bool = False) -> None:
         super().__init__(reason)
         self.absent = absent
 
@@ -150,23 +157,23 @@ class VaultRoutes:
         contract = self.api.node.app.contracts.get(scope)
         m = contract.methods.get(method) if contract is not None else None
         if m is None or m.kind != "query":
-            raise ApiError("unknown_scope", f"no contract {scope!r} with a query {method!r}: "
+            raise HttpError("unknown_scope", f"no contract {scope!r} with a query {method!r}: "
                                             "it keeps no documents in the vault")
         return scope
 
     async def _in_vault(self, fn: Callable[..., Any], hash_hex: str, *args: Any) -> Any:
-        """A Vault call in the executor; its VaultErrors become ApiErrors (a damaged copy is logged)."""
+        """A Vault call in the executor; its VaultErrors become HttpErrors (a damaged copy is logged)."""
         try:
-            return await self.api._blocking(fn, hash_hex, *args)
+            return await self.api.run_blocking(fn, hash_hex, *args)
         except VaultError as exc:
             if exc.code == "vault_damaged":
                 log.error("%s (file %s)", exc.message, self.vault.path(hash_hex))
-            raise ApiError(exc.code, exc.message) from None
+            raise HttpError(exc.code, exc.message) from None
 
     async def _counted(self, op: str, handler: Callable, request: web.Request) -> web.Response:
         try:
             resp, outcome = await handler(request)
-        except ApiError as exc:
+        except HttpError as exc:
             self.api.metrics.on_vault(op, exc.code)
             raise
         self.api.metrics.on_vault(op, outcome)
@@ -184,11 +191,11 @@ class VaultRoutes:
         subject = _query_param(request, "subject")
         # refuse anonymous uploads before reading a possibly large body
         if not auth.has_credentials(request):
-            raise ApiError("unauthenticated", "uploading a document requires a member's signature "
+            raise HttpError("unauthenticated", "uploading a document requires a member's signature "
                                               "(X-Fae-Signer, X-Fae-Date, X-Fae-Signature)")
         config = self.api.node.config
         data = await _read_body(request, config.vault_max_bytes, body_deadline(config, config.vault_max_bytes))
-        caller = await self.api._reader(request, data)  # the signature covers the bytes
+        caller = await self.api.reader(request, data)  # the signature covers the bytes
         await self.api.run_query(scope, UPLOAD_QUERY, {"subject": subject, "hash": hash_hex}, caller)
         stored = await self._in_vault(self.vault.put, hash_hex, data)
         resp = json_response({"hash": hash_hex, "size": len(data), "stored": stored}, 201)
@@ -197,16 +204,16 @@ class VaultRoutes:
     async def _download(self, request: web.Request) -> tuple[web.Response, str]:
         hash_hex = _hash_param(request)
         scope = self._scope(request, DOCUMENT_QUERY)
-        caller = await self.api._reader(request)  # None: an anonymous read the contract judges
+        caller = await self.api.reader(request)  # None: an anonymous read the contract judges
         record = jsonable(await self.api.run_query(scope, DOCUMENT_QUERY, {"hash": hash_hex}, caller))
         if not isinstance(record, dict) or record.get("hash") != hash_hex:
             log.error("contract %r answered %s(hash=%s) with a record of another document: %r",
                       scope, DOCUMENT_QUERY, hash_hex, record)
-            raise ApiError("internal", f"contract {scope!r} did not answer with the record of {hash_hex}")
+            raise HttpError("internal", f"contract {scope!r} did not answer with the record of {hash_hex}")
         outcome = "served"
         try:
             data = await self._in_vault(self.vault.get, hash_hex)
-        except ApiError as exc:
+        except HttpError as exc:
             if exc.code != "not_in_vault":
                 raise
             data = await self._from_peers(request, hash_hex, caller is not None, exc)
@@ -220,7 +227,7 @@ class VaultRoutes:
         return web.Response(body=data, content_type=media_type(record), headers=headers), outcome
 
     # -- documents held by another member's node --------------------------------------------
-    async def _from_peers(self, request: web.Request, hash_hex: str, signed: bool, missing: ApiError) -> bytes:
+    async def _from_peers(self, request: web.Request, hash_hex: str, signed: bool, missing: HttpError) -> bytes:
         """The document from the first vault peer that has it, kept in this vault; `missing`
         (this vault's `not_in_vault`) when the request may not be passed on."""
         config = self.api.node.config
@@ -238,20 +245,20 @@ class VaultRoutes:
                 log.log(logging.INFO if exc.absent else logging.WARNING,
                         "vault peer %s did not supply document %s: %s", peer, hash_hex, exc)
                 continue
-            actual = (await self.api._blocking(self.vault.hasher, data)).hex()
+            actual = (await self.api.run_blocking(self.vault.hasher, data)).hex()
             if actual != hash_hex:
                 log.warning("vault peer %s sent %d bytes for document %s that hash to %s: ignored",
                             peer, len(data), hash_hex, actual)
                 continue
             try:
-                await self.api._blocking(self.vault.put, hash_hex, data)
+                await self.api.run_blocking(self.vault.put, hash_hex, data)
             except (VaultError, OSError) as exc:  # the verified bytes are still served
                 log.error("document %s fetched from vault peer %s could not be kept in %s: %s",
                           hash_hex, peer, self.vault.root, exc)
             else:
                 log.info("document %s (%d bytes) fetched from vault peer %s and kept", hash_hex, len(data), peer)
             return data
-        raise ApiError("not_in_vault", f"document {hash_hex} is not in this node's vault, and none of the "
+        raise HttpError("not_in_vault", f"document {hash_hex} is not in this node's vault, and none of the "
                                        f"{len(peers)} vault peer(s) it asked supplied it")
 
     def _session(self) -> aiohttp.ClientSession:
@@ -276,7 +283,7 @@ class VaultRoutes:
                     if len(body) > limit:
                         raise PeerFailed(f"it sent more than vault_max_bytes ({limit})")
                 return bytes(body)
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             raise PeerFailed(f"no complete answer within {timeout:g} s") from None
         except aiohttp.ClientError as exc:
             raise PeerFailed(f"{type(exc).__name__}: {exc}") from None

@@ -135,9 +135,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _open_store(home: str):
-    from faechain.cli.verify import open_readonly_store
+    from faechain.core.genesis import Genesis
     from faechain.node.config import paths
-    from faechain.node.genesis import Genesis
 
     p = paths(home)
     if not os.path.exists(p["genesis"]):
@@ -152,12 +151,12 @@ def _open_store(home: str):
 
 
 def _close(store) -> None:
-    for conn in (getattr(store, "write", None), getattr(getattr(store, "_local", None), "conn", None)):
-        try:
-            if conn is not None:
-                conn.close()
-        except Exception:  # noqa: BLE001
-            pass
+    if store is None:
+        return
+    try:
+        store.close()
+    except sqlite3.Error:  # already closed, or the file went away: nothing left to release
+        pass
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from typing import Any
 
 from faechain.cli.common import (
     CliError,
@@ -23,7 +24,7 @@ from faechain.cli.common import (
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from faechain.identity.membership import ORG_TYPES
+    from faechain.identity.organisations import ORG_TYPES
 
     p = sub.add_parser(
         "ca",
@@ -76,7 +77,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ls.set_defaults(func=cmd_list)
 
 
-def _load_ca(path: str):
+def load_ca(path: str):
     from faechain.identity.ca import load_org_ca
 
     if not os.path.exists(os.path.join(path, "org.json")) or not os.path.exists(os.path.join(path, "ca.pem")):
@@ -108,7 +109,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 def cmd_issue(args: argparse.Namespace) -> int:
     from faechain.identity.ca import issue_identity
 
-    ca = _load_ca(args.dir)
+    ca = load_ca(args.dir)
     attributes = parse_pairs(args.attr, "attribute")
     if not args.name or "/" in args.name or args.name in (".", ".."):
         raise UsageError(f"{args.name!r} is not a valid identity name")
@@ -156,7 +157,7 @@ def _cert_id(args: argparse.Namespace, ca) -> bytes:
 def cmd_revoke(args: argparse.Namespace) -> int:
     from faechain.identity.ca import sign_revocation
 
-    ca = _load_ca(args.dir)
+    ca = load_ca(args.dir)
     cert_id = _cert_id(args, ca)
     submit = bool(args.url)
     if submit and not args.as_name:
@@ -178,7 +179,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     elif not args.chain_id:
         raise UsageError("--chain-id is required (the revocation signature names the chain)")
     entry = sign_revocation(ca, args.chain_id, cert_id, args.reason)
-    if not submit:
+    if client is None:  # no --url: print the signed revocation for a member to submit
         print_json(entry)
         return 0
     receipt = sdk_call(
@@ -194,11 +195,11 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def _issued(ca_dir: str) -> list[dict]:
+def _issued(ca_dir: str) -> list[dict[str, Any]]:
     from faechain.crypto import certs
 
     folder = os.path.join(ca_dir, "issued")
-    out = []
+    out: list[dict[str, Any]] = []
     if not os.path.isdir(folder):
         return out
     for fname in sorted(os.listdir(folder)):
@@ -217,7 +218,7 @@ def _issued(ca_dir: str) -> list[dict]:
 def cmd_list(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    ca = _load_ca(args.dir)
+    ca = load_ca(args.dir)
     issued = _issued(args.dir)
     revoked: list = []
     path = os.path.join(args.dir, "revoked.json")
@@ -237,7 +238,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     print(f"CA {ca.name} ({ca.org_id}, {ca.type})")
     print(f"issued ({len(issued)}):")
     for r in issued:
-        until = dt.datetime.fromtimestamp(r["not_after"], dt.timezone.utc).strftime("%Y-%m-%d")
+        until = dt.datetime.fromtimestamp(r["not_after"], dt.UTC).strftime("%Y-%m-%d")
         flag = "  REVOKED" if r["revoked"] else ""
         attrs = f"  {json.dumps(r['attributes'], sort_keys=True)}" if r["attributes"] else ""
         print(f"  {r['cert_id']}  {r['name']:<16} until {until}{attrs}{flag}")

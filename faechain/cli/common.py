@@ -9,6 +9,8 @@ import os
 import sys
 from typing import Any
 
+from faechain.core.errors import FaeError
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # a rejected transaction, a failed verification, an unreachable node
 EXIT_USAGE = 2  # the command line itself is wrong (argparse uses 2 as well)
@@ -16,17 +18,23 @@ EXIT_USAGE = 2  # the command line itself is wrong (argparse uses 2 as well)
 DEFAULT_HOME = os.path.join("~", ".faechain", "demo")
 
 
-class CliError(Exception):
-    """A user-facing failure: printed as one line on stderr, never as a traceback."""
+class CliError(FaeError):
+    """A user-facing failure: printed as one line on stderr, never as a traceback; the
+    command then exits with `exit_status` (its `code`, like every FaeError's, is text)."""
 
-    def __init__(self, message: str, code: int = EXIT_FAILED):
+    code = "command_failed"
+
+    def __init__(self, message: str, exit_status: int = EXIT_FAILED) -> None:
         super().__init__(message)
-        self.message = message
-        self.code = code
+        self.exit_status = exit_status
 
 
 class UsageError(CliError):
-    def __init__(self, message: str):
+    """The command line itself is wrong: exit status 2, as argparse's own usage errors."""
+
+    code = "bad_usage"
+
+    def __init__(self, message: str) -> None:
         super().__init__(message, EXIT_USAGE)
 
 
@@ -61,18 +69,32 @@ def url_from_home(home: str) -> str:
     return f"http://{host}:{cfg.port}"
 
 
+def normalize_url(url: str) -> str:
+    """A node's base URL: `host:port` means http://host:port; a scheme other than http or
+    https, or a URL without a host, is a usage error (not "cannot reach http://ftp://x")."""
+    from urllib.parse import urlsplit
+
+    if "://" not in url:
+        url = "http://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise UsageError(f"--url {url}: a node's URL is http://host:port (or https://); "
+                         f"{parts.scheme!r} is not a scheme faechain speaks")
+    if not parts.hostname:
+        raise UsageError(f"--url {url}: no host in it (a node's URL is http://host:port)")
+    return url.rstrip("/")
+
+
 def resolve_url(args: argparse.Namespace) -> str:
     url = getattr(args, "url", None)
     if url:
-        if not url.startswith(("http://", "https://")):
-            url = "http://" + url
-        return url.rstrip("/")
+        return normalize_url(url)
     return url_from_home(resolve_home(getattr(args, "home", None)))
 
 
 def load_identity(home: str, name: str):
     """A wallet identity (`<home>/wallet/<name>/`), or a one-line usage error."""
-    from faechain.sdk.identity import Identity
+    from faechain.identity.wallet import Identity
 
     try:
         return Identity.load(home, name)
@@ -194,7 +216,7 @@ def sdk_call(url: str | None, fn, *args, **kwargs):
         raise
     except (KeyboardInterrupt, SystemExit):
         raise
-    except Exception as exc:  # noqa: BLE001 - every SDK/network failure becomes one line
+    except Exception as exc:
         if os.environ.get("FAE_DEBUG"):
             raise
         raise CliError(describe_error(exc, url)) from None

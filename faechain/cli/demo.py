@@ -6,8 +6,8 @@ import argparse
 import json
 import os
 import sys
-import time
 import threading
+import time
 
 from faechain.cli.common import CliError, UsageError, resolve_home
 
@@ -34,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _members(home: str) -> list[dict]:
     """The wallet identities, demo members first in consortium order."""
-    from faechain.node.demo import MEMBERS
+    from faechain.devnet.demo import MEMBERS
 
     wallet = os.path.join(home, "wallet")
     found = {}
@@ -107,7 +107,7 @@ def seed(node, home: str) -> None:
 def seed_node(node) -> list[str]:
     """Run every module's sample on a running demo node: signed as its wallet's members,
     documents into its vault, its dev clock advanced where a sample needs time to pass."""
-    from faechain.node.demo import seed_samples
+    from faechain.devnet.demo import seed_samples
 
     return seed_samples(node.submit_as, lambda data: store_document(node, data),
                         now=lambda: node.engine.now_ms() // 1000, advance=lambda s: advance_clock(node, s),
@@ -148,8 +148,8 @@ def open_browser(url: str) -> None:
 
 def _suite_for(home: str, crypto: str | None) -> str:
     """The suite of the demo chain in `home`: an existing home's own; `--crypto` for a new one."""
+    from faechain.core.genesis import Genesis
     from faechain.crypto.suite import get_suite, suite_name
-    from faechain.node.genesis import Genesis
 
     wanted = suite_name(crypto) if crypto else None
     path = os.path.join(home, "genesis.json")
@@ -172,7 +172,7 @@ def _suite_for(home: str, crypto: str | None) -> str:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from faechain.cli.node_cmds import open_node, run_node
-    from faechain.node.demo import create_demo
+    from faechain.devnet.demo import create_demo
 
     home = resolve_home(args.home)
     if args.port is not None and not 0 < args.port < 65536:

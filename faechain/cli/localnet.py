@@ -57,8 +57,8 @@ def _home(args: argparse.Namespace) -> str:
 
 
 def _errors():
+    from faechain.devnet.localnet import LocalnetError
     from faechain.engines.cometbft import CometBFTNotFound
-    from faechain.engines.cometbft.localnet import LocalnetError
 
     return (LocalnetError, CometBFTNotFound)
 
@@ -76,8 +76,8 @@ def _new_suite(crypto: str | None) -> str:
 
 def _check_suite(home: str, crypto: str | None) -> None:
     """`--crypto` on an existing network must name the suite it already runs."""
+    from faechain.core.genesis import Genesis
     from faechain.crypto.suite import suite_name
-    from faechain.node.genesis import Genesis
 
     if not crypto:
         return
@@ -88,7 +88,7 @@ def _check_suite(home: str, crypto: str | None) -> None:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from faechain.engines.cometbft import localnet as L
+    from faechain.devnet import localnet as L
 
     home = _home(args)
     if args.validators is not None and args.validators < 1:
@@ -138,7 +138,7 @@ def _print_status(net, rows: list[dict]) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from faechain.engines.cometbft import localnet as L
+    from faechain.devnet import localnet as L
 
     try:
         net = L.Localnet.load(_home(args))
@@ -153,7 +153,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    from faechain.engines.cometbft import localnet as L
+    from faechain.devnet import localnet as L
 
     home = _home(args)
     try:

@@ -12,7 +12,7 @@ import os
 import sys
 
 from faechain.cli import audit, ca, chain, demo, localnet, node_cmds, verify
-from faechain.cli.common import EXIT_USAGE, CliError
+from faechain.cli.common import CliError
 
 EPILOG = """\
 examples:
@@ -62,28 +62,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)  # exits 2 on usage errors
     try:
-        rc = args.func(args)
-    except CliError as exc:
-        print(f"fae: error: {exc.message}", file=sys.stderr)
-        return exc.code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except OSError as exc:  # files and sockets: the environment, not a bug
-        if os.environ.get("FAE_DEBUG") or isinstance(exc, BrokenPipeError):
-            raise
-        print(f"fae: error: {exc}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:  # `fae ... | head`
+        parser = build_parser()
+        args = parser.parse_args(argv)  # exits 2 on usage errors
         try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
+            rc = args.func(args)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        except CliError as exc:
+            print(f"fae: error: {exc.message}", file=sys.stderr)
+            return exc.exit_status
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # files and sockets: the environment, not a bug
+            if os.environ.get("FAE_DEBUG"):
+                raise
+            print(f"fae: error: {exc}", file=sys.stderr)
+            return 1
+        return int(rc or 0)
+    except BrokenPipeError:  # `fae ... | head`: the reader has what it wanted; end quietly
+        _silence_stdout()
         return 0
-    return int(rc or 0)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's final flush of what is
+    still buffered does not fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def run() -> None:

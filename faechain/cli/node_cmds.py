@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import time
+from typing import Any
 
 from faechain.cli.common import CliError, UsageError
 
@@ -33,8 +34,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                             description="Run the node in --home (solo engine, REST API, console) until "
                             "SIGINT or SIGTERM.")
     s.add_argument("--home", required=True, help="the node's home directory")
+    s.add_argument("--log-level", default=os.environ.get("FAE_LOG_LEVEL"), metavar="LEVEL",
+                   help="log the node's engine, ABCI and node messages at LEVEL (DEBUG, INFO, ...) "
+                   "on standard error; default $FAE_LOG_LEVEL, else only warnings")
     s.set_defaults(func=cmd_start)
-    from faechain.console.cli import add_parser as add_console_passphrase
+    from faechain.cli.console import add_parser as add_console_passphrase
 
     add_console_passphrase(node_sub)
 
@@ -56,7 +60,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _load_genesis(path: str):
-    from faechain.node.genesis import Genesis
+    from faechain.core.genesis import Genesis
 
     try:
         genesis = Genesis.load(path)
@@ -70,7 +74,8 @@ def _load_genesis(path: str):
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from faechain.node.config import NodeConfig, is_loopback, paths
+    from faechain.api.auth import is_loopback
+    from faechain.node.config import NodeConfig, paths
 
     home = os.path.abspath(os.path.expanduser(args.home))
     p = paths(home)
@@ -148,6 +153,12 @@ def open_node(home: str):
 
 def cmd_start(args: argparse.Namespace) -> int:
     home = os.path.abspath(os.path.expanduser(args.home))
+    if args.log_level:
+        import logging
+
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for name in ("faechain.abci", "faechain.cometbft", "faechain.node"):
+            logging.getLogger(name).setLevel(args.log_level.upper())
     node = open_node(home)
 
     def ready() -> None:
@@ -160,16 +171,17 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_genesis_create(args: argparse.Namespace) -> int:
-    from faechain.cli.ca import _load_ca
-    from faechain.node.genesis import Genesis
+    from faechain.cli.ca import load_ca
+    from faechain.core.genesis import Genesis
 
     if os.path.exists(args.out) and not args.force:
         raise CliError(f"{args.out} already exists (use --force to overwrite)")
     if not args.chain_id.strip():
         raise UsageError("--chain-id must not be empty")
-    orgs, suites = [], set()
+    orgs: list[dict[str, Any]] = []
+    suites: set[str] = set()
     for ca_dir in args.org:
-        ca = _load_ca(ca_dir)
+        ca = load_ca(ca_dir)
         if any(o["id"] == ca.org_id for o in orgs):
             raise UsageError(f"organisation {ca.org_id} is given twice ({ca_dir})")
         attributes = {}

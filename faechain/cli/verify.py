@@ -2,7 +2,7 @@
 
 `verify_home(home)` is the library function behind it: the ledger file (empty,
 truncated, unreadable), SQLite's quick_check, every block, transaction, receipt,
-event, state row and Merkle node (`faechain.ledger.verify.verify_store`), the head
+event, state row and Merkle node (`faechain.node.verify.verify_store`), the head
 mark (blocks lost from the end), the derived indexes, and the vault's files. It
 returns a `HomeReport` naming the first damaged item and how to recover this node.
 """
@@ -46,7 +46,7 @@ def open_readonly_store(path: str):
     uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro"
 
     class ReadOnlyStore(Store):
-        def __init__(self) -> None:  # noqa: D401 - deliberately skips the schema creation
+        def __init__(self) -> None:
             self.path = path
             self._local = threading.local()
             self._sync = "OFF"
@@ -62,10 +62,10 @@ def open_readonly_store(path: str):
             conn.execute("PRAGMA query_only=ON")
             return conn
 
-        def commit(self, w) -> None:  # noqa: ARG002
+        def commit(self, w) -> None:
             raise PermissionError("the ledger is open read-only")
 
-        def put_meta(self, items) -> None:  # noqa: ARG002
+        def put_meta(self, items) -> None:
             raise PermissionError("the ledger is open read-only")
 
     return ReadOnlyStore()
@@ -77,8 +77,8 @@ class HomeReport:
 
     home: str
     engine: str | None
-    ledger: Any = None  # faechain.ledger.verify.VerifyReport, None when the file could not be read
-    vault: Any = None  # faechain.node.vault.VaultScan
+    ledger: Any = None  # faechain.node.verify.VerifyReport, None when the file could not be read
+    vault: Any = None  # faechain.ledger.vault.VaultScan
     findings: list = field(default_factory=list)  # Finding: damaged first, then derived, missing, notes
     recovery: str = ""
 
@@ -122,10 +122,10 @@ class HomeReport:
 def verify_home(home: str, *, derived: bool = True, vault: bool = True) -> HomeReport:
     """Verify the node in `home` offline; never raises for damaged data (only for a home
     that is not a node's: UsageError/CliError)."""
+    from faechain.core.genesis import Genesis
     from faechain.ledger.integrity import HeadMark, StorageDamaged, check_file, recovery_advice, wal_note
-    from faechain.ledger.verify import DAMAGED, NOTE, Finding, damaged_database, verify_store
     from faechain.node.config import NodeConfig, paths
-    from faechain.node.genesis import Genesis
+    from faechain.node.verify import DAMAGED, NOTE, Finding, damaged_database, verify_store
 
     home = os.path.abspath(home)
     p = paths(home)
@@ -143,10 +143,11 @@ def verify_home(home: str, *, derived: bool = True, vault: bool = True) -> HomeR
     db = p["db"]
     mark = HeadMark(db)
     if not os.path.exists(db):
-        if mark.read() is None:
+        marked = mark.read()
+        if marked is None:
             raise UsageError(f"{home} has no ledger yet ({db} does not exist)")
         out.findings.append(Finding("file", db, f"the ledger file is gone, but this node had committed blocks up "
-                                                f"to height {mark.read()[0]} ({mark.path})"))
+                                                f"to height {marked[0]} ({mark.path})"))
         return out
     store = None
     try:
@@ -164,7 +165,7 @@ def verify_home(home: str, *, derived: bool = True, vault: bool = True) -> HomeR
         out.findings.append(Finding("file", db + "-wal", note, kind=NOTE))
     if vault:
         from faechain.crypto.suite import get_suite
-        from faechain.node.vault import scan
+        from faechain.ledger.vault import scan
 
         registered: list[str] = []
         if store is not None and out.ledger is not None and out.ledger.table != "file":
@@ -193,8 +194,8 @@ def verify_home(home: str, *, derived: bool = True, vault: bool = True) -> HomeR
 def registered_documents(store) -> list[str]:
     """Hashes of the documents recorded on chain (`<scope>/doc/<hash>` of every contract
     that answers the vault's `vault_document` query)."""
-    from faechain.application import load_contracts
-    from faechain.node.vault import HASH_HEX
+    from faechain.chain.application import load_contracts
+    from faechain.ledger.vault import HASH_HEX
 
     out = []
     for name, cls in sorted(load_contracts().items()):
@@ -270,8 +271,8 @@ def _print_others(findings) -> None:
 
 def _repair(home: str, report: HomeReport) -> int:
     from faechain.ledger.storage import Store
-    from faechain.ledger.verify import repair_derived
     from faechain.node.config import paths
+    from faechain.node.verify import repair_derived
 
     if report.ok:
         print("nothing to repair: the ledger and its derived data verify")

@@ -20,13 +20,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from faechain.api.server import receipt_json
-from faechain.api.wire import jsonable
-from faechain.application import Receipt
+from faechain.api.http import receipt_json
+from faechain.chain.results import Receipt
+from faechain.core.block import Header
+from faechain.core.encoding import EncodingError, decode, decode_trusted
+from faechain.core.tx import TxError, decode_tx
+from faechain.core.wire import jsonable
 from faechain.crypto import certs
-from faechain.ledger.block import Header
-from faechain.ledger.encoding import EncodingError, decode, decode_trusted
-from faechain.ledger.tx import TxError, decode_tx
 
 MAX_WRITES = 200
 # ids worth matching in state keys: text of 3..128 characters with a digit, no whitespace or slash
@@ -150,7 +150,8 @@ def tx_detail(node, tx_hash: bytes) -> dict | None:
 def recent_events(store, contract: str | None, type_: str | None, limit: int) -> list[dict]:
     """The latest committed contract events (newest first), each with its block time."""
     sql = "SELECT height, idx, n, contract, type, data FROM events"
-    where, params = [], []
+    where: list[str] = []
+    params: list[str | int] = []
     if contract:
         where.append("contract=?")
         params.append(contract)

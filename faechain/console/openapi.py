@@ -10,7 +10,8 @@ signed requests (the SDK) instead.
 from __future__ import annotations
 
 J = "application/json"
-COOKIE_AUTH = [{"consoleSession": []}]
+# an OpenAPI security requirement: scheme name -> the scopes it needs (none)
+COOKIE_AUTH: list[dict[str, list[str]]] = [{"consoleSession": []}]
 TAG = ["console"]
 
 

@@ -2,7 +2,7 @@
 
     scrypt$<log2 n>$<r>$<p>$<salt hex>$<hash hex>
 
-`fae node console-passphrase --home DIR` sets it (faechain.console.cli). A node that is
+`fae node console-passphrase --home DIR` sets it (faechain.cli.console). A node that is
 not a dev chain on loopback refuses console sign-in until one is set.
 """
 

@@ -48,24 +48,31 @@ from typing import Any
 from aiohttp import web
 
 from faechain.api import auth
-from faechain.api.errors import ApiError
+from faechain.api.auth import is_loopback
+from faechain.api.errors import HttpError
 from faechain.api.events import stream_events
-from faechain.api.server import _bool_param, _int_param, json_response, receipt_json
-from faechain.api.wire import jsonable
+from faechain.api.http import bool_param, int_param, json_response, parse_int, receipt_json
+from faechain.chain.engine import EngineError
 from faechain.console import explorer
 from faechain.console.sessions import COOKIE, CSRF_HEADER, SessionTable
-from faechain.ledger.encoding import EncodingError, check
-from faechain.ledger.tx import decode_tx
-from faechain.node.config import is_loopback
+from faechain.core.encoding import EncodingError, check
+from faechain.core.tx import decode_tx
+from faechain.core.wire import jsonable
+from faechain.identity.organisations import ORG_TYPES
 
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 RECEIPT_WAIT_SECONDS = 30.0
 FAILURE_WINDOW = 60.0
 MAX_FAILURES = 5  # wrong passphrases per window before sign-in pauses
-CONSOLE_KEY: web.AppKey["Console"] = web.AppKey("faechain_console")
+CONSOLE_KEY: web.AppKey[Console] = web.AppKey("faechain_console")
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".svg": "image/svg+xml",
                  ".json": "application/json", ".png": "image/png"}
+
+
+# the order the sign-in list shows roles in: operator and regulator, then ORG_TYPES' order
+ROLE_ORDER = {role: i for i, role in enumerate(
+    ("EXCHANGE", "REGULATOR", *(t for t in ORG_TYPES if t not in ("EXCHANGE", "REGULATOR"))))}
 
 
 def is_dev_node(node) -> bool:
@@ -74,9 +81,8 @@ def is_dev_node(node) -> bool:
 
 
 def wallet_identities(home: str) -> list[dict]:
-    """Public facts of the wallet's identities (no keys), demo members first in consortium order."""
-    from faechain.node.demo import MEMBERS
-
+    """Public facts of the wallet's identities (no keys): the market's operator and its
+    regulator first, then by organisation type in domain order, then by name."""
     wallet = os.path.join(home, "wallet")
     found = {}
     if os.path.isdir(wallet):
@@ -89,8 +95,7 @@ def wallet_identities(home: str) -> list[dict]:
             if NAME.match(name):
                 found[name] = {"name": name, "org_id": info.get("org_id"), "org_name": info.get("org_name", ""),
                                "role": info.get("role"), "attributes": info.get("attributes") or {}}
-    order = {m.name: i for i, m in enumerate(MEMBERS)}
-    return [found[n] for n in sorted(found, key=lambda n: (order.get(n, len(order)), n))]
+    return [found[n] for n in sorted(found, key=lambda n: (ROLE_ORDER.get(found[n]["role"], len(ROLE_ORDER)), n))]
 
 
 def from_json_args(value: Any) -> Any:
@@ -100,12 +105,12 @@ def from_json_args(value: Any) -> Any:
             try:
                 return bytes.fromhex(value["$bytes"])
             except ValueError:
-                raise ApiError("bad_request", "a {\"$bytes\": ...} argument must be hex") from None
+                raise HttpError("bad_request", "a {\"$bytes\": ...} argument must be hex") from None
         return {k: from_json_args(v) for k, v in value.items()}
     if isinstance(value, list):
         return [from_json_args(v) for v in value]
     if isinstance(value, float):
-        raise ApiError("bad_request", "numbers must be integers (amounts are fen)")
+        raise HttpError("bad_request", "numbers must be integers (amounts are fen)")
     return value
 
 
@@ -114,7 +119,7 @@ def model_args(args: dict) -> dict:
     try:
         check(args)
     except EncodingError as exc:
-        raise ApiError("bad_request", f"unacceptable argument value: {exc}") from None
+        raise HttpError("bad_request", f"unacceptable argument value: {exc}") from None
     return args
 
 
@@ -140,14 +145,14 @@ class Console:
     def require_session(self, request: web.Request):
         s = self.session(request)
         if s is None:
-            raise ApiError("unauthenticated", "sign in to the console first", 401)
+            raise HttpError("unauthenticated", "sign in to the console first", 401)
         return s
 
     def check_csrf(self, request: web.Request, session) -> None:
         """State-changing requests carry X-Fae-CSRF: the session's token (any value before sign-in)."""
         value = request.headers.get(CSRF_HEADER)
         if not value or (session is not None and value != session.csrf):
-            raise ApiError("forbidden", f"missing or wrong {CSRF_HEADER} header")
+            raise HttpError("forbidden", f"missing or wrong {CSRF_HEADER} header")
 
     async def caller(self, request: web.Request):
         """The signed-in member as a Caller; None for an anonymous read where the node allows them."""
@@ -155,7 +160,7 @@ class Console:
         if s is None:
             if self.node.config.anonymous_reads:
                 return None
-            raise ApiError("unauthenticated", "sign in to the console first", 401)
+            raise HttpError("unauthenticated", "sign in to the console first", 401)
         return await auth.resolve_caller(self.node.app, s.identity.cert_id, s.identity.cert)
 
     async def _json(self, request: web.Request) -> dict:
@@ -165,9 +170,9 @@ class Console:
         try:
             doc = json.loads(body)
         except (ValueError, RecursionError) as exc:  # also: integers of over 4,300 digits, deep nesting
-            raise ApiError("bad_request", f"malformed JSON: {exc}") from None
+            raise HttpError("bad_request", f"malformed JSON: {exc}") from None
         if not isinstance(doc, dict):
-            raise ApiError("bad_request", "the body must be a JSON object")
+            raise HttpError("bad_request", "the body must be a JSON object")
         return doc
 
     def _features(self, request: web.Request) -> dict:
@@ -183,21 +188,23 @@ class Console:
         import html
 
         page = page.replace("{{chain}}", html.escape(self.node.app.chain_id))
+        csp = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
         return web.Response(text=page, content_type="text/html",
                             headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
-                                     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-                                                                "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"})
+                                     "Content-Security-Policy": csp})
 
     async def asset(self, request: web.Request) -> web.Response:
         rel = request.match_info["path"]
         path = os.path.normpath(os.path.join(STATIC, rel))
         if not path.startswith(STATIC + os.sep) or not os.path.isfile(path):
-            raise ApiError("not_found", f"no console asset {rel}")
+            raise HttpError("not_found", f"no console asset {rel}")
         ext = os.path.splitext(path)[1]
         ctype = CONTENT_TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
         with open(path, "rb") as f:
             data = f.read()
-        return web.Response(body=data, headers={"Content-Type": ctype + ("; charset=utf-8" if ctype.startswith("text") else ""),
+        if ctype.startswith("text"):
+            ctype += "; charset=utf-8"
+        return web.Response(body=data, headers={"Content-Type": ctype,
                                                 "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
 
     # -- sessions ---------------------------------------------------------------------------
@@ -229,32 +236,32 @@ class Console:
         doc = await self._json(request)
         rules = self._sign_in_rules()
         if not rules["sign_in_allowed"]:
-            raise ApiError("forbidden", "console sign-in on a node that is not a dev chain on loopback needs a "
+            raise HttpError("forbidden", "console sign-in on a node that is not a dev chain on loopback needs a "
                                         "passphrase: set one with `fae node console-passphrase --home <home>`")
         name, passphrase = doc.get("name"), doc.get("passphrase")
         if not isinstance(name, str) or not NAME.match(name):
-            raise ApiError("bad_request", "name must be a wallet identity's name")
+            raise HttpError("bad_request", "name must be a wallet identity's name")
         if rules["passphrase_required"]:
             now = time.monotonic()
             while self.failures and now - self.failures[0] > FAILURE_WINDOW:
                 self.failures.popleft()
             if len(self.failures) >= MAX_FAILURES:
-                raise ApiError("forbidden", "too many wrong passphrases; try again in a minute")
+                raise HttpError("forbidden", "too many wrong passphrases; try again in a minute")
             from faechain.console.passphrase import verify_passphrase
 
-            ok = isinstance(passphrase, str) and await self.api._blocking(
+            ok = isinstance(passphrase, str) and await self.api.run_blocking(
                 verify_passphrase, self.node.config.console_passphrase, passphrase)
             if not ok:
                 self.failures.append(now)
-                raise ApiError("unauthenticated", "wrong passphrase", 401)
-        from faechain.sdk.identity import Identity
+                raise HttpError("unauthenticated", "wrong passphrase", 401)
+        from faechain.identity.wallet import Identity
 
         try:
             ident = Identity.load(self.node.home, name)
         except (FileNotFoundError, NotADirectoryError):
-            raise ApiError("not_found", f"no identity {name!r} in this node's wallet") from None
+            raise HttpError("not_found", f"no identity {name!r} in this node's wallet") from None
         except (OSError, ValueError, KeyError) as exc:
-            raise ApiError("bad_request", f"cannot load identity {name!r}: {exc}") from None
+            raise HttpError("bad_request", f"cannot load identity {name!r}: {exc}") from None
         # the identity must be a member now (resolving it checks chain, revocation and validity)
         await auth.resolve_caller(self.node.app, ident.cert_id, ident.cert)
         old = request.cookies.get(COOKIE)
@@ -292,16 +299,15 @@ class Console:
         doc = await self._json(request)
         contract, method, args = doc.get("contract"), doc.get("method"), doc.get("args", {})
         if not isinstance(contract, str) or not isinstance(method, str) or not isinstance(args, dict):
-            raise ApiError("bad_request", 'the body is {"contract": ..., "method": ..., "args": {...}}')
+            raise HttpError("bad_request", 'the body is {"contract": ..., "method": ..., "args": {...}}')
         app = self.node.app
         c = app.contracts.get(contract)
         m = c.methods.get(method) if c is not None else None
         if m is None or m.kind != "tx":
-            raise ApiError("not_found", f"no transaction method {contract}.{method}")
+            raise HttpError("not_found", f"no transaction method {contract}.{method}")
         args = model_args(from_json_args(args))
         ident = s.identity
-        engine = self.node.engine
-        now = engine.now_ms() if hasattr(engine, "now_ms") else int(time.time() * 1000)
+        now = self.node.engine.now_ms()
         raw = ident.sign_tx(app.chain_id, contract, method, args, attach_cert=True, now_ms=now)
         tx = decode_tx(raw, app.hash)
         self.sessions.hold(s, tx.hash.hex(), raw, max(1.0, (tx.expires - now) / 1000))
@@ -313,10 +319,10 @@ class Console:
         doc = await self._json(request)
         tx_hash = doc.get("tx_hash")
         if not isinstance(tx_hash, str):
-            raise ApiError("bad_request", 'the body is {"tx_hash": "<hash of a prepared transaction>"}')
+            raise HttpError("bad_request", 'the body is {"tx_hash": "<hash of a prepared transaction>"}')
         raw = self.sessions.take(s, tx_hash)
         if raw is None:
-            raise ApiError("not_found", "no prepared transaction with this hash in your session (expired or sent)")
+            raise HttpError("not_found", "no prepared transaction with this hash in your session (expired or sent)")
         tx = decode_tx(raw, self.node.app.hash)
         signed = signed_json(tx, s.identity)
         check_future, receipt_future = self.node.engine.submit_async(raw, True)
@@ -327,37 +333,37 @@ class Console:
         try:
             receipt = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(receipt_future)),
                                              RECEIPT_WAIT_SECONDS)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return json_response({"signed": signed, "receipt": {"ok": False, "code": "pending", "tx_hash": tx_hash,
                                                                 "message": "accepted, not committed yet"}})
-        except Exception as exc:  # the engine stopped
-            raise ApiError("unavailable", getattr(exc, "message", str(exc))) from None
+        except EngineError as exc:  # the engine stopped
+            raise HttpError("unavailable", exc.message) from None
         return json_response({"signed": signed, "receipt": receipt_json(receipt)})
 
     # -- explorer reads ---------------------------------------------------------------------------
     async def blocks(self, request: web.Request) -> web.Response:
         await self.caller(request)
-        limit = min(_int_param(request, "limit", 20, 1), 100)
+        limit = min(int_param(request, "limit", 20, 1), 100)
         top = self.node.app.height
-        before = _int_param(request, "before")
+        before = int_param(request, "before")
         if before is not None:
             top = min(top, before - 1)
 
         def load() -> list:
-            return [d for h in range(top, max(top - limit, -1), -1) if (d := self.api._block_doc(h)) is not None]
+            return [d for h in range(top, max(top - limit, -1), -1) if (d := self.api.block_doc(h)) is not None]
 
-        return json_response({"head": self.node.app.height, "blocks": await self.api._blocking(load)})
+        return json_response({"head": self.node.app.height, "blocks": await self.api.run_blocking(load)})
 
     async def block(self, request: web.Request) -> web.Response:
         await self.caller(request)
         which = request.match_info["height"]
         try:
-            height = self.node.app.height if which == "latest" else int(which)
+            height = self.node.app.height if which == "latest" else parse_int(which)
         except ValueError:
-            raise ApiError("bad_request", "height must be a non-negative integer or 'latest'") from None
-        doc = await self.api._blocking(self.api._block_doc, height)
+            raise HttpError("bad_request", "height must be a non-negative integer or 'latest'") from None
+        doc = await self.api.run_blocking(self.api.block_doc, height)
         if doc is None:
-            raise ApiError("not_found", f"no block at height {height} (head is {self.node.app.height})")
+            raise HttpError("not_found", f"no block at height {height} (head is {self.node.app.height})")
         return json_response(doc)
 
     async def tx(self, request: web.Request) -> web.Response:
@@ -366,32 +372,32 @@ class Console:
         try:
             tx_hash = bytes.fromhex(text)
         except ValueError:
-            raise ApiError("bad_request", "transaction hash must be hex") from None
+            raise HttpError("bad_request", "transaction hash must be hex") from None
         if len(tx_hash) != 32:
-            raise ApiError("bad_request", "transaction hash must be 32 bytes")
-        doc = await self.api._blocking(explorer.tx_detail, self.node, tx_hash)
+            raise HttpError("bad_request", "transaction hash must be 32 bytes")
+        doc = await self.api.run_blocking(explorer.tx_detail, self.node, tx_hash)
         if doc is None:
-            raise ApiError("not_found", f"no committed transaction {text}")
+            raise HttpError("not_found", f"no committed transaction {text}")
         return json_response(doc)
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         await self.caller(request)
         if self.api.hub.closing:
-            raise ApiError("unavailable", "the node is shutting down")
-        first = _int_param(request, "from")
+            raise HttpError("unavailable", "the node is shutting down")
+        first = int_param(request, "from")
         last_id = request.headers.get("Last-Event-ID")
         if last_id:
             try:
-                first = int(last_id.split("-")[0]) + 1
+                first = parse_int(last_id.split("-")[0]) + 1
             except ValueError:
-                raise ApiError("bad_request", "Last-Event-ID must be a block height") from None
+                raise HttpError("bad_request", "Last-Event-ID must be a block height") from None
         return await stream_events(request, self.api.hub, first, request.query.get("contract") or None,
-                                   request.query.get("type") or None, _bool_param(request, "blocks", True))
+                                   request.query.get("type") or None, bool_param(request, "blocks", True))
 
     async def recent_events(self, request: web.Request) -> web.Response:
         await self.caller(request)
-        limit = min(_int_param(request, "limit", 100, 1), 1000)
-        rows = await self.api._blocking(explorer.recent_events, self.node.store, request.query.get("contract"),
+        limit = min(int_param(request, "limit", 100, 1), 1000)
+        rows = await self.api.run_blocking(explorer.recent_events, self.node.store, request.query.get("contract"),
                                         request.query.get("type"), limit)
         return json_response({"events": rows, "height": self.node.app.height})
 
@@ -403,12 +409,12 @@ class Console:
 
         from aiohttp import ClientSession, ClientTimeout
 
-        from faechain.api.wire import HEADER_CERT, HEADER_DATE, HEADER_SIGNATURE, HEADER_SIGNER, b64encode
+        from faechain.core.wire import HEADER_CERT, HEADER_DATE, HEADER_SIGNATURE, HEADER_SIGNER, b64encode
 
         s = self.require_session(request)
         tail = request.match_info["path"]
         if ".." in tail.split("/"):
-            raise ApiError("bad_request", "bad path")
+            raise HttpError("bad_request", "bad path")
         path = "/v1/" + tail
         raw_query = request.rel_url.raw_query_string
         signed = path + ("?" + raw_query if raw_query else "")

@@ -14,6 +14,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from faechain.identity.wallet import Identity
+
 COOKIE = "fae_console"
 CSRF_HEADER = "X-Fae-CSRF"
 IDLE_SECONDS = 30 * 60
@@ -26,7 +28,7 @@ MAX_PREPARED = 50
 class Session:
     token: str
     csrf: str
-    identity: object  # faechain.sdk.identity.Identity (key included; never serialised)
+    identity: Identity  # key included; never serialised
     created: float
     seen: float
     prepared: dict[str, tuple[bytes, float]] = field(default_factory=dict)  # tx hash hex -> (envelope, expiry)
@@ -48,7 +50,7 @@ class SessionTable:
     def _expired(self, s: Session, now: float) -> bool:
         return now - s.seen > self.idle or now - s.created > self.lifetime
 
-    def create(self, identity) -> Session:
+    def create(self, identity: Identity) -> Session:
         now = self.clock()
         s = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(24), identity, now, now)
         with self._lock:

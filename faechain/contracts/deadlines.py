@@ -13,6 +13,8 @@ catches up over a few blocks instead of in one huge one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from faechain.contracts.runtime import ContractState
 
 DAY = 86_400
@@ -30,19 +32,19 @@ class Deadlines:
         self.prefix = prefix
         self.cursor_key = cursor_key
 
-    def add(self, due: int, *entry) -> None:
+    def add(self, due: int, *entry: Any) -> None:
         """File `entry` to be returned by the first `take(now)` with now >= due."""
         key = f"{self.prefix}/{day_of(due)}"
         self.state.put(key, self.state.get(key, []) + [[due, *entry]])
 
-    def take(self, now: int) -> list[list]:
+    def take(self, now: int) -> list[list[Any]]:
         """Every filed `[due, *entry]` with due <= now, in bucket order; removed from the buckets."""
         today = day_of(now)
         cursor = self.state.get(self.cursor_key)
         if cursor is None:  # the first block that looks: nothing can have been filed for earlier days
             cursor = today
             self.state.put(self.cursor_key, cursor)
-        taken: list[list] = []
+        taken: list[list[Any]] = []
         for day in range(cursor, min(today, cursor + MAX_CATCH_UP) + 1):
             key = f"{self.prefix}/{day}"
             bucket = self.state.get(key)

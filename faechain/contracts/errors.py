@@ -7,13 +7,16 @@ Codes are part of the public API: clients branch on them, so they never change.
 
 from __future__ import annotations
 
+from faechain.core.errors import FaeError
 
-class ContractError(Exception):
+
+class ContractError(FaeError):
+    """A contract's refusal: the transaction's writes are rolled back, its receipt carries the code."""
+
     code = "error"
 
     def __init__(self, message: str):
         super().__init__(message)
-        self.message = message
 
 
 class BadRequest(ContractError):
@@ -41,9 +44,14 @@ class Duplicate(ContractError):
 
 
 class BadCertificate(ContractError):
-    """A certificate handed to a contract (an organisation's CA) is not of the chain's suite."""
+    """A certificate handed to a contract (an organisation's CA) is not of the chain's suite.
 
-    code = "bad_certificate"
+    Its code is not the envelope's `bad_certificate`: a receipt's code alone says whether
+    the chain authenticated the signer (faechain.core.errors.UNAUTHENTICATED_CODES), and
+    `fae verify` relies on that to know which transactions hold a replay-guard row.
+    """
+
+    code = "bad_ca_certificate"
 
 
 class Frozen(ContractError):
@@ -58,23 +66,3 @@ def ensure(condition: object, error: ContractError) -> None:
     """Raise `error` unless `condition` holds (the execution-specs idiom)."""
     if not condition:
         raise error
-
-
-# Envelope- and runtime-level codes (raised before a contract runs).
-ENVELOPE_CODES = {
-    "bad_encoding": "the bytes are not a canonical faechain transaction",
-    "too_large": "the transaction exceeds the size limit",
-    "wrong_chain": "the transaction names another chain",
-    "bad_signature": "the signature does not verify against the signer's certificate",
-    "unknown_signer": "the signer's certificate is not known and none was attached",
-    "bad_certificate": "the attached certificate is malformed or not issued by a member CA",
-    "revoked": "the signer's certificate has been revoked",
-    "not_member": "the signer's organisation is not a consortium member",
-    "replay": "this transaction has already been executed",
-    "tx_expired": "the transaction's expiry has passed or lies too far ahead",
-    "unknown_contract": "no contract of that name",
-    "unknown_method": "the contract has no such transaction method",
-    "bad_request": "the arguments do not match the method",
-    "mempool_full": "the node is shedding load; retry later",
-}
-

@@ -19,12 +19,13 @@ regulator's reason is in the refusal.
 from __future__ import annotations
 
 from faechain.contracts.errors import Frozen
+from faechain.contracts.runtime import Ctx, QueryCtx
 
 REGISTRY = "supervision"
 KINDS = ("voucher", "invoice", "plan", "package", "product", "holding", "auction")
 
 
-def frozen_reason(ctx, *refs: str) -> tuple[str, str] | None:
+def frozen_reason(ctx: Ctx | QueryCtx, *refs: str) -> tuple[str, str] | None:
     """(ref, reason) of the first of `refs` that is frozen, else None. Works in queries too."""
     for ref in refs:
         rec = ctx.read(REGISTRY, f"frozen/{ref}")
@@ -33,7 +34,7 @@ def frozen_reason(ctx, *refs: str) -> tuple[str, str] | None:
     return None
 
 
-def ensure_not_frozen(ctx, *refs: str) -> None:
+def ensure_not_frozen(ctx: Ctx, *refs: str) -> None:
     hit = frozen_reason(ctx, *refs)
     if hit is not None:
         raise Frozen(f"{hit[0]} is frozen by the regulator: {hit[1]}")

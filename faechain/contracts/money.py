@@ -11,8 +11,9 @@ which any single share can be computed on its own, in any order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any
 
 MAX_AMOUNT = 2**63 - 1  # amounts are signed 64-bit on the wire
 
@@ -21,7 +22,7 @@ def largest_remainder(total: int, weights: Sequence[int], keys: Sequence[str] | 
     """Split `total` fen in proportion to `weights`; the result sums to `total` exactly."""
     plan = ProRata.plan(total, weights, keys)
     keys = keys if keys is not None else [f"{i:012d}" for i in range(len(weights))]
-    return [plan.share(w, k) for w, k in zip(weights, keys)]
+    return [plan.share(w, k) for w, k in zip(weights, keys, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class ProRata:
     cut_key: str
 
     @classmethod
-    def plan(cls, total: int, weights: Sequence[int], keys: Sequence[str] | None = None) -> "ProRata":
+    def plan(cls, total: int, weights: Sequence[int], keys: Sequence[str] | None = None) -> ProRata:
         if total < 0 or any(w < 0 for w in weights):
             raise ValueError("amounts and weights must not be negative")
         weight_sum = sum(weights)
@@ -51,7 +52,7 @@ class ProRata:
         keys = keys if keys is not None else [f"{i:012d}" for i in range(len(weights))]
         floors = 0
         ranked = []
-        for w, k in zip(weights, keys):
+        for w, k in zip(weights, keys, strict=True):
             q, r = divmod(total * w, weight_sum)
             floors += q
             ranked.append((-r, k))
@@ -70,10 +71,10 @@ class ProRata:
             q += 1
         return q
 
-    def to_map(self) -> dict:
+    def to_map(self) -> dict[str, Any]:
         return {"total": self.total, "weight_sum": self.weight_sum, "extra": self.extra,
                 "cut_remainder": self.cut_remainder, "cut_key": self.cut_key}
 
     @classmethod
-    def from_map(cls, m: dict) -> "ProRata":
+    def from_map(cls, m: dict[str, Any]) -> ProRata:
         return cls(m["total"], m["weight_sum"], m["extra"], m["cut_remainder"], m["cut_key"])

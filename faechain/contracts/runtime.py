@@ -17,11 +17,13 @@ from __future__ import annotations
 import inspect
 import types
 import typing
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterator
+from typing import Any, ClassVar, TypeVar
 
-from faechain.contracts.errors import BadRequest, NotFound
-from faechain.ledger.encoding import check, decode_trusted as decode, encode
+from faechain.contracts.errors import BadRequest, ContractError, NotFound
+from faechain.core.encoding import check, encode
+from faechain.core.encoding import decode_trusted as decode
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_STR = 4096
@@ -37,7 +39,7 @@ class Caller:
     org_name: str
     name: str
     role: str  # the organisation type: EXCHANGE, BANK, INVESTOR, ...
-    attributes: dict = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
 
     def has(self, attribute: str) -> bool:
         return bool(self.attributes.get(attribute))
@@ -91,7 +93,36 @@ class ContractState:
         return [(k.decode()[cut:], decode(v)) for k, v in self._access.scan_raw(full, limit)]
 
 
+class Savepoint:
+    """Writes held back over a transaction's state: applied by `keep()`, else dropped
+    (what `Ctx.attempt` runs against)."""
+
+    def __init__(self, base: StateAccess):
+        self.base = base
+        self.writes: dict[bytes, bytes | None] = {}
+
+    def get_raw(self, key: bytes) -> bytes | None:
+        return self.writes[key] if key in self.writes else self.base.get_raw(key)
+
+    def put_raw(self, key: bytes, value: bytes | None) -> None:
+        self.writes[key] = value
+
+    def scan_raw(self, prefix: bytes, limit: int | None) -> list[tuple[bytes, bytes]]:
+        pending = {k: v for k, v in self.writes.items() if k.startswith(prefix)}
+        base_limit = None if limit is None else limit + len(pending)
+        merged: dict[bytes, bytes | None] = dict(self.base.scan_raw(prefix, base_limit))
+        merged.update(pending)
+        rows = sorted((k, v) for k, v in merged.items() if v is not None)
+        return rows if limit is None else rows[:limit]
+
+    def keep(self) -> None:
+        """Apply the held-back writes to the state beneath, in key order."""
+        for key in sorted(self.writes):
+            self.base.put_raw(key, self.writes[key])
+
+
 MAX_CALL_DEPTH = 4
+T = TypeVar("T")
 
 
 class _Scope:
@@ -100,7 +131,7 @@ class _Scope:
     __slots__ = ("events", "ids")
 
     def __init__(self) -> None:
-        self.events: list[dict] = []
+        self.events: list[dict[str, Any]] = []
         self.ids = 0
 
 
@@ -118,7 +149,7 @@ class Ctx:
         access: StateAccess,
         chain: str = "",
         suite: Any = None,
-        contracts: "dict[str, Contract] | None" = None,
+        contracts: dict[str, Contract] | None = None,
         via: str | None = None,
         _scope: _Scope | None = None,
         _depth: int = 0,
@@ -136,15 +167,15 @@ class Ctx:
         self.state = ContractState(contract, access)
         # the contract that called this one through `ctx.call`, None for the transaction's own
         self.via = via
-        # in end_block only: the block so far (faechain.application.BlockView), else None
-        self.block = None
+        # in end_block only: the block so far (faechain.chain.results.BlockView), else None
+        self.block: Any = None
         self._access = access
         self._contracts = contracts or {}
         self._scope = _scope or _Scope()
         self._depth = _depth
 
     @property
-    def events(self) -> list[dict]:
+    def events(self) -> list[dict[str, Any]]:
         return self._scope.events
 
     def read(self, contract: str, key: str, default: Any = None) -> Any:
@@ -169,6 +200,31 @@ class Ctx:
         callee = Ctx(contract, self.caller, self.time_ms, self.height, self.tx_hash, self.tx_index, self._access,
                      self.chain, self.suite, self._contracts, self.contract, self._scope, self._depth + 1)
         return m.func(target, callee, **m.bind(args))
+
+    def attempt(self, run: Callable[[Ctx], T], keep: bool = True) -> tuple[T | None, ContractError | None]:
+        """Run `run(sub)` on a savepoint of this transaction's state, as this same call.
+
+        Returns (its result, None), its writes and events kept only if `keep`; or
+        (None, the ContractError it raised), nothing of it kept. So a contract can
+        record a decision although the action it triggers fails (a governance vote
+        that carries a proposal whose execution fails), or try an action out without
+        doing it (`keep=False`: is a proposal executable?). Any other exception
+        propagates, as from the method itself.
+        """
+        savepoint = Savepoint(self._access)
+        sub = Ctx(self.contract, self.caller, self.time_ms, self.height, self.tx_hash, self.tx_index, savepoint,
+                  self.chain, self.suite, self._contracts, self.via, self._scope, self._depth)
+        mark = len(self.events)
+        try:
+            result = run(sub)
+        except ContractError as exc:
+            del self.events[mark:]
+            return None, exc
+        if keep:
+            savepoint.keep()
+        else:
+            del self.events[mark:]
+        return result, None
 
     def emit(self, type_: str, **attrs: Any) -> None:
         check(attrs)
@@ -195,8 +251,8 @@ class QueryCtx:
         index: Index,
         height: int,
         time: int = 0,
-        prover: Callable[[bytes], dict] | None = None,
-        historian: Callable[[bytes], list] | None = None,
+        prover: Callable[[bytes], dict[str, Any]] | None = None,
+        historian: Callable[[bytes], list[dict[str, Any]]] | None = None,
     ):
         self.contract = contract
         self.caller = caller
@@ -208,13 +264,13 @@ class QueryCtx:
         self._prover = prover
         self._historian = historian
 
-    def proof(self, key: str, contract: str | None = None) -> dict:
+    def proof(self, key: str, contract: str | None = None) -> dict[str, Any]:
         """Proof of a state key (this contract's, or `contract`'s) against the query height's app hash."""
         if self._prover is None:
             raise NotFound("proofs are not available here")
         return self._prover(f"{contract or self.contract}/{key}".encode())
 
-    def history(self, key: str) -> list[dict]:
+    def history(self, key: str) -> list[dict[str, Any]]:
         """Every committed version of this contract's `key`: [{height, value}] oldest first."""
         if self._historian is None:
             return []
@@ -326,15 +382,15 @@ def _checker(hint: Any) -> Callable[[Any, str], Any]:
 class Method:
     name: str
     kind: str  # "tx" or "query"
-    func: Callable
+    func: Callable[..., Any]
     params: dict[str, tuple[Callable[[Any, str], Any], bool, Any]]  # name -> (check, required, default)
 
-    def bind(self, args: dict) -> dict:
+    def bind(self, args: dict[str, Any]) -> dict[str, Any]:
         """Checked keyword arguments, or BadRequest naming the first problem."""
         unknown = args.keys() - self.params.keys()
         if unknown:
             raise BadRequest(f"unknown argument(s) {sorted(unknown)} for {self.name}")
-        out = {}
+        out: dict[str, Any] = {}
         for name, (check_fn, required, default) in self.params.items():
             if name in args:
                 out[name] = check_fn(args[name], name)
@@ -344,7 +400,7 @@ class Method:
                 out[name] = default
         return out
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "kind": self.kind,
@@ -353,9 +409,14 @@ class Method:
         }
 
 
-def _method(kind: str) -> Callable[[Callable], Callable]:
-    def mark(func: Callable) -> Callable:
-        func.__fae_kind__ = kind
+F = TypeVar("F", bound=Callable[..., Any])
+# the attribute `@tx`/`@query`/`@internal` set on a method, read back by `Contract.__init_subclass__`
+_KIND_ATTR = "__fae_kind__"
+
+
+def _method(kind: str) -> Callable[[F], F]:
+    def mark(func: F) -> F:
+        setattr(func, _KIND_ATTR, kind)  # a plain function attribute, which `Callable` does not declare
         return func
 
     return mark
@@ -383,7 +444,7 @@ class Contract:
         super().__init_subclass__(**kw)
         methods: dict[str, Method] = {}
         for attr, func in inspect.getmembers(cls, inspect.isfunction):
-            kind = getattr(func, "__fae_kind__", None)
+            kind = getattr(func, _KIND_ATTR, None)
             if kind is None:
                 continue
             hints = typing.get_type_hints(func)
@@ -398,7 +459,7 @@ class Contract:
             methods[attr] = Method(attr, kind, func, params)
         cls.methods = methods
 
-    def genesis(self, ctx: Ctx, config: dict) -> None:
+    def genesis(self, ctx: Ctx, config: dict[str, Any]) -> None:
         """Seed this contract's state from the genesis document (optional)."""
 
     def end_block(self, ctx: Ctx) -> None:
@@ -414,7 +475,7 @@ class Contract:
         fields = self.indexes.get(kind)
         if not fields or type(record) is not dict:
             return []
-        rows = []
+        rows: list[tuple[str, str]] = []
         for f in fields:
             v = record.get(f)
             if v is None:

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from faechain.core.errors import FaeError
+
 INTEGER, BIT_STRING, OCTET_STRING, NULL, OID = 0x02, 0x03, 0x04, 0x05, 0x06
 UTF8_STRING, UTC_TIME, GENERALIZED_TIME = 0x0C, 0x17, 0x18
 BOOLEAN = 0x01
 SEQUENCE, SET = 0x30, 0x31
 
 
-class DerError(ValueError):
+class DerError(FaeError, ValueError):
     """Bytes are not the DER this reader expects."""
+
+    code = "bad_der"
 
 
 # -- writing ----------------------------------------------------------------------------
@@ -91,7 +95,7 @@ def explicit(number: int, content: bytes) -> bytes:
 
 def time(value: dt.datetime) -> bytes:
     """RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050, whole seconds, Z."""
-    value = value.astimezone(dt.timezone.utc)
+    value = value.astimezone(dt.UTC)
     if value.year < 2050:
         return tlv(UTC_TIME, value.strftime("%y%m%d%H%M%SZ").encode())
     return tlv(GENERALIZED_TIME, value.strftime("%Y%m%d%H%M%SZ").encode())
@@ -147,7 +151,7 @@ def read_oid(content: bytes) -> str:
     if not content or content[-1] & 0x80:
         raise DerError("bad object identifier")
     values, n = [], 0
-    for i, b in enumerate(content):
+    for b in content:
         if n == 0 and b == 0x80:
             raise DerError("object identifier is not minimal")
         n = (n << 7) | (b & 0x7F)

@@ -12,9 +12,9 @@ amount. The SDK and the contract compute it with this one function.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
-from faechain.ledger.encoding import encode
+from faechain.core.encoding import encode
 
 DOMAIN = "faechain/sealed-bid/1"
 MIN_SALT = 16

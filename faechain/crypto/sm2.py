@@ -36,10 +36,16 @@ import ctypes.util
 import hashlib
 import threading
 import weakref
+from collections.abc import Callable
 from ctypes import POINTER, byref, c_char_p, c_int, c_long, c_size_t, c_ulong, c_void_p
+from typing import TYPE_CHECKING, Any
 
+from faechain.core.errors import FaeError
 from faechain.crypto import der
 from faechain.crypto.suite import SuiteError
+
+if TYPE_CHECKING:
+    from _hashlib import HASH  # what hashlib.new returns (typeshed's name; hashlib does not re-export it)
 
 NAME = "sm2-sm3"
 DEFAULT_USER_ID = b"1234567812345678"
@@ -66,12 +72,14 @@ class SmError(SuiteError):
     """A key or signature is malformed for SM2."""
 
 
-class SmUnavailable(RuntimeError):
+class SmUnavailable(FaeError, RuntimeError):
     """This machine's libcrypto cannot do SM2/SM3."""
+
+    code = "suite_unavailable"
 
 
 # -- SM3 ----------------------------------------------------------------------------------
-def _sm3_prototype():
+def _sm3_prototype() -> HASH | None:
     try:
         return hashlib.new("sm3")
     except ValueError:
@@ -83,6 +91,8 @@ _SM3 = _sm3_prototype()
 
 def sm3(data: bytes) -> bytes:
     """SM3 digest (32 bytes) of `data`."""
+    if _SM3 is None:
+        raise SmUnavailable("Python's hashlib has no SM3 (its OpenSSL lacks it)")
     h = _SM3.copy()  # copying a ready context skips the algorithm lookup of hashlib.new
     h.update(data)
     return h.digest()
@@ -145,8 +155,8 @@ class _Lib:
         self.path = _find_libcrypto()
         lib = ctypes.CDLL(self.path)
 
-        def fn(name, restype, *argtypes):
-            f = getattr(lib, name)
+        def fn(name: str, restype: Any, *argtypes: Any) -> Callable[..., Any]:
+            f = lib[name]
             f.restype, f.argtypes = restype, list(argtypes)
             return f
 
@@ -176,6 +186,7 @@ class _Lib:
         self.write_pkcs8 = fn("PEM_write_bio_PKCS8PrivateKey", c_int, c_void_p, c_void_p, c_void_p, c_char_p,
                               c_int, c_void_p, c_void_p)
         self.clear_errors = fn("ERR_clear_error", None)
+        self.up_ref = fn("EVP_PKEY_up_ref", c_int, c_void_p)
         self._check_sm2()
 
     def _check_sm2(self) -> None:
@@ -226,7 +237,7 @@ def available() -> bool:
         return False
 
 
-def _owned(obj, ptr: int) -> None:
+def _owned(obj: object, ptr: int) -> None:
     """Free the EVP_PKEY when the Python object goes."""
     weakref.finalize(obj, lib().pkey_free, ptr)
 
@@ -293,14 +304,14 @@ class Sm2PublicKey:
             L.clear_errors()
             raise MemoryError("EVP_PKEY_CTX_new_from_pkey failed")
         try:
-            ok = L.verify_init(ctx) == 1 and L.verify(ctx, signature, len(signature), e, len(e)) == 1
+            ok: bool = L.verify_init(ctx) == 1 and L.verify(ctx, signature, len(signature), e, len(e)) == 1
         finally:
             L.ctx_free(ctx)
         if not ok:
             L.clear_errors()
         return ok
 
-    def public_key(self) -> "Sm2PublicKey":
+    def public_key(self) -> Sm2PublicKey:
         return self
 
     def __eq__(self, other: object) -> bool:
@@ -351,7 +362,7 @@ class Sm2PrivateKey:
     def public_key(self) -> Sm2PublicKey:  # what certificate code asks of crypto_key()
         return self._public
 
-    def crypto_key(self) -> "Sm2PrivateKey":
+    def crypto_key(self) -> Sm2PrivateKey:
         return self
 
     def to_pem(self) -> bytes:
@@ -374,13 +385,7 @@ class Sm2PrivateKey:
 
 
 def _up_ref(pkey: int) -> int:
-    L = lib()
-    f = getattr(L, "_up_ref", None)
-    if f is None:
-        f = ctypes.CDLL(L.path).EVP_PKEY_up_ref
-        f.restype, f.argtypes = c_int, [c_void_p]
-        L._up_ref = f
-    if f(pkey) != 1:
+    if lib().up_ref(pkey) != 1:
         raise MemoryError("EVP_PKEY_up_ref failed")
     return pkey
 
@@ -393,7 +398,7 @@ def generate() -> Sm2PrivateKey:
         raise SmUnavailable("OpenSSL has no SM2 key generation")
     try:
         out = c_void_p()
-        if L.keygen_init(ctx) != 1 or L.generate(ctx, byref(out)) != 1:
+        if L.keygen_init(ctx) != 1 or L.generate(ctx, byref(out)) != 1 or out.value is None:
             L.clear_errors()
             raise SmError("SM2 key generation failed")
         return Sm2PrivateKey(out.value)

@@ -25,7 +25,9 @@ import secrets
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from faechain.core.errors import FaeError
 from faechain.crypto import der, sm2
+from faechain.crypto.suite import PublicKey
 
 OID_BASIC_CONSTRAINTS = "2.5.29.19"
 OID_KEY_USAGE = "2.5.29.15"
@@ -34,8 +36,10 @@ OID_AUTHORITY_KEY_ID = "2.5.29.35"
 SIGNATURE_ALGORITHM = der.seq(der.oid(sm2.OID_SM2_WITH_SM3))
 
 
-class Sm2CertificateError(ValueError):
+class Sm2CertificateError(FaeError, ValueError):
     """An SM2 certificate is malformed or its signature does not verify."""
+
+    code = "bad_certificate"
 
 
 def _name(org_id: str, org_name: str, unit: str, common_name: str) -> bytes:
@@ -96,10 +100,11 @@ def create_ca(key: sm2.Sm2PrivateKey, org_id: str, org_name: str, org_type: str,
     return _signed(_tbs(serial or _serial(), name, start, end, name, public, extensions), key)
 
 
-def issue_member(ca_key: sm2.Sm2PrivateKey, ca: x509.Certificate, member_public: sm2.Sm2PublicKey,
+def issue_member(ca_key: sm2.Sm2PrivateKey, ca: x509.Certificate, member_public: object,
                  name: str, role: str, attributes_der: bytes, attributes_oid: str,
                  start: dt.datetime, end: dt.datetime) -> bytes:
-    """A member certificate issued by an SM2 organisation CA (DER)."""
+    """A member certificate issued by an SM2 organisation CA (DER), for an SM2 `member_public`
+    (any other key: Sm2CertificateError)."""
     if not isinstance(member_public, sm2.Sm2PublicKey):
         raise Sm2CertificateError("an SM2 CA certifies SM2 keys only")
     org_id = ca.subject.get_attributes_for_oid(NameOID.ORGANIZATION_IDENTIFIER)[0].value
@@ -137,7 +142,19 @@ def public_key(cert: x509.Certificate) -> sm2.Sm2PublicKey:
     return sm2.public_from_spki(_tbs_fields(cert)[6][2])
 
 
-def verify_signature(cert: x509.Certificate, issuer_key: sm2.Sm2PublicKey) -> None:
+def holds_sm2_key(cert: x509.Certificate) -> bool:
+    """Does the certificate's SubjectPublicKeyInfo name an SM2 key (id-ecPublicKey on sm2p256v1)?
+    Read from the DER alone, without loading the key (so also where SM2 cannot run)."""
+    try:
+        spki = der.children(der.read_one(_tbs_fields(cert)[6][2], der.SEQUENCE))
+        algorithm = der.children(spki[0][1]) if spki and spki[0][0] == der.SEQUENCE else []
+        oids = [der.read_oid(value) for tag, value, _ in algorithm if tag == der.OID]
+    except (der.DerError, Sm2CertificateError):
+        return False
+    return oids == [sm2.OID_EC_PUBLIC_KEY, sm2.OID_SM2_CURVE]
+
+
+def verify_signature(cert: x509.Certificate, issuer_key: PublicKey) -> None:
     """Raise Sm2CertificateError unless `issuer_key` signed `cert` with SM2-with-SM3."""
     outer = cert.signature_algorithm_oid.dotted_string
     inner = _tbs_fields(cert)[2][2]

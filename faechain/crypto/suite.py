@@ -15,15 +15,25 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from faechain.core.errors import FaeError
 
-class SuiteError(ValueError):
-    """A key or signature is malformed for this suite."""
+if TYPE_CHECKING:  # sm2 imports this module (SuiteError) and is loaded on first use
+    from cryptography import x509
+
+    from faechain.crypto import sm2
+
+
+class SuiteError(FaeError, ValueError):
+    """A key or signature is malformed for this suite (or the suite is unknown,
+    `unknown_suite`, or cannot run on this machine, `suite_unavailable`)."""
+
+    code = "bad_key_or_signature"
 
 
 class PublicKey(Protocol):
@@ -40,16 +50,16 @@ class Suite(Protocol):
 
     def hash(self, data: bytes) -> bytes: ...
 
-    def generate(self) -> "PrivateKey": ...
+    def generate(self) -> PrivateKey: ...
 
-    def load_private_pem(self, pem: bytes) -> "PrivateKey": ...
+    def load_private_pem(self, pem: bytes) -> PrivateKey: ...
 
     def public_key(self, raw: bytes) -> PublicKey: ...
 
     def public_key_from_crypto(self, key: object) -> PublicKey: ...
 
-    def public_key_from_certificate(self, cert: object) -> PublicKey:
-        """The key of a parsed certificate (`cryptography.x509.Certificate`)."""
+    def public_key_from_certificate(self, cert: x509.Certificate) -> PublicKey:
+        """The key of a parsed certificate."""
         ...
 
 
@@ -60,7 +70,9 @@ class PrivateKey(Protocol):
 
     def to_pem(self) -> bytes: ...
 
-    def crypto_key(self) -> object: ...
+    def crypto_key(self) -> ed25519.Ed25519PrivateKey | sm2.Sm2PrivateKey:
+        """The key certificates are signed with: `cryptography`'s, or the SM2 key itself."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -112,12 +124,13 @@ class Ed25519Suite:
         return Ed25519PrivateKey(ed25519.Ed25519PrivateKey.generate())
 
     def load_private_pem(self, pem: bytes) -> Ed25519PrivateKey:
-        try:
+        expected = "an unencrypted PKCS#8 PEM of an Ed25519 key, '-----BEGIN PRIVATE KEY-----', expected"
+        try:  # `cryptography`'s own reasons are a link to its FAQ and its parser's internals
             key = serialization.load_pem_private_key(pem, password=None)
-        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-            raise SuiteError(f"not an Ed25519 private key: {exc}") from None
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            raise SuiteError(f"not an Ed25519 private key ({expected})") from None
         if not isinstance(key, ed25519.Ed25519PrivateKey):
-            raise SuiteError("not an Ed25519 private key")
+            raise SuiteError(f"not an Ed25519 private key: it holds another kind of key ({expected})")
         return Ed25519PrivateKey(key)
 
     def public_key(self, raw: bytes) -> Ed25519PublicKey:
@@ -131,9 +144,9 @@ class Ed25519Suite:
             raise SuiteError("certificate key is not Ed25519")
         return Ed25519PublicKey(key)
 
-    def public_key_from_certificate(self, cert: object) -> Ed25519PublicKey:
+    def public_key_from_certificate(self, cert: x509.Certificate) -> Ed25519PublicKey:
         try:
-            key = cert.public_key()  # type: ignore[attr-defined]
+            key = cert.public_key()
         except UnsupportedAlgorithm as exc:  # an SM2 key, say
             raise SuiteError(f"certificate key is not Ed25519 ({exc})") from None
         return self.public_key_from_crypto(key)
@@ -152,21 +165,21 @@ class Sm2Sm3Suite:
         self._sm2 = sm2
         self.hash = sm2.sm3  # a plain function: the hot path of every Merkle tree
 
-    def generate(self):
+    def generate(self) -> sm2.Sm2PrivateKey:
         return self._sm2.generate()
 
-    def load_private_pem(self, pem: bytes):
+    def load_private_pem(self, pem: bytes) -> sm2.Sm2PrivateKey:
         return self._sm2.load_private_pem(pem)
 
-    def public_key(self, raw: bytes):
+    def public_key(self, raw: bytes) -> sm2.Sm2PublicKey:
         return self._sm2.Sm2PublicKey(raw)
 
-    def public_key_from_crypto(self, key: object):
+    def public_key_from_crypto(self, key: object) -> sm2.Sm2PublicKey:
         if not isinstance(key, self._sm2.Sm2PublicKey):
             raise SuiteError("certificate key is not SM2")
         return key
 
-    def public_key_from_certificate(self, cert: object):
+    def public_key_from_certificate(self, cert: x509.Certificate) -> sm2.Sm2PublicKey:
         from faechain.crypto import sm2_certs
 
         return sm2_certs.public_key(cert)
@@ -183,7 +196,8 @@ def suite_name(name_or_alias: str) -> str:
     try:
         return SUITE_ALIASES[name_or_alias.lower()]
     except KeyError:
-        raise SuiteError(f"unknown signature suite {name_or_alias!r} (choose ed25519 or sm)") from None
+        raise SuiteError(f"unknown signature suite {name_or_alias!r} (choose ed25519 or sm)",
+                         code="unknown_suite") from None
 
 
 def get_suite(name: str) -> Suite:
@@ -192,10 +206,11 @@ def get_suite(name: str) -> Suite:
         return suite
     maker = _LAZY.get(name)
     if maker is None:
-        raise SuiteError(f"unknown signature suite {name!r}")
+        raise SuiteError(f"unknown signature suite {name!r}", code="unknown_suite")
     try:
         suite = maker()
-    except Exception as exc:  # SmUnavailable, OSError: the library is not there
-        raise SuiteError(f"the {name} suite is not available on this machine: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - SmUnavailable, OSError: the library is not there
+        raise SuiteError(f"the {name} suite is not available on this machine: {exc}",
+                         code="suite_unavailable") from None
     SUITES[name] = suite
     return suite

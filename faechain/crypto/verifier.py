@@ -14,17 +14,20 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing as mp
 import os
-from typing import Sequence
+import threading
+import time
+from collections.abc import Sequence
 
-from faechain.crypto.suite import get_suite
+from faechain.crypto.suite import PublicKey, get_suite
 
 Item = tuple[bytes, bytes, bytes]  # (raw public key, signature, message)
 INLINE_BELOW = 48
+WATCH_SECONDS = 1.0  # how often a worker checks that its node is still alive
 
 
 def _verify_chunk(suite_name: str, items: Sequence[Item]) -> list[bool]:
     suite = get_suite(suite_name)
-    keys: dict[bytes, object] = {}
+    keys: dict[bytes, PublicKey] = {}
     out = []
     for raw, sig, msg in items:
         key = keys.get(raw)
@@ -42,6 +45,23 @@ def _warm(_: int) -> int:
     return os.getpid()
 
 
+def _die_with(parent_pid: int) -> None:
+    """Worker initializer: exit when the node process that started this worker is gone.
+
+    A worker blocks on its task queue, which it holds both ends of, so it never sees its
+    parent die: after `kill -9` of a node, its workers (and through them the resource
+    tracker) would live on for good. Spawned workers are the node's own children, so a
+    parent pid that changes (re-parented to init) means the node has died."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="die-with-node", daemon=True).start()
+
+
 class ParallelVerifier:
     """Verify batches of signatures across `workers` processes plus the caller."""
 
@@ -51,9 +71,11 @@ class ParallelVerifier:
         self.workers = max(0, (cpus - 1) if workers is None else workers)
         self._pool: cf.ProcessPoolExecutor | None = None
         if self.workers:
-            # forkserver: workers never inherit the node's threads or open database
-            ctx = mp.get_context("forkserver")
-            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx)
+            # spawn: workers are fresh interpreters (never the node's threads or open database)
+            # and the node's direct children, so each can tell when the node has died
+            ctx = mp.get_context("spawn")
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_die_with,
+                                                initargs=(os.getpid(),))
             list(self._pool.map(_warm, range(self.workers)))
 
     def verify_many(self, items: Sequence[Item]) -> list[bool]:

@@ -12,17 +12,11 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import threading
-from dataclasses import dataclass
 
-from faechain.application import CheckResult
+from faechain.chain.engine import Submission
+from faechain.chain.results import CheckResult
 
 Entry = tuple[bytes, cf.Future, "cf.Future | None"]  # (raw envelope, check future, receipt future)
-
-
-@dataclass
-class Submission:
-    check: CheckResult
-    future: cf.Future | None  # resolves to the Receipt once committed
 
 
 class Intake:
@@ -39,8 +33,15 @@ class Intake:
         self._stop = False
 
     # provided by the engine
-    error: BaseException | None
-    mempool_size: int
+    @property
+    def error(self) -> BaseException | None:
+        """Why the engine stopped, None while it runs: submissions are refused `unavailable`."""
+        raise NotImplementedError
+
+    @property
+    def mempool_size(self) -> int:
+        """Submissions not yet committed: beyond `max_pending` they are refused `mempool_full`."""
+        raise NotImplementedError
 
     def submit_async(self, raw: bytes, wait: bool = True) -> tuple[cf.Future, cf.Future | None]:
         """Queue for checking: (future CheckResult, future Receipt or None)."""

@@ -29,20 +29,17 @@ import logging
 import threading
 import time
 
-from faechain.application import Application, BlockResult, CheckResult, Receipt
+from faechain.chain.application import Application
+from faechain.chain.engine import EngineError, EngineHealth
+from faechain.chain.results import BlockResult, CheckResult, Receipt
 from faechain.engines.intake import Intake
 
 log = logging.getLogger("faechain.solo")
 
 
-class EngineError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 class SoloEngine(Intake):
+    """The embedded engine (an `faechain.chain.engine.Engine`)."""
+
     name = "solo"
 
     def __init__(
@@ -67,7 +64,7 @@ class SoloEngine(Intake):
         self.time_offset_ms = ahead + 1 if app.genesis.dev and ahead > 0 else 0
         self.blocks_made = 0
         self.block_seconds = 0.0  # finalize + commit time, for /metrics
-        self.error: BaseException | None = None
+        self._error: BaseException | None = None
         self._mempool: collections.deque[tuple[bytes, bytes]] = collections.deque()
         self._in_pool: set[bytes] = set()
         self._waiters: dict[bytes, list[cf.Future]] = {}
@@ -88,8 +85,20 @@ class SoloEngine(Intake):
             t.join(timeout=10)
 
     @property
+    def error(self) -> BaseException | None:
+        """Why block production stopped (executing or persisting a block failed, or storage
+        was found damaged), None while it runs."""
+        return self._error
+
+    @property
     def healthy(self) -> bool:
-        return self.error is None
+        return self._error is None
+
+    def health(self) -> EngineHealth:
+        """Ok while blocks are made (the solo engine depends on nothing outside this process)."""
+        if self._error is not None:
+            return EngineHealth.down(f"block production stopped: {self._error}")
+        return EngineHealth(True)
 
     # -- submission ------------------------------------------------------------------
     def now_ms(self) -> int:
@@ -121,7 +130,7 @@ class SoloEngine(Intake):
                 log.exception("check_txs failed")
                 results = [CheckResult("internal_error", f"check failed: {type(exc).__name__}")] * len(batch)
             with self._cv:
-                for (raw, _, receipt), result in zip(batch, results):
+                for (raw, _, receipt), result in zip(batch, results, strict=True):
                     if not result.ok:
                         continue
                     if receipt is not None:
@@ -130,7 +139,7 @@ class SoloEngine(Intake):
                         self._in_pool.add(result.tx_hash)
                         self._mempool.append((result.tx_hash, raw))
                 self._cv.notify()
-            for (_, check, _), result in zip(batch, results):
+            for (_, check, _), result in zip(batch, results, strict=True):
                 check.set_result(result)
 
     # -- the block thread ----------------------------------------------------------------
@@ -152,7 +161,7 @@ class SoloEngine(Intake):
                 self._force_block = False
             try:
                 self.make_block([raw for _, raw in batch])
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - a block that failed stops production (see _fail)
                 self._fail(exc)
                 return
             with self._cv:
@@ -179,9 +188,13 @@ class SoloEngine(Intake):
                 if not f.done():
                     f.set_result(receipt)
 
+    def halt(self, exc: BaseException) -> None:
+        """Stop making blocks and fail every waiting submitter (storage found damaged)."""
+        self._fail(exc)
+
     def _fail(self, exc: BaseException) -> None:
         log.critical("block production stopped: %s", exc, exc_info=exc)
-        self.error = exc
+        self._error = exc
         with self._cv:
             waiters, self._waiters = self._waiters, {}
         for futures in waiters.values():

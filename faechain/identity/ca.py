@@ -12,13 +12,15 @@ the CA key that any member can submit to the `membership` contract.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from faechain.crypto import certs
-from faechain.crypto.suite import Suite, get_suite
-from faechain.identity.membership import ORG_TYPES, revocation_message
+from faechain.crypto.suite import PrivateKey, Suite, get_suite
+from faechain.identity.organisations import ORG_TYPES, revocation_message
 
 
 @dataclass
@@ -31,7 +33,7 @@ class OrgCA:
     cert_der: bytes
 
     @property
-    def key(self):
+    def key(self) -> PrivateKey:
         with open(os.path.join(self.path, "ca-key.pem"), "rb") as f:
             return self.suite.load_private_pem(f.read())
 
@@ -47,8 +49,10 @@ def _write(path: str, data: bytes, private: bool = False) -> None:
         f.write(data)
 
 
-def create_org_ca(path: str, org_id: str, name: str, org_type: str, suite_name: str = "ed25519") -> OrgCA:
-    """Create an organisation CA in `path` (refuses to overwrite an existing one)."""
+def create_org_ca(path: str, org_id: str, name: str, org_type: str, suite_name: str = "ed25519", *,
+                  now: dt.datetime | None = None) -> OrgCA:
+    """Create an organisation CA in `path` (refuses to overwrite an existing one), its
+    certificate issued at `now` (default: the wall clock)."""
     if org_type not in ORG_TYPES:
         raise ValueError(f"organisation type must be one of {', '.join(ORG_TYPES)}")
     if len(org_id) != 18 or not org_id.isalnum():
@@ -57,7 +61,7 @@ def create_org_ca(path: str, org_id: str, name: str, org_type: str, suite_name: 
         raise FileExistsError(f"a CA already exists in {path}")
     suite = get_suite(suite_name)
     key = suite.generate()
-    der = certs.create_ca(key, org_id, name, org_type)
+    der = certs.create_ca(key, org_id, name, org_type, now=now)
     _write(os.path.join(path, "ca-key.pem"), key.to_pem(), private=True)
     _write(os.path.join(path, "ca.pem"), certs.to_pem(der))
     meta = {"org_id": org_id, "name": name, "type": org_type, "suite": suite_name}
@@ -73,13 +77,16 @@ def load_org_ca(path: str) -> OrgCA:
     return OrgCA(path, meta["org_id"], meta["name"], meta["type"], get_suite(meta["suite"]), der)
 
 
-def issue_identity(ca: OrgCA, wallet_dir: str, name: str, attributes: dict | None = None) -> str:
-    """Generate a member key, issue its certificate, and write the wallet entry."""
+def issue_identity(ca: OrgCA, wallet_dir: str, name: str, attributes: dict[str, Any] | None = None, *,
+                   now: dt.datetime | None = None) -> str:
+    """Generate a member key, issue its certificate (at `now`, default: the wall clock), and
+    write the wallet entry."""
     target = os.path.join(wallet_dir, name)
     if os.path.exists(os.path.join(target, "key.pem")):
         raise FileExistsError(f"identity {name!r} already exists in {wallet_dir}")
     key = ca.suite.generate()
-    der = certs.issue_member(ca.key, ca.cert_der, key.crypto_key().public_key(), name, ca.type, attributes)
+    der = certs.issue_member(ca.key, ca.cert_der, key.crypto_key().public_key(), name, ca.type, attributes,
+                             now=now)
     cert_id = ca.suite.hash(der).hex()
     _write(os.path.join(target, "key.pem"), key.to_pem(), private=True)
     _write(os.path.join(target, "cert.pem"), certs.to_pem(der))
@@ -91,7 +98,7 @@ def issue_identity(ca: OrgCA, wallet_dir: str, name: str, attributes: dict | Non
     return target
 
 
-def sign_revocation(ca: OrgCA, chain_id: str, cert_id: bytes, reason: str) -> dict:
+def sign_revocation(ca: OrgCA, chain_id: str, cert_id: bytes, reason: str) -> dict[str, Any]:
     """A CA-signed revocation, ready for `membership.revoke`; recorded in revoked.json."""
     sig = ca.key.sign(revocation_message(chain_id, ca.org_id, cert_id, reason))
     entry = {"org_id": ca.org_id, "cert_id": cert_id.hex(), "reason": reason, "ca_signature": sig.hex(),

@@ -44,15 +44,23 @@ import datetime as _dt
 import hashlib
 import io
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
+from faechain.core.block import Header, end_block_record
+from faechain.core.encoding import decode_trusted
+from faechain.core.errors import UNAUTHENTICATED_CODES, UNDECODABLE_CODES, FaeError
+from faechain.core.merkle import merkle_root
 from faechain.ledger import history as _history
 from faechain.ledger import xlsx
-from faechain.ledger.block import Header, end_block_record
-from faechain.ledger.encoding import decode_trusted
-from faechain.ledger.merkle import merkle_root
-from faechain.ledger.verify import UNAUTHENTICATED_CODES, UNDECODABLE_CODES
+
+if TYPE_CHECKING:
+    from faechain.core.genesis import Genesis
+    from faechain.ledger.storage import Store
+
+Record = dict[str, Any]  # one record of the history, as `record` reads it (see the module doc)
+Row = dict[str, str]  # one row of an export file as read back, by column
 
 FORMAT = "faechain-audit/1"
 COLUMNS = ("height", "block_hash", "block_time", "block_time_ms", "index", "kind", "tx_hash", "signer_org",
@@ -88,14 +96,14 @@ def sha256_hex(text: str) -> str:
 
 def iso_time(ms: int) -> str:
     """Unix milliseconds as ISO 8601 UTC, e.g. 2026-04-17T08:30:00.123Z."""
-    dt = _dt.datetime.fromtimestamp(ms // 1000, tz=_dt.timezone.utc)
+    dt = _dt.datetime.fromtimestamp(ms // 1000, tz=_dt.UTC)
     return f"{dt:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
 
 
 class Headers:
     """Block hash and decoded header by height, cached (an export reads each block often)."""
 
-    def __init__(self, store, size: int = 256):
+    def __init__(self, store: Store, size: int = 256) -> None:
         self.store = store
         self.size = size
         self.cache: dict[int, tuple[bytes, Header, bytes] | None] = {}
@@ -112,22 +120,23 @@ class Headers:
         return value
 
 
-def _authenticated(code: str, body: dict | None) -> bool:
+def _authenticated(code: str, body: dict[str, Any] | None) -> bool:
     return body is not None and bool(code) and code not in UNAUTHENTICATED_CODES
 
 
-def _signer_org(store, height: int, body: dict | None, code: str, resolver: _history.OrgResolver) -> str:
-    if not _authenticated(code, body) or type(body.get("signer")) is not bytes:
+def _signer_org(store: Store, height: int, body: dict[str, Any] | None, code: str,
+                resolver: _history.OrgResolver) -> str:
+    if body is None or not _authenticated(code, body) or type(body.get("signer")) is not bytes:
         return ""
     return resolver.org(body["signer"], body.get("_cert"), lambda key: store.get_value(key, height))
 
 
-def _events(items: Any) -> list:
+def _events(items: Any) -> list[Any]:
     return items if type(items) is list else []
 
 
-def record(store, height: int, idx: int, headers: Headers | None = None,
-           resolver: _history.OrgResolver | None = None) -> dict | None:
+def record(store: Store, height: int, idx: int, headers: Headers | None = None,
+           resolver: _history.OrgResolver | None = None) -> Record | None:
     """Everything about one record (see the module doc), or None if there is none.
 
     Values are as stored (bytes stay bytes); `jsonable` renders them for JSON.
@@ -153,7 +162,7 @@ def record(store, height: int, idx: int, headers: Headers | None = None,
     receipt = decode_trusted(receipt_bytes)
     body = _history.decode_envelope(envelope)
     code = receipt.get("code", "")
-    indexed = store.history_record(height, idx) if hasattr(store, "history_record") else None
+    indexed = store.history_record(height, idx)
     if indexed is not None:
         org = indexed[2]
     else:
@@ -165,7 +174,7 @@ def record(store, height: int, idx: int, headers: Headers | None = None,
             "result": receipt.get("result"), "events": _events(receipt.get("events"))}
 
 
-def record_json(rec: dict, via: list[str] | None = None) -> dict:
+def record_json(rec: Record, via: list[str] | None = None) -> dict[str, Any]:
     """A record as the history API renders it (bytes as hex)."""
     out = {
         "height": rec["height"], "index": rec["index"], "kind": rec["kind"],
@@ -180,7 +189,7 @@ def record_json(rec: dict, via: list[str] | None = None) -> dict:
     return out
 
 
-def export_row(rec: dict) -> dict[str, Any]:
+def export_row(rec: Record) -> dict[str, Any]:
     """A record as one export row (text and integers, keyed by column)."""
     is_tx = rec["kind"] == _history.KIND_TX
     args = canonical_json(rec["args"]) if is_tx and rec["args"] is not None else ""
@@ -205,7 +214,7 @@ class Selection:
     ref: str | None = None
     org: str | None = None
 
-    def keys(self, store, batch: int = 1000) -> Iterator[list[tuple[int, int]]]:
+    def keys(self, store: Store, batch: int = 1000) -> Iterator[list[tuple[int, int]]]:
         """(height, idx) of the selected records, oldest first, in batches."""
         after = (-1, -1)
         while True:
@@ -216,7 +225,7 @@ class Selection:
                 rows = store.history_by_org(self.org, after, batch, self.from_height, self.to_height)
             else:
                 rows = store.history_all(after, batch, self.from_height, self.to_height)
-            rows = [tuple(r) for r in rows]
+            rows = [(h, i) for h, i in rows]  # plain tuples, whatever rows SQLite handed out
             if not rows:
                 return
             yield rows
@@ -224,11 +233,12 @@ class Selection:
                 return
             after = rows[-1]
 
-    def count(self, store) -> int:
+    def count(self, store: Store) -> int:
         return store.history_count(self.ref, self.org, self.from_height, self.to_height)
 
 
-def export_meta(store, sel: Selection, chain_id: str, exported_at_ms: int | None = None) -> list[tuple[str, Any]]:
+def export_meta(store: Store, sel: Selection, chain_id: str,
+                exported_at_ms: int | None = None) -> list[tuple[str, Any]]:
     """The export's description (the last block of its range included)."""
     row = store.block(sel.to_height)
     if row is None:
@@ -245,7 +255,7 @@ def export_meta(store, sel: Selection, chain_id: str, exported_at_ms: int | None
     return meta
 
 
-def export_rows(store, sel: Selection, batch: int = 500) -> Iterator[list[dict]]:
+def export_rows(store: Store, sel: Selection, batch: int = 500) -> Iterator[list[dict[str, Any]]]:
     """The export's rows in batches (each batch is read in one go: call from a worker)."""
     headers = Headers(store)
     resolver = _history.OrgResolver()
@@ -287,7 +297,7 @@ class CsvWriter:
         self.w.writerow(COLUMNS)
         return self._take()
 
-    def rows(self, rows: Iterable[dict]) -> str:
+    def rows(self, rows: Iterable[dict[str, Any]]) -> str:
         for row in rows:
             self.w.writerow([row[c] if c in INT_COLUMNS else _guard(row[c]) for c in COLUMNS])
             self.count += 1
@@ -298,7 +308,7 @@ class CsvWriter:
         return self._take()
 
 
-def csv_bytes(meta: list[tuple[str, Any]], batches: Iterable[list[dict]]) -> bytes:
+def csv_bytes(meta: list[tuple[str, Any]], batches: Iterable[list[dict[str, Any]]]) -> bytes:
     w = CsvWriter()
     parts = [w.start(meta)]
     parts.extend(w.rows(b) for b in batches)
@@ -312,8 +322,8 @@ def _cell(text: str) -> str:
     return text[: xlsx.MAX_CELL - len(TRUNCATED)] + TRUNCATED
 
 
-def xlsx_bytes(meta: list[tuple[str, Any]], batches: Iterable[list[dict]]) -> bytes:
-    rows: list[list] = [list(COLUMNS)]
+def xlsx_bytes(meta: list[tuple[str, Any]], batches: Iterable[list[dict[str, Any]]]) -> bytes:
+    rows: list[list[xlsx.Cell]] = [list(COLUMNS)]
     for batch in batches:
         for row in batch:
             rows.append([row[c] if c in INT_COLUMNS else _cell(row[c]) for c in COLUMNS])
@@ -323,8 +333,10 @@ def xlsx_bytes(meta: list[tuple[str, Any]], batches: Iterable[list[dict]]) -> by
 
 
 # -- reading an export back ----------------------------------------------------------------------
-class ExportError(ValueError):
+class ExportError(FaeError, ValueError):
     """The file is not a faechain audit export (or is damaged)."""
+
+    code = "bad_export"
 
 
 @dataclass
@@ -350,7 +362,8 @@ def _rows_from(table: list[list[str]], unguard: bool) -> list[dict[str, str]]:
         cells = list(cells) + [""] * (len(COLUMNS) - len(cells))
         if len(cells) > len(COLUMNS):
             raise ExportError(f"a row has {len(cells)} cells; an export has {len(COLUMNS)} columns")
-        out.append({c: (_unguard(v) if unguard and c not in INT_COLUMNS else v) for c, v in zip(COLUMNS, cells)})
+        out.append({c: (_unguard(v) if unguard and c not in INT_COLUMNS else v)
+                    for c, v in zip(COLUMNS, cells, strict=True)})
     return out
 
 
@@ -436,7 +449,7 @@ class _Mismatch(Exception):
     pass
 
 
-def _int(row: dict, col: str) -> int:
+def _int(row: Row, col: str) -> int:
     try:
         return int(row[col])
     except (TypeError, ValueError):
@@ -455,7 +468,7 @@ def _same_text(col: str, got: str, want: str, allow_cut: bool) -> None:
 
 
 class _Checker:
-    def __init__(self, store, hasher: Callable[[bytes], bytes] | None, chain_id: str, cut: bool):
+    def __init__(self, store: Store, hasher: Callable[[bytes], bytes] | None, chain_id: str, cut: bool) -> None:
         self.store = store
         self.hasher = hasher
         self.chain_id = chain_id
@@ -496,7 +509,7 @@ class _Checker:
         if self.roots_ok[height] is not None:
             raise _Mismatch(self.roots_ok[height])
 
-    def row(self, row: dict) -> tuple[int, int]:
+    def row(self, row: Row) -> tuple[int, int]:
         height, idx = _int(row, "height"), _int(row, "index")
         block_hash, header, _ = self.block(height)
         _same_text("block_hash", row["block_hash"], block_hash.hex(), False)
@@ -512,7 +525,7 @@ class _Checker:
             raise _Mismatch(f"kind {row['kind']!r} is neither tx nor end_block")
         return height, idx
 
-    def end_row(self, row: dict, height: int, idx: int) -> None:
+    def end_row(self, row: Row, height: int, idx: int) -> None:
         n = self.store.tx_count(height)
         if idx != n:
             raise _Mismatch(f"an end_block row's index must be the block's transaction count {n}")
@@ -526,7 +539,7 @@ class _Checker:
         events = [{"contract": c, "type": t, "attrs": decode_trusted(d)} for c, t, d in end]
         _same_text("events", row["events"], canonical_json(events), self.cut)
 
-    def tx_row(self, row: dict, height: int, idx: int) -> None:
+    def tx_row(self, row: Row, height: int, idx: int) -> None:
         tx = self.store.tx_at(height, idx)
         if tx is None:
             raise _Mismatch(f"block {height} has no transaction at index {idx}")
@@ -544,7 +557,8 @@ class _Checker:
                 raise _Mismatch("the stored transaction's signed body does not hash to its hash")
         if receipt.get("tx") != tx_hash or receipt.get("height") != height or receipt.get("index") != idx:
             raise _Mismatch("the stored receipt names another transaction")
-        signer = body.get("signer") if body is not None and type(body.get("signer")) is bytes else b""
+        stated = body.get("signer") if body is not None else None
+        signer = stated if type(stated) is bytes else b""
         _same_text("signer_cert", row["signer_cert"], signer.hex(), False)
         org = _signer_org(self.store, height, body, code, self.resolver)
         _same_text("signer_org", row["signer_org"], org, False)
@@ -558,8 +572,8 @@ class _Checker:
         _same_text("events", row["events"], canonical_json(_events(receipt.get("events"))), self.cut)
 
 
-def verify_export(store, data: bytes, genesis=None, *, hasher: Callable[[bytes], bytes] | None = None,
-                  complete: bool = True) -> AuditReport:
+def verify_export(store: Store, data: bytes, genesis: Genesis | None = None, *,
+                  hasher: Callable[[bytes], bytes] | None = None, complete: bool = True) -> AuditReport:
     """Check an export file against `store`'s blocks (see the module doc).
 
     `genesis` (a `Genesis`) names the chain and its hash function; without it the
@@ -585,11 +599,10 @@ def verify_export(store, data: bytes, genesis=None, *, hasher: Callable[[bytes],
     report = AuditReport(False, 0, lo, hi)
     checker = _Checker(store, hasher, meta.get("chain_id", ""), exp.format == "xlsx")
     try:
-        _, last_header, _ = checker.block(hi)
+        last_hash, last_header, _ = checker.block(hi)
     except _Mismatch as exc:
         report.reason = f"the export's last block: {exc}"
         return report
-    last_hash = checker.headers.get(hi)[0]
     if meta.get("to_block_hash") != last_hash.hex():
         report.reason = (f"the export says block {hi} has hash {meta.get('to_block_hash')}, "
                          f"the node's is {last_hash.hex()}")
@@ -634,7 +647,8 @@ def verify_export(store, data: bytes, genesis=None, *, hasher: Callable[[bytes],
     return report
 
 
-def _missing(store, meta: dict, lo: int, hi: int, seen: list[tuple[int, int]]) -> list | str:
+def _missing(store: Store, meta: dict[str, str], lo: int, hi: int,
+             seen: list[tuple[int, int]]) -> list[tuple[int, int]] | str:
     """Records the node's history index holds for the export's filter that the file lacks
     (a note instead when this node has no history index)."""
     sel = Selection(lo, hi, meta.get("ref") or None, meta.get("org") or None)

@@ -40,7 +40,7 @@ canonical order), at most `MAX_TX_REFS` distinct ones; later ones are dropped. A
 end-block record takes at most `MAX_END_REFS` (it carries the events of every contract's
 end-of-block work, e.g. every voucher that went OVERDUE that day). Transactions whose
 signer was not authenticated (undecodable, replayed, bad signature, unknown signer,
-...: `faechain.ledger.verify.UNAUTHENTICATED_CODES`) get their `history_tx` row but no
+...: `faechain.core.errors.UNAUTHENTICATED_CODES`) get their `history_tx` row but no
 references: nobody proved who sent them, and nothing they name was touched.
 
 Bump `HISTORY_VERSION` when the rule changes: a database indexed under another
@@ -51,10 +51,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from faechain.ledger.encoding import decode_trusted
-from faechain.ledger.verify import UNAUTHENTICATED_CODES  # codes given before the signer was authenticated
+from faechain.core.encoding import decode_trusted
+from faechain.core.errors import UNAUTHENTICATED_CODES  # codes given before the signer was authenticated
 
 log = logging.getLogger("faechain.history")
 
@@ -68,6 +69,11 @@ HOW_SIGNER, HOW_ARGS, HOW_RESULT, HOW_EVENTS = 1, 2, 4, 8
 HOW_NAMES = ((HOW_SIGNER, "signer"), (HOW_ARGS, "args"), (HOW_RESULT, "result"), (HOW_EVENTS, "events"))
 
 KIND_TX, KIND_END = "tx", "end_block"
+
+# A row of each table, as `block_rows` makes them and SQLite keeps them.
+TxRow = tuple[int, int, str, bytes, str, str, str, str]  # history_tx: height, idx, kind, signer, org, contract,
+# method, code
+RefRow = tuple[str, int, int, int]  # history: ref, height, idx, how (HOW_* bits)
 CERT_PREFIX = "membership/cert/"
 
 _DIGIT = re.compile(r"[0-9]")
@@ -124,7 +130,7 @@ class _Refs:
                     self.walk(v, how, depth + 1)
 
 
-def decode_envelope(envelope: bytes) -> dict | None:
+def decode_envelope(envelope: bytes) -> dict[str, Any] | None:
     """The body fields of an envelope, or None when it does not decode (no checks:
     these bytes were stored with their receipt, which says whether they were valid)."""
     try:
@@ -180,15 +186,15 @@ def block_rows(
     end_events: list[tuple[str, str, bytes]],
     lookup: Callable[[bytes], bytes | None],
     resolver: OrgResolver,
-) -> tuple[list[tuple], list[tuple]]:
+) -> tuple[list[TxRow], list[RefRow]]:
     """The index rows of one block.
 
     `txs`: (idx, hash, envelope, receipt) in order; `end_events`: (contract, type, attrs
     bytes) of its end-block events; `lookup(key)`: a state value as of this block (for
     certificate records). Returns (history_tx rows, history rows).
     """
-    tx_rows: list[tuple] = []
-    ref_rows: list[tuple] = []
+    tx_rows: list[TxRow] = []
+    ref_rows: list[RefRow] = []
     txs = list(txs)
     n_txs = len(txs)
     for idx, _tx_hash, envelope, receipt_bytes in txs:
@@ -198,7 +204,8 @@ def block_rows(
                 receipt = {}
         except Exception:  # noqa: BLE001
             receipt = {}
-        code = receipt.get("code") if type(receipt.get("code")) is str else ""
+        stated = receipt.get("code")
+        code = stated if type(stated) is str else ""
         body = decode_envelope(envelope)
         signer, contract, method, org = b"", "", "", ""
         if body is not None:
@@ -206,9 +213,9 @@ def block_rows(
             signer = s if type(s) is bytes else b""
             contract = c if type(c) is str else ""
             method = m if type(m) is str else ""
-        authenticated = body is not None and bool(code) and code not in UNAUTHENTICATED_CODES and bool(signer)
+        authenticated = bool(code) and code not in UNAUTHENTICATED_CODES and bool(signer)
         refs = _Refs(MAX_TX_REFS)
-        if authenticated:
+        if body is not None and authenticated:
             org = resolver.org(signer, body.get("_cert"), lookup)
             if org:
                 refs.add(org, HOW_SIGNER)

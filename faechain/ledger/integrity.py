@@ -1,10 +1,10 @@
 """Tamper detection: what a node checks before it serves, and what it does when storage lies.
 
-A node must never answer from damaged storage. `fae verify` (faechain.ledger.verify)
+A node must never answer from damaged storage. `fae verify` (faechain.node.verify)
 re-checks everything, but its cost grows with the chain, so a node does less at each
 start and checks the rest as it reads:
 
-At start (`open_ledger`, called by `Node`; cheap whatever the chain's length):
+At start (`faechain.node.startup.open_ledger`, called by `Node`; cheap whatever the chain's length):
   * SQLite's own `PRAGMA quick_check` (page structure, every b-tree; linear in the
     file size, about a second per few hundred MB);
   * the head record (`meta.head`) decodes and the stored genesis is genesis.json;
@@ -25,13 +25,16 @@ While serving, nothing is taken on trust from the disk:
   * every Merkle node read is re-hashed against its address (faechain.ledger.smt);
   * every state value read from the database (`kv`) by a query, a proof or a
     transaction (on a cache miss) is checked against the leaf of the block that wrote
-    it (`ValueChecker`, installed as `Store.check_value`): the leaf holds hash(value).
+    it (`ValueChecker`, installed as `Store.check_value`): the leaf holds hash(value);
+  * every header, transaction, receipt and event row read through the store is checked
+    against the block that commits to it (`faechain.ledger.served.BlockChecker`,
+    installed as `Store.check_rows`).
 
 Damage found while serving raises `StorageDamaged`: the request fails with 500
-`storage_damaged`, `halt()` stops the node accepting transactions (the solo engine
+`storage_damaged`, `faechain.node.startup.halt()` stops the node accepting transactions (the solo engine
 stops making blocks; under CometBFT the next FinalizeBlock fails, which stops
 CometBFT) and logs how to recover. What these checks do not cover (a historical value
-never read, a flipped receipt of an old block) is in docs/integrity.md.
+never read, a block rewritten together with every later header) is in docs/integrity.md.
 """
 
 from __future__ import annotations
@@ -41,10 +44,17 @@ import os
 import random
 import re
 import sqlite3
-import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
+
+from faechain.core.errors import FaeError
+
+if TYPE_CHECKING:  # storage imports this module (StorageDamaged)
+    from faechain.core.block import Header
+    from faechain.core.genesis import Genesis
+    from faechain.ledger.storage import Store
 
 log = logging.getLogger("faechain.integrity")
 
@@ -54,42 +64,43 @@ DEFAULT_SAMPLES = 32
 
 
 # -- the error ------------------------------------------------------------------------------
-class StorageDamaged(RuntimeError):
+class StorageDamaged(FaeError, RuntimeError):
     """Stored data is not what was committed. `table`, `where` (height, index or key) and
     `check` (what failed) name the first damaged item; `recovery` says what to do."""
 
     code = CODE
 
     def __init__(self, table: str, where: str, check: str, *, height: int | None = None,
-                 recovery: str | None = None):
+                 recovery: str | None = None) -> None:
         self.table = table
         self.where = where
         self.check = check
         self.height = height
         self.recovery = recovery
-        super().__init__(table, where, check)
+        super().__init__(self._describe())
 
     @property
     def what(self) -> str:
         item = f"{self.table} {self.where}".strip()
         return f"{item}: {self.check}"
 
-    @property
-    def message(self) -> str:
+    def _describe(self) -> str:
         return f"damaged storage: {self.what}. {self.recovery or recovery_advice(None, None)}"
 
     def __str__(self) -> str:
         return self.message
 
-    def with_recovery(self, text: str) -> "StorageDamaged":
+    def with_recovery(self, text: str) -> StorageDamaged:
+        """Say how to recover (known only where the node's home and engine are: the caller's)."""
         self.recovery = text
+        self.message = self._describe()
         return self
 
 
 class MissingNode(StorageDamaged, KeyError):
     """A Merkle node that a committed root needs is not in the node store."""
 
-    def __init__(self, node_hash: bytes):
+    def __init__(self, node_hash: bytes) -> None:
         super().__init__("nodes", f"node {node_hash.hex()}", "missing from the node store, although a committed "
                          "state root refers to it")
 
@@ -170,12 +181,12 @@ def table_of_message(conn: sqlite3.Connection, message: str) -> str | None:
         if m:
             row = conn.execute("SELECT name FROM sqlite_master WHERE rootpage=?", (int(m.group(1)),)).fetchone()
             if row:
-                return row[0]
+                return str(row[0])
         m = re.search(r"\b[Pp]age (\d+)", message)
         if m:
             row = conn.execute("SELECT name FROM dbstat WHERE pageno=?", (int(m.group(1)),)).fetchone()
             if row:
-                return row[0]
+                return str(row[0])
     except sqlite3.Error:
         pass
     return None
@@ -194,9 +205,10 @@ def is_corruption(exc: BaseException) -> bool:
 
 
 def file_damage(path: str, exc: BaseException) -> StorageDamaged:
+    reason = str(exc)
     if isinstance(exc, UnicodeDecodeError):
-        exc = "the database schema (or a text SQLite reports) no longer decodes: damaged"
-    return StorageDamaged("file", path, f"SQLite cannot read it: {exc}{size_note(path)}")
+        reason = "the database schema (or a text SQLite reports) no longer decodes: damaged"
+    return StorageDamaged("file", path, f"SQLite cannot read it: {reason}{size_note(path)}")
 
 
 def size_note(path: str) -> str:
@@ -274,7 +286,7 @@ class HeadMark:
 
     WIDTH = 20
 
-    def __init__(self, db_path: str):
+    def __init__(self, db_path: str) -> None:
         self.path = db_path + MARK_SUFFIX
 
     def read(self) -> tuple[int, bytes] | None:
@@ -312,20 +324,26 @@ class ValueChecker:
     and a tree walk, and a row damaged after its first read still fails the comparison
     and is then looked up again."""
 
-    def __init__(self, store: Any, hasher: Callable[[bytes], bytes], max_roots: int = 4096,
-                 max_bytes: int = 32 << 20):
+    def __init__(self, store: Store, hasher: Callable[[bytes], bytes], max_roots: int = 4096,
+                 max_bytes: int = 32 << 20) -> None:
         from faechain.ledger.smt import SparseMerkleTree
 
         self.store = store
         self.hash = hasher
-        self.tree = SparseMerkleTree(hasher, store)
+        self.tree = SparseMerkleTree(hasher, store, source_checks=store.verify_nodes_with(hasher))
         self._roots: dict[int, bytes] = {}
         self._max_roots = max_roots
         self._good: dict[tuple[bytes, int], bytes | None] = {}  # (key, height) -> the value that checked out
         self._good_bytes = 0
         self._max_bytes = max_bytes
 
+    def know_root(self, height: int, root: bytes) -> None:
+        """Take `root` as block `height`'s app hash without reading its header (the caller
+        has just checked it: the startup check, for the head)."""
+        self._roots[height] = root
+
     def root(self, height: int) -> bytes:
+        """Block `height`'s app hash, from its stored header (remembered)."""
         root = self._roots.get(height)
         if root is None:
             root = block_app_hash(self.store, self.hash, height)
@@ -347,7 +365,7 @@ class ValueChecker:
                     "a deletion is stored but the state still holds the key")
             raise StorageDamaged("kv", f"key {key_text(key)} at height {height}",
                                  f"{what} of the app hash block {height} committed", height=height,
-                                 recovery=getattr(self.store, "recovery", None))
+                                 recovery=self.store.recovery)
         size = len(key) + (len(value) if value is not None else 0) + 64
         if self._good_bytes + size > self._max_bytes:
             self._good.clear()
@@ -359,10 +377,10 @@ class ValueChecker:
 _UNSEEN = object()
 
 
-def block_app_hash(store: Any, hasher: Callable[[bytes], bytes], height: int) -> bytes:
+def block_app_hash(store: Store, hasher: Callable[[bytes], bytes], height: int) -> bytes:
     """The app hash in block `height`'s header, after checking the header against its hash."""
-    from faechain.ledger.block import Header
-    from faechain.ledger.encoding import EncodingError
+    from faechain.core.block import Header
+    from faechain.core.encoding import EncodingError
 
     row = store.block(height)
     if row is None:
@@ -389,7 +407,7 @@ class StartupReport:
     notes: list[str] = field(default_factory=list)
 
 
-def check_startup(store: Any, genesis: Any, *, mark: HeadMark | None = None, engine: str | None = None,
+def check_startup(store: Store, genesis: Genesis, *, mark: HeadMark | None = None, engine: str | None = None,
                   samples: int = DEFAULT_SAMPLES, rng: random.Random | None = None) -> StartupReport:
     """Raise StorageDamaged unless the ledger in `store` is fit to serve (see the module
     docstring for what is checked). Reads only."""
@@ -418,9 +436,10 @@ def check_startup(store: Any, genesis: Any, *, mark: HeadMark | None = None, eng
     return report
 
 
-def _check_ledger(store, conn, genesis, report, mark, engine, samples, rng) -> None:
+def _check_ledger(store: Store, conn: sqlite3.Connection, genesis: Genesis, report: StartupReport,
+                  mark: HeadMark | None, engine: str | None, samples: int, rng: random.Random) -> None:
+    from faechain.core.encoding import EncodingError, decode, encode
     from faechain.crypto.suite import get_suite
-    from faechain.ledger.encoding import EncodingError, decode, encode
 
     hasher = get_suite(genesis.suite).hash
     head_raw = _one(conn, "SELECT v FROM meta WHERE k='head'")
@@ -428,7 +447,7 @@ def _check_ledger(store, conn, genesis, report, mark, engine, samples, rng) -> N
     if head_raw is None:
         if _one(conn, "SELECT 1 FROM blocks LIMIT 1") is not None:
             raise StorageDamaged("meta", "head", "the head record is missing although blocks are stored")
-        if marked is not None:
+        if mark is not None and marked is not None:
             _lost_blocks(-1, marked, mark, engine, report)
         return  # a new ledger: the node writes genesis
     try:
@@ -451,7 +470,7 @@ def _check_ledger(store, conn, genesis, report, mark, engine, samples, rng) -> N
     header = _check_header(conn, hasher, genesis, height, head)
     _check_head_txs(conn, hasher, height, header)
     _check_state(store, conn, hasher, height, header.app_hash, report, samples, rng)
-    if marked is not None:
+    if mark is not None and marked is not None:
         mark_height, mark_hash = marked
         if mark_height > height:
             _lost_blocks(height, marked, mark, engine, report)
@@ -476,8 +495,9 @@ def _lost_blocks(height: int, marked: tuple[int, bytes], mark: HeadMark, engine:
                          f"{mark.path} to accept its head)", height=height + 1)
 
 
-def _check_header(conn, hasher, genesis, height: int, head: dict):
-    from faechain.ledger.encoding import encode
+def _check_header(conn: sqlite3.Connection, hasher: Callable[[bytes], bytes], genesis: Genesis, height: int,
+                  head: dict[str, Any]) -> Header:
+    from faechain.core.encoding import encode
 
     header = _decode_block(conn, hasher, genesis, height)
     block_hash = _one(conn, "SELECT hash FROM blocks WHERE height=?", (height,))
@@ -496,81 +516,29 @@ def _check_header(conn, hasher, genesis, height: int, head: dict):
     return header
 
 
-def _decode_block(conn, hasher, genesis, height: int):
-    from faechain.ledger.block import Header
-    from faechain.ledger.encoding import EncodingError, decode
+def _decode_block(conn: sqlite3.Connection, hasher: Callable[[bytes], bytes], genesis: Genesis,
+                  height: int) -> Header:
+    from faechain.ledger.served import decode_header
 
     row = conn.execute("SELECT hash, header FROM blocks WHERE height=?", (height,)).fetchone()
-    where = f"height {height}"
     if row is None:
-        raise StorageDamaged("blocks", where, "the block is missing", height=height)
-    block_hash, raw = row
-    try:
-        header = Header(**decode(raw))
-    except (EncodingError, TypeError) as exc:
-        raise StorageDamaged("blocks", where, f"the header does not decode: {exc}", height=height) from None
-    if header.encode() != raw:
-        raise StorageDamaged("blocks", where, "the header is not canonical", height=height)
-    if hasher(raw) != block_hash:
-        raise StorageDamaged("blocks", where, "the header does not hash to the stored block hash", height=height)
-    if header.chain != genesis.chain_id or header.height != height:
-        raise StorageDamaged("blocks", where, f"the header names chain {header.chain!r} height {header.height}",
-                             height=height)
-    for name in ("prev", "txs_root", "results_root", "app_hash"):
-        value = getattr(header, name)
-        if type(value) is not bytes or len(value) != 32:
-            raise StorageDamaged("blocks", where, f"header field {name} is not a 32-byte hash", height=height)
-    return header
+        raise StorageDamaged("blocks", f"height {height}", "the block is missing", height=height)
+    return decode_header(hasher, genesis.chain_id, height, row[0], row[1])
 
 
-def _check_head_txs(conn, hasher, height: int, header) -> None:
-    from faechain.ledger.block import end_block_record
-    from faechain.ledger.encoding import EncodingError, decode
-    from faechain.ledger.merkle import merkle_root
-    from faechain.ledger.tx import TxError, decode_tx
+def _check_head_txs(conn: sqlite3.Connection, hasher: Callable[[bytes], bytes], height: int,
+                    header: Header) -> None:
+    from faechain.ledger.served import check_block_rows
 
-    rows = conn.execute("SELECT idx, hash, envelope, receipt FROM txs WHERE height=? ORDER BY idx",
-                        (height,)).fetchall()
-    leaves, hashes = [], []
-    for n, (idx, tx_hash, envelope, receipt) in enumerate(rows):
-        where = f"height {height} index {idx}"
-        if idx != n:
-            raise StorageDamaged("txs", f"height {height} index {n}", "the transaction row is missing", height=height)
-        try:
-            rec = decode(receipt)
-        except EncodingError as exc:
-            raise StorageDamaged("txs", where, f"the receipt does not decode: {exc}", height=height) from None
-        if type(rec) is not dict or rec.get("tx") != tx_hash or rec.get("height") != height or rec.get("index") != idx:
-            raise StorageDamaged("txs", where, "the receipt names another transaction, height or index", height=height)
-        try:
-            body_hash = decode_tx(envelope, hasher).hash
-        except TxError:
-            body_hash = hasher(envelope)  # recorded as undecodable: hashed as it is
-        if body_hash != tx_hash:
-            raise StorageDamaged("txs", where, "the stored hash is not the hash of the envelope's body", height=height)
-        hashes.append(tx_hash)
-        leaves.append(hasher(receipt))
-    if merkle_root(hasher, hashes) != header.txs_root:
-        raise StorageDamaged("txs", f"height {height}", "the transactions do not give the header's txs_root",
-                             height=height)
-    end = conn.execute("SELECT contract, type, data FROM events WHERE height=? AND idx=? ORDER BY n",
-                       (height, len(rows))).fetchall()
-    if end:
-        try:
-            leaves.append(hasher(end_block_record([{"contract": c, "type": t, "attrs": decode(d)} for c, t, d in end])))
-        except EncodingError as exc:
-            raise StorageDamaged("events", f"height {height} index {len(rows)}",
-                                 f"an end-of-block event does not decode: {exc}", height=height) from None
-    if merkle_root(hasher, leaves) != header.results_root:
-        raise StorageDamaged("txs", f"height {height}", "the receipts and end-of-block events do not give the "
-                             "header's results_root", height=height)
+    check_block_rows(conn, hasher, height, header)
 
 
-def _check_state(store, conn, hasher, height: int, app_hash: bytes, report: StartupReport, samples: int,
+def _check_state(store: Store, conn: sqlite3.Connection, hasher: Callable[[bytes], bytes], height: int,
+                 app_hash: bytes, report: StartupReport, samples: int,
                  rng: random.Random) -> None:
     from faechain.ledger.smt import EMPTY, SparseMerkleTree
 
-    tree = SparseMerkleTree(hasher, store)
+    tree = SparseMerkleTree(hasher, store, source_checks=store.verify_nodes_with(hasher))
     if app_hash != EMPTY:
         tree.node(app_hash)  # present, and the bytes its hash addresses
     check = ValueChecker(store, hasher)
@@ -578,7 +546,7 @@ def _check_state(store, conn, hasher, height: int, app_hash: bytes, report: Star
     # every one of those values is still the latest, so it must be under the head's root
     last = _one(conn, "SELECT MAX(height) FROM kv")
     if last is not None:
-        check._roots[last] = app_hash if last == height else check.root(last)
+        check.know_root(last, app_hash if last == height else check.root(last))
         for key, value in conn.execute("SELECT key, value FROM kv WHERE height=?", (last,)):
             got, _, _ = tree.lookup(app_hash, hasher(key))
             if got != (None if value is None else hasher(value)):
@@ -610,76 +578,6 @@ def _check_state(store, conn, hasher, height: int, app_hash: bytes, report: Star
         report.values_checked += 1
 
 
-def _one(conn, sql: str, args: tuple = ()) -> Any:
+def _one(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...] = ()) -> Any:
     row = conn.execute(sql, args).fetchone()
     return row[0] if row else None
-
-
-# -- wiring ------------------------------------------------------------------------------------------
-def open_ledger(db_path: str, genesis: Any, *, synchronous: str = "FULL", engine: str | None = "solo",
-                home: str | None = None, samples: int = DEFAULT_SAMPLES):
-    """(Store, Application) over `db_path`, after the startup check; StorageDamaged (with
-    the recovery advice for `engine`) when the ledger is damaged. Installs the on-read
-    value check and the head mark."""
-    from faechain.application import Application
-    from faechain.ledger.storage import Store
-
-    advice = recovery_advice(home, engine)
-    store = None
-    try:
-        check_file(db_path)
-        store = Store(db_path, synchronous=synchronous)
-        mark = HeadMark(db_path)
-        report = check_startup(store, genesis, mark=mark, engine=engine, samples=samples)
-        app = Application(store, genesis)
-    except StorageDamaged as exc:
-        _close(store)
-        raise exc.with_recovery(advice) from None
-    except (sqlite3.Error, UnicodeDecodeError) as exc:
-        _close(store)
-        if is_corruption(exc):
-            raise file_damage(db_path, exc).with_recovery(advice) from None
-        raise
-    except BaseException:
-        _close(store)
-        raise
-    store.recovery = advice
-    store.check_value = ValueChecker(store, app.hash)
-    mark.write(app.height, app.block_hash)
-    app.listeners.append(mark.on_commit)
-    log.info("ledger checked at start: height %d, %d values against their leaves, %.0f ms (quick_check %.0f ms)",
-             report.height, report.values_checked, report.seconds * 1000, report.quick_check_seconds * 1000)
-    return store, app
-
-
-def _close(store) -> None:
-    if store is not None:
-        try:
-            store.close()
-        except Exception:  # noqa: BLE001
-            pass
-
-
-_halt_lock = threading.Lock()
-
-
-def halt(node: Any, exc: StorageDamaged) -> StorageDamaged:
-    """Damage found while serving: stop accepting transactions and say how to recover
-    (once per node); returns `exc` with the node's recovery advice."""
-    if exc.recovery is None:
-        exc.with_recovery(recovery_advice(getattr(node, "home", None), getattr(node.config, "engine", None)))
-    with _halt_lock:
-        app = node.app
-        first = getattr(app, "damaged", None) is None
-        if first:
-            app.damaged = exc  # Application.finalize_block refuses from now on
-    if not first:
-        return exc
-    log.critical("%s This node no longer accepts transactions.", exc.message)
-    engine = node.engine
-    fail = getattr(engine, "_fail", None)
-    if callable(fail):  # the solo engine: stop making blocks, fail every waiting submitter
-        fail(exc)
-    elif hasattr(engine, "_error"):  # the CometBFT engine: refuse submissions
-        engine._error = exc
-    return exc

@@ -29,18 +29,23 @@ are checked here on every read. See docs/integrity.md for the cost.
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import Callable, Iterable, Mapping, Protocol
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
+from faechain.core.errors import FaeError
 from faechain.ledger.integrity import MissingNode, StorageDamaged
 
 EMPTY = bytes(32)
 LEAF = 0
 INTERNAL = 1
 Hasher = Callable[[bytes], bytes]
+Change = tuple[bytes, bytes | None]  # (key hash, value hash), None: delete the key
 
 
-class ProofError(ValueError):
+class ProofError(FaeError, ValueError):
     """A proof is malformed or does not match the root."""
+
+    code = "bad_proof"
 
 
 class NodeSource(Protocol):
@@ -59,14 +64,18 @@ def _bit(h: bytes, depth: int) -> int:
 
 
 class SparseMerkleTree:
-    """Reads nodes from `source`; new nodes collect in `pending` until persisted."""
+    """Reads nodes from `source`; new nodes collect in `pending` until persisted.
 
-    def __init__(self, hasher: Hasher, source: NodeSource):
+    Every node read from `source` is re-hashed against its address, unless
+    `source_checks` says the source does that itself (a Store after
+    `verify_nodes_with`, which then checks each node once, as it comes off the disk)
+    or holds only nodes this process computed."""
+
+    def __init__(self, hasher: Hasher, source: NodeSource, *, source_checks: bool = False):
         self.hash = hasher
         self.source = source
         self.pending: dict[bytes, bytes] = {}
-        enable = getattr(source, "verify_nodes_with", None)
-        self._check_reads = not (callable(enable) and enable(hasher))
+        self.check_reads = not source_checks
 
     # -- node access -------------------------------------------------------------
     def node(self, node_hash: bytes) -> bytes:
@@ -75,7 +84,7 @@ class SparseMerkleTree:
             enc = self.source.get_node(node_hash)
             if enc is None:
                 raise MissingNode(node_hash)
-            if self._check_reads:
+            if self.check_reads:
                 check_node(self.hash, node_hash, enc)
         return enc
 
@@ -95,20 +104,20 @@ class SparseMerkleTree:
         items = sorted(changes.items())
         return self._update(root, 0, items)
 
-    def _split(self, items: list, depth: int) -> int:
+    def _split(self, items: Sequence[Change], depth: int) -> int:
         return bisect_left(items, 1, key=lambda it: _bit(it[0], depth))
 
-    def _update(self, node_hash: bytes, depth: int, items: list) -> bytes:
+    def _update(self, node_hash: bytes, depth: int, items: list[Change]) -> bytes:
         if not items:
             return node_hash
         if node_hash == EMPTY:
-            return self._build(depth, [it for it in items if it[1] is not None])
+            return self._build(depth, [(k, v) for k, v in items if v is not None])
         enc = self.node(node_hash)
         if enc[0] == LEAF:
             existing = enc[1:33]
             if not any(k == existing for k, _ in items):
                 items = sorted(items + [(existing, enc[33:65])])
-            return self._build(depth, [it for it in items if it[1] is not None])
+            return self._build(depth, [(k, v) for k, v in items if v is not None])
         left, right = enc[1:33], enc[33:65]
         cut = self._split(items, depth)
         new_left = self._update(left, depth + 1, items[:cut])
@@ -125,7 +134,7 @@ class SparseMerkleTree:
             return right
         return self._put(b"\x01" + left + right)
 
-    def _build(self, depth: int, items: list) -> bytes:
+    def _build(self, depth: int, items: list[tuple[bytes, bytes]]) -> bytes:
         if not items:
             return EMPTY
         if len(items) == 1:
@@ -155,7 +164,7 @@ class SparseMerkleTree:
             depth += 1
         return None, siblings, None
 
-    def prove(self, root: bytes, key_hash: bytes) -> dict:
+    def prove(self, root: bytes, key_hash: bytes) -> dict[str, Any]:
         _, siblings, leaf = self.lookup(root, key_hash)
         return {"siblings": siblings, "leaf": list(leaf) if leaf else None}
 
@@ -173,7 +182,7 @@ class SparseMerkleTree:
                 stack.append(enc[1:33])
 
 
-def verify_proof(hasher: Hasher, root: bytes, key: bytes, value: bytes | None, proof: dict) -> bool:
+def verify_proof(hasher: Hasher, root: bytes, key: bytes, value: bytes | None, proof: dict[str, Any]) -> bool:
     """True when `proof` shows `key` maps to `value` (or is absent, value None) under root.
 
     Standalone: uses nothing but the hash function. Raises ProofError on a
@@ -192,7 +201,8 @@ def verify_proof(hasher: Hasher, root: bytes, key: bytes, value: bytes | None, p
             return False
         node = EMPTY
     else:
-        if not (isinstance(leaf, (list, tuple)) and len(leaf) == 2 and all(isinstance(x, bytes) and len(x) == 32 for x in leaf)):
+        if not (isinstance(leaf, (list, tuple)) and len(leaf) == 2
+                and all(isinstance(x, bytes) and len(x) == 32 for x in leaf)):
             raise ProofError("leaf must be [key hash, value hash]")
         leaf_key, leaf_value = leaf
         if value is not None:

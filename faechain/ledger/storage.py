@@ -30,11 +30,16 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from faechain.ledger import history as _history
+from faechain.ledger.served import group_events
 from faechain.ledger.smt import check_node
+
+if TYPE_CHECKING:
+    from faechain.ledger.served import BlockChecker
 
 log = logging.getLogger("faechain.storage")
 
@@ -92,7 +97,7 @@ NODE_CACHE_MAX = 250_000  # Merkle nodes kept in memory (most recently written o
 VALUE_CACHE_MAX = 250_000  # latest values kept in memory
 
 
-def _trim(cache: dict, limit: int) -> None:
+def _trim(cache: dict[Any, Any], limit: int) -> None:
     """Forget the oldest quarter of a cache grown past `limit` (dicts keep insertion order).
 
     The caches are only ever a shortcut to SQLite, so forgetting is always safe; without
@@ -110,12 +115,16 @@ class Store:
     # since it began its read (else it could leave a value older than that block's).
     _cache_lock = threading.Lock()
     _generation = 0
-    # Set by faechain.ledger.integrity.open_ledger: check_value(key, height, value) checks a
+    # Set by faechain.node.startup.open_ledger: check_value(key, height, value) checks a
     # value read from `kv` (written at `height`) against that block's Merkle leaf and raises
     # StorageDamaged. Cached values came from such reads or from commits; not re-checked.
-    check_value = None
-    _node_hasher = None  # set by verify_nodes_with: nodes read from disk are checked against their address
-    recovery = None  # how to recover this node, for the StorageDamaged those checks raise
+    check_value: Callable[[bytes, int, bytes | None], None] | None = None
+    # set by verify_nodes_with: nodes read from disk are checked against their address
+    _node_hasher: Callable[[bytes], bytes] | None = None
+    # Set by open_ledger too: every header, transaction, receipt and event row read by the
+    # methods below is checked against its block (faechain.ledger.served.BlockChecker).
+    check_rows: BlockChecker | None = None
+    recovery: str | None = None  # how to recover this node, for the StorageDamaged those checks raise
 
     def __init__(self, path: str, *, synchronous: str = "FULL"):
         self.path = path
@@ -149,7 +158,13 @@ class Store:
         return conn
 
     def close(self) -> None:
+        """Close the writer and this thread's reader (other threads' readers close with
+        their threads' ends, or when the store is collected)."""
         self.write.close()
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
 
     # -- meta -----------------------------------------------------------------
     def meta(self, key: str) -> bytes | None:
@@ -157,7 +172,7 @@ class Store:
         return row[0] if row else None
 
     # -- state ------------------------------------------------------------------
-    def verify_nodes_with(self, hasher) -> bool:
+    def verify_nodes_with(self, hasher: Callable[[bytes], bytes]) -> bool:
         """Check every Merkle node read from disk (once: only checked or committed nodes are
         cached) against its address; called by the SparseMerkleTree reading from this store."""
         self._node_hasher = hasher
@@ -235,13 +250,25 @@ class Store:
 
     # -- blocks and transactions -----------------------------------------------------
     def block(self, height: int) -> tuple[bytes, bytes] | None:
+        """(block hash, header) of block `height`."""
         row = self.read.execute("SELECT hash, header FROM blocks WHERE height=?", (height,)).fetchone()
-        return (row[0], row[1]) if row else None
+        if row is None:
+            return None
+        if self.check_rows is not None:
+            self.check_rows.header(height, row[0], row[1])
+        return (row[0], row[1])
 
     def block_txs(self, height: int) -> list[tuple[int, bytes, bytes, bytes]]:
-        return self.read.execute(
+        """(index, hash, envelope, receipt) of every transaction of block `height`."""
+        rows: list[tuple[int, bytes, bytes, bytes]] = self.read.execute(
             "SELECT idx, hash, envelope, receipt FROM txs WHERE height=? ORDER BY idx", (height,)
         ).fetchall()
+        if self.check_rows is not None:
+            if len(rows) != len(self.check_rows.block(height).txs):
+                self.check_rows.damaged_count(height)
+            for idx, tx_hash, envelope, receipt in rows:
+                self.check_rows.tx(height, idx, tx_hash, envelope, receipt)
+        return rows
 
     def tx(self, tx_hash: bytes) -> tuple[int, int, bytes, bytes] | None:
         row = self.read.execute(
@@ -249,29 +276,47 @@ class Store:
                JOIN txs t ON t.height=h.height AND t.idx=h.idx WHERE h.hash=?""",
             (tx_hash,),
         ).fetchone()
-        return tuple(row) if row else None
+        if row is None:
+            return None
+        if self.check_rows is not None:
+            self.check_rows.tx(row[0], row[1], tx_hash, row[2], row[3])
+        return (row[0], row[1], row[2], row[3])
 
     def tx_at(self, height: int, idx: int) -> tuple[bytes, bytes, bytes] | None:
         """(hash, envelope, receipt) of the transaction at (height, idx)."""
         row = self.read.execute(
             "SELECT hash, envelope, receipt FROM txs WHERE height=? AND idx=?", (height, idx)
         ).fetchone()
-        return tuple(row) if row else None
+        if row is None:
+            return None
+        if self.check_rows is not None:
+            self.check_rows.tx(height, idx, row[0], row[1], row[2])
+        return (row[0], row[1], row[2])
 
     def tx_count(self, height: int) -> int:
-        return self.read.execute("SELECT COUNT(*) FROM txs WHERE height=?", (height,)).fetchone()[0]
+        count: int = self.read.execute("SELECT COUNT(*) FROM txs WHERE height=?", (height,)).fetchone()[0]
+        return count
 
     def events_at(self, height: int, idx: int) -> list[tuple[str, str, bytes]]:
         """(contract, type, attrs) of the events recorded at (height, idx), in order."""
-        return self.read.execute(
+        rows: list[tuple[str, str, bytes]] = self.read.execute(
             "SELECT contract, type, data FROM events WHERE height=? AND idx=? ORDER BY n", (height, idx)
         ).fetchall()
+        if self.check_rows is not None:
+            self.check_rows.events(height, idx, rows)
+        return rows
 
-    def events_between(self, first: int, last: int) -> list[tuple]:
-        return self.read.execute(
-            "SELECT height, idx, n, contract, type, data FROM events WHERE height BETWEEN ? AND ? ORDER BY height, idx, n",
+    def events_between(self, first: int, last: int) -> list[tuple[int, int, int, str, str, bytes]]:
+        """Every event row of blocks first..last, in order."""
+        rows: list[tuple[int, int, int, str, str, bytes]] = self.read.execute(
+            "SELECT height, idx, n, contract, type, data FROM events WHERE height BETWEEN ? AND ? "
+            "ORDER BY height, idx, n",
             (first, last),
         ).fetchall()
+        if self.check_rows is not None:
+            for (height, idx), events in group_events(rows).items():
+                self.check_rows.events(height, idx, events)
+        return rows
 
     # -- query index ---------------------------------------------------------------
     def index_find(self, kind: str, field: str, value: str, limit: int = 1000, after: bytes = b"") -> list[bytes]:
@@ -315,15 +360,17 @@ class Store:
     def history_count(self, ref: str | None = None, org: str | None = None, from_height: int = 0,
                       to_height: int | None = None) -> int:
         hi = to_height if to_height is not None else 2**62
+        args: tuple[str, ...]
         if ref is not None:
             sql, args = "SELECT COUNT(*) FROM history WHERE ref=? AND height BETWEEN ? AND ?", (ref,)
         elif org is not None:
             sql, args = "SELECT COUNT(*) FROM history_tx WHERE org=? AND height BETWEEN ? AND ?", (org,)
         else:
             sql, args = "SELECT COUNT(*) FROM history_tx WHERE height BETWEEN ? AND ?", ()
-        return self.read.execute(sql, (*args, from_height, hi)).fetchone()[0]
+        count: int = self.read.execute(sql, (*args, from_height, hi)).fetchone()[0]
+        return count
 
-    def history_record(self, height: int, idx: int) -> tuple | None:
+    def history_record(self, height: int, idx: int) -> tuple[str, bytes, str, str, str, str] | None:
         """(kind, signer, org, contract, method, code) of one indexed record."""
         row = self.read.execute(
             "SELECT kind, signer, org, contract, method, code FROM history_tx WHERE height=? AND idx=?",
@@ -337,14 +384,15 @@ class Store:
             "SELECT ref, how FROM history WHERE height=? AND idx=? ORDER BY ref", (height, idx)
         ).fetchall()
 
-    def history_rows(self) -> tuple[list[tuple], list[tuple]]:
+    def history_rows(self) -> tuple[list[_history.TxRow], list[_history.RefRow]]:
         """Every row of the history index (history_tx rows, history rows), in key order."""
         conn = self.read
         txs = conn.execute("SELECT * FROM history_tx ORDER BY height, idx").fetchall()
         refs = conn.execute("SELECT ref, height, idx, how FROM history ORDER BY ref, height, idx").fetchall()
         return [tuple(r) for r in txs], [tuple(r) for r in refs]
 
-    def compute_history(self, height: int, conn: sqlite3.Connection | None = None) -> tuple[list, list]:
+    def compute_history(self, height: int,
+                        conn: sqlite3.Connection | None = None) -> tuple[list[_history.TxRow], list[_history.RefRow]]:
         """The history rows of a stored block, derived afresh from its transactions,
         receipts and events (what `rebuild_history` writes for it)."""
         conn = conn or self.read
@@ -400,12 +448,12 @@ class Store:
             missing = sorted(set(want_tx) - set(stored_tx))[:3]
             problems.append(f"history_tx differs: missing {missing}, unexpected {extra}")
         if stored_refs != want_refs:
-            extra = sorted(set(stored_refs) - set(want_refs))[:3]
-            missing = sorted(set(want_refs) - set(stored_refs))[:3]
-            problems.append(f"history differs: missing {missing}, unexpected {extra}")
+            unexpected = sorted(set(stored_refs) - set(want_refs))[:3]
+            absent = sorted(set(want_refs) - set(stored_refs))[:3]
+            problems.append(f"history differs: missing {absent}, unexpected {unexpected}")
         return problems
 
-    def _history_write(self, w: BlockWrite) -> tuple[list, list, dict[str, bytes]]:
+    def _history_write(self, w: BlockWrite) -> tuple[list[_history.TxRow], list[_history.RefRow], dict[str, bytes]]:
         """The history rows of a block being committed; a failure never stops the commit:
         the index is marked stale instead (re-derived when the database is next opened)."""
         n = len(w.txs)
@@ -417,7 +465,7 @@ class Store:
         try:
             tx_rows, ref_rows = _history.block_rows(w.height, w.txs, end, lookup, self._orgs)
             return tx_rows, ref_rows, {}
-        except Exception:  # noqa: BLE001 - derived data must not halt the chain
+        except Exception:  # derived data must not halt the chain (logged with its traceback)
             log.exception("history index of block %d failed; it will be rebuilt on the next open", w.height)
             return [], [], {HISTORY_META: b"stale"}
 
@@ -464,6 +512,20 @@ class Store:
     def put_meta(self, items: dict[str, bytes]) -> None:
         with self._lock:
             self.write.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", items.items())
+
+    def replace_index(self, rows: Iterable[tuple[str, str, str, bytes]]) -> None:
+        """Replace the whole query index with `rows` (kind, field, value, key), in one SQLite
+        transaction: `fae verify --repair` rebuilding it from the latest state."""
+        c = self.write
+        with self._lock:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.execute("DELETE FROM idx")
+                c.executemany("INSERT INTO idx VALUES (?,?,?,?)", rows)
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
 
     def all_heights(self) -> Iterable[int]:
         for (h,) in self.read.execute("SELECT height FROM blocks ORDER BY height"):

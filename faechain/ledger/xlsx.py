@@ -19,9 +19,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from typing import Iterable
+from collections.abc import Iterable, Sequence
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
+
+from faechain.core.errors import FaeError
+
+Cell = str | int | None  # what a worksheet cell holds when written
 
 MAX_CELL = 32_767
 MAX_ROWS = 1_048_576
@@ -36,8 +40,10 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
-class XlsxError(ValueError):
+class XlsxError(FaeError, ValueError):
     """The bytes are not a workbook this reader understands."""
+
+    code = "bad_workbook"
 
 
 def _escape_text(text: str) -> str:
@@ -71,7 +77,7 @@ def _column_index(ref: str) -> int:
     return n - 1
 
 
-def _sheet_xml(rows: Iterable[list], widths: list[int] | None, freeze_header: bool) -> bytes:
+def _sheet_xml(rows: Iterable[Sequence[Cell]], widths: list[int] | None, freeze_header: bool) -> bytes:
     out = io.StringIO()
     out.write('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n')
     out.write(f'<worksheet xmlns="{NS}" xmlns:r="{NS_R}">')
@@ -118,7 +124,7 @@ _STYLES = (
 )
 
 
-def write_workbook(sheets: list[tuple[str, Iterable[list]]], widths: dict[str, list[int]] | None = None,
+def write_workbook(sheets: list[tuple[str, Iterable[Sequence[Cell]]]], widths: dict[str, list[int]] | None = None,
                    freeze_header: tuple[str, ...] = ()) -> bytes:
     """An XLSX file with the given sheets (name, rows); cells are str or int (or None)."""
     if not sheets:
@@ -223,7 +229,7 @@ def read_workbook(data: bytes) -> dict[str, list[list[str]]]:
             rels_xml = ET.fromstring(_read(z, "xl/_rels/workbook.xml.rels", budget))
         except ET.ParseError as exc:
             raise XlsxError(f"malformed workbook: {exc}") from None
-        targets = {}
+        targets: dict[str | None, str] = {}  # relationship id -> part name
         for rel in rels_xml:
             target = rel.get("Target", "")
             if target.startswith("/"):
@@ -242,11 +248,11 @@ def read_workbook(data: bytes) -> dict[str, list[list[str]]]:
         sheets_el = wb.find(_q("sheets"))
         for sheet in (sheets_el if sheets_el is not None else []):
             name = sheet.get("name", "")
-            target = targets.get(sheet.get(f"{{{NS_R}}}id"))
-            if target is None:
+            part = targets.get(sheet.get(f"{{{NS_R}}}id"))
+            if part is None:
                 raise XlsxError(f"sheet {name!r} has no part")
             try:
-                root = ET.fromstring(_read(z, target, budget))
+                root = ET.fromstring(_read(z, part, budget))
             except ET.ParseError as exc:
                 raise XlsxError(f"malformed sheet {name!r}: {exc}") from None
             rows: list[list[str]] = []

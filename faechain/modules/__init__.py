@@ -1,3 +1,12 @@
 """Business modules. Importing this package registers every module's contract."""
 
-from faechain.modules import auctions, governance, npa, plans, products, receivables, supervision  # noqa: F401
+from faechain.modules import (  # noqa: F401
+    auctions,
+    governance,
+    membership,
+    npa,
+    plans,
+    products,
+    receivables,
+    supervision,
+)

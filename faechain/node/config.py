@@ -65,7 +65,7 @@ class NodeConfig:
                 raise ValueError(f"{name} must be a positive integer, not {n!r}")
 
     @classmethod
-    def load(cls, home: str) -> "NodeConfig":
+    def load(cls, home: str) -> NodeConfig:
         path = os.path.join(home, "config.json")
         if not os.path.exists(path):
             raise FileNotFoundError(f"{path} not found: is {home} a faechain node home?")
@@ -99,10 +99,6 @@ def _peer_url(url: object) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise bad
     return url.rstrip("/")
-
-
-def is_loopback(host: str) -> bool:
-    return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.")
 
 
 def paths(home: str) -> dict[str, str]:

@@ -8,12 +8,15 @@ import os
 import signal
 from typing import Any
 
-from faechain.application import Receipt
+from faechain.api.auth import is_loopback
+from faechain.chain.engine import Engine
+from faechain.chain.results import Receipt
+from faechain.core.genesis import Genesis
 from faechain.engines.solo import SoloEngine
-from faechain.ledger.integrity import open_ledger
-from faechain.node.config import NodeConfig, is_loopback, paths
-from faechain.node.genesis import Genesis
-from faechain.node.vault import Vault
+from faechain.ledger.integrity import StorageDamaged
+from faechain.ledger.vault import Vault
+from faechain.node.config import NodeConfig, paths
+from faechain.node.startup import halt, open_ledger
 
 log = logging.getLogger("faechain.node")
 
@@ -26,6 +29,7 @@ class Node:
         self.paths = paths(self.home)
         self.config = config or NodeConfig.load(self.home)
         self.genesis = Genesis.load(self.paths["genesis"])
+        self._closed = False
         if self.config.anonymous_reads and not (self.genesis.dev and is_loopback(self.config.host)):
             raise ValueError("anonymous reads are allowed only on a dev chain listening on loopback")
         # checked before it serves: a damaged ledger raises StorageDamaged with how to recover
@@ -41,7 +45,7 @@ class Node:
         if self.config.engine == "cometbft":
             from faechain.engines.cometbft.engine import CometBFTEngine
 
-            self.engine = CometBFTEngine(self.app, **self.config.abci)
+            self.engine: Engine = CometBFTEngine(self.app, **self.config.abci)
         elif self.config.engine != "solo":
             raise ValueError(f"unknown engine {self.config.engine!r} (solo or cometbft)")
         else:
@@ -59,23 +63,34 @@ class Node:
 
     def submit_as(self, name: str, contract: str, method: str, args: dict[str, Any]) -> Receipt:
         """Sign with a wallet identity and wait for the receipt (demo seeding, tools)."""
-        from faechain.sdk.identity import Identity
+        from faechain.identity.wallet import Identity
 
         ident = Identity.load(self.home, name)
         raw = ident.sign_tx(self.app.chain_id, contract, method, args, now_ms=self.engine.now_ms())
         sub = self.engine.submit(raw)
         if not sub.check.ok:
             return Receipt(sub.check.tx_hash, 0, 0, sub.check.code, sub.check.message)
+        assert sub.future is not None  # an accepted submission that waits has its receipt's future
         return sub.future.result(timeout=30)
+
+    def halt(self, exc: StorageDamaged) -> StorageDamaged:
+        """Storage found damaged while serving: stop taking transactions (see `startup.halt`)."""
+        return halt(self.app, self.engine, exc, self.home, self.config.engine)
+
+    def build_app(self):
+        """The node's aiohttp application: the REST API with the web console beside it."""
+        import faechain.console
+        from faechain.api.server import build_app
+
+        return build_app(self, extensions=[faechain.console])
 
     async def serve(self, ready: asyncio.Event | None = None) -> None:
         from aiohttp import web
 
         from faechain.api.limits import Runner
-        from faechain.api.server import build_app
 
         self.engine.start()
-        runner = Runner(build_app(self), access_log=None)  # HTTP-level errors as JSON too
+        runner = Runner(self.build_app(), access_log=None)  # HTTP-level errors as JSON too
         await runner.setup()
         site = web.TCPSite(runner, self.config.host, self.config.port)
         await site.start()
@@ -97,7 +112,7 @@ class Node:
 
     def close(self) -> None:
         """Stop the engine, the verifier workers and the database (idempotent)."""
-        if getattr(self, "_closed", False):
+        if self._closed:
             return
         self._closed = True
         self.engine.stop()

@@ -6,7 +6,7 @@ See `faechain.sdk.client` for the conventions (receipts and codes, reserved
 keywords, signed reads).
 """
 
+from faechain.identity.wallet import Identity
 from faechain.sdk.client import ApiError, Client, Receipt
-from faechain.sdk.identity import Identity
 
 __all__ = ["ApiError", "Client", "Identity", "Receipt"]

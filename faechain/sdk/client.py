@@ -38,27 +38,28 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, NoReturn
 from urllib.parse import quote, urlencode, urlsplit
 
-from faechain.api.wire import (
+from faechain.core.encoding import encode
+from faechain.core.errors import ENVELOPE_CODES, FaeError
+from faechain.core.wire import (
     HEADER_CERT,
     HEADER_DATE,
     HEADER_SIGNATURE,
     HEADER_SIGNER,
     b64encode,
 )
-from faechain.contracts.errors import ENVELOPE_CODES
-from faechain.crypto.suite import get_suite
-from faechain.ledger.encoding import encode
-from faechain.ledger.smt import ProofError, verify_proof
 from faechain.crypto.sealed_bid import bid_digest, new_salt
-from faechain.sdk.identity import Identity
-from faechain.sdk.penetration import Penetration, verify as verify_penetration
+from faechain.crypto.suite import get_suite
+from faechain.identity.wallet import Identity
+from faechain.ledger.smt import ProofError, verify_proof
+from faechain.sdk.penetration import Penetration
+from faechain.sdk.penetration import verify as verify_penetration
 
 # Codes with which a node refuses a transaction before it enters a block (check_tx).
 CHECK_CODES = frozenset(ENVELOPE_CODES)
@@ -66,14 +67,16 @@ _RETRYABLE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeEr
               http.client.BadStatusLine)
 
 
-class ApiError(Exception):
-    """A transport or authentication failure (not a refused transaction)."""
+class ApiError(FaeError):
+    """A transport or authentication failure (not a refused transaction): the node's error
+    `code` (`unauthenticated`, `not_found`, `unavailable`, ...) and the HTTP `status`."""
 
-    def __init__(self, code: str, message: str, status: int = 0):
-        super().__init__(f"{code}: {message}" + (f" (HTTP {status})" if status else ""))
-        self.code = code
-        self.message = message
+    def __init__(self, code: str, message: str, status: int = 0) -> None:
+        super().__init__(message, code)
         self.status = status
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}" + (f" (HTTP {self.status})" if self.status else "")
 
 
 @dataclass
@@ -98,7 +101,7 @@ class Receipt:
         return self.code == "pending"
 
     @classmethod
-    def from_json(cls, d: dict) -> "Receipt":
+    def from_json(cls, d: dict) -> Receipt:
         return cls(ok=d.get("code") == "ok", code=d["code"], message=d.get("message", ""),
                    tx_hash=d.get("tx_hash", ""), height=d.get("height"), index=d.get("index"),
                    result=d.get("result"), events=list(d.get("events") or []))
@@ -157,7 +160,7 @@ class Client:
             conn.close()
             self._local.conn = None
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -219,6 +222,11 @@ class Client:
     def _ok(self, status: int, doc: Any) -> Any:
         if 200 <= status < 300:
             return doc
+        self._fail(status, doc)
+
+    @staticmethod
+    def _fail(status: int, doc: Any) -> NoReturn:
+        """Raise the node's error answer as an ApiError."""
         if isinstance(doc, dict) and "code" in doc:
             raise ApiError(doc["code"], doc.get("message", ""), status)
         raise ApiError("internal" if status >= 500 else "bad_request", f"unexpected HTTP {status}", status)
@@ -239,14 +247,12 @@ class Client:
         return info
 
     def _chain_id(self) -> str:
-        if self._info is None:
-            self.info()
-        return self._info["chain_id"]
+        info = self._info if self._info is not None else self.info()
+        return info["chain_id"]
 
     def _suite(self) -> str:
-        if self._info is None:
-            self.info()
-        return self._info["suite"]
+        info = self._info if self._info is not None else self.info()
+        return info["suite"]
 
     def now_ms(self) -> int:
         """The node's chain clock as this client estimates it (includes a dev offset)."""
@@ -289,7 +295,7 @@ class Client:
                 return receipt
             code = doc.get("code") if isinstance(doc, dict) else None
             if code not in CHECK_CODES:
-                self._ok(status, doc)  # raises ApiError
+                self._fail(status, doc)
             if code == "unknown_signer" and not attach and not retried_signer:
                 attach = retried_signer = True
                 continue
@@ -341,7 +347,7 @@ class Client:
             if len(results) != len(envs):
                 raise ApiError("internal", f"{len(results)} results for {len(envs)} transactions")
             retry = []
-            for i, item in zip(todo, results):
+            for i, item in zip(todo, results, strict=True):
                 if item.get("status") == "pending":
                     out[i] = Receipt(ok=False, code="pending", message=item.get("message", "submitted; not waiting"),
                                      tx_hash=item["tx_hash"])
@@ -490,7 +496,8 @@ class Client:
         app_hash = bytes.fromhex(self.block(answer["height"])["header"]["app_hash"])
         return verify_penetration(answer, app_hash, get_suite(self._suite()).hash)
 
-    def commit_bid(self, identity: Identity, auction: str, price: int, *, salt: bytes | None = None) -> tuple[Receipt, bytes]:
+    def commit_bid(self, identity: Identity, auction: str, price: int, *,
+                   salt: bytes | None = None) -> tuple[Receipt, bytes]:
         """Commit a sealed bid: submits `auctions.commit` with the digest of (auction, bidder,
         price, salt) and returns (receipt, salt). Keep the salt secret until the reveal
         period: without it nobody, the organiser included, can learn the price."""
@@ -637,15 +644,16 @@ class Client:
     @staticmethod
     def _parse_sse(conn: http.client.HTTPConnection, resp: http.client.HTTPResponse) -> Iterator[dict]:
         try:
-            event, data = "message", []
+            event = "message"
+            data: list[str] = []
             while True:
                 try:
-                    line = resp.readline()
-                except (socket.timeout, TimeoutError):
+                    raw = resp.readline()
+                except TimeoutError:
                     raise ApiError("timeout", "no data (not even a heartbeat) from the event stream") from None
-                if not line:
+                if not raw:
                     return
-                line = line.decode("utf-8").rstrip("\r\n")
+                line = raw.decode("utf-8").rstrip("\r\n")
                 if line == "":
                     if data:
                         payload = json.loads("\n".join(data))

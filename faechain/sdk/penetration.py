@@ -17,11 +17,12 @@ what a caller reads from it is what the chain holds, whatever the node displayed
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from faechain.api.wire import jsonable
-from faechain.ledger.encoding import EncodingError, decode
+from faechain.core.encoding import EncodingError, decode
+from faechain.core.wire import jsonable
 from faechain.ledger.smt import ProofError, verify_proof
 
 
@@ -82,7 +83,7 @@ class _Checker:
         elems = elems if type(elems) is list else []
         if len(elems) != len(keys):
             self.problems.append(f"{what}: {len(elems)} shown, the proven plan has {len(keys)}")
-        return [self.element(e, k) for e, k in zip(elems, keys)]
+        return [self.element(e, k) for e, k in zip(elems, keys, strict=False)]  # a length mismatch is noted above
 
 
 def verify(result: dict, app_hash: bytes, hasher: Callable[[bytes], bytes]) -> Penetration:
@@ -93,7 +94,8 @@ def verify(result: dict, app_hash: bytes, hasher: Callable[[bytes], bytes]) -> P
     if plan is None:
         return Penetration(False, c.checked, c.problems)
     tree: dict[str, Any] = {"plan": plan, "assets": []}
-    shown_assets = result.get("assets") if type(result.get("assets")) is list else []
+    assets = result.get("assets")
+    shown_assets: list[Any] = assets if type(assets) is list else []
     by_asset = {a.get("asset"): a for a in shown_assets if type(a) is dict}
     if [a.get("asset") for a in shown_assets if type(a) is dict] != plan["assets"]:
         c.problems.append("assets: the pool shown is not the pool the proven plan lists")

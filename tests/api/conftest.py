@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from faechain.api.testing import NodeThread, free_port
-from faechain.node.demo import create_demo
+from faechain.devnet.demo import create_demo
+from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import Client, Identity
 
 

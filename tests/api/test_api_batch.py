@@ -6,8 +6,8 @@ import base64
 import http.client
 import json
 
-from faechain.ledger.encoding import encode
-from faechain.node.demo import demo_org_id
+from faechain.core.encoding import encode
+from faechain.devnet.demo import demo_org_id
 from faechain.sdk import Client
 
 INVESTOR3_ORG = demo_org_id(14)

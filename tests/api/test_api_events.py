@@ -12,10 +12,10 @@ import urllib.request
 from urllib.parse import urlencode
 
 from faechain.api.events import _DROPPED, EventHub, Subscriber, block_payload
-from faechain.application import BlockResult, Receipt
-from faechain.ledger.block import Header
-from faechain.node.demo import demo_org_id
-from faechain.sdk import Client
+from faechain.chain.results import BlockResult, Receipt
+from faechain.core.block import Header
+from faechain.devnet.demo import demo_org_id
+from faechain.sdk import ApiError, Client
 
 INVESTOR3_ORG = demo_org_id(14)
 
@@ -25,7 +25,7 @@ def _follow(client: Client, out: queue.Queue, **kw) -> threading.Thread:
         try:
             for ev in client.events(**kw):
                 out.put(ev)
-        except Exception as exc:  # surfaced to the test through the queue
+        except Exception as exc:  # noqa: BLE001 - any failure of the stream goes to the test through the queue
             out.put(exc)
 
     t = threading.Thread(target=run, daemon=True)
@@ -48,11 +48,17 @@ def _collect_until(out: queue.Queue, pred, timeout: float = 15.0) -> list[dict]:
     raise AssertionError(f"condition not met; got {got}")
 
 
+def _until_live(out: queue.Queue) -> None:
+    """Wait for the stream's first block (the node makes one a second): the subscription is
+    open and live, however long it took to open (a fixed sleep is not enough on a busy machine)."""
+    _collect_until(out, lambda evs: any(e["event"] == "block" for e in evs))
+
+
 def test_live_block_and_contract_event(api_node, ids):
     reader = Client(api_node.url, identity=ids("regulator"))
     out: queue.Queue = queue.Queue()
     _follow(reader, out, contract="membership")
-    time.sleep(0.3)  # let the subscription open before the transaction commits
+    _until_live(out)  # the subscription is open before the transaction commits
     writer = Client(api_node.url, identity=ids("exchange"))
     r = writer.submit(ids("exchange"), "membership", "set_attributes", org_id=INVESTOR3_ORG, attributes={"live": 1})
     assert r.ok, r
@@ -130,8 +136,8 @@ def test_unsigned_stream_is_refused(api_node):
     c = Client(api_node.url)
     try:
         next(iter(c.events()))
-    except Exception as exc:
-        assert getattr(exc, "code", None) == "unauthenticated" and exc.status == 401
+    except ApiError as exc:
+        assert exc.code == "unauthenticated" and exc.status == 401
     else:
         raise AssertionError("an unsigned stream was served")
 
@@ -182,7 +188,7 @@ def test_end_of_block_events_are_delivered_live_and_in_history(api_node, ids):
     root = r.result["voucher"]
     out: queue.Queue = queue.Queue()
     _follow(writer, out, contract="receivables", type="VoucherLapsed")
-    time.sleep(0.3)
+    _until_live(out)
     writer.advance_time(3 * 86400)  # never accepted: it lapses in the first block of a later day
     live = _collect_until(out, lambda evs: any(e.get("attrs", {}).get("root") == root for e in evs))
     ev = next(e for e in live if e.get("attrs", {}).get("root") == root)

@@ -9,9 +9,8 @@ import json
 import time
 from urllib.parse import urlencode, urlsplit
 
-from faechain.api.server import build_app
-from faechain.api.wire import signed_path
-from faechain.node.demo import demo_org_id
+from faechain.core.wire import signed_path
+from faechain.devnet.demo import demo_org_id
 from faechain.sdk import Client
 
 INVESTOR4_ORG = demo_org_id(15)  # investor4 is the 15th demo member
@@ -118,7 +117,8 @@ def test_garbage_is_bad_encoding_and_node_survives(api_node):
 
 def test_oversize_is_413(api_node, ids):
     limit = api_node.config.max_body_bytes
-    status, _, doc = raw(api_node, "POST", "/v1/txs", b"\x00" * (limit + 1), {"Content-Type": "application/octet-stream"})
+    status, _, doc = raw(api_node, "POST", "/v1/txs", b"\x00" * (limit + 1),
+                         {"Content-Type": "application/octet-stream"})
     assert status == 413 and doc["code"] == "too_large"
     # within the body limit but over the chain's transaction limit: check_tx says too_large
     big = ids("exchange").sign_tx(api_node.app.chain_id, "membership", "set_attributes",
@@ -151,7 +151,8 @@ def test_bad_signatures_are_refused(api_node, ids):
     assert status == 401 and doc["reason"] == "clock_skew"
     # a body the signature does not cover
     d = int(time.time() * 1000)
-    sig = bank.sign_read(api_node.app.chain_id, "POST", "/v1/query/membership/whoami", hashlib.sha256(b"{}").digest(), d)
+    sig = bank.sign_read(api_node.app.chain_id, "POST", "/v1/query/membership/whoami",
+                         hashlib.sha256(b"{}").digest(), d)
     hdrs = {"X-Fae-Signer": bank.cert_id.hex(), "X-Fae-Date": str(d), "X-Fae-Signature": base64.b64encode(sig).decode(),
             "X-Fae-Cert": base64.b64encode(bank.cert).decode(), "Content-Type": "application/json"}
     assert raw(api_node, "POST", "/v1/query/membership/whoami", b"{}", hdrs)[0] == 200
@@ -166,7 +167,8 @@ def test_bad_signatures_are_refused(api_node, ids):
     try:
         assert raw(api_node, "GET", "/v1/contracts")[0] == 200
         assert raw(api_node, "GET", "/v1/contracts", headers=hdrs)[0] == 401
-        status, _, doc = raw(api_node, "POST", "/v1/query/membership/whoami", b"{}", {"Content-Type": "application/json"})
+        status, _, doc = raw(api_node, "POST", "/v1/query/membership/whoami", b"{}",
+                             {"Content-Type": "application/json"})
         assert status == 200 and doc["result"] == {"anonymous": True}
     finally:
         api_node.config.anonymous_reads = False
@@ -283,7 +285,7 @@ def test_openapi_documents_every_route(api_node):
     assert status == 200 and doc["openapi"].startswith("3.1")
     documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
     registered = set()
-    for route in build_app(api_node).router.routes():
+    for route in api_node.build_app().router.routes():
         if route.method == "HEAD":
             continue
         registered.add((route.method, route.resource.canonical))

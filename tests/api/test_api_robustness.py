@@ -19,7 +19,7 @@ import json
 
 import pytest
 
-from faechain.api.server import MAX_INT_PARAM
+from faechain.api.http import MAX_INT_PARAM
 from tests.api.test_api_rest import raw
 
 DEEP = b"[" * 100_000
@@ -63,6 +63,33 @@ def test_numbers_beyond_64_bits_are_refused(api_node, ids, path):
     assert status in (400, 404) and doc["code"] in ("bad_request", "not_found"), (status, doc)
 
 
+# Issue 24: Python's int() reads other scripts' digits, underscores, spaces and a plus sign;
+# a URL holding those names no block (`/v1/blocks/١٢` was block 12).
+ODD_NUMBERS = ["\u0661\u0662", "1_2", "+12", "%2012", "12%20", "\uff11\uff12"]
+
+
+@pytest.mark.parametrize("number", ODD_NUMBERS, ids=["arabic-indic", "underscore", "plus", "space-before",
+                                                      "space-after", "fullwidth"])
+def test_numbers_are_ascii_decimal_digits(api_node, ids, number):
+    from urllib.parse import quote
+
+    text = quote(number, safe="%+_")
+    for path in (f"/v1/blocks/{text}", f"/v1/history?ref=V-1-0-1&after={text}:0", f"/v1/state?key=a&height={text}"):
+        status, _, doc = raw(api_node, "GET", path, sign=ids("regulator"))
+        assert status == 400 and doc["code"] == "bad_request", (path, status, doc)
+    status, _, doc = raw(api_node, "GET", "/v1/blocks/0", sign=ids("regulator"))  # genesis: always there
+    assert status == 200
+
+
+def test_parse_int_takes_only_ascii_decimal():
+    from faechain.api.http import parse_int
+
+    assert parse_int("12") == 12 and parse_int("-3") == -3 and parse_int("0") == 0
+    for bad in ["\u0661\u0662", "1_2", "+12", " 12", "12 ", "", "-", "0x1", "1e3", "\uff11"]:
+        with pytest.raises(ValueError):
+            parse_int(bad)
+
+
 @pytest.mark.parametrize("header", [HUGE, "-3", "x"])
 def test_event_stream_resume_point_must_be_a_height(api_node, ids, header):
     status, _, doc = raw(api_node, "GET", "/v1/events", headers={"Last-Event-ID": header}, sign=ids("exchange"))
@@ -92,7 +119,7 @@ def test_event_stream_resumes_after_a_good_last_event_id(api_node, ids):
 
 
 def test_the_console_block_view_beyond_64_bits_is_not_found(api_node):
-    """The console's explorer reads blocks through the API's own block view (`Api._block_doc`)."""
+    """The console's explorer reads blocks through the API's own block view (`Api.block_doc`)."""
     status, headers, doc = raw(api_node, "POST", "/console/api/session", body=b'{"name": "regulator"}',
                                headers={**JSON, "X-Fae-CSRF": "x"})
     assert status == 200 and doc["signed_in"], doc

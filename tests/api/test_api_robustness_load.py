@@ -23,9 +23,9 @@ import time
 import aiohttp
 import pytest
 
-from faechain.api.testing import NodeThread, free_port
-from faechain.api.wire import signed_path
-from faechain.node.demo import create_demo, demo_org_id
+from faechain.core.wire import signed_path
+from faechain.devnet.demo import create_demo, demo_org_id
+from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import Identity
 
 LIMITS = dict(max_body_bytes=64 * 1024, vault_max_bytes=128 * 1024, body_timeout=2.0, idle_timeout=2.0,
@@ -68,14 +68,15 @@ def request(node, raw: bytes, timeout: float = 20.0) -> tuple[int, dict, bytes]:
         while True:
             try:
                 chunk = s.recv(65536)
-            except (ConnectionResetError, socket.timeout):
+            except (TimeoutError, ConnectionResetError):
                 break
             if not chunk:
                 break
             data += chunk
             if b"\r\n\r\n" in data:
                 head, _, body = data.partition(b"\r\n\r\n")
-                length = [int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
+                length = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:")]
                 if length and len(body) >= length[0]:
                     break
     head, _, body = data.partition(b"\r\n\r\n")
@@ -164,7 +165,7 @@ def _slow_client(node, head: bytes, tail: bytes, every: float = 0.25, limit: flo
         while time.monotonic() - started < limit:
             try:
                 chunk = sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 served += _healthy(node)  # others are served while the slow client is connected
                 continue
             except ConnectionResetError:
@@ -244,7 +245,7 @@ def test_500_idle_connections_do_not_stop_the_node(node):
                         break
             except ConnectionResetError:
                 closed += 1
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 pass
         assert closed == 500
     finally:

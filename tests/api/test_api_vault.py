@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 
 import pytest
 
-from faechain.api.server import build_app
 from faechain.sdk import ApiError, Client, Identity
 from tests.api.test_api_rest import raw
 from tests.api.vault_support import SCOPE, record_document, vault_node
@@ -283,7 +282,7 @@ def test_routes_are_documented(node):
     _, _, doc = raw(node, "GET", "/openapi.json")
     ops = doc["paths"]["/v1/vault/{hash}"]
     assert set(ops) == {"put", "get"}
-    registered = {(r.method, r.resource.canonical) for r in build_app(node).router.routes()}
+    registered = {(r.method, r.resource.canonical) for r in node.build_app().router.routes()}
     assert {("PUT", "/v1/vault/{hash}"), ("GET", "/v1/vault/{hash}")} <= registered
     codes = set(doc["components"]["schemas"]["Error"]["properties"]["code"]["enum"])
     assert {"unknown_scope", "hash_mismatch", "not_in_vault", "vault_damaged"} <= codes

@@ -18,16 +18,16 @@ import shutil
 import socket
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
 
-from faechain.api.testing import NodeThread, free_port
-from faechain.api.wire import signed_path
 from faechain.contracts.errors import NotFound, ensure
 from faechain.contracts.runtime import REGISTRY, Contract, QueryCtx, query, register
-from faechain.node.demo import create_demo
+from faechain.core.wire import signed_path
+from faechain.devnet.demo import create_demo
+from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import Client, Identity
 from tests.api.test_api_rest import raw
 from tests.api.vault_support import DOCS, SCOPE, VaultTest, record_document
@@ -172,7 +172,7 @@ def fresh_settings(pair):
         node.config.vault_peer_timeout = 10.0
         node.config.anonymous_reads = False
     yield
-    for node, limit in zip(pair, limits):
+    for node, limit in zip(pair, limits, strict=True):
         node.config.vault_peers = []
         node.config.anonymous_reads = False
         node.config.vault_max_bytes = limit

@@ -15,11 +15,11 @@ import pytest
 
 from faechain.api import server
 from faechain.api.openapi import build_document
-from faechain.api.testing import NodeThread, free_port
-from faechain.api.wire import HEADER_CERT, b64encode
+from faechain.core.wire import HEADER_CERT, b64encode
+from faechain.devnet.demo import Samples, create_demo, demo_org_ids
+from faechain.devnet.samples import receivables as receivables_demo
 from faechain.ledger import audit, xlsx
-from faechain.modules.receivables import demo as receivables_demo
-from faechain.node.demo import Samples, create_demo, demo_org_ids
+from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import ApiError, Client, Identity
 
 ORGS = demo_org_ids()
@@ -202,8 +202,9 @@ def test_csv_is_streamed_as_an_attachment(node, ids):
     status, headers, data = raw_get(node, Identity.load(node.home, "regulator"),
                                     f"/v1/audit/export?format=csv&ref={ids['tier3']}&from_height=9")
     assert status == 200 and headers["content-type"].startswith("text/csv")
+    to_height = audit.read_export(data).meta["to_height"]
     assert headers["content-disposition"] == (
-        f'attachment; filename="audit-{node.app.chain_id}-{ids["tier3"]}-9-{audit.read_export(data).meta["to_height"]}.csv"')
+        f'attachment; filename="audit-{node.app.chain_id}-{ids["tier3"]}-9-{to_height}.csv"')
     exp = audit.read_export(data)
     assert [r["method"] for r in exp.rows] == ["request_financing", "fund"]  # the transfer lies below 9
     assert audit.verify_export(node.store, data, node.genesis).ok

@@ -14,13 +14,13 @@ the one `DOCS` table the node's contract reads.
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
-from faechain.api.testing import NodeThread, free_port
 from faechain.contracts.errors import NotFound, Unauthorized, ensure
 from faechain.contracts.runtime import REGISTRY, Contract, QueryCtx, query, register
-from faechain.node.demo import create_demo, demo_org_id
+from faechain.devnet.demo import create_demo, demo_org_id
 from faechain.node.node import Node
+from faechain.node.testing import NodeThread, free_port
 
 SCOPE = "vaulttest"
 SUPPLIER1_ORG = demo_org_id(5)  # supplier1 is the 5th demo member

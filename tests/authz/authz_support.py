@@ -37,18 +37,19 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from faechain.application import Application, BlockResult, Receipt
+from faechain.chain.application import Application
+from faechain.chain.results import BlockResult, Receipt
+from faechain.core.encoding import decode
+from faechain.core.genesis import Genesis
 from faechain.crypto import certs
 from faechain.crypto.sealed_bid import bid_digest
+from faechain.devnet.demo import MEMBERS as DEMO_MEMBERS
+from faechain.devnet.demo import create_demo, demo_org_id
 from faechain.identity.ca import create_org_ca, issue_identity, load_org_ca, sign_revocation
-from faechain.ledger.encoding import decode
+from faechain.identity.wallet import Identity
 from faechain.ledger.storage import Store
 from faechain.node.config import paths
-from faechain.node.demo import MEMBERS as DEMO_MEMBERS
-from faechain.node.demo import create_demo, demo_org_id
-from faechain.node.genesis import Genesis
-from faechain.sdk.identity import Identity
-from tests.conftest import TestChain
+from tests.conftest import SUITE_NOW, TestChain
 
 DAY = 86_400
 YUAN = 100
@@ -89,10 +90,10 @@ class Who(frozenset):
         obj.parties = frozenset(parties) & obj
         return obj
 
-    def __or__(self, other: "Who") -> "Who":
+    def __or__(self, other: Who) -> Who:
         return Who(frozenset(self) | frozenset(other), f"{self.desc} | {other.desc}", self.parties | other.parties)
 
-    def __sub__(self, other: "Who") -> "Who":
+    def __sub__(self, other: Who) -> Who:
         return Who(frozenset(self) - frozenset(other), f"{self.desc} except {other.desc}", self.parties)
 
     def __repr__(self) -> str:
@@ -376,8 +377,8 @@ class Builder:
 def _new_org_ca(home: str, name: str, org_id: str, org_name: str, org_type: str):
     """A CA (and one admin member identity in the wallet) for an organisation not in genesis."""
     p = paths(home)
-    ca = create_org_ca(os.path.join(p["ca"], name), org_id, org_name, org_type)
-    issue_identity(ca, p["wallet"], name, {"admin": True})
+    ca = create_org_ca(os.path.join(p["ca"], name), org_id, org_name, org_type, now=SUITE_NOW)
+    issue_identity(ca, p["wallet"], name, {"admin": True}, now=SUITE_NOW)
     return ca
 
 
@@ -394,7 +395,7 @@ def open_world_chain(home: str) -> WorldChain:
 
 
 def build_world(home: str) -> World:
-    create_demo(home)
+    create_demo(home, now=SUITE_NOW)
     p = paths(home)
     # two genesis validators, so that a validator-removal proposal can pass and fail to execute
     g = Genesis.load(p["genesis"])
@@ -412,7 +413,7 @@ def build_world(home: str) -> World:
     for name, (org_id, org_name, org_type) in EXTRA_ORGS.items():
         b.ok("exchange", "membership", "admit", org_id=org_id, name=org_name, type=org_type,
              ca=certs.load_pem(extra_cas[name].cert_pem.encode()))
-    issue_identity(load_org_ca(os.path.join(p["ca"], "supplier2")), p["wallet"], "revoked", {})
+    issue_identity(load_org_ca(os.path.join(p["ca"], "supplier2")), p["wallet"], "revoked", {}, now=SUITE_NOW)
     c.ids["revoked"] = Identity.load(home, "revoked")
     b.ok("supplier2", "membership", "revoke", org_id=b.o["supplier2"], cert_id=c.ids["revoked"].cert_id,
          reason="token lost")
@@ -421,7 +422,7 @@ def build_world(home: str) -> World:
     t["revocation"] = sign_revocation(load_org_ca(os.path.join(p["ca"], "bank2")), c.chain_id, b"\x11" * 32,
                                       "key compromised")
     t["new_org_ca"] = certs.load_pem(create_org_ca(os.path.join(home, "newca"), demo_org_id(30), "Newcomer Bank",
-                                                   "BANK").cert_pem.encode())
+                                                   "BANK", now=SUITE_NOW).cert_pem.encode())
 
     # -- governance: `removed` voted out; a proposal PASSED whose execution failed (execute retries it
     #    successfully now); an OPEN proposal nobody has voted on ---------------------------------------------
@@ -510,7 +511,7 @@ def build_world(home: str) -> World:
     finishing = {}
     for key in ("P_awarded", "P_paid", "P_delivered", "P_post", "P_inspected"):
         finishing[key] = b.listed("english", duration=3600)
-    for key, (pkg, auction) in finishing.items():
+    for _pkg, auction in finishing.values():
         b.bidders(auction, "amc")
     b.batch([("amc", "auctions", "bid", dict(auction=auction, price=b.PRICES["list_price"]))
              for pkg, auction in finishing.values()])

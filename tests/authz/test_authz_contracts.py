@@ -24,17 +24,16 @@ decision where the documents leave room for one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 
-from faechain.application import load_contracts
-from faechain.node.demo import demo_org_id
+from faechain.chain.application import load_contracts
+from faechain.devnet.demo import demo_org_id
 from tests.authz.authz_support import (
     ANYONE,
     DAY,
-    H,
     NAMES,
     OUTSIDERS,
     QUALIFIED,
@@ -42,6 +41,7 @@ from tests.authz.authz_support import (
     SETTLEMENT,
     TYPE,
     YUAN,
+    H,
     Who,
     World,
     party,

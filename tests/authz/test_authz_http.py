@@ -28,18 +28,18 @@ import hashlib
 import http.client
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from faechain.api.server import build_app
-from faechain.api.testing import NodeThread, free_port
-from faechain.api.wire import signed_path
 from faechain.cli.demo import seed_node, store_document
-from faechain.node.demo import MEMBERS, create_demo
-from faechain.sdk.identity import Identity
+from faechain.core.wire import signed_path
+from faechain.devnet.demo import MEMBERS, create_demo
+from faechain.identity.wallet import Identity
+from faechain.node.testing import NodeThread, free_port
 from tests.authz.authz_support import ANYONE, SEE_ALL, Who, party
 
 DEMO = tuple(m.name for m in MEMBERS)
@@ -246,7 +246,7 @@ def route_expected(route: Route, reader: str) -> int:
 
 
 def test_every_v1_route_is_in_the_matrix(site: Site) -> None:
-    app = build_app(site.node)
+    app = site.node.build_app()
     have = {(r.method, r.resource.canonical) for r in app.router.routes()
             if r.resource is not None and r.resource.canonical.startswith("/v1/") and r.method != "HEAD"}
     missing = sorted(have - set(ROUTES))

@@ -17,12 +17,14 @@ A new `@query` method fails `test_every_query_method_has_a_row` until it is adde
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from faechain.application import Rejected, load_contracts
+from faechain.chain.application import load_contracts
+from faechain.chain.results import Rejected
 from faechain.contracts.errors import ContractError
 from tests.authz.authz_support import (
     ANYONE,
@@ -47,6 +49,8 @@ SOLD_PARTIES = party("bank2", "lawfirm", "amc", "underwriter", what="seller, DD 
 PRODUCT_PARTIES = party("factor", "registrar", "bank", what="the product's originator, registrar, settlement bank")
 PRODUCT_HOLDERS = party("investor1", "investor2", "investor3", what="the product's holders")
 AGENCIES = roles("RATING_AGENCY")
+INVOICE_PARTIES = party("supplier1", "core", what="the frozen invoice's seller and buyer, the frozen voucher's "
+                        "holder and payer")
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,11 @@ def ids(res: Any) -> set:
 
 def margins_shown(res: dict) -> set:
     return {m["bidder"] for m in res["margins"]}
+
+
+def frozen(w: World) -> set:
+    """The assets the world's regulator froze: an invoice and a voucher, both of supplier1 and core."""
+    return {f"invoice:{w.t['INV_frozen']}", f"voucher:{w.t['V_frozen']}"}
 
 
 TABLE: dict[str, QRow] = {
@@ -193,11 +202,12 @@ TABLE: dict[str, QRow] = {
         lambda w: dict(seller=w.o["bank2"], loan_no="L-FREE"), party("bank2", what="its owner") | SEE_ALL, "not_found",
         lambda r, w, m: r["loan"]["ref"] == f"{w.o['bank2']}/L-FREE", "an unpackaged loan: its owner (the seller)"),
     "npa.loan#packaged": QRow(
-        lambda w: dict(zip(("seller", "loan_no"), w.t["P_approved_loan"].split("/"))), PACKAGE_PARTIES | SEE_ALL,
+        lambda w: dict(zip(("seller", "loan_no"), w.t["P_approved_loan"].split("/"), strict=True)),
+        PACKAGE_PARTIES | SEE_ALL,
         "not_found", lambda r, w, m: r["loan"]["ref"] == w.t["P_approved_loan"],
         "a loan of an unlisted package: as package"),
     "npa.loan#listed": QRow(
-        lambda w: dict(zip(("seller", "loan_no"), w.t["P_listed_loan"].split("/"))), ANYONE, None,
+        lambda w: dict(zip(("seller", "loan_no"), w.t["P_listed_loan"].split("/"), strict=True)), ANYONE, None,
         lambda r, w, m: r["loan"]["ref"] == w.t["P_listed_loan"], "a loan of a listed package: every member"),
     "npa.loans": QRow(
         lambda w: dict(owner=w.o["bank2"]), party("bank2", what="the owner") | SEE_ALL, "unauthorized",
@@ -259,16 +269,33 @@ TABLE: dict[str, QRow] = {
         PRODUCT_PARTIES | SEE_ALL | party("investor1", "investor3", what="its seller and buyer"), "not_found",
         lambda r, w, m: r["id"] == w.t["T_proposed"],
         "products.transfer docstring: its parties, registrar, exchange, regulator"),
-    # -- supervision: alerts and the frozen list for the regulator and the exchange; why an asset is stuck for all --
+    # -- supervision: alerts, the frozen list and the action log for the regulator and the exchange; whether an
+    # -- asset is frozen for all, why (and its actions) for its parties --------------------------------------------
     "supervision.alerts": QRow(lambda w: {}, SEE_ALL, "unauthorized", lambda r, w, m: len(r) >= 1,
                                "domain 5: the regulator (and the exchange, README) receive alerts"),
-    "supervision.frozen": QRow(lambda w: dict(asset=f"invoice:{w.t['INV_frozen']}"), ANYONE, None,
-                               lambda r, w, m: r["frozen"] is True, "'any member may ask why its asset is stuck'"),
+    "supervision.frozen": QRow(
+        lambda w: dict(asset=f"invoice:{w.t['INV_frozen']}"), ANYONE, None, lambda r, w, m: r["frozen"] is True,
+        "a counterparty checks whether an asset is frozen before it trades; the reason is its parties'",
+        (Detail(INVOICE_PARTIES | SEE_ALL, lambda r, w, m: r.get("reason") == "suspected duplicate"
+                and r.get("by") == w.o["regulator"], "the regulator's reason and who acted"),)),
+    "supervision.frozen#voucher": QRow(
+        lambda w: dict(asset=f"voucher:{w.t['V_frozen']}"), ANYONE, None, lambda r, w, m: r["frozen"] is True,
+        "as frozen: a voucher piece's parties are its holder and payer (who issued it to the holder)",
+        (Detail(INVOICE_PARTIES | SEE_ALL, lambda r, w, m: r.get("reason") == "court order 2026-17",
+                "the regulator's reason"),)),
     "supervision.frozen_assets": QRow(lambda w: {}, SEE_ALL, "unauthorized",
                                       lambda r, w, m: f"invoice:{w.t['INV_frozen']}" in {x["asset"] for x in r},
                                       "the frozen list: the regulator and the exchange"),
-    "supervision.actions": QRow(lambda w: {}, ANYONE, None, lambda r, w, m: len(r) >= 2,
-                                "domain: 'every regulator action is itself on the ledger', readable by members"),
+    "supervision.actions": QRow(
+        lambda w: {}, INVOICE_PARTIES | SEE_ALL, None, lambda r, w, m: bool({a["asset"] for a in r} & frozen(w)),
+        "the whole log for the regulator and the exchange; any other member sees the actions on its own assets "
+        "only (supplier1 and core are parties of both frozen assets; no other member of either)",
+        (Detail(INVOICE_PARTIES | SEE_ALL, lambda r, w, m: {a["asset"] for a in r} >= frozen(w),
+                "the actions on both frozen assets"),)),
+    "supervision.actions#asset": QRow(
+        lambda w: dict(asset=f"invoice:{w.t['INV_frozen']}"), INVOICE_PARTIES | SEE_ALL, "unauthorized",
+        lambda r, w, m: [a["reason"] for a in r] == ["suspected duplicate"],
+        "one asset's actions: the regulator, the exchange and the asset's parties"),
     "supervision.rules": QRow(lambda w: {}, ANYONE, None, lambda r, w, m: "large_transfer" in r,
                               "the thresholds in force are public to members"),
 }

@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from faechain.api.testing import NodeThread, free_port
 from faechain.cli.main import main
+from faechain.devnet.demo import Samples, create_demo, demo_org_ids
+from faechain.devnet.samples import receivables as receivables_demo
 from faechain.ledger import audit
-from faechain.modules.receivables import demo as receivables_demo
-from faechain.node.demo import Samples, create_demo, demo_org_ids
+from faechain.node.testing import NodeThread, free_port
 
 ORGS = demo_org_ids()
 

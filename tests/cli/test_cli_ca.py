@@ -8,9 +8,9 @@ import os
 import pytest
 
 from faechain.cli.main import main
+from faechain.core.genesis import Genesis
 from faechain.crypto import certs
-from faechain.identity.membership import revocation_message
-from faechain.node.genesis import Genesis
+from faechain.identity.organisations import revocation_message
 
 ORG_A = "91110000MA0000901A"
 ORG_B = "91110000MA0000902B"
@@ -78,7 +78,7 @@ def test_ca_issue_certificate_reads_back(tmp_path, capsys):
     assert cert_id in capsys.readouterr().out
 
     # the SDK loads it
-    from faechain.sdk.identity import Identity
+    from faechain.identity.wallet import Identity
 
     loaded = Identity.load(str(tmp_path), "alice")
     assert loaded.org_id == ORG_A and loaded.role == "INVESTOR" and loaded.cert_id.hex() == cert_id
@@ -154,7 +154,7 @@ def test_genesis_create_from_two_cas(tmp_path, capsys):
     assert g.chain_id == "fae-test" and g.dev is False and g.suite == "ed25519" and g.genesis_time > 0
     assert [(o["id"], o["type"], o["name"]) for o in g.orgs] == [
         (ORG_A, "EXCHANGE", "Exchange A"), (ORG_B, "BANK", "Bank B")]
-    for o, d in zip(g.orgs, (a, b)):
+    for o, d in zip(g.orgs, (a, b), strict=True):
         with open(os.path.join(d, "ca.pem")) as f:
             assert o["ca"] == f.read()
     # refuses to overwrite, and the same org twice
@@ -168,7 +168,7 @@ def test_genesis_create_from_two_cas(tmp_path, capsys):
     assert Genesis.load(str(tmp_path / "g3.json")).dev is True
 
     # the genesis boots an application with both organisations as members
-    from faechain.application import Application
+    from faechain.chain.application import Application
     from faechain.ledger.storage import Store
 
     store = Store(str(tmp_path / "db" / "chain.db"))

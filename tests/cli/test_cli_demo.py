@@ -15,9 +15,9 @@ import time
 import urllib.request
 
 import pytest
-
-from faechain.node.demo import MEMBERS, demo_org_id
 from fae_cli_helpers import CMD_TIMEOUT, fae, free_port, wait_healthy  # noqa: F401
+
+from faechain.devnet.demo import MEMBERS, demo_org_id
 
 INVESTOR4_ORG = demo_org_id([m.name for m in MEMBERS].index("investor4") + 1)
 STARTUP_TIMEOUT = 60

@@ -14,9 +14,9 @@ import threading
 import pytest
 
 import faechain.cli.node_cmds as node_cmds
-import faechain.node.demo as node_demo
+import faechain.devnet.demo as node_demo
 from faechain.cli.main import main
-from faechain.node.demo import MEMBERS, demo_org_id
+from faechain.devnet.demo import MEMBERS, demo_org_id
 
 INVESTOR4_ORG = demo_org_id([m.name for m in MEMBERS].index("investor4") + 1)
 

@@ -7,7 +7,7 @@ import os
 import sqlite3
 
 from faechain.cli.main import main
-from faechain.node.demo import MEMBERS, create_demo, demo_org_id
+from faechain.devnet.demo import MEMBERS, create_demo, demo_org_id
 from faechain.node.node import Node
 
 INVESTOR4_ORG = demo_org_id([m.name for m in MEMBERS].index("investor4") + 1)

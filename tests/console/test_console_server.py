@@ -12,14 +12,14 @@ import sys
 
 import pytest
 
-from faechain.api.testing import NodeThread, free_port
 from faechain.console.passphrase import hash_passphrase, verify_passphrase
 from faechain.console.sessions import SessionTable
+from faechain.core.tx import SIGN_DOMAIN, decode_tx
 from faechain.crypto.suite import get_suite
+from faechain.devnet.demo import create_demo, demo_org_id
 from faechain.ledger.smt import verify_proof
-from faechain.ledger.tx import SIGN_DOMAIN, decode_tx
 from faechain.node.config import NodeConfig
-from faechain.node.demo import create_demo, demo_org_id
+from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import Identity
 
 SUPPLIER1, CORE = demo_org_id(5), demo_org_id(3)
@@ -209,12 +209,10 @@ def test_non_dev_node_needs_a_passphrase(node):
 
 
 def node_console(node):
-    from faechain.console.routes import CONSOLE_KEY
-
     # the aiohttp application is built inside Node.serve; find the console through the event hub
     import gc
 
-    from faechain.console.routes import Console
+    from faechain.console.routes import CONSOLE_KEY, Console
 
     found = [o for o in gc.get_objects() if isinstance(o, Console) and o.node is node]
     assert found, CONSOLE_KEY
@@ -241,7 +239,9 @@ def test_prepare_shows_exactly_what_was_signed_and_submit_sends_that(node):
     assert signed["chain"] == node.app.chain_id and int(signed["nonce"]) >= 0
     assert signed["expires"] > doc["now"]
     # the signature is the member's, over the body shown
-    pub = suite.public_key_from_crypto(__import__("cryptography.x509", fromlist=["x"]).load_der_x509_certificate(me.cert).public_key())
+    from cryptography import x509
+
+    pub = suite.public_key_from_crypto(x509.load_der_x509_certificate(me.cert).public_key())
     assert pub.verify(bytes.fromhex(signed["signature"]), SIGN_DOMAIN + body)
     # nothing is sent before the member confirms
     assert node.store.tx(bytes.fromhex(signed["tx_hash"])) is None
@@ -261,7 +261,8 @@ def test_prepare_shows_exactly_what_was_signed_and_submit_sends_that(node):
     status, done = h.call("POST", "/console/api/tx/submit", {"tx_hash": doc["signed"]["tx_hash"]})
     assert status == 200 and done["receipt"]["code"] == "duplicate"
     # queries and internal methods cannot be prepared; another session cannot submit mine
-    status, err = h.call("POST", "/console/api/tx/prepare", {"contract": "receivables", "method": "vouchers", "args": {}})
+    status, err = h.call("POST", "/console/api/tx/prepare",
+                         {"contract": "receivables", "method": "vouchers", "args": {}})
     assert status == 404
     status, doc = h.call("POST", "/console/api/tx/prepare", {"contract": "membership", "method": "set_attributes",
                                                                "args": {"org_id": SUPPLIER1, "attributes": {}}})
@@ -276,7 +277,8 @@ def test_transaction_page_has_the_certificate_chain_and_proven_writes(node):
     h.sign_in("supplier2")
     args = {"code": "011002600778", "number": "00000009", "seller": demo_org_id(6), "buyer": CORE,
             "amount": 500_00, "date": 1_700_000_000, "doc_hash": "ab" * 32}
-    _, doc = h.call("POST", "/console/api/tx/prepare", {"contract": "receivables", "method": "register_invoice", "args": args})
+    _, doc = h.call("POST", "/console/api/tx/prepare",
+                    {"contract": "receivables", "method": "register_invoice", "args": args})
     _, done = h.call("POST", "/console/api/tx/submit", {"tx_hash": doc["signed"]["tx_hash"]})
     assert done["receipt"]["code"] == "ok"
     status, d = h.call("GET", f"/console/api/txs/{done['receipt']['tx_hash']}", csrf=False)

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 
-from faechain.application import Rejected
+from faechain.chain.results import Rejected
 from faechain.contracts.errors import BadRequest, InvalidState, ensure
 from faechain.contracts.runtime import REGISTRY, Contract, Ctx, QueryCtx, query, register, tx
-from faechain.ledger.encoding import decode
-from faechain.ledger.verify import verify_chain
+from faechain.node.verify import verify_chain
 
 NAME = "probe_test"
 
@@ -159,7 +158,7 @@ def test_bind_error_names_the_argument():
 
 def test_unsupported_hint_fails_at_class_creation():
     with pytest.raises(TypeError):
-        class Bad(Contract):  # noqa: F841
+        class Bad(Contract):
             name = "bad_probe"
 
             @tx
@@ -293,7 +292,7 @@ def test_deterministic_ids(pc, tmp_path):
     assert r.receipts[0].result == [f"item-{h}-0-1", f"item-{h}-0-2", f"item-{h}-0-3"]
     assert r.receipts[1].result == [f"item-{h}-1-1", f"item-{h}-1-2"]
     # another node computes the same ids
-    from faechain.application import Application
+    from faechain.chain.application import Application
     from faechain.ledger.storage import Store
 
     other = Application(Store(str(tmp_path / "other.db")), pc.genesis)
@@ -327,7 +326,8 @@ def test_caller_attributes_are_never_stale(pc):
     assert [x.result["attributes"].get("qualified") for x in (r.receipts[0], r.receipts[2])] == [None, True]
     raw = whoami()
     assert pc.app.check_tx(raw, pc.clock).ok
-    r = pc.block([pc.sign("exchange", "membership", "set_attributes", {"org_id": inv, "attributes": {"qualified": False}})])
+    r = pc.block([pc.sign("exchange", "membership", "set_attributes",
+                          {"org_id": inv, "attributes": {"qualified": False}})])
     assert pc.block([raw]).receipts[0].result["attributes"]["qualified"] is False
 
 

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faechain.application import BlockState, CommittedState, TxState
+from faechain.chain.state import BlockState, CommittedState, TxState
 from faechain.contracts.runtime import REGISTRY, Contract, ContractState, register, tx
-from faechain.ledger.encoding import encode
+from faechain.core.encoding import encode
 from faechain.ledger.storage import BlockWrite, Store
-from faechain.ledger.verify import verify_chain
+from faechain.node.verify import verify_chain
 
 # -- scan --------------------------------------------------------------------------------
 
@@ -62,7 +62,8 @@ def test_scan_matches_a_model(first, second, block, own, prefix, limit):
             blk.writes.update(enc(block, "d"))
             txs = TxState(blk)
             txs.writes.update(enc(own))
-            assert ContractState("c", txs).scan(prefix, limit) == expect(merged(first, second, block, own), prefix, limit)
+            assert ContractState("c", txs).scan(prefix, limit) == expect(merged(first, second, block, own),
+                                                                         prefix, limit)
             assert ContractState("c", blk).scan(prefix, limit) == expect(merged(first, second, block), prefix, limit)
             committed = ContractState("c", CommittedState(store, None))
             assert committed.scan(prefix, limit) == expect(merged(first, second), prefix, limit)
@@ -147,13 +148,13 @@ def test_failing_hook_writes_nothing(hooked):
 
 
 def test_hook_state_is_namespaced_and_deterministic(hooked, tmp_path):
-    from faechain.application import Application
+    from faechain.chain.application import Application
 
     c = hooked
     txs = [c.sign("exchange", "hook_a_test", "arm", {"due": d}) for d in (3, 5, 4)]
     results = [c.block(txs), c.block([]), c.block([]), c.block([]), c.block([])]
     other = Application(Store(str(tmp_path / "o.db")), c.genesis)
-    for r, batch in zip(results, [txs, [], [], [], []]):
+    for r, batch in zip(results, [txs, [], [], [], []], strict=True):
         again = other.finalize_block(r.height, r.time, batch, b"test")
         other.commit()
         assert (again.block_hash, again.app_hash, again.end_events) == (r.block_hash, r.app_hash, r.end_events)

@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from faechain.crypto import certs
-from faechain.crypto.suite import get_suite
+from faechain.crypto.suite import SuiteError, get_suite
 
 SUITE = get_suite("ed25519")
 ORG = "91110000TESTBANK01"
@@ -44,13 +44,13 @@ def test_member_certificate(ca):
     assert info.attributes == {"admin": True, "qualified": False, "note": "中文"}
     assert certs.public_key(SUITE, der).raw() == mk.public().raw()
     certs.verify_issued_by(SUITE, der, ca[1])
-    now = dt.datetime.now(dt.timezone.utc).timestamp()
+    now = dt.datetime.now(dt.UTC).timestamp()
     assert info.not_before <= now <= info.not_after
     assert info.not_after <= certs.read_info(ca[1]).not_after  # never outlives its CA
 
 
 def test_long_attributes_use_long_form_der_lengths(ca):
-    attrs = {"k%d" % i: "v" * 20 for i in range(30)}  # > 255 bytes of JSON
+    attrs = {f"k{i}": "v" * 20 for i in range(30)}  # > 255 bytes of JSON
     _, der = member(ca, attributes=attrs)
     assert certs.read_info(der).attributes == attrs
 
@@ -86,7 +86,7 @@ def _with_extension(ca, value: bytes) -> bytes:
     key, der = ca
     issuer = x509.load_der_x509_certificate(der)
     mk = SUITE.generate()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(certs._name(ORG, "Test Bank", "BANK", "odd"))
@@ -113,3 +113,45 @@ def test_bad_attribute_extension(ca, value):
 def test_der_utf8_round_trip():
     for text in ("", "a", "x" * 127, "x" * 128, "y" * 300, "中" * 100):
         assert certs._parse_der_utf8(certs._der_utf8(text)) == text
+
+
+@pytest.mark.parametrize("pem,why", [
+    (b"hello", "there is no '-----BEGIN CERTIFICATE-----' line"),
+    (b"-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n",
+     "the text between the BEGIN and END lines is not base64"),
+    (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+     "its base64 does not decode to an X.509 certificate"),
+    (b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+     "it holds a 'PRIVATE KEY' block, not a 'CERTIFICATE' one"),
+    (b"-----BEGIN CERTIFICATE-----\nAAAA\n", "the '-----END CERTIFICATE-----' line is missing"),
+])
+def test_a_malformed_pem_is_told_in_a_few_words(pem, why):
+    """Issue 24: a malformed PEM gave `cryptography`'s FAQ link and its parser's internals
+    ("MalformedFraming", "ParseError { kind: ShortData ... }"); now what is wrong and what is
+    expected."""
+    with pytest.raises(certs.CertificateError) as info:
+        certs.load_pem(pem)
+    message = str(info.value)
+    assert message.startswith(f"not a PEM certificate: {why}"), message
+    assert message.endswith(f"expected {certs.PEM_FORM}")
+    for internal in ("http", "cryptography.io", "faq", "ParseError", "MalformedFraming", "InvalidPadding", "kind:"):
+        assert internal not in message, message
+
+
+@pytest.mark.parametrize("bad", [b"", b"\x30\x03\x02\x01\x01", b"not a certificate", b"\x30\x82\x01\x00"])
+def test_malformed_der_is_told_without_parser_internals(bad):
+    with pytest.raises(certs.CertificateError) as info:
+        certs.load_der(bad)
+    message = str(info.value)
+    assert message.startswith("not a DER X.509 certificate: "), message
+    assert "ParseError" not in message and "{" not in message and "http" not in message, message
+
+
+@pytest.mark.parametrize("pem", [b"garbage", b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                                 b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"])
+def test_a_malformed_private_key_pem_is_told_without_library_internals(pem):
+    with pytest.raises(SuiteError) as info:
+        SUITE.load_private_pem(pem)
+    message = str(info.value)
+    assert message.startswith("not an Ed25519 private key") and "PKCS#8" in message, message
+    assert "http" not in message and "ASN.1 parsing" not in message and "Tag {" not in message, message

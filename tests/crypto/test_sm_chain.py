@@ -18,13 +18,13 @@ from contextlib import redirect_stdout
 import pytest
 from cryptography import x509
 
-from faechain.api.testing import NodeThread, free_port
 from faechain.cli.demo import seed_node
 from faechain.contracts.runtime import REGISTRY, register
 from faechain.crypto import sm2
 from faechain.crypto.suite import get_suite
+from faechain.devnet.demo import SAMPLE_ORDER, create_demo
 from faechain.ledger.smt import verify_proof
-from faechain.node.demo import SAMPLE_ORDER, create_demo
+from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import Client, Identity
 from faechain.sdk.penetration import verify as verify_penetration
 from tests.modules.auctions.auction_support import SEALED, LotProbe
@@ -199,7 +199,7 @@ def test_fae_verify_rechecks_the_chain_and_finds_a_forged_signature(node, tmp_pa
         assert main(["verify", "--home", copy]) == 0, out.getvalue()
     assert out.getvalue().startswith("ok:")
     # flip one byte of one stored signature: the signature check fails
-    from faechain.ledger.encoding import decode, encode
+    from faechain.core.encoding import decode, encode
 
     height, idx, env = dst.execute("SELECT height, idx, envelope FROM txs ORDER BY height DESC LIMIT 1").fetchone()
     version, body, sig, cert = decode(env)

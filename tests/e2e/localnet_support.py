@@ -12,12 +12,12 @@ import contextlib
 import os
 import threading
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from faechain.devnet import localnet as L
 from faechain.engines.cometbft import CometBFTNotFound, find_cometbft
-from faechain.engines.cometbft import localnet as L
 from faechain.sdk import ApiError, Client, Identity
 
 NETWORKS: list[L.Localnet] = []
@@ -105,7 +105,7 @@ def assert_same_app_hashes(net: L.Localnet, nodes=None, first: int = 1) -> int:
     reference = app_hashes(net, nodes[0], first, top)
     for i in nodes[1:]:
         other = app_hashes(net, i, first, top)
-        diverged = [first + k for k, (a, b) in enumerate(zip(reference, other)) if a != b]
+        diverged = [first + k for k, (a, b) in enumerate(zip(reference, other, strict=True)) if a != b]
         assert not diverged, f"node{i} diverges from node{nodes[0]} at heights {diverged[:5]}"
     return top
 
@@ -142,7 +142,7 @@ class Load:
         self.target = Identity.load(net.home, "investor1").org_id
         self.clients = {i: Client(net.nodes[i].api_url, identity=self.exchange, timeout=15) for i in nodes}
 
-    def __enter__(self) -> "Load":
+    def __enter__(self) -> Load:
         self._thread.start()
         return self
 

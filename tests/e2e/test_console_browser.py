@@ -18,10 +18,10 @@ import shutil
 
 import pytest
 
-from faechain.api.testing import NodeThread, free_port
 from faechain.cli.demo import advance_clock, seed_node, store_document
+from faechain.devnet.demo import create_demo, demo_org_ids
 from faechain.ledger.smt import verify_proof
-from faechain.node.demo import create_demo, demo_org_ids
+from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import Client
 from tests.conftest import wallet
 
@@ -178,8 +178,9 @@ def test_issue_and_split_a_voucher_in_the_browser(node, tab, who):
     with Client(node.url, identity=who("regulator")) as c:
         pieces = {v["id"]: v for v in c.query("receivables", "vouchers", root=voucher)}
     assert pieces[voucher]["status"] == "SPLIT"
-    assert pieces[split["voucher"]]["holder"] == ORG["supplier2"] and pieces[split["voucher"]]["amount"] == 400_000_00
-    assert pieces[split["remainder"]]["holder"] == ORG["supplier1"] and pieces[split["remainder"]]["amount"] == 600_000_00
+    piece, rest = pieces[split["voucher"]], pieces[split["remainder"]]
+    assert piece["holder"] == ORG["supplier2"] and piece["amount"] == 400_000_00
+    assert rest["holder"] == ORG["supplier1"] and rest["amount"] == 600_000_00
 
 
 def test_language_switch_is_remembered(node, tab):
@@ -231,18 +232,23 @@ def test_bid_in_a_live_auction(node, tab):
     amc = tab("amc")
     amc.go(f"#/v/auctions/{auction}")
     page = amc.page
-    page.wait_for_function("(document.querySelector('#auction-price') || {textContent: ''}).textContent.includes('1,000,000.00')")
+    page.wait_for_function("(document.querySelector('#auction-price') || {textContent: ''})"
+                           ".textContent.includes('1,000,000.00')")
     assert re.search(r"\d\d:\d\d:\d\d", page.text_content("#auction-countdown"))
     assert page.input_value("#bid-price") == "1000000.00"  # the first bid: the start price
     page.click("#bid-submit")
     assert json.loads(amc.confirm("bid"))["price"] == 1_000_000_00
-    page.wait_for_function("(document.querySelector('#auction-best') || {textContent: ''}).textContent.includes('Huabei')")
+    page.wait_for_function("(document.querySelector('#auction-best') || {textContent: ''})"
+                           ".textContent.includes('Huabei')")
     # a rival outbids over the SDK: the open page follows live (event stream), no reload
     r = node.submit_as("investor1", "auctions", "bid", {"auction": auction, "price": 1_050_000_00})
     assert r.ok, r.message
-    page.wait_for_function("(document.querySelector('#auction-price') || {textContent: ''}).textContent.includes('1,050,000.00')")
-    page.wait_for_function("(document.querySelector('#auction-best') || {textContent: ''}).textContent.includes('Yanshan')")
-    page.wait_for_function("document.querySelector('#bid-price') && document.querySelector('#bid-price').value === '1100000.00'")
+    page.wait_for_function("(document.querySelector('#auction-price') || {textContent: ''})"
+                           ".textContent.includes('1,050,000.00')")
+    page.wait_for_function("(document.querySelector('#auction-best') || {textContent: ''})"
+                           ".textContent.includes('Yanshan')")
+    page.wait_for_function("document.querySelector('#bid-price') "
+                           "&& document.querySelector('#bid-price').value === '1100000.00'")
     page.wait_for_selector("svg.line circle.pt >> nth=1", state="attached")  # both bids on the price chart
     amc.shot("auction.png")
     page.click("#bid-submit")
@@ -339,24 +345,27 @@ def test_js_proof_and_cbor_checks_agree_with_python(node, tab):
         vectors.append(case)
         if value is not None:  # the same proof for a changed value must fail in both
             bad = value[:-1] + bytes([value[-1] ^ 1])
-            vectors.append({**case, "value": bad.hex(), "expect": verify_proof(node.app.hash, res["app_hash"], key, bad, py)})
+            vectors.append({**case, "value": bad.hex(),
+                            "expect": verify_proof(node.app.hash, res["app_hash"], key, bad, py)})
     assert [v["expect"] for v in vectors] == [True, False, True, False, True]
     got = c.page.evaluate("""async (vectors) => {
         const { verifyProof, sha256 } = await import('/console/assets/smt.js');
         const { hexToBytes, decode, encode, bytesToHex } = await import('/console/assets/cbor.js');
         const out = [];
         for (const v of vectors) {
-            out.push(await verifyProof(sha256, hexToBytes(v.root), hexToBytes(v.key), v.value === null ? null : hexToBytes(v.value),
+            out.push(await verifyProof(sha256, hexToBytes(v.root), hexToBytes(v.key),
+                v.value === null ? null : hexToBytes(v.value),
                 { siblings: v.siblings.map(hexToBytes), leaf: v.leaf ? v.leaf.map(hexToBytes) : null }));
         }
         const canon = [];
-        for (const hex of ['a2616101616202', '1817', 'a2616202616101', 'f93c00', '3b7fffffffffffffff', 'c249010000000000000000']) {
+        for (const hex of ['a2616101616202', '1817', 'a2616202616101', 'f93c00', '3b7fffffffffffffff',
+                           'c249010000000000000000']) {
             try { canon.push(bytesToHex(encode(decode(hexToBytes(hex))))); } catch (e) { canon.push('refused'); }
         }
         return { proofs: out, canon };
     }""", vectors)
     assert got["proofs"] == [v["expect"] for v in vectors]
-    # canonical CBOR: accepted and re-encoded identically, or refused as faechain.ledger.encoding refuses
+    # canonical CBOR: accepted and re-encoded identically, or refused as faechain.core.encoding refuses
     assert got["canon"] == ["a2616101616202", "refused", "refused", "refused", "3b7fffffffffffffff", "refused"]
 
 
@@ -399,12 +408,14 @@ def test_on_an_sm2_sm3_chain_the_browser_says_it_cannot_verify(browser, tmp_path
         tab = Console(browser, nt.node, "investor1", lang="en")
         tab.go(f"#/v/investor/plan/{plan['id']}")
         tab.page.click("#penetration-verify")
-        tab.page.wait_for_function("(document.querySelector('#verify-result') || {textContent: ''}).textContent.includes('needs SHA-256')")
+        tab.page.wait_for_function("(document.querySelector('#verify-result') || {textContent: ''})"
+                                   ".textContent.includes('needs SHA-256')")
         assert tab.page.query_selector("#verify-ok") is None and tab.page.query_selector("#verify-bad") is None
         # signing still shows and checks every field of the body (not its SM3 hash)
         tab.go("#/v/calls")
         tab.page.wait_for_selector("#call-method option >> nth=1", state="attached")
-        value = tab.page.evaluate("[...document.querySelectorAll('#call-method option')].find(o => o.textContent.startsWith('plans.report_event')).value")
+        value = tab.page.evaluate("[...document.querySelectorAll('#call-method option')]"
+                                  ".find(o => o.textContent.startsWith('plans.report_event')).value")
         tab.page.select_option("#call-method", value)
         tab.page.fill("#call-args", json.dumps({"plan": plan["id"], "title": "console test on sm2-sm3"}))
         tab.page.click("#call-submit")

@@ -21,21 +21,21 @@ import time
 
 import pytest
 
-from faechain.application import Application
-from faechain.ledger.encoding import decode
+from faechain.chain.application import Application
+from faechain.core.encoding import decode
+from faechain.core.genesis import Genesis
 from faechain.ledger.storage import Store
-from faechain.ledger.verify import verify_chain
 from faechain.node.config import paths
-from faechain.node.genesis import Genesis
+from faechain.node.verify import verify_chain
 
 CHILD = r'''
 import collections, sys
-from faechain.application import Application
+from faechain.chain.application import Application
 from faechain.engines.solo import SoloEngine
 from faechain.ledger.storage import Store
 from faechain.node.config import paths
-from faechain.node.genesis import Genesis
-from faechain.sdk.identity import Identity
+from faechain.core.genesis import Genesis
+from faechain.identity.wallet import Identity
 
 home, round_no = sys.argv[1], int(sys.argv[2])
 p = paths(home)
@@ -190,7 +190,7 @@ def test_kill9_loses_nothing_reported(consortium_home, tmp_path):
         assert report.ok, report
         assert report.txs >= len(reported)
         # and the node keeps working after the last crash
-        from faechain.sdk.identity import Identity
+        from faechain.identity.wallet import Identity
 
         ident = Identity.load(home, "exchange")
         bank = next(o["id"] for o in genesis.orgs if o["type"] == "BANK")

@@ -20,7 +20,7 @@ import urllib.request
 
 import pytest
 
-from faechain.api.testing import free_port
+from faechain.node.testing import free_port
 from faechain.sdk import ApiError, Client, Identity
 
 ROUNDS = 3

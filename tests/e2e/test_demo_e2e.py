@@ -16,8 +16,8 @@ import urllib.request
 
 import pytest
 
-from faechain.api.testing import free_port
-from faechain.node.demo import demo_org_id
+from faechain.devnet.demo import demo_org_id
+from faechain.node.testing import free_port
 from faechain.sdk import ApiError, Client, Identity
 
 INVESTOR1_ORG = demo_org_id(12)

@@ -12,13 +12,13 @@ import os
 import time
 
 import pytest
+from localnet_support import Load, assert_same_app_hashes, client, height, heights, running_localnet, wait_until
 
+from faechain.core.tx import decode_tx, make_envelope
 from faechain.crypto.suite import get_suite
 from faechain.engines.cometbft.codes import CODESPACE, code_number
-from faechain.ledger.tx import decode_tx, make_envelope
 from faechain.engines.cometbft.rpc import RpcClient
 from faechain.sdk import ApiError, Identity
-from localnet_support import Load, assert_same_app_hashes, client, height, heights, running_localnet, wait_until
 
 pytestmark = pytest.mark.localnet
 
@@ -39,7 +39,7 @@ def test_network_is_up_with_genesis_validators(net):
     assert genesis["engine"] == "cometbft" and genesis["chain_id"] == net.chain_id
     vals = RpcClient(net.nodes[0].rpc_url).call("validators")["validators"]
     assert sorted(v["pub_key"]["value"] for v in vals) == sorted(n.pub_key for n in net.nodes)
-    from faechain.node.genesis import Genesis
+    from faechain.core.genesis import Genesis
 
     g = Genesis.load(f"{net.home}/node0/genesis.json")
     assert [(v["name"], v["org_id"]) for v in g.validators] == [(n.name, n.org_id) for n in net.nodes]
@@ -77,7 +77,7 @@ def test_tx_submitted_to_one_node_is_visible_and_provable_at_every_node(net):
     assert r.ok and r.height >= 1, r
     for i in range(4):
         ci = client(net, i)
-        wait_until(lambda: (height(net, i) or 0) >= r.height, 30, f"node{i} at {r.height}")
+        wait_until(lambda i=i: (height(net, i) or 0) >= r.height, 30, f"node{i} at {r.height}")
         tx = ci.tx(r.tx_hash)
         assert (tx["height"], tx["index"], tx["receipt"]["code"]) == (r.height, r.index, "ok")
         proof = ci.prove(f"membership/org/{bank}", r.height)
@@ -111,7 +111,7 @@ def test_check_tx_failure_never_reaches_a_block(net):
     assert r.ok
     for i in range(4):
         ci = client(net, i)
-        wait_until(lambda: (height(net, i) or 0) >= r.height + 1, 30, f"node{i} past {r.height}")
+        wait_until(lambda i=i: (height(net, i) or 0) >= r.height + 1, 30, f"node{i} past {r.height}")
         hashes = _block_tx_hashes(ci, start, height(net, i))
         assert r.tx_hash in hashes and tx_hash not in hashes
         with pytest.raises(ApiError) as exc:
@@ -127,7 +127,7 @@ def test_finalize_block_failure_is_recorded_with_its_code_on_every_node(net):
     assert not r.ok and r.code == "unauthorized" and r.height >= 1, r
     for i in range(4):
         ci = client(net, i)
-        wait_until(lambda: (height(net, i) or 0) >= r.height, 30, f"node{i} at {r.height}")
+        wait_until(lambda i=i: (height(net, i) or 0) >= r.height, 30, f"node{i} at {r.height}")
         receipt = ci.tx(r.tx_hash)["receipt"]
         assert (receipt["code"], receipt["height"], receipt["index"], receipt["message"]) == (
             "unauthorized", r.height, r.index, r.message)
@@ -155,9 +155,9 @@ def test_a_plan_document_uploaded_at_node0_is_read_through_node2(net):
     """Each organisation reads through its own node: a document the underwriter uploads at
     node 0 reaches an investor of the plan through node 2, which fetches it from its vault
     peers; a qualified investor outside the plan gets nothing, through any node."""
-    from faechain.modules.plans import demo as plans_demo
-    from faechain.modules.receivables import demo as receivables_demo
-    from faechain.node.demo import Samples, demo_org_ids
+    from faechain.devnet.demo import Samples, demo_org_ids
+    from faechain.devnet.samples import plans as plans_demo
+    from faechain.devnet.samples import receivables as receivables_demo
 
     c0 = client(net, 0)
     people: dict[str, Identity] = {}

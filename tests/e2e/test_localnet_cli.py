@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from localnet_support import require_cometbft
 
 
@@ -21,7 +20,7 @@ def fae(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess:
 
 @pytest.mark.localnet
 def test_up_status_down_as_subprocesses(tmp_path):
-    from faechain.engines.cometbft.localnet import Localnet, free_base_port
+    from faechain.devnet.localnet import Localnet, free_base_port
 
     require_cometbft()
     home = str(tmp_path / "net")

@@ -7,12 +7,13 @@ Run only these: python -m pytest -m localnet
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import urllib.error
+import urllib.request
 
 import pytest
-
-from faechain.sdk import ApiError
 from localnet_support import (
     Load,
     assert_same_app_hashes,
@@ -23,6 +24,8 @@ from localnet_support import (
     wait_caught_up,
     wait_until,
 )
+
+from faechain.sdk import ApiError
 
 pytestmark = pytest.mark.localnet
 
@@ -53,7 +56,7 @@ def _all_committed(net, accepted, nodes, timeout=90.0) -> dict[str, dict]:
     for i in nodes[1:]:
         ci = client(net, i)
         for h, r in receipts.items():
-            assert wait_until(lambda h=h: ci.tx(h), timeout, f"tx {h} at node{i}")["receipt"] == r
+            assert wait_until(lambda h=h, ci=ci: ci.tx(h), timeout, f"tx {h} at node{i}")["receipt"] == r
     return receipts
 
 
@@ -99,20 +102,45 @@ def test_kill_9_application_nothing_committed_is_lost(healthy):
     assert_same_app_hashes(net)
 
 
+def _healthz(net, i: int) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(net.nodes[i].api_url + "/healthz", timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def _healthz_until(net, i: int, status: int, tries: int = 100) -> dict:
+    """Poll node i's /healthz (at most `tries` times) until it answers `status`; its body."""
+    seen = None
+    for _ in range(tries):
+        seen = _healthz(net, i)
+        if seen[0] == status:
+            return seen[1]
+        time.sleep(0.2)
+    raise AssertionError(f"node{i}'s /healthz never answered {status} in {tries} tries; last {seen}")
+
+
 def test_kill_9_cometbft_the_running_application_takes_it_back(healthy):
-    """CometBFT dies (kill -9) while its faechain node keeps running: the restarted CometBFT
-    reconnects to the same ABCI server, the handshake replays what the app has not committed,
-    and the node catches up."""
+    """CometBFT dies (kill -9) while its faechain node keeps running: the node's /healthz says it
+    cannot commit (the others' stay ok); the restarted CometBFT reconnects to the same ABCI
+    server, the handshake replays what the app has not committed, and the node catches up."""
     net = healthy
+    assert _healthz(net, 3)[0] == 200
     with Load(net, [0, 1, 2], rate=10, tag="kill-cmt"):
         time.sleep(1.0)
         net.kill(3, "cometbft")
         fae_pid = net.pid(3, "fae")
+        doc = _healthz_until(net, 3, 503)
+        assert doc["ok"] is False and doc["code"] == "unavailable", doc
+        assert doc["message"].startswith("consensus engine unreachable"), doc
+        assert _healthz(net, 0)[0] == 200
         h0 = height(net, 0)
         wait_until(lambda: (height(net, 0) or 0) >= h0 + 3, 45, "the others to go on committing")
         net.start([3], timeout=90)
         assert net.pid(3, "fae") == fae_pid  # the application process was never restarted
         wait_caught_up(net, timeout=90)
+        assert _healthz_until(net, 3, 200)["ok"] is True
     fae_log = _restart_section(net.log_file(3, "fae"))
     assert fae_log.count("ABCI Info") >= 2  # a second handshake on the same process
     assert_same_app_hashes(net)

@@ -12,12 +12,12 @@ import base64
 import contextlib
 
 import pytest
-
-from faechain.engines.cometbft import localnet as L
-from faechain.engines.cometbft.rpc import RpcClient
-from faechain.node.demo import MEMBERS
-from faechain.sdk import Client, Identity
 from localnet_support import NETWORKS, assert_same_app_hashes, client, height, heights, require_cometbft, wait_until
+
+from faechain.devnet import localnet as L
+from faechain.devnet.demo import MEMBERS
+from faechain.engines.cometbft.rpc import RpcClient
+from faechain.sdk import Client, Identity
 
 pytestmark = pytest.mark.localnet
 

@@ -17,14 +17,14 @@ import urllib.request
 
 import pytest
 from cryptography import x509
+from localnet_support import require_cometbft
 
-from faechain.api.testing import free_port
 from faechain.crypto import sm2
 from faechain.crypto.suite import get_suite
+from faechain.devnet.demo import demo_org_id
 from faechain.ledger.smt import verify_proof
-from faechain.node.demo import demo_org_id
+from faechain.node.testing import free_port
 from faechain.sdk import Client, Identity
-from localnet_support import require_cometbft
 
 SM3 = get_suite("sm2-sm3").hash
 SHA256 = get_suite("ed25519").hash
@@ -115,7 +115,7 @@ def test_fae_demo_crypto_sm(sm_demo, tmp_path):
 
 @pytest.mark.localnet
 def test_fae_localnet_up_crypto_sm_four_validators_commit(tmp_path):
-    from faechain.engines.cometbft.localnet import Localnet, free_base_port
+    from faechain.devnet.localnet import Localnet, free_base_port
 
     require_cometbft()
     home = str(tmp_path / "net")

@@ -13,10 +13,10 @@ import os
 import sqlite3
 
 import pytest
+from localnet_support import Load, assert_same_app_hashes, height, running_localnet, wait_caught_up, wait_until
 
 from faechain.cli.verify import verify_home
-from faechain.engines.cometbft.localnet import LocalnetError
-from localnet_support import Load, assert_same_app_hashes, height, running_localnet, wait_caught_up, wait_until
+from faechain.devnet.localnet import LocalnetError
 
 pytestmark = pytest.mark.localnet
 

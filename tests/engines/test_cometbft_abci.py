@@ -13,12 +13,12 @@ import socket
 
 import pytest
 
-from tests.conftest import open_chain
+from faechain.core.encoding import encode_trusted
 from faechain.engines.cometbft import proto
 from faechain.engines.cometbft.abci import AbciApp, AbciServer
 from faechain.engines.cometbft.codes import CODESPACE, code_number
-from faechain.ledger.encoding import encode_trusted
 from faechain.node.config import paths
+from tests.conftest import open_chain
 
 
 class AbciClient:
@@ -165,7 +165,7 @@ def test_finalize_block_and_commit_match_the_application(served, consortium_temp
         results = [fields(r) for r in f[2]]
         assert [r.get(1, [0])[0] for r in results] == [0, code_number("unauthorized"), code_number("bad_encoding")]
         assert results[1][3] == [expected.receipts[1].message.encode()] and results[1][8] == [b"faechain"]
-        for r, receipt in zip(results, expected.receipts):
+        for r, receipt in zip(results, expected.receipts, strict=True):
             assert r[2] == [chain.app.hash(encode_trusted(receipt.to_map()))]
         assert chain.app.height == 0  # nothing is committed before Commit
         kind, inner = client.call(req(proto.REQ_COMMIT))
@@ -272,7 +272,7 @@ def test_fault_spec_parsing():
 
 
 def test_localnet_helpers(tmp_path):
-    from faechain.engines.cometbft import localnet as L
+    from faechain.devnet import localnet as L
 
     text = "proxy_app = \"x\"\n[rpc]\nladdr = \"a\"\n[p2p]\nladdr = \"b\"\npex = true\n"
     out = L.set_toml(text, {"proxy_app": "tcp://1", "p2p.laddr": "tcp://2", "p2p.pex": False, "rpc.laddr": 5})

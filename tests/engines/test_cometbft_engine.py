@@ -12,11 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from faechain.application import CheckResult
+from faechain.chain.engine import EngineError
+from faechain.chain.results import CheckResult
+from faechain.core.tx import decode_tx
 from faechain.engines.cometbft import proto
 from faechain.engines.cometbft.engine import CometBFTEngine
-from faechain.engines.solo import EngineError
-from faechain.ledger.tx import decode_tx
 
 
 class FakeRpc:

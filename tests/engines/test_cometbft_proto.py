@@ -37,7 +37,8 @@ def test_golden_prepare_and_process_proposal_requests():
     kind, body = proto.decode_request(GOLDEN["req_prepare_proposal"])
     assert kind == proto.REQ_PREPARE_PROPOSAL
     r = proto.BlockRequest.decode(body, kind)
-    assert (r.txs, r.max_tx_bytes, r.height, r.time_ms, r.proposer_address) == ([b"a", b"bb"], 1048576, 7, T_MS, b"\x01")
+    assert (r.txs, r.max_tx_bytes, r.height, r.time_ms, r.proposer_address) == (
+        [b"a", b"bb"], 1048576, 7, T_MS, b"\x01")
     kind, body = proto.decode_request(GOLDEN["req_process_proposal"])
     assert kind == proto.REQ_PROCESS_PROPOSAL
     r = proto.BlockRequest.decode(body, kind)

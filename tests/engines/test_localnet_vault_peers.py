@@ -9,8 +9,8 @@ import os
 
 import pytest
 
+from faechain.devnet import localnet as L
 from faechain.engines.cometbft import CometBFTNotFound, find_cometbft
-from faechain.engines.cometbft import localnet as L
 from faechain.node.config import NodeConfig
 
 

@@ -11,10 +11,10 @@ import shutil
 
 import pytest
 
+from faechain.core.genesis import Genesis
 from faechain.engines.cometbft import proto
 from faechain.engines.cometbft.abci import AbciApp, AbciServer
 from faechain.node.config import paths
-from faechain.node.genesis import Genesis
 from tests.conftest import open_chain
 from tests.engines.test_cometbft_abci import AbciClient, block_req, fields, req
 
@@ -33,7 +33,8 @@ KEY_2 = bytes(0xF0 - i for i in range(32))
 
 def test_finalize_block_response_with_validator_updates_matches_cometbft():
     encoded = proto.finalize_block([proto.exec_tx_result(0, b"\x01")], b"\xab\xcd",
-                                   [proto.ValidatorUpdate("ed25519", KEY_1, 10), proto.ValidatorUpdate("ed25519", KEY_2, 0)])
+                                   [proto.ValidatorUpdate("ed25519", KEY_1, 10),
+                                    proto.ValidatorUpdate("ed25519", KEY_2, 0)])
     assert encoded == GOLDEN_FINALIZE_WITH_UPDATES
     kind, inner = proto.decode_request(encoded)  # a Response has the same oneof shape
     assert kind == proto.RES_FINALIZE_BLOCK
@@ -119,8 +120,9 @@ def test_set_validator_vote_reaches_finalize_block(served_with_validators):
                         {"kind": "set_validator", "params": {"pub_key": GENESIS_KEYS[0].hex(), "power": 0}})
     _block(chain, client, [remove])
     pid = chain.app.run_query("governance", "proposals", {}, None)[0]["id"]
-    _, updates = _block(chain, client, [chain.sign("exchange", "governance", "vote", {"proposal": pid, "approve": True}),
-                                        chain.sign("investor", "governance", "vote", {"proposal": pid, "approve": True})])
+    votes = [chain.sign(who, "governance", "vote", {"proposal": pid, "approve": True})
+             for who in ("exchange", "investor")]
+    _, updates = _block(chain, client, votes)
     assert updates == [proto.ValidatorUpdate("ed25519", GENESIS_KEYS[0], 0)]
     held = chain.app.run_query("governance", "validators", {}, None)
     assert {v["pub_key"]: v["power"] for v in held["validators"]} == {GENESIS_KEYS[1].hex(): 10, NEW_KEY.hex(): 7}

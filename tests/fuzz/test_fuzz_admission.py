@@ -18,10 +18,10 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from faechain.core.encoding import encode
+from faechain.core.tx import decode_tx
 from faechain.engines.cometbft import proto
 from faechain.engines.cometbft.abci import AbciApp, AbciServer
-from faechain.ledger.encoding import encode
-from faechain.ledger.tx import decode_tx
 from fuzz import targets
 
 BUDGET = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
@@ -46,7 +46,7 @@ def test_mutants_are_refused_or_the_same_transaction(chain):
     def run(scripts, base):
         mutants = [targets.mutate(base, s) for s in scripts]
         checks = chain.app.check_txs(mutants, chain.clock)
-        for raw, check in zip(mutants, checks):
+        for raw, check in zip(mutants, checks, strict=True):
             if check.ok:  # the signed envelope itself, or without its certificate: never a third
                 assert check.tx_hash == orig.hash and raw in (signed, without_cert)
         result = chain.block(mutants)  # a proposer may include anything: no exception

@@ -14,12 +14,12 @@ import time
 
 import pytest
 
-from faechain.api.errors import ApiError
-from faechain.api.server import _json_body, _query_args
+from faechain.api.errors import HttpError
+from faechain.api.http import json_body, query_args
+from faechain.core.encoding import MAX_DEPTH, EncodingError, decode, encode
+from faechain.core.tx import MAX_TX_BYTES, TxError, decode_tx, make_body, make_envelope
 from faechain.crypto import der
 from faechain.engines.cometbft import proto
-from faechain.ledger.encoding import MAX_DEPTH, EncodingError, decode, encode
-from faechain.ledger.tx import MAX_TX_BYTES, TxError, decode_tx, make_body, make_envelope
 from fuzz.targets import sha256
 
 
@@ -43,7 +43,7 @@ def refused_or_decoded(fn):
     def run(data):
         try:
             fn(data)
-        except (EncodingError, TxError, ApiError, proto.ProtoError, der.DerError):
+        except (EncodingError, TxError, HttpError, proto.ProtoError, der.DerError):
             pass
     return run
 
@@ -51,7 +51,8 @@ def refused_or_decoded(fn):
 CBOR_SHAPES = {
     "flat-array": lambda n: encode([0] * n),
     "many-keys": lambda n: encode({f"k{i:07d}": i for i in range(n)}),
-    "nested-to-the-cap": lambda n: encode([[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]] * (n // 32)),
+    "nested-to-the-cap": lambda n: encode(
+        [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]] * (n // 32)),
     "long-text": lambda n: encode("é" * n),
     "many-byte-strings": lambda n: encode([b"\x00\x01"] * n),
     "unsorted-keys-late": lambda n: encode({f"k{i:07d}": i for i in range(n)})[:-12] + b"\x62zz\x00" + b"\x00" * 7,
@@ -111,8 +112,8 @@ def test_abci_reading_is_linear():
             _, used = proto.read_frames(buf)
             del buf[:used]
 
-    big_frame = lambda n: proto.frame(proto.f_bytes(proto.REQ_CHECK_TX, proto.f_bytes(1, b"\x00" * n * 10),
-                                                    always=True))
+    def big_frame(n: int) -> bytes:
+        return proto.frame(proto.f_bytes(proto.REQ_CHECK_TX, proto.f_bytes(1, b"\x00" * n * 10), always=True))
     assert_linear(streamed, big_frame, 20_000)
 
 
@@ -139,11 +140,11 @@ def test_json_bodies_are_linear_and_bounded(shape):
         "many-keys": (lambda n: json.dumps({f"k{i}": i for i in range(n)}).encode(), 1 << 16),
         "long-number": (lambda n: b"1" * min(n, 4000), 4000),
     }[shape]
-    assert_linear(refused_or_decoded(lambda d: _query_args("application/json", d)), make, 5_000)
+    assert_linear(refused_or_decoded(lambda d: query_args("application/json", d)), make, 5_000)
     body = make(largest)[: 1 << 20]  # about the largest body the node reads (max_body_bytes: 1 MiB)
     started = time.perf_counter()
     try:
-        _json_body(body)
-    except ApiError:
+        json_body(body)
+    except HttpError:
         pass
     assert time.perf_counter() - started < 2.0

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from faechain.core.encoding import INT_MAX, INT_MIN, encode
+from faechain.core.tx import make_body, make_envelope
 from faechain.engines.cometbft import proto
-from faechain.ledger.encoding import INT_MAX, INT_MIN, encode
-from faechain.ledger.tx import make_body, make_envelope
 from fuzz import targets
 
 pytestmark = pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")

@@ -37,10 +37,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from faechain.core.encoding import EncodingError, decode
+from faechain.core.tx import SIGN_DOMAIN, make_body, make_envelope
 from faechain.crypto import certs, der
-from faechain.ledger.encoding import EncodingError, decode
-from faechain.ledger.tx import SIGN_DOMAIN, make_body, make_envelope
 from fuzz import targets
+from tests.conftest import SUITE_NOW
 
 pytestmark = pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")
 
@@ -61,10 +62,10 @@ def shared_dag(levels: int) -> bytes:
 def test_shared_references_are_refused_at_once():
     data = shared_dag(24)  # 148 bytes; about 15 s before the fix, 2**24 nodes walked
     assert len(data) < 200
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time: the work done, whatever else the machine is doing
     with pytest.raises(EncodingError):  # the tag, or the nesting it takes to get there
         decode(data)
-    assert time.perf_counter() - started < 1.0
+    assert time.thread_time() - started < 1.0
     with pytest.raises(EncodingError, match="CBOR tag 28 not allowed"):
         decode(shared_dag(4))  # "bytes are not in canonical form" before the fix, after expanding it
     with pytest.raises(EncodingError, match="CBOR tag 29 not allowed"):
@@ -110,7 +111,7 @@ ATTRIBUTE_TEXTS = {
 def self_signed(attributes_text: str, org_id: str = "91110000TESTBANK01", role: str = "BANK",
                 key: ed25519.Ed25519PrivateKey | None = None) -> tuple[ed25519.Ed25519PrivateKey, bytes]:
     key = key or ed25519.Ed25519PrivateKey.generate()
-    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    start = SUITE_NOW - dt.timedelta(hours=1)
     cert = (x509.CertificateBuilder().subject_name(certs._name(org_id, "Test Bank", role, "mallory"))
             .issuer_name(certs._name(org_id, "Test Bank", role, "Test Bank CA"))
             .public_key(key.public_key()).serial_number(9)
@@ -163,7 +164,7 @@ def with_bad_issuer(org_id: str = "91110000TESTBANK01") -> tuple[ed25519.Ed25519
     """A self-signed certificate whose issuer CN is re-tagged 13 (RELATIVE-OID): it loads,
     and its subject reads fine; the issuer fails when first parsed."""
     key = ed25519.Ed25519PrivateKey.generate()
-    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    start = SUITE_NOW - dt.timedelta(hours=1)
     good = (x509.CertificateBuilder().subject_name(certs._name(org_id, "Test Bank", "BANK", "mallory"))
             .issuer_name(certs._name(org_id, "Test Bank", "BANK", "ZZZZ CA"))
             .public_key(key.public_key()).serial_number(9)
@@ -192,17 +193,17 @@ def test_a_malformed_issuer_name_is_a_bad_certificate(chain):
 def test_object_identifier_arcs_are_bounded():
     assert der.read_oid(der.oid("2.25.208311453917386210429178734623480135571")[2:]) == \
         "2.25.208311453917386210429178734623480135571"
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time, as above
     with pytest.raises(der.DerError, match="128 bits"):
         der.read_oid(b"\x81" * 64_000 + b"\x01")  # ValueError after a second before the fix
-    assert time.perf_counter() - started < 0.5
+    assert time.thread_time() - started < 0.5
     targets.der(der.tlv(der.OID, b"\xff" * 5000 + b"\x01"))
 
 
 def test_the_certificate_slot_takes_only_the_signers_certificate(chain):
-    from faechain.ledger.encoding import encode
-    from faechain.ledger.tx import decode_tx
-    from faechain.ledger.verify import verify_chain
+    from faechain.core.encoding import encode
+    from faechain.core.tx import decode_tx
+    from faechain.node.verify import verify_chain
 
     assert chain.run("exchange", "membership", "set_attributes",
                      {"org_id": chain.org_ids["investor"], "attributes": {"a": 1}}).ok  # registers it
@@ -237,6 +238,6 @@ def _regression_files() -> list[tuple[str, str]]:
 def test_saved_findings_replay_cleanly(target, path):
     with open(path, "rb") as f:
         data = f.read()
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time: a slow machine is no finding, a slow input is
     targets.TARGETS[target](data)
-    assert time.perf_counter() - started < 5.0
+    assert time.thread_time() - started < 5.0

@@ -8,13 +8,13 @@ import stat
 
 import pytest
 
+from faechain.core.encoding import decode
+from faechain.core.tx import SIGN_DOMAIN, decode_tx
 from faechain.crypto import certs
 from faechain.crypto.suite import get_suite
 from faechain.identity.ca import create_org_ca, issue_identity, load_org_ca, sign_revocation
-from faechain.identity.membership import revocation_message
-from faechain.ledger.encoding import decode
-from faechain.ledger.tx import SIGN_DOMAIN, decode_tx
-from faechain.sdk.identity import Identity, read_message
+from faechain.identity.organisations import revocation_message
+from faechain.identity.wallet import Identity, read_message
 
 SUITE = get_suite("ed25519")
 ORG = "91110000TESTCA0001"
@@ -73,7 +73,8 @@ def test_sign_tx(ca, tmp_path):
     ident = Identity.load(str(tmp_path), "bob")
     raw = ident.sign_tx("fae-x", "c", "m", {"a": 1}, nonce=3, now_ms=1000)
     tx = decode_tx(raw, SUITE.hash)
-    assert (tx.chain, tx.contract, tx.method, tx.args, tx.nonce, tx.expires) == ("fae-x", "c", "m", {"a": 1}, 3, 1000 + 600_000)
+    assert (tx.chain, tx.contract, tx.method, tx.args, tx.nonce, tx.expires) == (
+        "fae-x", "c", "m", {"a": 1}, 3, 1000 + 600_000)
     assert tx.signer == ident.cert_id and tx.cert == ident.cert
     assert ident.key.public().verify(tx.signature, SIGN_DOMAIN + tx.body)
     bare = decode_tx(ident.sign_tx("fae-x", "c", "m", {}, attach_cert=False, expires=5), SUITE.hash)

@@ -57,7 +57,8 @@ def test_xlsx_reads_shared_strings_numbers_and_gaps():
         z.writestr("xl/_rels/workbook.xml.rels", rels)
         z.writestr("xl/sharedStrings.xml", shared)
         z.writestr("xl/worksheets/other.xml", sheet)
-    assert xlsx.read_workbook(buf.getvalue()) == {"audit": [["plain", "", "rich"], [], ["1795748507484", "f", "", "12"]]}
+    assert xlsx.read_workbook(buf.getvalue()) == {
+        "audit": [["plain", "", "rich"], [], ["1795748507484", "f", "", "12"]]}
 
 
 def test_not_a_workbook():

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from faechain.ledger.encoding import (
+from faechain.core.encoding import (
     INT_MAX,
     INT_MIN,
     MAX_DEPTH,
@@ -43,7 +43,7 @@ def same(a, b) -> bool:
     if type(a) is not type(b):
         return False
     if type(a) is list:
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if type(a) is dict:
         return list(a) == list(b) or (a.keys() == b.keys() and all(same(a[k], b[k]) for k in a))
     return a == b
@@ -98,7 +98,7 @@ class RefEncoder:
     def kinds(v) -> list[str]:
         out = ["tag", "float", "simple"]
         t = type(v)
-        if t is int and not t is bool:
+        if t is int and t is not bool:
             n = v if v >= 0 else -1 - v
             if n < 2**32:
                 out.append("wide")

@@ -11,12 +11,12 @@ import time
 
 import pytest
 
+from faechain.core.encoding import encode
+from faechain.devnet.demo import Samples, create_demo, demo_org_ids
+from faechain.devnet.samples import receivables as receivables_demo
 from faechain.ledger import history
-from faechain.ledger.encoding import encode
 from faechain.ledger.storage import HISTORY_META, BlockWrite, Store
-from faechain.modules.receivables import demo as receivables_demo
 from faechain.node.config import NodeConfig
-from faechain.node.demo import Samples, create_demo, demo_org_ids
 from faechain.node.node import Node
 
 ORGS = demo_org_ids()

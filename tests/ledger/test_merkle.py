@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faechain.ledger.merkle import EMPTY_ROOT, merkle_root
+from faechain.core.merkle import EMPTY_ROOT, merkle_root
 
 
 def H(b: bytes) -> bytes:

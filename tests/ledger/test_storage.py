@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 import pytest
@@ -60,7 +61,7 @@ def test_replay_guard_rows(store):
 def test_failed_commit_leaves_nothing(store):
     store.commit(write(0, {b"k": b"v"}))
     bad = write(1, {b"k": b"new"}, executed=[(b"d" * 32, 1), (b"d" * 32, 1)])  # duplicate hash: fails midway
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.IntegrityError):
         store.commit(bad)
     assert store.block(1) is None
     assert store.get_value(b"k") == b"v"
@@ -96,6 +97,9 @@ class _RacingConnection:
             t.join()
             return iter_cursor(rows)
         return cur
+
+    def close(self):
+        self.conn.close()
 
 
 class iter_cursor:

@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from faechain.cli.verify import verify_home
+from faechain.devnet.demo import MEMBERS, create_demo, demo_org_id
 from faechain.ledger.integrity import HeadMark
 from faechain.node.config import NodeConfig, paths
-from faechain.node.demo import MEMBERS, create_demo, demo_org_id
 from faechain.node.node import Node
 
 # bounded for the suite; FAE_TAMPER_EXAMPLES=500 for a longer hunt

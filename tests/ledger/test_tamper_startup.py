@@ -12,18 +12,19 @@ import sys
 import tempfile
 
 import pytest
+from test_tamper import build_home, clone, db_of, org
 
-from faechain.api.testing import NodeThread, free_port
-from faechain.engines.solo import EngineError
-from faechain.ledger.encoding import decode
-from faechain.ledger.integrity import HeadMark, StorageDamaged, check_startup, open_ledger
+from faechain.chain.engine import EngineError
+from faechain.core.encoding import decode
+from faechain.core.genesis import Genesis
+from faechain.ledger.integrity import HeadMark, StorageDamaged, check_startup
 from faechain.ledger.smt import EMPTY, LEAF
 from faechain.ledger.storage import Store
 from faechain.node.config import NodeConfig, paths
-from faechain.node.genesis import Genesis
 from faechain.node.node import Node
+from faechain.node.startup import open_ledger
+from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import ApiError, Client, Identity
-from test_tamper import build_home, clone, db_of, org
 
 
 @pytest.fixture(scope="module")

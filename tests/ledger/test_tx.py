@@ -7,9 +7,9 @@ import hashlib
 import cbor2
 import pytest
 
-from faechain.ledger.block import Header
-from faechain.ledger.encoding import decode, encode
-from faechain.ledger.tx import MAX_TX_BYTES, SIGN_DOMAIN, TxError, decode_tx, make_body, make_envelope
+from faechain.core.block import Header
+from faechain.core.encoding import decode, encode
+from faechain.core.tx import MAX_TX_BYTES, SIGN_DOMAIN, TxError, decode_tx, make_body, make_envelope
 
 
 def H(b: bytes) -> bytes:

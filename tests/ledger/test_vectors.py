@@ -25,11 +25,11 @@ import sys
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from faechain.ledger.block import Header, end_block_record
-from faechain.ledger.encoding import decode, encode
-from faechain.ledger.merkle import merkle_root
+from faechain.core.block import Header, end_block_record
+from faechain.core.encoding import decode, encode
+from faechain.core.merkle import merkle_root
+from faechain.core.tx import SIGN_DOMAIN, decode_tx, make_body, make_envelope
 from faechain.ledger.smt import EMPTY, SparseMerkleTree, verify_proof
-from faechain.ledger.tx import SIGN_DOMAIN, decode_tx, make_body, make_envelope
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DOC = os.path.join(ROOT, "docs", "encoding.md")

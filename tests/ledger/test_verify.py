@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
+from faechain.core.encoding import decode, encode
 from faechain.identity.ca import sign_revocation
-from faechain.ledger.encoding import decode, encode
-from faechain.ledger.verify import VerifyReport, verify_chain
+from faechain.node.verify import VerifyReport, verify_chain
 
 
 def flip(data: bytes, pos: int = -1) -> bytes:

@@ -12,8 +12,8 @@ import shutil
 
 import pytest
 
-from faechain.node.demo import MEMBERS, create_demo
-from tests.conftest import TestChain, open_chain
+from faechain.devnet.demo import MEMBERS, create_demo
+from tests.conftest import SUITE_NOW, TestChain, open_chain
 
 DAY = 86_400
 
@@ -49,7 +49,7 @@ def open_demo_chain(home: str) -> DemoChain:
 def demo_template(tmp_path_factory) -> str:
     home = str(tmp_path_factory.mktemp("demo"))
     # FAE_TEST_SUITE=sm2-sm3 runs every module scenario on an SM2/SM3 chain
-    create_demo(home, suite=os.environ.get("FAE_TEST_SUITE", "ed25519"))
+    create_demo(home, suite=os.environ.get("FAE_TEST_SUITE", "ed25519"), now=SUITE_NOW)
     return home
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from faechain.ledger.encoding import decode
+from faechain.core.encoding import decode
 
 
 class Driver:

@@ -53,7 +53,7 @@ def test_vault_peer_timeout_must_be_positive(timeout):
 
 def test_a_bad_peer_stops_the_node_from_starting(tmp_path, capsys):
     from faechain.cli.main import main
-    from faechain.node.demo import create_demo
+    from faechain.devnet.demo import create_demo
 
     home = str(tmp_path / "home")
     create_demo(home)

@@ -1,4 +1,4 @@
-"""`faechain.node.vault.Vault` on its own: content addressing, never overwriting, the
+"""`faechain.ledger.vault.Vault` on its own: content addressing, never overwriting, the
 write path's syncs, and damage detection."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import os
 import pytest
 
 from faechain.crypto.suite import get_suite
-from faechain.node.vault import Vault, VaultError
+from faechain.ledger.vault import Vault, VaultError
 
 HASH = get_suite("ed25519").hash
 

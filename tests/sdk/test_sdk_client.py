@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from faechain.api.testing import NodeThread, free_port
-from faechain.node.demo import create_demo, demo_org_id
+from faechain.devnet.demo import create_demo, demo_org_id
+from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import ApiError, Client, Identity, Receipt
 
 INVESTOR2_ORG = demo_org_id(13)

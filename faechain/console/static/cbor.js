@@ -1,7 +1,7 @@
 // Canonical CBOR of the faechain value model (docs/encoding.md), for checking proofs and
 // signed bodies in the browser. decode() accepts only the canonical encoding of a value in
 // the model: it decodes, re-encodes and compares, so a second byte string for the same value
-// is refused, as faechain.ledger.encoding.decode refuses it.
+// is refused, as faechain.core.encoding.decode refuses it.
 //
 // Values: null, true/false, integers (Number when safe, BigInt otherwise), Uint8Array
 // (byte strings), strings, arrays, plain objects with text keys.
@@ -176,7 +176,7 @@ export function bytesToHex(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// the JSON shape the API shows a value in: byte strings as lowercase hex (faechain.api.wire.jsonable)
+// the JSON shape the API shows a value in: byte strings as lowercase hex (faechain.core.wire.jsonable)
 export function jsonable(v) {
   if (v instanceof Uint8Array) return bytesToHex(v);
   if (Array.isArray(v)) return v.map(jsonable);

@@ -1,11 +1,12 @@
-"""faechain on CometBFT: the ABCI 2.0 server, the engine and the local network.
+"""faechain on CometBFT: the ABCI 2.0 server and the engine.
 
     proto.py     minimal protobuf codec for the ABCI messages (from the spec)
     codes.py     faechain's string codes <-> ABCI numeric codes
     abci.py      the ABCI socket server driving `Application`
     rpc.py       JSON-RPC client for CometBFT's RPC
     engine.py    `CometBFTEngine`: what the REST API submits through
-    localnet.py  `fae localnet`: N validators on this machine
+
+`fae localnet` (N validators on this machine) is faechain.devnet.localnet.
 
 CometBFT itself is the upstream Go binary, pinned to `COMETBFT_VERSION` and
 installed by `scripts/install-cometbft.sh`; `find_cometbft()` locates it.
@@ -17,11 +18,15 @@ import os
 import shutil
 import subprocess
 
+from faechain.core.errors import FaeError
+
 COMETBFT_VERSION = "0.38.26"
 
 
-class CometBFTNotFound(RuntimeError):
-    pass
+class CometBFTNotFound(FaeError, RuntimeError):
+    """No CometBFT binary where faechain looks (FAE_COMETBFT, PATH, ~/go/bin)."""
+
+    code = "cometbft_not_found"
 
 
 def _gopath_bin() -> str | None:
@@ -40,7 +45,8 @@ def find_cometbft() -> str:
         if os.path.isfile(env) and os.access(env, os.X_OK):
             return env
         raise CometBFTNotFound(f"FAE_COMETBFT={env} is not an executable file")
-    candidates = [_gopath_bin(), os.path.expanduser(os.path.join("~", "go", "bin", "cometbft")), shutil.which("cometbft")]
+    candidates = [_gopath_bin(), os.path.expanduser(os.path.join("~", "go", "bin", "cometbft")),
+                  shutil.which("cometbft")]
     for path in candidates:
         if path and os.path.isfile(path) and os.access(path, os.X_OK):
             return path

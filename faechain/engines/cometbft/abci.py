@@ -49,12 +49,14 @@ import signal
 import socket
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
-from faechain.application import Application, CheckResult, Rejected
+from faechain.chain.application import Application
+from faechain.chain.results import BlockResult, CheckResult
+from faechain.core.encoding import encode_trusted
+from faechain.core.errors import FaeError
 from faechain.engines.cometbft import proto
 from faechain.engines.cometbft.codes import CODESPACE, code_number
-from faechain.ledger.encoding import encode_trusted
 
 log = logging.getLogger("faechain.abci")
 
@@ -71,8 +73,10 @@ def _version() -> str:
         return "0"
 
 
-class GenesisMismatch(Exception):
+class GenesisMismatch(FaeError):
     """CometBFT's genesis does not describe faechain's chain."""
+
+    code = "genesis_mismatch"
 
 
 class AbciApp:
@@ -89,7 +93,7 @@ class AbciApp:
         *,
         max_block_txs: int = 5000,
         on_check: Callable[[list[tuple[bytes, CheckResult]], bool], None] | None = None,
-        on_commit: Callable[[object], None] | None = None,
+        on_commit: Callable[[BlockResult], None] | None = None,
         fault: str | None = None,
     ):
         self.app = app
@@ -130,11 +134,12 @@ class AbciApp:
         except GenesisMismatch as exc:
             log.critical("InitChain refused: %s", exc)
             return proto.exception(f"faechain: {exc}")
-        except Exception as exc:  # noqa: BLE001 - CometBFT stops on an exception response
+        except Exception as exc:  # CometBFT stops on an exception response
             log.critical("ABCI %s failed", proto.REQUEST_NAMES.get(kind, kind), exc_info=True)
             if kind in (proto.REQ_FINALIZE_BLOCK, proto.REQ_COMMIT, proto.REQ_INIT_CHAIN):
                 self.error = exc
-            return proto.exception(f"faechain {proto.REQUEST_NAMES.get(kind, kind)} failed: {type(exc).__name__}: {exc}")
+            name = proto.REQUEST_NAMES.get(kind, kind)
+            return proto.exception(f"faechain {name} failed: {type(exc).__name__}: {exc}")
 
     # -- query connection -------------------------------------------------------------------
     def echo(self, body: bytes) -> bytes:
@@ -161,7 +166,7 @@ class AbciApp:
             res = self.app.state_value(req.data, req.height or None, False)
         except ValueError as exc:
             return proto.query(code=code_number("not_found"), log=str(exc), codespace=CODESPACE)
-        except Exception as exc:  # noqa: BLE001 - a bad query must not stop CometBFT
+        except Exception as exc:  # a bad query must not stop CometBFT
             log.exception("ABCI query failed")
             return proto.query(code=code_number("internal_error"), log=f"query failed: {type(exc).__name__}",
                                codespace=CODESPACE)
@@ -183,7 +188,8 @@ class AbciApp:
 
     def prepare_proposal(self, body: bytes) -> bytes:
         req = proto.BlockRequest.decode(body, proto.REQ_PREPARE_PROPOSAL)
-        out, size = [], 0
+        out: list[bytes] = []
+        size = 0
         limit = req.max_tx_bytes if req.max_tx_bytes > 0 else None
         for tx in req.txs:
             if len(out) >= self.max_block_txs:
@@ -232,7 +238,7 @@ class AbciApp:
         if self.on_commit is not None:
             try:
                 self.on_commit(result)
-            except Exception:  # noqa: BLE001 - waiters must not stop the chain
+            except Exception:  # waiters must not stop the chain
                 log.exception("commit hook failed")
         return proto.commit(0)
 
@@ -257,7 +263,7 @@ class AbciApp:
             try:
                 with self.app.lock:
                     results = self.app.check_txs(raws)
-            except Exception as exc:  # noqa: BLE001 - never crash the node over admission
+            except Exception as exc:  # never crash the node over admission
                 log.exception("check_txs failed")
                 results = [CheckResult("internal_error", f"check failed: {type(exc).__name__}")] * len(chunk)
             for r in results:
@@ -268,8 +274,8 @@ class AbciApp:
             if self.on_check is not None:
                 recheck = any(kind == proto.CHECK_TX_RECHECK for _, kind in chunk)
                 try:
-                    self.on_check(list(zip(raws, results)), recheck)
-                except Exception:  # noqa: BLE001
+                    self.on_check(list(zip(raws, results, strict=True)), recheck)
+                except Exception:
                     log.exception("check hook failed")
         return out
 
@@ -324,7 +330,7 @@ def genesis_validator_set(genesis) -> list[tuple[str, bytes, int]]:
 
 
 # -- the socket server --------------------------------------------------------------------------
-def parse_address(address: str) -> tuple[int, object]:
+def parse_address(address: str) -> tuple[int, str | tuple[str, int]]:
     """"tcp://host:port" or "unix:///path" -> (address family, bind address)."""
     if address.startswith("unix://"):
         return socket.AF_UNIX, address[len("unix://"):]
@@ -350,7 +356,7 @@ class AbciServer:
 
     def start(self) -> None:
         family, bind = parse_address(self.address)
-        if family == socket.AF_UNIX and os.path.exists(bind):
+        if family == socket.AF_UNIX and isinstance(bind, str) and os.path.exists(bind):
             os.unlink(bind)
         sock = socket.socket(family, socket.SOCK_STREAM)
         if family != socket.AF_UNIX:
@@ -391,9 +397,10 @@ class AbciServer:
             return len(self._conns)
 
     def _accept_loop(self) -> None:
-        while not self._stopping:
+        sock = self._sock
+        while not self._stopping and sock is not None:
             try:
-                conn, _ = self._sock.accept()
+                conn, _ = sock.accept()
             except OSError:
                 return
             if conn.family != socket.AF_UNIX:
@@ -409,7 +416,7 @@ class AbciServer:
         if self.on_connections is not None:
             try:
                 self.on_connections(count)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("connection hook failed")
 
     def _serve(self, conn: socket.socket) -> None:

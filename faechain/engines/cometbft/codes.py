@@ -18,7 +18,7 @@ CODESPACE = "faechain"
 # Never renumber: these values are in every block's results hash.
 CODE_NUMBERS: dict[str, int] = {
     "ok": 0,
-    # envelope / admission (faechain.contracts.errors.ENVELOPE_CODES)
+    # envelope / admission (faechain.core.errors.ENVELOPE_CODES)
     "bad_encoding": 1,
     "too_large": 2,
     "wrong_chain": 3,
@@ -42,6 +42,7 @@ CODE_NUMBERS: dict[str, int] = {
     "duplicate": 25,
     "frozen": 26,
     "expired": 27,
+    "bad_ca_certificate": 28,
     # runtime
     "internal_error": 30,
     "unavailable": 31,

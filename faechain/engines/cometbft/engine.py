@@ -19,6 +19,9 @@ engine:
 
 Block time is CometBFT's BFT time from the block header; the clock cannot be
 advanced (`advance_time` refuses with `forbidden`).
+
+`health()` asks CometBFT's RPC (`health`, a short timeout): while CometBFT is dead or
+wedged, submissions are refused `unavailable` and GET /healthz answers 503 with the reason.
 """
 
 from __future__ import annotations
@@ -29,13 +32,14 @@ import logging
 import threading
 import time
 
-from faechain.application import Application, BlockResult, CheckResult, Receipt
+from faechain.chain.application import Application
+from faechain.chain.engine import EngineError, EngineHealth
+from faechain.chain.results import BlockResult, CheckResult, Receipt
+from faechain.core.encoding import decode
+from faechain.core.tx import TxError, decode_tx
 from faechain.engines.cometbft.abci import AbciApp, AbciServer
 from faechain.engines.cometbft.rpc import RpcClient, RpcError, Unreachable
 from faechain.engines.intake import Intake
-from faechain.engines.solo import EngineError
-from faechain.ledger.encoding import decode
-from faechain.ledger.tx import TxError, decode_tx
 
 log = logging.getLogger("faechain.cometbft")
 
@@ -43,9 +47,12 @@ IN_CACHE = "tx already exists in cache"
 RECHECK_FULL = "still rechecking"
 RETRY_SECONDS = 3.0
 SWEEP_SECONDS = 30.0
+HEALTH_TIMEOUT = 2.0  # seconds health() waits for CometBFT's RPC
 
 
 class CometBFTEngine(Intake):
+    """This node's faechain behind a CometBFT validator (an `faechain.chain.engine.Engine`)."""
+
     name = "cometbft"
 
     def __init__(
@@ -65,6 +72,7 @@ class CometBFTEngine(Intake):
         self.app = app
         self.listen = listen
         self.rpc = RpcClient(rpc)
+        self._probe = RpcClient(rpc, timeout=HEALTH_TIMEOUT)  # for health(): a wedged CometBFT must not hang it
         self._init_intake(check_batch, max_pending)
         self.rpc_batch = max(1, rpc_batch)
         self.rpc_batch_bytes = rpc_batch_bytes
@@ -101,8 +109,14 @@ class CometBFTEngine(Intake):
             t.join(timeout=10)
         self.server.stop()
         self.rpc.close()
+        self._probe.close()
 
     # -- the surface the API uses --------------------------------------------------------------
+    def halt(self, exc: BaseException) -> None:
+        """Refuse submissions from now on (storage found damaged); the application refuses
+        the next FinalizeBlock, which stops CometBFT."""
+        self._error = exc
+
     @property
     def error(self) -> BaseException | None:
         return self._error or self.abci.error
@@ -110,6 +124,20 @@ class CometBFTEngine(Intake):
     @property
     def healthy(self) -> bool:
         return self.error is None
+
+    def health(self) -> EngineHealth:
+        """Not ok when block production stopped, or when CometBFT's RPC cannot be reached (a
+        dead or wedged CometBFT: submissions are refused `unavailable` meanwhile). Asks the RPC
+        each time, with a short timeout of its own."""
+        if self.error is not None:
+            return EngineHealth.down(f"block production stopped: {self.error}")
+        try:
+            self._probe.call("health")
+        except Unreachable as exc:
+            return EngineHealth.down(f"consensus engine unreachable: {exc}")
+        except RpcError as exc:
+            return EngineHealth.down(f"consensus engine unhealthy: {exc}")
+        return EngineHealth(True)
 
     @property
     def blocks_made(self) -> int:
@@ -171,7 +199,7 @@ class CometBFTEngine(Intake):
         with self.app.lock:
             results = self.app.check_txs([raw for raw, _, _ in batch], self.now_ms())
         accepted: list[tuple[bytes, cf.Future, cf.Future | None, CheckResult]] = []
-        for (raw, check, receipt), res in zip(batch, results):
+        for (raw, check, receipt), res in zip(batch, results, strict=True):
             if not res.ok:
                 check.set_result(res)
                 continue
@@ -187,7 +215,7 @@ class CometBFTEngine(Intake):
 
     def _send(self, accepted: list[tuple[bytes, cf.Future, cf.Future | None, CheckResult]]) -> None:
         outcomes = self._broadcast([raw for raw, _, _, _ in accepted])
-        for (raw, check, receipt, res), (code, message) in zip(accepted, outcomes):
+        for (_, check, receipt, res), (code, message) in zip(accepted, outcomes, strict=True):
             if code == "ok":
                 check.set_result(res)
             elif code == "in_cache":  # already in the mempool, or already committed
@@ -213,7 +241,7 @@ class CometBFTEngine(Intake):
                     continue
                 except RpcError as exc:
                     answers = [(None, exc)] * len(chunk)
-                for i, (_, err) in zip(chunk, answers):
+                for i, (_, err) in zip(chunk, answers, strict=True):
                     if err is None:
                         outcomes[i] = ("ok", "")
                         continue

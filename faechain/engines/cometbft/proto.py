@@ -22,14 +22,19 @@ length as an unsigned varint (`frame` / `read_frames`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from faechain.core.errors import FaeError
 
 VARINT, I64, LEN, I32 = 0, 1, 2, 5
 MAX_FRAME = 256 * 1024 * 1024  # refuse absurd lengths instead of allocating them
 
 
-class ProtoError(ValueError):
+class ProtoError(FaeError, ValueError):
     """Malformed protobuf or framing."""
+
+    code = "bad_protobuf"
 
 
 # -- primitives ------------------------------------------------------------------------
@@ -82,6 +87,7 @@ def iter_fields(buf):
         num, wt = key >> 3, key & 7
         if num == 0:
             raise ProtoError("field number 0")
+        value: int | bytes
         if wt == VARINT:
             value, pos = read_uvarint(buf, pos)
         elif wt == LEN:
@@ -169,7 +175,7 @@ class ValidatorUpdate:
     power: int
 
     @classmethod
-    def decode(cls, buf: bytes) -> "ValidatorUpdate":
+    def decode(cls, buf: bytes) -> ValidatorUpdate:
         key_type, key, power = "", b"", 0
         for num, wt, v in iter_fields(buf):
             if num == 1 and wt == LEN:  # tendermint.crypto.PublicKey (oneof sum)
@@ -235,7 +241,7 @@ class RequestInfo:
     abci_version: str = ""
 
     @classmethod
-    def decode(cls, buf: bytes) -> "RequestInfo":
+    def decode(cls, buf: bytes) -> RequestInfo:
         r = cls()
         for num, wt, v in iter_fields(buf):
             if num == 1 and wt == LEN:
@@ -259,7 +265,7 @@ class RequestInitChain:
     initial_height: int = 0
 
     @classmethod
-    def decode(cls, buf: bytes) -> "RequestInitChain":
+    def decode(cls, buf: bytes) -> RequestInitChain:
         r = cls()
         for num, wt, v in iter_fields(buf):
             if num == 1 and wt == LEN:
@@ -285,7 +291,7 @@ class RequestQuery:
     prove: bool = False
 
     @classmethod
-    def decode(cls, buf: bytes) -> "RequestQuery":
+    def decode(cls, buf: bytes) -> RequestQuery:
         r = cls()
         for num, wt, v in iter_fields(buf):
             if num == 1 and wt == LEN:
@@ -315,7 +321,7 @@ class BlockRequest:
     max_tx_bytes: int = 0
 
     @classmethod
-    def decode(cls, buf: bytes, kind: int) -> "BlockRequest":
+    def decode(cls, buf: bytes, kind: int) -> BlockRequest:
         r = cls()
         txs_field = 2 if kind == REQ_PREPARE_PROPOSAL else 1
         for num, wt, v in iter_fields(buf):
@@ -378,7 +384,7 @@ def info(data: str, version: str, app_version: int, last_block_height: int, last
                     + f_varint(4, last_block_height) + f_bytes(5, last_block_app_hash))
 
 
-def init_chain(app_hash: bytes, validators: list[ValidatorUpdate] = ()) -> bytes:
+def init_chain(app_hash: bytes, validators: Sequence[ValidatorUpdate] = ()) -> bytes:
     inner = b"".join(f_bytes(2, v.encode(), always=True) for v in validators) + f_bytes(3, app_hash)
     return response(RES_INIT_CHAIN, inner)
 
@@ -400,7 +406,8 @@ def exec_tx_result(code: int = 0, data: bytes = b"", log: str = "", info: str = 
     return f_varint(1, code) + f_bytes(2, data) + f_bytes(3, log) + f_bytes(4, info) + f_bytes(8, codespace)
 
 
-def finalize_block(tx_results: list[bytes], app_hash: bytes, validator_updates: list[ValidatorUpdate] = ()) -> bytes:
+def finalize_block(tx_results: list[bytes], app_hash: bytes,
+                   validator_updates: Sequence[ValidatorUpdate] = ()) -> bytes:
     """ResponseFinalizeBlock: tx_results (2), validator_updates (3, applied by CometBFT at
     height + 2; power 0 removes a validator), app_hash (5)."""
     inner = (b"".join(f_bytes(2, r, always=True) for r in tx_results)

@@ -15,19 +15,28 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
+from faechain.core.errors import FaeError
 
-class RpcError(Exception):
-    """CometBFT answered a call with a JSON-RPC error (or not at all)."""
 
-    def __init__(self, message: str, data: str = "", code: int = 0):
+class RpcError(FaeError):
+    """CometBFT answered a call with a JSON-RPC error (or not at all).
+
+    `code` is faechain's (`consensus_rpc`); CometBFT's own JSON-RPC error number is
+    `rpc_code`."""
+
+    code = "consensus_rpc"
+
+    def __init__(self, message: str, data: str = "", rpc_code: int = 0):
         super().__init__(f"{message}: {data}" if data else message)
         self.message = message
         self.data = data
-        self.code = code
+        self.rpc_code = rpc_code
 
 
 class Unreachable(RpcError):
     """The RPC endpoint could not be reached."""
+
+    code = "unavailable"
 
 
 class RpcClient:
@@ -74,7 +83,8 @@ class RpcClient:
         try:
             return json.loads(data)
         except ValueError:
-            raise RpcError(f"CometBFT RPC answered HTTP {resp.status} with non-JSON", data[:200].decode("latin-1"))
+            raise RpcError(f"CometBFT RPC answered HTTP {resp.status} with non-JSON",
+                           data[:200].decode("latin-1")) from None
 
     def call(self, method: str, **params: Any) -> Any:
         doc = self._post({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params})
@@ -82,7 +92,7 @@ class RpcClient:
             raise RpcError("unexpected RPC answer", str(doc)[:200])
         if doc.get("error"):
             err = doc["error"]
-            raise RpcError(err.get("message", "error"), str(err.get("data", "")), err.get("code", 0))
+            raise RpcError(err.get("message", "error"), str(err.get("data", "")), rpc_code=err.get("code", 0))
         return doc.get("result")
 
     def batch(self, calls: list[tuple[str, dict]]) -> list[tuple[Any, RpcError | None]]:
@@ -98,7 +108,7 @@ class RpcClient:
             doc = [doc]  # CometBFT answers a batch of one with a bare object
         if isinstance(doc, dict):  # the whole batch was refused (e.g. too many calls)
             err = doc.get("error") or {}
-            e = RpcError(err.get("message", "batch refused"), str(err.get("data", "")), err.get("code", 0))
+            e = RpcError(err.get("message", "batch refused"), str(err.get("data", "")), rpc_code=err.get("code", 0))
             return [(None, e)] * len(calls)
         by_id = {item.get("id"): item for item in doc if isinstance(item, dict)}
         out: list[tuple[Any, RpcError | None]] = []
@@ -108,7 +118,8 @@ class RpcClient:
                 out.append((None, RpcError("no answer in the batch")))
             elif item.get("error"):
                 err = item["error"]
-                out.append((None, RpcError(err.get("message", "error"), str(err.get("data", "")), err.get("code", 0))))
+                out.append((None, RpcError(err.get("message", "error"), str(err.get("data", "")),
+                                           rpc_code=err.get("code", 0))))
             else:
                 out.append((item.get("result"), None))
         return out

@@ -23,12 +23,23 @@ from __future__ import annotations
 from typing import Any
 
 from faechain.contracts.runtime import QueryCtx
+from faechain.modules.plans.records import (
+    Plan,
+    asset_key,
+    cash_flow_key,
+    disclosure_key,
+    doc_key,
+    docs_key,
+    payment_key,
+    plan_key,
+)
 
 
-def build(q: QueryCtx, p: dict, prove: bool) -> dict:
+def build(q: QueryCtx, p: Plan, prove: bool) -> dict[str, Any]:
+    """The penetration tree of plan `p` (the shape above), read at the query's height."""
     plan_id = p["id"]
 
-    def element(contract: str, key: str) -> dict:
+    def element(contract: str, key: str) -> dict[str, Any]:
         value = q.read(contract, key)
         out: dict[str, Any] = {"key": f"{contract}/{key}", "value": value}
         if prove:
@@ -38,7 +49,7 @@ def build(q: QueryCtx, p: dict, prove: bool) -> dict:
     assets = []
     for asset in p["assets"]:
         kind, asset_id = asset.split(":", 1)
-        node: dict[str, Any] = {"asset": asset, "entry": element("plans", f"asset/{asset}")}
+        node: dict[str, Any] = {"asset": asset, "entry": element("plans", asset_key(asset))}
         if kind == "voucher":
             node["voucher"] = element("receivables", f"voucher/{asset_id}")
             root_id = node["voucher"]["value"]["root"]
@@ -47,15 +58,15 @@ def build(q: QueryCtx, p: dict, prove: bool) -> dict:
         else:
             node["invoice"] = element("receivables", f"invoice/{asset_id}")
         assets.append(node)
-    docs_list = element("plans", f"docs/{plan_id}")
+    docs_list = element("plans", docs_key(plan_id))
     return {
         "plan_id": plan_id,
         "height": q.height,
-        "plan": element("plans", f"plan/{plan_id}"),
+        "plan": element("plans", plan_key(plan_id)),
         "documents_list": docs_list,
         "assets": assets,
-        "documents": [element("plans", f"doc/{h}") for h in docs_list["value"]],
-        "cash_flows": [element("plans", f"cashflow/{plan_id}/{n:06d}") for n in range(1, p["cash_flows"] + 1)],
-        "disclosures": [element("plans", f"disclosure/{plan_id}/{n:04d}") for n in range(1, p["disclosures"] + 1)],
-        "payments": [element("plans", f"payment/{plan_id}/{n:04d}") for n in range(1, p["payments"] + 1)],
+        "documents": [element("plans", doc_key(h)) for h in docs_list["value"]],
+        "cash_flows": [element("plans", cash_flow_key(plan_id, n)) for n in range(1, p["cash_flows"] + 1)],
+        "disclosures": [element("plans", disclosure_key(plan_id, n)) for n in range(1, p["disclosures"] + 1)],
+        "payments": [element("plans", payment_key(plan_id, n)) for n in range(1, p["payments"] + 1)],
     }

@@ -18,11 +18,13 @@ a clock: `days` is computed by the caller from block times.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from faechain.contracts.money import largest_remainder
-
-YEAR_DAYS = 365
+from faechain.contracts.time import YEAR_DAYS
+from faechain.modules.products.records import Tranche
 
 
 def accrued(principal: int, rate_bps: int, days: int) -> int:
@@ -38,11 +40,11 @@ class Step:
     paid: int
 
 
-def run(available: int, fees_owed: int, tranches: list[dict]) -> list[Step]:
+def run(available: int, fees_owed: int, tranches: Sequence[Tranche]) -> list[Step]:
     """The waterfall over `available` fen. `tranches` (senior first) carry `name`,
     `interest_owed` and `outstanding`. The steps' `paid` sum to `available` exactly."""
     left = available
-    steps = []
+    steps: list[Step] = []
 
     def take(kind: str, tranche: str | None, owed: int) -> None:
         nonlocal left
@@ -58,10 +60,10 @@ def run(available: int, fees_owed: int, tranches: list[dict]) -> list[Step]:
     return steps
 
 
-def allocate(amount: int, holdings: dict[str, int]) -> list[list]:
+def allocate(amount: int, holdings: dict[str, int]) -> list[list[Any]]:
     """`amount` over holders in proportion to their units: [[holder, fen], ...] by holder id."""
     holders = sorted(h for h, units in holdings.items() if units > 0)
     if not holders:
         return []
     shares = largest_remainder(amount, [holdings[h] for h in holders], holders)
-    return [[h, s] for h, s in zip(holders, shares)]
+    return [[h, s] for h, s in zip(holders, shares, strict=True)]

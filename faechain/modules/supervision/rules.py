@@ -15,9 +15,11 @@ there is one.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
-DAY = 86_400
+from faechain.contracts.runtime import Ctx
+from faechain.contracts.time import DAY
 
 # rule -> (default threshold, what the threshold means)
 DEFAULTS: dict[str, tuple[int, str]] = {
@@ -32,14 +34,15 @@ DEFAULTS: dict[str, tuple[int, str]] = {
     "large_transfer": (10_000_000_00, "alert on a transfer above this many fen (vouchers, product units, NPA deals)"),
 }
 
-Alert = tuple[str, str, str, dict]  # rule, subject, severity, evidence
+Alert = tuple[str, str, str, dict[str, Any]]  # rule, subject, severity, evidence
+Reader = Callable[[str, str], Any]  # ctx.read: (contract, key) -> record or None
 
 
 def _hex(b: bytes | None) -> str | None:
     return None if b is None else b.hex()
 
 
-def evaluate(ctx, rules: dict[str, int], read: Callable[[str, str], object]) -> Iterator[Alert]:
+def evaluate(ctx: Ctx, rules: dict[str, int], read: Reader) -> Iterator[Alert]:
     """Every alert the block raises, in a deterministic order (transactions, then events)."""
     txs = ctx.block.txs
     tx_hash = {o.index: o.tx_hash for o in txs}
@@ -88,7 +91,7 @@ def evaluate(ctx, rules: dict[str, int], read: Callable[[str, str], object]) -> 
             yield from _concentration(a["product"], rules["payer_concentration"], read, evidence)
 
 
-def _concentration(product_id: str, limit_bps: int, read, evidence: dict) -> Iterator[Alert]:
+def _concentration(product_id: str, limit_bps: int, read: Reader, evidence: dict[str, Any]) -> Iterator[Alert]:
     """One payer's share of a product's underlying above the limit (bounded: <= 200 vouchers)."""
     product = read("products", f"product/{product_id}")
     by_payer: dict[str, int] = {}

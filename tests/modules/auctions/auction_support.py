@@ -93,7 +93,7 @@ class Au(Driver):
         return self.get(f"margin/{auction}/{self.o[name]}")["status"]
 
     def told(self, auction: str) -> list:
-        from faechain.ledger.encoding import decode
+        from faechain.core.encoding import decode
 
         raw = self.c.store.get_value(f"lot_probe/told/{auction}".encode())
         return [] if raw is None else decode(raw)

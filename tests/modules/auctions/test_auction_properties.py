@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from faechain.contracts.runtime import REGISTRY, register
-from faechain.modules.auctions.contract import dutch_price
 from faechain.crypto.sealed_bid import bid_digest
+from faechain.modules.auctions.rules import dutch_price
+from tests.conftest import SUITE_NOW
 from tests.modules.auctions.auction_support import DUTCH, ENGLISH, SEALED, Au, LotProbe
 from tests.modules.receivables.rcv_support import open_fast_chain
 
@@ -28,10 +29,10 @@ SETTLED_FOR_GOOD = {"APPLIED", "REFUNDED", "FORFEITED"}
 
 @pytest.fixture(scope="module")
 def chain_factory(tmp_path_factory):
-    from faechain.node.demo import create_demo
+    from faechain.devnet.demo import create_demo
 
     template = str(tmp_path_factory.mktemp("auction-prop"))
-    create_demo(template)
+    create_demo(template, now=SUITE_NOW)
     register(LotProbe)
     made = []
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from faechain.api.testing import NodeThread, free_port
 from faechain.contracts.runtime import REGISTRY, register
-from faechain.node.demo import create_demo
+from faechain.devnet.demo import create_demo
+from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import Client, Identity
 from tests.modules.auctions.auction_support import SEALED, LotProbe
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from faechain.contracts.runtime import REGISTRY
-from tests.modules.governance.gov_support import Gov, VAL_A, VAL_B, gov_chain, stand_in_supervision
+from tests.modules.governance.gov_support import VAL_A, VAL_B, Gov, gov_chain, stand_in_supervision
 
 
 @pytest.fixture

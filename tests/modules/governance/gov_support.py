@@ -12,9 +12,9 @@ import shutil
 
 from faechain.contracts.errors import BadRequest, Unauthorized, ensure
 from faechain.contracts.runtime import REGISTRY, Contract, Ctx, internal, register
+from faechain.core.genesis import Genesis
+from faechain.devnet.demo import MEMBERS
 from faechain.node.config import paths
-from faechain.node.demo import MEMBERS
-from faechain.node.genesis import Genesis
 from tests.modules.conftest import open_demo_chain
 from tests.modules.driver import Driver
 

@@ -8,8 +8,9 @@ import os
 import pytest
 
 from faechain.identity.ca import create_org_ca, issue_identity
-from faechain.modules.governance.contract import need_for
-from faechain.sdk.identity import Identity
+from faechain.identity.wallet import Identity
+from faechain.modules.governance.records import need_for
+from tests.conftest import SUITE_NOW
 from tests.modules.governance.gov_support import NEED, RULE, VAL_A, VAL_B, VAL_C, VOTERS
 
 
@@ -22,8 +23,9 @@ def test_two_thirds_rounded_up(n, need):
 def newcomer(c, name: str = "newco", org_id: str = "91110000NEWCOMER01", org_type: str = "SUPPLIER"):
     """A CA (in the chain's home) and one member identity of an organisation not yet admitted."""
     ca = create_org_ca(os.path.join(c.home, "ca", name), org_id, f"{name} Co., Ltd.", org_type,
-                       suite_name=c.genesis.suite)  # the chain's own suite (FAE_TEST_SUITE=sm2-sm3 runs these on SM2)
-    issue_identity(ca, os.path.join(c.home, "wallet"), name, {"admin": True})
+                       suite_name=c.genesis.suite,  # the chain's own suite (FAE_TEST_SUITE=sm2-sm3 runs these on SM2)
+                       now=SUITE_NOW)
+    issue_identity(ca, os.path.join(c.home, "wallet"), name, {"admin": True}, now=SUITE_NOW)
     c.ids[name] = Identity.load(c.home, name)
     return ca
 
@@ -54,6 +56,22 @@ def test_admit_org_at_two_thirds_then_its_members_sign(g):
     assert own.ok and ca.org_id in g.proposal(own.result["proposal"])["electorate"]
     assert c.run("newco", "governance", "vote", {"proposal": own.result["proposal"], "approve": True}).ok
     assert g.proposal(pid)["status"] == "EXECUTED" and g.proposal(pid)["result"] == {"org_id": ca.org_id}
+
+
+def test_admit_org_takes_the_ca_as_der_or_pem(g):
+    """Issue 24: an admit_org proposal took PEM text only, `membership.admit` DER only; both take either."""
+    c = g.c
+    ca = newcomer(c)
+    other = newcomer(c, "newco2", "91110000NEWCOMER02")
+    der = g.propose("admit_org", org_id=ca.org_id, name=ca.name, type="SUPPLIER", ca=ca.cert_der)
+    pem = g.propose("admit_org", org_id=other.org_id, name=other.name, type="SUPPLIER", ca=other.cert_pem.encode())
+    assert g.proposal(der)["params"]["ca"] == ca.cert_der  # the proposal keeps what was proposed
+    for pid, org_ca, who in ((der, ca, "newco"), (pem, other, "newco2")):
+        r, _ = g.pass_(pid)
+        assert r.result["status"] == "EXECUTED"
+        org = c.q("org", contract="membership", org_id=org_ca.org_id)
+        assert org["status"] == "ACTIVE" and org["ca_id"] == c.app.hash(org_ca.cert_der).hex()
+        assert c.run(who, "governance", "propose", {"kind": "set_threshold", "params": {"rule": RULE, "value": 3}}).ok
 
 
 def test_revoke_cert_of_a_registered_member(g):
@@ -120,7 +138,7 @@ def test_set_threshold_through_supervision(g):
 
 
 def _rules(c) -> dict:
-    from faechain.ledger.encoding import decode
+    from faechain.core.encoding import decode
 
     raw = c.store.get_value(b"supervision/rules")
     return {} if raw is None else decode(raw)

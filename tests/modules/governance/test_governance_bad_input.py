@@ -9,13 +9,15 @@ import pytest
 
 from faechain.crypto import certs
 from faechain.identity.ca import create_org_ca, issue_identity
-from faechain.sdk.identity import Identity
+from faechain.identity.wallet import Identity
+from tests.conftest import SUITE_NOW
 from tests.modules.governance.gov_support import RULE, VAL_A, VAL_C
 
 
 @pytest.fixture
 def newco(g):
-    return create_org_ca(os.path.join(g.c.home, "ca", "newco"), "91110000NEWCOMER01", "NewCo", "SUPPLIER")
+    return create_org_ca(os.path.join(g.c.home, "ca", "newco"), "91110000NEWCOMER01", "NewCo", "SUPPLIER",
+                         now=SUITE_NOW)
 
 
 def admit(org_ca, **over) -> dict:
@@ -43,8 +45,19 @@ def test_admit_org_checks_the_organisation_and_its_ca(g, newco):
         g.rejected("exchange", "propose", code, kind="admit_org", params=params)
 
 
+def test_admit_org_refuses_a_ca_in_neither_form_saying_which_forms(g, newco):
+    """Issue 24: the CA is DER bytes or PEM (text or bytes); anything else says so, without parser internals."""
+    for given in ("hello", b"not a certificate", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+                  "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n"):
+        rec = g.rejected("exchange", "propose", "bad_request", kind="admit_org", params=admit(newco, ca=given))
+        assert "DER" in rec.message and "PEM" in rec.message, rec.message
+        assert "cryptography.io" not in rec.message and "ParseError" not in rec.message, rec.message
+    rec = g.rejected("exchange", "propose", "bad_request", kind="admit_org", params=admit(newco, ca=12))
+    assert rec.message == "parameter 'ca' must be text or a byte string"
+
+
 def test_admit_org_needs_a_ca_certificate_not_a_member_one(g, newco):
-    issue_identity(newco, os.path.join(g.c.home, "wallet"), "newco")
+    issue_identity(newco, os.path.join(g.c.home, "wallet"), "newco", now=SUITE_NOW)
     member_pem = certs.to_pem(Identity.load(g.c.home, "newco").cert).decode()
     g.rejected("exchange", "propose", "bad_request", kind="admit_org", params=admit(newco, ca=member_pem))
 
@@ -101,7 +114,7 @@ def test_membership_internals_answer_only_to_governance(g):
     assert g.c.app.check_tx(raw, g.c.clock).code == "unknown_method"
     app = g.c.app
     membership = app.contracts["membership"]
-    from faechain.application import BlockState
+    from faechain.chain.state import BlockState
 
     ctx = Ctx("membership", app.caller_for_cert(g.c.ids["exchange"].cert_id, g.c.ids["exchange"].cert),
               g.c.clock, app.height + 1, b"\0" * 32, 0, BlockState(app.store), app.chain_id, app.suite,

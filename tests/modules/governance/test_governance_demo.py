@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from faechain.api.testing import NodeThread, free_port
 from faechain.cli.demo import seed_node
-from faechain.node.demo import MEMBERS, create_demo, demo_org_id
+from faechain.devnet.demo import MEMBERS, create_demo, demo_org_id
+from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import Client, Identity
 
 

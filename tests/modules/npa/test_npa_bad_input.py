@@ -138,7 +138,7 @@ def test_an_empty_draft_cannot_go_to_due_diligence(n):
 
 
 def test_listing_is_the_exchanges_and_checks_the_auction_terms(n, monkeypatch):
-    from faechain.modules.npa import contract
+    from faechain.modules.npa import listing
 
     package = n.approved(1)
 
@@ -152,7 +152,7 @@ def test_listing_is_the_exchanges_and_checks_the_auction_terms(n, monkeypatch):
                 dict(end=n.c.now - 1), dict(pay_days=0), dict(increment=-INCREMENT)]:
         n.rejected("exchange", "list_package", "bad_request", **terms(**bad))
     n.rejected("exchange", "list_package", "invalid_state", **terms(package=n.draft(1)[0]))
-    monkeypatch.setattr(contract, "MAX_LISTINGS", 1)
+    monkeypatch.setattr(listing, "MAX_LISTINGS", 1)  # where list_package reads it
     auction = n.ok("exchange", "list_package", **terms())["auction"]
     n.rejected("exchange", "list_package", "invalid_state", **terms())  # listed already
     n.close_auction(auction)  # no bids: failed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faechain.ledger.encoding import encode
+from faechain.core.encoding import encode
 from faechain.ledger.smt import verify_proof
 from tests.modules.npa.npa_support import DAY, INCREMENT, PRICES, PRINCIPAL, STATES, YUAN, doc_hash
 

@@ -7,8 +7,8 @@ import copy
 
 import pytest
 
-from faechain.api.wire import jsonable
 from faechain.contracts.errors import Unauthorized
+from faechain.core.wire import jsonable
 from faechain.sdk.penetration import verify
 from tests.modules.plans.plan_support import DAY, YUAN
 
@@ -70,7 +70,8 @@ def _mutations(answer: dict):
     yield "a dropped asset", change(lambda a: a["assets"].pop(1))
     yield "a dropped invoice", change(lambda a: a["assets"][0]["invoices"].pop())
     yield "a dropped document", change(lambda a: a["documents"].pop())
-    yield "a swapped proof", change(lambda a: a["assets"][0]["voucher"].update(proof=a["assets"][1]["voucher"]["proof"]))
+    yield "a swapped proof", change(lambda a: a["assets"][0]["voucher"].update(
+        proof=a["assets"][1]["voucher"]["proof"]))
     yield "a forged proven value", change(lambda a: a["cash_flows"][0]["proof"].update(
         value=a["cash_flows"][0]["proof"]["value"][:-2] + "00"))
     yield "a broken sibling", change(lambda a: a["plan"]["proof"]["proof"]["siblings"].__setitem__(

@@ -64,7 +64,7 @@ def test_filing_needs_coverage_and_the_underwriter(p):
 
 
 def test_subscriptions_are_limited(p, monkeypatch):
-    from faechain.modules.plans import contract
+    from faechain.modules.plans import offering
 
     plan, _ = p.listed(1_000_000 * YUAN, min_ticket=100_000 * YUAN)
     p.rejected("investor4", "subscribe", "unauthorized", plan=plan, amount=200_000 * YUAN)  # not qualified
@@ -74,7 +74,7 @@ def test_subscriptions_are_limited(p, monkeypatch):
     p.ok("investor1", "subscribe", plan=plan, amount=1 * YUAN)  # a top-up needs no minimum of its own
     p.rejected("investor2", "subscribe", "limit_exceeded", plan=plan, amount=300_000 * YUAN)  # beyond the size
     p.rejected("investor2", "subscribe", "bad_request", plan=plan, amount=0)
-    monkeypatch.setattr(contract, "MAX_HOLDERS", 2)
+    monkeypatch.setattr(offering, "MAX_HOLDERS", 2)  # where subscribe reads it
     p.ok("investor2", "subscribe", plan=plan, amount=100_000 * YUAN)
     p.rejected("investor3", "subscribe", "limit_exceeded", plan=plan, amount=100_000 * YUAN)  # a third holder
     p.ok("investor2", "subscribe", plan=plan, amount=100_000 * YUAN)  # an existing holder may add

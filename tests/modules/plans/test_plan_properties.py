@@ -21,8 +21,14 @@ import tempfile
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, \
-    run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from tests.modules.plans.plan_support import Pl
 from tests.modules.receivables.rcv_support import open_fast_chain
@@ -42,7 +48,7 @@ class PlanPayments(RuleBasedStateMachine):
         size = sum(subs)
         self.plan, _ = p.listed(size)
         self.subs = {}
-        for who, amount in zip(INVESTORS, subs):
+        for who, amount in zip(INVESTORS, subs, strict=False):  # 1 to 3 subscribers: the first len(subs)
             p.ok(who, "subscribe", plan=self.plan, amount=amount)
             self.subs[p.o[who]] = amount
         p.ok("underwriter", "establish", plan=self.plan)

@@ -8,9 +8,9 @@ import hashlib
 
 import pytest
 
-from faechain.api.testing import NodeThread, free_port
 from faechain.cli.demo import seed_node
-from faechain.node.demo import create_demo
+from faechain.devnet.demo import create_demo
+from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import ApiError, Client
 from tests.conftest import wallet
 

@@ -3,7 +3,7 @@ collections, the waterfall, negotiated transfers."""
 
 from __future__ import annotations
 
-from tests.modules.products.product_support import DAY, H, TWO_TRANCHES, YUAN
+from tests.modules.products.product_support import DAY, TWO_TRANCHES, YUAN, H
 
 
 def test_a_product_from_origination_to_close(p):
@@ -109,9 +109,9 @@ def test_negotiated_transfers_need_both_parties_the_registrar_and_five_days(p):
 
 
 def test_at_most_200_holders(p, monkeypatch):
-    from faechain.modules.products import contract
+    from faechain.modules.products import rules
 
-    monkeypatch.setattr(contract, "MAX_HOLDERS", 2)
+    monkeypatch.setattr(rules, "MAX_HOLDERS", 2)  # where add_holder reads it
     o = p.o
     pid, _ = p.open_()
     p.ok("investor1", "subscribe", product=pid, tranche="senior", amount=400_000 * YUAN)

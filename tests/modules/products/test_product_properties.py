@@ -16,12 +16,18 @@ import tempfile
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, \
-    run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from faechain.contracts.money import MAX_AMOUNT
 from faechain.modules.products import waterfall
-from tests.modules.products.product_support import DAY, H, Pr
+from tests.modules.products.product_support import DAY, Pr
 from tests.modules.receivables.rcv_support import open_fast_chain
 
 amounts = st.one_of(st.integers(0, 10**6), st.integers(0, 10**15))
@@ -79,7 +85,7 @@ class ProductBooks(RuleBasedStateMachine):
         w = sum(split)
         parts = [senior * x // w for x in split]
         parts[0] += senior - sum(parts)
-        for who, amount in zip(INVESTORS, parts):
+        for who, amount in zip(INVESTORS, parts, strict=True):
             if amount:
                 p.ok(who, "subscribe", product=self.pid, tranche="senior", amount=amount)
         p.ok("investor3", "subscribe", product=self.pid, tranche="sub", amount=sub)

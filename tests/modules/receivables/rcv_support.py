@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from faechain.ledger.encoding import decode
+from faechain.core.encoding import decode
 from faechain.ledger.smt import verify_proof
 from tests.modules.driver import Driver
 
@@ -33,12 +33,12 @@ def open_fast_chain(home: str, db_path: str):
     """A chain over the demo consortium in `home` whose database is `db_path`, without an
     fsync per block: for the many short chains of the property tests (durability is not what
     they test, and `home` is shared read-only, so nothing needs copying)."""
-    from faechain.application import Application
+    from faechain.chain.application import Application
+    from faechain.core.genesis import Genesis
+    from faechain.devnet.demo import MEMBERS
+    from faechain.identity.wallet import Identity
     from faechain.ledger.storage import Store
     from faechain.node.config import paths
-    from faechain.node.demo import MEMBERS
-    from faechain.node.genesis import Genesis
-    from faechain.sdk.identity import Identity
     from tests.modules.receivables.conftest import DemoChain
 
     genesis = Genesis.load(paths(home)["genesis"])

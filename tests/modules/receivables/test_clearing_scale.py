@@ -12,13 +12,12 @@ from __future__ import annotations
 import time
 from fractions import Fraction
 
-import pytest
-
-import faechain.modules.receivables.contract as contract
-from faechain.ledger.verify import verify_chain
+import faechain.modules.receivables.end_block as end_block
+from faechain.modules.receivables.records import LIVE
+from faechain.node.verify import verify_chain
 from tests.modules.receivables.rcv_support import DAY, Rcv
 
-CLEAR_BATCH = contract.CLEAR_BATCH
+CLEAR_BATCH = end_block.CLEAR_BATCH
 RECIPIENTS = ("supplier2", "supplier3", "factor", "bank", "bank2", "core2", "amc", "investor1", "investor2")
 
 
@@ -53,7 +52,7 @@ def split_many(r: Rcv, root: str, holder: str, n: int, per_block: int = 1000) ->
 
 
 def test_clearing_3000_pieces(demo_chain):
-    started = time.monotonic()
+    started = time.process_time()  # the CPU it costs: a busy machine's wall clock is no measure
     r = Rcv(demo_chain)
     r.warm()
     r.line(100_000_000_00)
@@ -104,16 +103,16 @@ def test_clearing_3000_pieces(demo_chain):
         exact = Fraction(paid_amount * v["amount"], total)
         assert abs(v["paid"] - exact) < 1, (v["id"], v["paid"], exact)
     assert set(paid) == set(live)
-    assert not [v for v in pieces.values() if v["status"] in contract.LIVE]
+    assert not [v for v in pieces.values() if v["status"] in LIVE]
 
     report = verify_chain(c.store, c.genesis)
     assert report.ok, report
-    assert time.monotonic() - started < 60
+    assert time.process_time() - started < 60
 
 
 def test_the_block_budget_is_shared_by_every_root_being_cleared(demo_chain, monkeypatch):
     """Two roots confirmed in the same block share one CLEAR_BATCH per block, oldest first."""
-    monkeypatch.setattr(contract, "CLEAR_BATCH", 10)
+    monkeypatch.setattr(end_block, "CLEAR_BATCH", 10)
     r = Rcv(demo_chain)
     r.warm()
     r.line(100_000_000_00)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from faechain.contracts.errors import ContractError
-from faechain.ledger.encoding import decode
-from faechain.modules.receivables.contract import CLEAR_BATCH  # noqa: F401  (documented constant)
-from tests.modules.receivables.rcv_support import DAY, H, LIVE, Rcv, cst_day
+from faechain.core.encoding import decode
+from faechain.modules.receivables.end_block import CLEAR_BATCH  # noqa: F401  (documented constant)
+from tests.modules.receivables.rcv_support import DAY, H, Rcv, cst_day
 
 
 @pytest.fixture
@@ -325,8 +325,8 @@ def test_financing_registration_funding_and_instruction(r):
     discount = 250_000_00 * 730 * days // (10_000 * 365)
     assert rec.result["advance"] == 250_000_00 - discount and discount > 0
     fv = r.v(piece)
-    assert (fv["holder"], fv["amount"], fv["status"], fv["funder"], fv["financing"], fv["registration"], fv["tier"]) == \
-        (o["factor"], 250_000_00, "FINANCED", o["factor"], fid, "ZDW-2026-000123", 3)
+    assert (fv["holder"], fv["amount"], fv["status"], fv["funder"], fv["financing"], fv["registration"],
+            fv["tier"]) == (o["factor"], 250_000_00, "FINANCED", o["factor"], fid, "ZDW-2026-000123", 3)
     rv = r.v(rest2)
     assert (rv["holder"], rv["amount"], rv["status"], rv["financing"]) == (o["supplier2"], 150_000_00, "ACTIVE", None)
     assert r.v(p2)["status"] == "SPLIT"
@@ -658,7 +658,6 @@ def test_a_frozen_piece_is_paid_but_held(r):
 
 
 def test_voucher_query_lineage_history_and_proofs(r):
-    o = r.o
     vid = r.issue(1_000_00, days=30)
     p2, rest1 = r.transfer("supplier1", vid, "supplier2", 600_00)
     p3, rest2 = r.transfer("supplier2", p2, "supplier3", 200_00)

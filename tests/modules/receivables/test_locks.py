@@ -149,9 +149,9 @@ def test_a_locker_that_refuses_the_payment_stops_the_confirmation(r):
 
 
 def test_locked_pieces_per_root_are_bounded(r, monkeypatch):
-    from faechain.modules.receivables import contract
+    from faechain.modules.receivables import locks
 
-    monkeypatch.setattr(contract, "MAX_LOCKS_PER_ROOT", 2)
+    monkeypatch.setattr(locks, "MAX_LOCKS_PER_ROOT", 2)
     vid = r.issue(1_000_00, days=30)
     a, rest = r.transfer("supplier1", vid, "supplier2", 100)
     b, rest = r.transfer("supplier1", rest, "supplier2", 100)

@@ -30,10 +30,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-import faechain.modules.receivables.contract as contract
+import faechain.modules.receivables.end_block as end_block
 from faechain.contracts.money import MAX_AMOUNT, ProRata, largest_remainder
 from tests.modules.driver import only_an_alert_was_written
-from tests.modules.receivables.rcv_support import DAY, H, LIVE, Rcv, cst_day, open_fast_chain
+from tests.modules.receivables.rcv_support import DAY, LIVE, H, Rcv, cst_day, open_fast_chain
 
 # -- money ------------------------------------------------------------------------------------------
 
@@ -67,7 +67,7 @@ def test_largest_remainder_sums_exactly_and_each_share_is_within_a_fen(a):
     shares = largest_remainder(total, weights, keys)
     assert sum(shares) == total
     s = sum(weights)
-    for share, w in zip(shares, weights):
+    for share, w in zip(shares, weights, strict=True):
         exact = Fraction(total * w, s)
         assert exact - 1 < share < exact + 1
         assert share in (total * w // s, total * w // s + 1)
@@ -89,7 +89,7 @@ def test_pro_rata_share_piecewise_equals_the_full_allocation(a, rnd):
     perm = list(range(len(weights)))
     rnd.shuffle(perm)
     again = largest_remainder(total, [weights[i] for i in perm], [keys[i] for i in perm])
-    assert {keys[i]: s for i, s in zip(perm, again)} == dict(zip(keys, full))
+    assert {keys[i]: s for i, s in zip(perm, again, strict=True)} == dict(zip(keys, full, strict=True))
 
 
 @settings(max_examples=300)
@@ -105,7 +105,7 @@ def test_ties_go_to_the_smaller_key(n, extra, rnd):
     keys = [f"V-{i:03d}" for i in range(n)]
     rnd.shuffle(keys)
     total = n * 7 + extra % n
-    shares = dict(zip(keys, largest_remainder(total, [5] * n, keys)))
+    shares = dict(zip(keys, largest_remainder(total, [5] * n, keys), strict=True))
     winners = sorted(keys)[: extra % n]
     assert all(shares[k] == 8 if k in winners else shares[k] == 7 for k in keys)
 
@@ -653,7 +653,7 @@ class ReceivablesMachine(RuleBasedStateMachine):
 
 
 def test_receivables_state_machine(demo_template, monkeypatch):
-    monkeypatch.setattr(contract, "CLEAR_BATCH", BATCH)
+    monkeypatch.setattr(end_block, "CLEAR_BATCH", BATCH)
     ReceivablesMachine.template = demo_template
     run_state_machine_as_test(ReceivablesMachine, settings=settings(
         max_examples=150, stateful_step_count=50, deadline=None,

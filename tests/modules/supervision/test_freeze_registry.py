@@ -108,7 +108,8 @@ def test_thresholds_change_only_through_governance(demo_template, tmp_path):
     shutil.copytree(demo_template, home)
     c = open_demo_chain(home)
     try:
-        assert c.run("regulator", "supervision", "set_rule", {"rule": "long_tenor", "value": 1}).code == "unknown_method"
+        r = c.run("regulator", "supervision", "set_rule", {"rule": "long_tenor", "value": 1})
+        assert r.code == "unknown_method"
         assert c.run("regulator", "rule_probe", "lower", {"rule": "long_tenor"}).code == "unauthorized"
         rules = c.app.run_query("supervision", "rules", {}, None)
         assert rules["long_tenor"] == {"value": 183, "default": 183, "meaning": rules["long_tenor"]["meaning"]}

@@ -74,6 +74,23 @@ def test_product_holder_limits_and_payer_concentration(w, monkeypatch):
     fired = [(a["rule"], a["evidence"]["holders"]) for a in w.sup.q("alerts", as_="exchange", subject=f"product:{pid}")
              if a["rule"].startswith("holders")]
     assert fired == [("holders_near_limit", 2), ("holders_at_limit", 3)]
+    # issue 24: the bare product id finds the alerts on `product:<id>` too (it used to find nothing)
+    by_ref = w.sup.q("alerts", as_="exchange", subject=f"product:{pid}")
+    assert w.sup.q("alerts", as_="regulator", subject=pid) == by_ref
+    assert [a["rule"] for a in by_ref] == ["payer_concentration", "holders_near_limit", "holders_at_limit"]
+    assert w.sup.q("alerts", as_="regulator", rule="holders_at_limit", subject=pid) == by_ref[-1:]
+    assert w.sup.q("alerts", as_="regulator", subject=f"voucher:{pid}") == []  # a full reference matches exactly
+
+
+def test_an_invoice_reuse_alert_is_found_by_the_signing_organisation(w):
+    o, rcv = w.o, w.rcv
+    inv = rcv.invoice(1_000 * YUAN)
+    res = w.c.block([w.c.sign("supplier1", "receivables", "register_invoice", {
+        "code": inv.split("-")[0], "number": inv.split("-")[1], "seller": o["supplier1"], "buyer": o["core"],
+        "amount": 1, "date": w.c.now - DAY, "doc_hash": "ab" * 32})])
+    [alert] = alerts(res, "invoice_reuse")
+    assert alert["subject"] == o["supplier1"]  # the signer of the refused attempt (here the seller)
+    assert [a["n"] for a in w.sup.q("alerts", as_="regulator", subject=o["supplier1"])] == [alert["n"]]
 
 
 def test_a_failed_auction_alerts(w):

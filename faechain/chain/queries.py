@@ -1,0 +1,82 @@
+"""Reading committed state: raw values with their Merkle proofs, and contract queries.
+
+Queries never see pending writes: they run against a height that is committed (the
+head, or an earlier one), so every read of one query sees the same snapshot and a
+proof checks against that height's app hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from faechain.chain.results import Rejected
+from faechain.chain.state import CommittedState
+from faechain.contracts.runtime import Caller, Contract, QueryCtx
+from faechain.core.block import Header
+from faechain.core.encoding import decode_trusted
+from faechain.ledger.smt import SparseMerkleTree
+from faechain.ledger.store import ChainStore
+
+
+class StoreIndex:
+    """The query index as a contract query sees it (`QueryCtx.find`)."""
+
+    def __init__(self, store: ChainStore):
+        self.store = store
+
+    def find(self, kind: str, field: str, value: str, limit: int = 1000) -> list[bytes]:
+        return self.store.index_find(kind, field, value, limit)
+
+
+class Queries:
+    """State values and contract queries of one chain, against committed heights."""
+
+    def __init__(self, store: ChainStore, contracts: Mapping[str, Contract], tree: SparseMerkleTree,
+                 hasher: Callable[[bytes], bytes]):
+        self.store = store
+        self.contracts = contracts
+        self.tree = tree
+        self.hash = hasher
+
+    def state_value(self, key: bytes, height: int | None, head: int, prove: bool = False) -> dict[str, Any]:
+        """A raw state value at a height (`head`, the last committed one, if None),
+        optionally with its proof against that height's app hash."""
+        h = head if height is None else height
+        if not 0 <= h <= head:
+            raise ValueError(f"height {h} is not committed")
+        block = self.store.block(h)
+        if block is None:  # not reached: every height up to the head is committed
+            raise ValueError(f"height {h} is not committed")
+        header = Header.decode(block[1])
+        value = self.store.get_value(key, h)
+        out: dict[str, Any] = {"key": key, "value": value, "height": h, "app_hash": header.app_hash}
+        if prove:
+            out["proof"] = self.tree.prove(header.app_hash, self.hash(key))
+        return out
+
+    def run_query(self, contract: str, method: str, args: dict[str, Any], caller: Caller | None, height: int | None,
+                  head: int) -> Any:
+        """Run a contract's @query as `caller` at `height` (the head if None)."""
+        c = self.contracts.get(contract)
+        if c is None:
+            raise Rejected("unknown_contract", f"no contract named {contract!r}")
+        m = c.methods.get(method)
+        if m is None or m.kind != "query":
+            raise Rejected("unknown_method", f"contract {contract!r} has no query {method!r}")
+        kwargs = m.bind(args)
+        h = head if height is None else height
+        block = self.store.block(h)
+        if block is None:
+            raise Rejected("not_found", f"height {h} is not committed")
+        access = CommittedState(self.store, h)
+        q = QueryCtx(
+            contract, caller, access, StoreIndex(self.store), h,
+            time=Header.decode(block[1]).time // 1000,
+            prover=lambda key: self.state_value(key, h, h, prove=True),  # h is committed: checked above
+            historian=lambda key: [
+                {"height": at, "value": None if v is None else decode_trusted(v)} for at, v in self.store.history(key)
+                if at <= h
+            ],
+        )
+        return m.func(c, q, **kwargs)

@@ -1,0 +1,216 @@
+"""What npa shows, and to whom.
+
+Read rules:
+    - the package's parties (seller, DD intermediary, winner, inspector), the exchange and the regulator
+      see all of it; anonymous reads exist only on a dev chain on loopback;
+    - a package that has been listed is public to members, with its data room and published notice
+      (not its other documents);
+    - a loan is seen by its owner and seller, the exchange, the regulator, and whoever may see the
+      package it is or was last in; a loan book only by its owner (the exchange, the regulator);
+    - a data-room document is downloaded by a bidder only after it logged its reading (`view_document`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faechain.contracts.errors import BadRequest, InvalidState, NotFound, Unauthorized, ensure
+from faechain.contracts.roles import SEE_ALL
+from faechain.contracts.runtime import QueryCtx, query
+from faechain.modules.auctions.records import auction_key
+from faechain.modules.npa.records import (
+    FINISHED,
+    Document,
+    Loan,
+    Package,
+    disposition_key,
+    document_key,
+    documents_key,
+    loan_key,
+    package_key,
+    parties,
+    view_key,
+)
+from faechain.modules.npa.rules import may_upload
+
+
+class Queries:
+    @query
+    def package(self, q: QueryCtx, id: str, prove: bool = False) -> dict:
+        """A package with its loans, the documents the reader may see, deal, dispositions and inspection."""
+        p = _visible(q, id)
+        out: dict[str, Any] = {
+            "package": p,
+            "loans": [q.state.get(loan_key(ref)) for ref in p["loans"]],
+            "documents": _documents(q, p),
+            "deal": p["deal"],
+            "dispositions": [q.state.get(disposition_key(id, n)) for n in range(1, p["dispositions"] + 1)],
+            "inspection": p["inspection"],
+        }
+        if prove:
+            out["proofs"] = {package_key(id): q.proof(package_key(id))}
+        return out
+
+    @query
+    def packages(self, q: QueryCtx, status: str | None = None, seller: str | None = None,
+                 intermediary: str | None = None, winner: str | None = None, inspector: str | None = None,
+                 limit: int = 200) -> list:
+        """Packages by seller, intermediary, winner, inspector or status, as far as the reader may see them."""
+        field, value = next(((f, v) for f, v in (("seller", seller), ("intermediary", intermediary),
+                                                 ("winner", winner), ("inspector", inspector), ("status", status))
+                             if v is not None), (None, None))
+        if field is None or value is None:
+            raise BadRequest("give status, seller, intermediary, winner or inspector")
+        out = []
+        for _, p in q.find("package", field, value, 10_000):
+            if status is not None and p["status"] != status:
+                continue
+            if _may_see(q, p):
+                out.append(_summary(p))
+            if len(out) >= max(1, min(limit, 1000)):
+                break
+        return out
+
+    @query
+    def loan(self, q: QueryCtx, seller: str, loan_no: str, prove: bool = False) -> dict:
+        """A loan and every committed version of it (its owner and seller, the exchange, the regulator,
+        and whoever may see the package it is or was last in)."""
+        key = loan_key(f"{seller}/{loan_no}")
+        rec: Loan | None = q.state.get(key)
+        if rec is None or not _may_see_loan(q, rec):
+            raise NotFound(f"loan {seller}/{loan_no} not found")
+        out: dict[str, Any] = {"loan": rec, "versions": q.history(key)}
+        if prove:
+            out["proofs"] = {key: q.proof(key)}
+        return out
+
+    @query
+    def loans(self, q: QueryCtx, owner: str | None = None, package: str | None = None, limit: int = 1000) -> list:
+        """The loans an organisation owns (itself, the exchange, the regulator), or a visible package's."""
+        ensure((owner is None) != (package is None), BadRequest("give owner or package"))
+        if package is not None:
+            p = _visible(q, package)
+            return [q.state.get(loan_key(ref)) for ref in p["loans"]]
+        if not (q.caller is None or q.caller.role in SEE_ALL or q.caller.org_id == owner):
+            raise Unauthorized("an organisation's loan book is its own (and the regulator's)")
+        return [rec for _, rec in q.find("loan", "owner", str(owner), max(1, min(limit, 10_000)))]
+
+    @query
+    def documents(self, q: QueryCtx, package: str) -> list:
+        """The package's documents the reader may see: all for its parties, the data room (and the
+        published notice) for every member once the package has been listed."""
+        return _documents(q, _visible(q, package))
+
+    @query
+    def document(self, q: QueryCtx, hash: str) -> dict:
+        """A document's record, if the reader may download it (see `vault_document`)."""
+        return dict(_readable_document(q, hash))
+
+    @query
+    def views(self, q: QueryCtx, package: str) -> list:
+        """Who logged reading which data-room document (the seller, the exchange, the regulator; a
+        bidder sees its own)."""
+        p = _visible(q, package)
+        everyone = q.caller is None or q.caller.role in SEE_ALL or q.caller.org_id == p["seller"]
+        return [v for _, v in q.find("view", "package", package, 100_000)
+                if everyone or (q.caller is not None and v["org"] == q.caller.org_id)]
+
+    @query
+    def life(self, q: QueryCtx, package: str, prove: bool = False) -> dict:
+        """The package's whole life: every committed version of its record (with the log of each move),
+        its loans with their histories since registration, documents, auctions, dispositions and the
+        inspection; with `prove`, each current record's proof against this height's app hash."""
+        p = _visible(q, package)
+        loan_keys = [loan_key(ref) for ref in p["loans"]]
+        doc_keys = [document_key(h) for h in q.state.get(documents_key(package), [])]
+        disposition_keys = [disposition_key(package, n) for n in range(1, p["dispositions"] + 1)]
+        auctions = [listing["auction"] for listing in p["listings"]]
+        out: dict[str, Any] = {
+            "package": p,
+            "log": p["log"],
+            "versions": q.history(package_key(package)),
+            "loans": [{"loan": q.state.get(k), "versions": q.history(k)} for k in loan_keys],
+            "documents": _documents(q, p),
+            "auctions": [q.read("auctions", auction_key(a)) for a in auctions],
+            "dispositions": [q.state.get(k) for k in disposition_keys],
+        }
+        if prove:
+            seen = {d["hash"] for d in out["documents"]}
+            proofs = {k: q.proof(k) for k in [package_key(package), *loan_keys, *disposition_keys]}
+            proofs.update({k: q.proof(k) for k in doc_keys if k[4:] in seen})
+            proofs.update({f"auctions/{auction_key(a)}": q.proof(auction_key(a), "auctions") for a in auctions})
+            out["proofs"] = proofs
+        return out
+
+    # -- the vault's questions (see faechain/api/vault.py) ---------------------------------------------
+    @query
+    def vault_upload(self, q: QueryCtx, subject: str, hash: str) -> dict:
+        """May the reader upload a document for package `subject`? Those who may register one."""
+        p: Package | None = q.state.get(package_key(subject))
+        if p is None or q.caller is None or not may_upload(q.caller.org_id, q.caller.role, p):
+            raise Unauthorized(f"only the parties of package {subject!r} and the exchange upload its documents")
+        ensure(p["status"] not in FINISHED, InvalidState(f"package {subject} is {p['status']}"))
+        return {"package": subject}
+
+    @query
+    def vault_document(self, q: QueryCtx, hash: str) -> dict:
+        """The record of a document the reader may download: the seller, the DD intermediary, the
+        inspector, the winner, the exchange and the regulator; a bidder a data-room document whose
+        reading it logged with `view_document`; any member the published transfer notice."""
+        return dict(_readable_document(q, hash))
+
+
+# -- who sees what -------------------------------------------------------------------------------------
+
+
+def _party_view(q: QueryCtx, p: Package) -> bool:
+    """The package's parties, the exchange and the regulator see all of it."""
+    if q.caller is None or q.caller.role in SEE_ALL:
+        return True  # anonymous reads exist only on a dev chain on loopback
+    return q.caller.org_id in parties(p)
+
+
+def _may_see(q: QueryCtx, p: Package) -> bool:
+    """A package that has been listed is public to members; before that only its parties see it."""
+    return _party_view(q, p) or bool(p["listings"])
+
+
+def _visible(q: QueryCtx, package_id: str) -> Package:
+    p: Package | None = q.state.get(package_key(package_id))
+    if p is None or not _may_see(q, p):
+        raise NotFound(f"package {package_id!r} not found")
+    return p
+
+
+def _may_see_loan(q: QueryCtx, rec: Loan) -> bool:
+    if q.caller is None or q.caller.role in SEE_ALL or q.caller.org_id in (rec["owner"], rec["seller"]):
+        return True
+    package_id = rec["package"] or rec["last_package"]
+    p: Package | None = q.state.get(package_key(package_id)) if package_id else None
+    return p is not None and _may_see(q, p)
+
+
+def _documents(q: QueryCtx, p: Package) -> list[Document]:
+    docs: list[Document] = [q.state.get(document_key(h)) for h in q.state.get(documents_key(p["id"]), [])]
+    if _party_view(q, p):
+        return docs
+    return [d for d in docs if d["data_room"] or d["public"]]
+
+
+def _readable_document(q: QueryCtx, doc_hash: str) -> Document:
+    d: Document | None = q.state.get(document_key(doc_hash))
+    if d is None:
+        raise NotFound(f"document {doc_hash!r} not found")
+    p: Package = q.state.get(package_key(d["package"]))
+    if _party_view(q, p) or d["public"]:
+        return d
+    if d["data_room"] and q.caller is not None and q.state.has(view_key(p["id"], doc_hash, q.caller.org_id)):
+        return d
+    raise Unauthorized(f"document {doc_hash} of package {p['id']} is read by its parties, and by bidders who "
+                       "logged their reading with view_document")
+
+
+def _summary(p: Package) -> dict:
+    keys = ("id", "name", "seller", "status", "principal", "interest", "base_date", "reserve_price", "list_price",
+            "margin", "auction", "winner")
+    return {k: p[k] for k in keys} | {"loans": len(p["loans"])}  # type: ignore[literal-required]

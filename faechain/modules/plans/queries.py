@@ -1,0 +1,181 @@
+"""What plans shows, and to whom.
+
+Read rules:
+    - the plan's parties (sponsor, underwriter, servicer, settlement bank), the exchange and the
+      regulator see a plan in full: documents, holdings, payments, cash flows; anonymous reads
+      exist only on a dev chain on loopback;
+    - a holder sees the plan, its schedule, its documents and cash flows, and its own holding;
+    - a listed (or later) plan and its disclosure schedule are offered to qualified investors;
+      a draft or filed plan is seen only by its parties;
+    - the vault asks `vault_upload` / `vault_document` who may store and fetch a plan's documents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faechain.contracts.errors import BadRequest, InvalidState, NotFound, Unauthorized, ensure
+from faechain.contracts.roles import SEE_ALL
+from faechain.contracts.runtime import QueryCtx, query
+from faechain.modules.plans import penetration
+from faechain.modules.plans.records import (
+    CLOSED,
+    DRAFT,
+    FILED,
+    CashFlow,
+    DisclosureItem,
+    Document,
+    Holding,
+    Plan,
+    cash_flow_key,
+    disclosure_key,
+    doc_key,
+    docs_key,
+    holding_key,
+    parties,
+    payment_key,
+    plan_key,
+)
+
+SUMMARY_FIELDS = ("id", "name", "sponsor", "underwriter", "status", "size", "coupon_bps", "term_days", "subscribed",
+                  "opens", "closes", "maturity", "pooled")  # what a listing of plans shows of each
+
+
+class Queries:
+    @query
+    def plan(self, q: QueryCtx, id: str, prove: bool = False) -> dict[str, Any]:
+        """A plan with its schedule, documents and (for its parties) holdings and payments."""
+        p = _visible_plan(q, id)
+        out: dict[str, Any] = {"plan": p, "disclosures": [q.state.get(disclosure_key(id, n)) for n in
+                                                          range(1, p["disclosures"] + 1)]}
+        if _party_view(q, p):
+            out["documents"] = [q.state.get(doc_key(h)) for h in q.state.get(docs_key(id), [])]
+            out["holdings"] = [q.state.get(holding_key(id, i)) for i in p["holders"]]
+            out["payments"] = [q.state.get(payment_key(id, n)) for n in range(1, p["payments"] + 1)]
+        elif q.caller is not None and q.caller.org_id in p["holders"]:
+            out["holdings"] = [q.state.get(holding_key(id, q.caller.org_id))]
+        if prove:
+            out["proofs"] = {plan_key(id): q.proof(plan_key(id))}
+        return out
+
+    @query
+    def plans(self, q: QueryCtx, status: str | None = None, sponsor: str | None = None,
+              underwriter: str | None = None, investor: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Plans by status, sponsor, underwriter or investor, as far as the reader may see them."""
+        given = [(f, v) for f, v in (("sponsor", sponsor), ("underwriter", underwriter), ("holders", investor),
+                                     ("status", status)) if v is not None]
+        ensure(given, BadRequest("give status, sponsor, underwriter or investor"))
+        field, value = given[0]
+        out = []
+        for _, p in q.find("plan", field, value, 10_000):
+            if status is not None and p["status"] != status:
+                continue
+            if _may_see(q, p):
+                out.append({k: p[k] for k in SUMMARY_FIELDS})
+            if len(out) >= max(1, min(limit, 1000)):
+                break
+        return out
+
+    @query
+    def disclosures(self, q: QueryCtx, plan: str | None = None, status: str | None = None) -> list[DisclosureItem]:
+        """A plan's disclosure items, or every item in a status (OVERDUE: the regulator's list)."""
+        if plan is not None:
+            p = _visible_plan(q, plan)
+            items: list[DisclosureItem] = [q.state.get(disclosure_key(plan, n)) for n in range(1, p["disclosures"] + 1)]
+            return [d for d in items if status is None or d["status"] == status]
+        if status is None:
+            raise BadRequest("give plan or status")
+        out = []
+        for _, d in q.find("disclosure", "status", status):
+            if _may_see(q, q.state.get(plan_key(d["plan"]))):
+                out.append(d)
+        return out
+
+    @query
+    def cash_flows(self, q: QueryCtx, plan: str) -> list[CashFlow]:
+        """Every cash flow of a plan, oldest first (its parties and the regulator)."""
+        p = _party_plan(q, plan)
+        return [q.state.get(cash_flow_key(plan, n)) for n in range(1, p["cash_flows"] + 1)]
+
+    @query
+    def holding(self, q: QueryCtx, plan: str, investor: str) -> Holding:
+        """One investor's holding (the investor itself, the plan's parties, the regulator)."""
+        p = _visible_plan(q, plan)
+        if not (_party_view(q, p) or (q.caller is not None and q.caller.org_id == investor)):
+            raise NotFound(f"no holding of {investor!r} in plan {plan!r}")
+        h: Holding = q.state.require(holding_key(plan, investor), "holding")
+        return h
+
+    @query
+    def document(self, q: QueryCtx, hash: str) -> Document:
+        """A document's on-chain record (its plan's parties and holders, the exchange, the regulator)."""
+        return _document(q, hash)
+
+    @query
+    def penetrate(self, q: QueryCtx, plan: str, prove: bool = True) -> dict[str, Any]:
+        """The plan and everything beneath it: pool, vouchers, invoices, documents, cash flows,
+        disclosures; with `prove`, each element carries its proof against this height's app hash.
+        `faechain.sdk.penetration.verify` checks the whole tree, completeness included."""
+        p = _party_plan(q, plan)
+        return penetration.build(q, p, prove)
+
+    # -- the vault's questions (see faechain/api/vault.py) --------------------------------------------
+    @query
+    def vault_upload(self, q: QueryCtx, subject: str, hash: str) -> dict[str, Any]:
+        """May the reader upload a document for plan `subject`? Its parties may, until it closes."""
+        p: Plan | None = q.state.get(plan_key(subject))
+        if p is None or q.caller is None or q.caller.org_id not in parties(p).values():
+            raise Unauthorized(f"only the parties of plan {subject!r} (its sponsor, underwriter, servicer and "
+                               "settlement bank) upload its documents")
+        ensure(p["status"] != CLOSED, InvalidState(f"plan {subject} is closed"))
+        return {"plan": subject}
+
+    @query
+    def vault_document(self, q: QueryCtx, hash: str) -> Document:
+        """The record of a document the reader may download: its plan's parties and holders,
+        the exchange and the regulator."""
+        return _document(q, hash)
+
+
+# -- who sees what ---------------------------------------------------------------------------------
+
+
+def _party_view(q: QueryCtx, p: Plan) -> bool:
+    """Parties, the exchange and the regulator see a plan in full (holders see their own part)."""
+    if q.caller is None or q.caller.role in SEE_ALL:
+        return True  # anonymous reads exist only on a dev chain on loopback
+    return q.caller.org_id in parties(p).values()
+
+
+def _may_see(q: QueryCtx, p: Plan) -> bool:
+    """A listed (or later) plan is offered to qualified investors; a draft only to its parties."""
+    caller = q.caller
+    if caller is None or _party_view(q, p) or caller.org_id in p["holders"]:
+        return True
+    return p["status"] not in (DRAFT, FILED) and caller.role == "INVESTOR" and caller.has("qualified")
+
+
+def _visible_plan(q: QueryCtx, plan_id: str) -> Plan:
+    p: Plan | None = q.state.get(plan_key(plan_id))
+    if p is None or not _may_see(q, p):
+        raise NotFound(f"plan {plan_id!r} not found")
+    return p
+
+
+def _party_plan(q: QueryCtx, plan_id: str) -> Plan:
+    """The plan, if the reader is party to it (parties, holders, exchange, regulator)."""
+    p: Plan | None = q.state.get(plan_key(plan_id))
+    if p is None:
+        raise NotFound(f"plan {plan_id!r} not found")
+    if not (q.caller is None or _party_view(q, p) or q.caller.org_id in p["holders"]):
+        raise Unauthorized(f"only the parties of plan {plan_id!r} (its sponsor, underwriter, servicer and settlement "
+                           "bank), its investors, the exchange and the regulator see this")
+    return p
+
+
+def _document(q: QueryCtx, doc_hash: str) -> Document:
+    d: Document | None = q.state.get(doc_key(doc_hash))
+    if d is None:
+        raise NotFound(f"document {doc_hash!r} not found")
+    _party_plan(q, d["plan"])
+    return d

@@ -1,0 +1,148 @@
+"""Factoring a piece: the holder offers it to a factor or bank at a discount rate, the funder
+records the pledge/transfer registration, then funds; either party may withdraw before that.
+
+    request_financing (holder) -> REQUESTED -> record_registration (funder) -> REGISTERED
+        -> fund (funder) -> FUNDED: the offered amount passes to the funder as a FINANCED piece
+    cancel_financing (holder or funder), before FUNDED -> CANCELLED
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faechain.contracts import validators
+from faechain.contracts.errors import (
+    BadRequest,
+    Duplicate,
+    Expired,
+    Frozen,
+    InvalidState,
+    LimitExceeded,
+    Unauthorized,
+    ensure,
+)
+from faechain.contracts.records import active_member
+from faechain.contracts.roles import FUNDER_TYPES
+from faechain.contracts.runtime import Ctx, tx
+from faechain.contracts.time import DAY, YEAR_DAYS
+from faechain.modules.receivables.pieces import ensure_movable, load_root, load_voucher, split
+from faechain.modules.receivables.records import (
+    ACTIVE,
+    CANCELLABLE,
+    CANCELLED,
+    FINANCED,
+    FINANCING,
+    FUNDED,
+    REGISTERED,
+    REQUESTED,
+    Financing,
+    financing_key,
+    voucher_key,
+)
+
+BPS = 10_000  # basis points in a whole
+MAX_RATE_BPS = BPS  # a discount rate is at most 100% a year
+
+
+def load_financing(ctx: Ctx, financing: str) -> Financing:
+    f: Financing = ctx.state.require(financing_key(financing), "financing")
+    return f
+
+
+class FinancingSteps:
+    @tx
+    def request_financing(self, ctx: Ctx, id: str, funder: str, amount: int, rate_bps: int) -> dict[str, Any]:
+        """The holder offers `amount` of a piece to a factor or bank at a discount rate."""
+        validators.amount(amount)
+        ensure(0 <= rate_bps <= MAX_RATE_BPS, BadRequest("rate_bps must be 0 .. 10000"))
+        v = load_voucher(ctx, id)
+        root = load_root(ctx, v["root"])
+        # a pending request makes the piece FINANCING, which ensure_movable would call merely not movable
+        ensure(v["status"] != FINANCING or v["holder"] != ctx.caller.org_id,
+               Duplicate(f"voucher {id} already has a financing request"))
+        ensure_movable(ctx, v, root)
+        ensure(v["status"] == ACTIVE, InvalidState(f"voucher {id} is {v['status']}: it cannot be financed"))
+        ensure(amount <= v["amount"], LimitExceeded(f"amount {amount} fen exceeds the piece's {v['amount']} fen"))
+        org = active_member(ctx, funder)
+        ensure(org["type"] in FUNDER_TYPES, BadRequest(f"{funder} is neither a factor nor a bank"))
+        ensure(funder != v["holder"], BadRequest("a holder cannot finance its own voucher"))
+        fid = ctx.new_id("F")
+        offer: Financing = {
+            "id": fid, "voucher": id, "root": v["root"], "holder": v["holder"], "funder": funder, "amount": amount,
+            "rate_bps": rate_bps, "status": REQUESTED, "registration": None, "requested_at": ctx.time,
+        }
+        ctx.state.put(financing_key(fid), offer)
+        v["status"] = FINANCING
+        v["financing"] = fid
+        ctx.state.put(voucher_key(id), v)
+        ctx.emit("FinancingRequested", financing=fid, voucher=id, holder=v["holder"], funder=funder,
+                 amount=amount, rate_bps=rate_bps)
+        return {"financing": fid}
+
+    @tx
+    def cancel_financing(self, ctx: Ctx, financing: str, reason: str = "") -> dict[str, Any]:
+        """Either party withdraws an unfunded financing request; the piece is ACTIVE again."""
+        f = load_financing(ctx, financing)
+        ensure(ctx.caller.org_id in (f["holder"], f["funder"]), Unauthorized("only the parties cancel a financing"))
+        ensure(f["status"] in CANCELLABLE, InvalidState(f"financing {financing} is {f['status']}"))
+        f["status"] = CANCELLED
+        f["reason"] = reason
+        ctx.state.put(financing_key(financing), f)
+        v = load_voucher(ctx, f["voucher"])
+        if v["status"] == FINANCING and v["financing"] == financing:  # not once the piece has been paid
+            v["status"] = ACTIVE
+            v["financing"] = None
+            ctx.state.put(voucher_key(v["id"]), v)
+        ctx.emit("FinancingCancelled", financing=financing, by=ctx.caller.org_id, reason=reason)
+        return {"financing": financing}
+
+    @tx
+    def record_registration(self, ctx: Ctx, financing: str, reg_no: str) -> dict[str, Any]:
+        """The funder records the registry number of the pledge/transfer registration."""
+        f = load_financing(ctx, financing)
+        ensure(f["funder"] == ctx.caller.org_id, Unauthorized("only the funder records the registration"))
+        ensure(f["status"] == REQUESTED, InvalidState(f"financing {financing} is {f['status']}"))
+        validators.text(reg_no, "registration number", 64)
+        f["status"] = REGISTERED
+        f["registration"] = reg_no
+        ctx.state.put(financing_key(financing), f)
+        ctx.emit("FinancingRegistered", financing=financing, registration=reg_no)
+        return {"financing": financing}
+
+    @tx
+    def fund(self, ctx: Ctx, financing: str) -> dict[str, Any]:
+        """The funder pays: the financed piece passes to it (non-recourse), FINANCED.
+
+        The discount is recorded as a payment instruction from the funder to the
+        holder; the platform never holds the money.
+        """
+        f = load_financing(ctx, financing)
+        ensure(f["funder"] == ctx.caller.org_id, Unauthorized("only the funder funds a financing"))
+        ensure(f["status"] != REQUESTED, InvalidState("financing without a recorded registration is not allowed"))
+        ensure(f["status"] == REGISTERED, InvalidState(f"financing {financing} is {f['status']}"))
+        v = load_voucher(ctx, f["voucher"])
+        root = load_root(ctx, v["root"])
+        ensure(not v["frozen"] and not root["frozen"], Frozen(f"voucher {v['id']} is frozen"))
+        ensure(ctx.time < v["maturity"], Expired(f"voucher {v['id']} has reached maturity"))
+        ensure(v["status"] == FINANCING and v["financing"] == financing,
+               InvalidState("the piece is not awaiting this financing"))
+        days = max(0, (v["maturity"] - ctx.time + DAY - 1) // DAY)  # whole days to maturity, rounded up
+        discount = f["amount"] * f["rate_bps"] * days // (BPS * YEAR_DAYS)
+        advance = f["amount"] - discount
+        v["status"] = ACTIVE  # consumed by the split below
+        moved, rest = split(ctx, v, f["funder"], f["amount"], FINANCED, ACTIVE)
+        moved["financing"] = financing
+        moved["registration"] = f["registration"]
+        moved["funder"] = f["funder"]
+        ctx.state.put(voucher_key(moved["id"]), moved)
+        f["status"] = FUNDED
+        f["piece"] = moved["id"]
+        f["advance"] = advance
+        f["discount"] = discount
+        f["funded_at"] = ctx.time
+        f["instruction"] = {"payer": f["funder"], "payee": f["holder"], "amount": advance, "reference": financing}
+        ctx.state.put(financing_key(financing), f)
+        ctx.emit("FinancingFunded", financing=financing, voucher=f["voucher"], piece=moved["id"], funder=f["funder"],
+                 holder=f["holder"], amount=f["amount"], advance=advance, discount=discount)
+        return {"financing": financing, "voucher": moved["id"], "remainder": rest["id"] if rest else None,
+                "advance": advance}
