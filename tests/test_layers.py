@@ -142,3 +142,21 @@ def test_the_rule_catches_an_upward_import(tmp_path, monkeypatch):
     assert [(line, t) for line, t, _ in got if rank[package_of(t)] > rank["core"]] == [
         (2, "faechain.api.server"), (3, "faechain.ledger.storage")]
     assert [n for _, _, n in got if n and n.startswith("_")] == ["_x"]
+
+
+LONG_FILE = 500  # lines (CONTRIBUTING.md: one concept per module)
+
+
+def test_a_module_over_500_lines_says_why_at_its_top():
+    """A newcomer should be able to read a module top to bottom; one that grows past
+    LONG_FILE lines either splits by concept or states why it is one file."""
+    unexplained = []
+    for _, path in modules():
+        text = path.read_text()
+        if text.count("\n") <= LONG_FILE:
+            continue
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if "Why one file" not in doc:
+            unexplained.append(f"{path.relative_to(ROOT)} ({text.count(chr(10))} lines)")
+    assert unexplained == [], ("split these, or say at the top why each is one file (\"Why one file ...\"):\n"
+                               + "\n".join(unexplained))

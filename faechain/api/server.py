@@ -34,6 +34,10 @@ Everything under /v1/ except /v1/info and /v1/txs (POST) is a member read and
 needs a signed request (see `faechain.core.wire`) unless the node allows anonymous
 reads. Blocking work (check_tx under the application lock, contract queries,
 history scans) runs in the default executor, never on the event loop.
+
+Why one file (over 500 lines): the route table and the handlers it names read best side
+by side; body parsing, read authentication and the event stream live in their own
+modules.
 """
 
 from __future__ import annotations

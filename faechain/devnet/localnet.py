@@ -25,6 +25,9 @@ Processes run in the background (new session, pid files, logs), so `up`
 returns; `up` on an existing network starts whatever is not running (a
 faechain node first, then its CometBFT, which CometBFT needs: it refuses to
 run without its application and stops itself when it loses it).
+
+Why one file (over 500 lines): the network's layout, its CometBFT settings and the
+process supervisor change together whenever the network's shape does.
 """
 
 from __future__ import annotations

@@ -35,6 +35,9 @@ End-block rows carry exactly the block's end-block events. The meta's last block
 must match the node's, rows must be in order, inside the range, and as many as the
 file says; and, where the node has the history index, no record of the filter and
 range may be missing.
+
+Why one file (over 500 lines): an export and its row-by-row verification must agree on
+the columns and how each is rendered, so they are defined together.
 """
 
 from __future__ import annotations

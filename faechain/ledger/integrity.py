@@ -35,6 +35,9 @@ Damage found while serving raises `StorageDamaged`: the request fails with 500
 stops making blocks; under CometBFT the next FinalizeBlock fails, which stops
 CometBFT) and logs how to recover. What these checks do not cover (a historical value
 never read, a block rewritten together with every later header) is in docs/integrity.md.
+
+Why one file (over 500 lines): the startup check, the on-read value check and the error
+they raise are one promise (never answer from damaged storage) and share their helpers.
 """
 
 from __future__ import annotations

@@ -21,6 +21,10 @@ Tables:
     history_tx(height, idx, ...)   history index: every transaction's signer organisation,
     history(ref, height, idx, how) contract, method, code, and the references it names;
                                    derived from blocks (see faechain.ledger.history)
+
+Why one file (over 500 lines): every table is written by the one SQLite transaction of
+`Store.commit`; its readers and that writer share the schema, the caches and the caches'
+coherence rule.
 """
 
 from __future__ import annotations

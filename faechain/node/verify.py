@@ -30,6 +30,9 @@ the end), and the derived data (the history index and the query index `idx`), wh
 is reported as derived and rebuildable (`repair_derived`). Nothing is written: all
 reads run in one read transaction, so a consistent snapshot is checked even beside a
 running node.
+
+Why one file (over 500 lines): one replay: each check reads the state the earlier checks
+built (registered keys, the Merkle tree, the replay guard).
 """
 
 from __future__ import annotations

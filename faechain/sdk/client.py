@@ -31,6 +31,10 @@ Conventions:
     `download_document(identity, scope, hash)` fetches them and re-hashes them here, so
     it never returns bytes other than those the hash names (`hash_mismatch`).
   * One keep-alive connection per thread; a Client may be shared between threads.
+
+Why one file (over 500 lines): one class whose methods mirror the REST routes, read by a
+member as the SDK's reference; the checks of answers live beside it (penetration,
+trust).
 """
 
 from __future__ import annotations
