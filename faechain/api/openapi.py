@@ -174,7 +174,33 @@ def _schemas() -> dict:
                 "header": _ref("Header"),
                 "txs": {"type": "array", "items": {"type": "object", "properties": {
                     "index": {"type": "integer"}, "hash": HASH, "code": {"type": "string"},
-                    "contract": {"type": "string"}, "method": {"type": "string"}, "signer": HASH}}},
+                    "contract": {"type": "string"}, "method": {"type": "string"}, "signer": HASH,
+                    "envelope": HEX, "receipt": HEX}}},
+                "end_block": {"oneOf": [HEX, {"type": "null"}]},
+            },
+        },
+        "LightBlock": {
+            "type": "object",
+            "required": ["engine", "height", "header", "header_bytes", "block_hash"],
+            "description": "What a light client checks a faechain block by, relayed by a node it does not "
+                           "trust: it verifies the signatures itself (faechain.sdk.light).",
+            "properties": {
+                "engine": {"enum": ["solo", "cometbft"]},
+                "height": {"type": "integer"},
+                "header": _ref("Header"),
+                "header_bytes": {**HEX, "description": "the canonical CBOR header; block_hash is its hash"},
+                "block_hash": HASH,
+                "signer": {"oneOf": [HEX, {"type": "null"}],
+                           "description": "solo: the block signer's raw public key (a member compares it with "
+                                          "the one in its genesis); null when genesis declares no signer"},
+                "signature": {"oneOf": [HEX, {"type": "null"}],
+                              "description": "solo: the signature over `\"faechain/header/v1\\0\" || canonical "
+                                             "{chain, height, block_hash}` in the chain's suite; null if unsigned"},
+                "commit": {"type": "object", "description": "cometbft: CometBFT RPC `/commit?height=height+1`, "
+                                                            "verbatim (header h+1 carries the app hash after "
+                                                            "faechain block h)"},
+                "validators": {"type": "object", "description": "cometbft: CometBFT RPC `/validators?height="
+                                                                "height+1`, every page merged"},
             },
         },
         "Transaction": {
@@ -320,10 +346,28 @@ def build_document(version: str) -> dict:
             "summary": "A block", "operationId": "getBlock", "tags": ["chain"],
             "security": SIGNED,
             "parameters": [_p("height", {"oneOf": [{"type": "integer", "minimum": 0}, {"const": "latest"}]},
-                              "block height or `latest`"), *AUTH_QUERY],
+                              "block height or `latest`"),
+                           _q("raw", {"type": "boolean", "default": False},
+                              "also each transaction's `envelope` and stored `receipt` (hex: the bytes the "
+                              "header's roots commit to) and the block's `end_block` record (hex, or null)"),
+                           *AUTH_QUERY],
             "responses": {"200": _json(_ref("Block"), "header, hash and transactions with receipt codes"),
                           "400": _err("`bad_request`: not a height of 0 to 2^63-1 nor `latest`"),
                           "404": _err("`not_found`"), **AUTH_ERRORS}}},
+        "/v1/light/{height}": {"get": {
+            "summary": "What a light client checks a block by", "operationId": "getLightBlock", "tags": ["chain"],
+            "description": "The canonical header of block `height` and what proves it without trusting this "
+                           "node: on the solo engine the block signer's signature (the key genesis declares "
+                           "as `block_signer`); on CometBFT the commit and validator set of CometBFT header "
+                           "height + 1, whose app hash is the state after faechain block height. The client "
+                           "verifies them; the node only relays.",
+            "security": SIGNED,
+            "parameters": [_p("height", {"type": "integer", "minimum": 0}, "block height"), *AUTH_QUERY],
+            "responses": {"200": _json(_ref("LightBlock"), "the header and its signatures"),
+                          "400": _err("`bad_request`: not a height of 0 to 2^63-1"),
+                          "404": _err("`not_found`: not committed yet (on CometBFT: no header height + 1 yet)"),
+                          "503": _err("`unavailable`: the consensus node cannot be asked"),
+                          **AUTH_ERRORS}}},
         "/v1/state": {"get": {
             "summary": "A raw state value, optionally proven", "operationId": "getState", "tags": ["chain"],
             "security": SIGNED,

@@ -12,6 +12,9 @@ Routes (all JSON unless noted; bytes as lowercase hex; errors `{"code","message"
     POST /v1/txs/batch             submit up to MAX_BATCH envelopes at once; per-item results
     GET  /v1/txs/{hash}            a committed transaction, decoded, with its receipt
     GET  /v1/blocks/{height}       a block header and its transactions ("latest" allowed)
+    GET  /v1/light/{height}        what a light client checks block {height} by: the header's
+                                   bytes and the block signer's signature (solo) or CometBFT's
+                                   commit and validators at height + 1 (see `Api.light`)
     GET  /v1/state                 a raw state value, optionally with its proof
     POST /v1/query/{contract}/{method}   run a contract query as the signed reader
     GET  /v1/contracts             contracts and their methods
@@ -81,7 +84,7 @@ from faechain.chain.engine import EngineError
 from faechain.chain.results import Receipt, Rejected
 from faechain.contracts.errors import ContractError
 from faechain.contracts.runtime import Caller
-from faechain.core.block import Header
+from faechain.core.block import Header, end_block_record
 from faechain.core.encoding import EncodingError, decode
 from faechain.core.tx import TxError, decode_tx
 from faechain.core.wire import jsonable
@@ -346,9 +349,12 @@ class Api:
         })
 
     # -- blocks and state ---------------------------------------------------------------------
-    def block_doc(self, height: int) -> dict | None:
+    def block_doc(self, height: int, raw: bool = False) -> dict | None:
         """A committed block as GET /v1/blocks/{height} renders it (its header and each
         transaction's hash, code, contract, method and signer); None past the head.
+        With `raw` (`?raw=true`) also the bytes its roots commit to — each transaction's
+        envelope and stored receipt, and the end-block record (None without end-block
+        events) — which an evidence bundle carries (`faechain.sdk.evidence`).
         Blocking: run it with `run_blocking`."""
         store = self.node.store
         row = store.block(height) if 0 <= height <= MAX_INT_PARAM else None
@@ -356,15 +362,23 @@ class Api:
             return None
         header = Header.decode(row[1])
         txs = []
-        for index, tx_hash, envelope, receipt in store.block_txs(height):
+        rows = store.block_txs(height)
+        for index, tx_hash, envelope, receipt in rows:
             item = {"index": index, "hash": tx_hash.hex(), "code": decode(receipt)["code"]}
             try:
                 tx = decode_tx(envelope, self.node.app.hash)
                 item.update(contract=tx.contract, method=tx.method, signer=tx.signer.hex())
             except TxError:  # a garbage tx is recorded with its rejection; nothing to decode
                 pass
+            if raw:
+                item.update(envelope=envelope.hex(), receipt=receipt.hex())
             txs.append(item)
-        return {"height": height, "hash": row[0].hex(), "header": header_json(header), "txs": txs}
+        doc = {"height": height, "hash": row[0].hex(), "header": header_json(header), "txs": txs}
+        if raw:
+            end = store.events_at(height, len(rows))
+            events = [{"contract": c, "type": t, "attrs": decode(d)} for c, t, d in end]
+            doc["end_block"] = end_block_record(events).hex() if events else None
+        return doc
 
     async def block(self, request: web.Request) -> web.Response:
         await self.reader(request)
@@ -378,9 +392,49 @@ class Api:
                 raise HttpError("bad_request", "height must be a non-negative integer or 'latest'") from None
             if not 0 <= height <= MAX_INT_PARAM:
                 raise HttpError("bad_request", "height must be a non-negative integer or 'latest'")
-        doc = await self.run_blocking(self.block_doc, height)
+        doc = await self.run_blocking(self.block_doc, height, bool_param(request, "raw", False))
         if doc is None:
             raise HttpError("not_found", f"no block at height {height} (head is {self.node.app.height})")
+        return json_response(doc)
+
+    def light_doc(self, height: int) -> dict | None:
+        """What GET /v1/light/{height} answers, None when there is nothing to show yet.
+        Blocking: run it with `run_blocking`."""
+        row = self.node.store.block(height) if 0 <= height <= MAX_INT_PARAM else None
+        if row is None:
+            return None
+        engine = self.node.engine
+        evidence = engine.light_block(height)
+        if evidence is None:
+            return None
+        return {"engine": engine.name, "height": height, "header": header_json(Header.decode(row[1])),
+                "header_bytes": row[1].hex(), "block_hash": row[0].hex(), **jsonable(evidence)}
+
+    async def light(self, request: web.Request) -> web.Response:
+        """Relay what a member's light client needs to check block {height} by signature: this
+        node is not trusted for any of it (the client verifies the signatures against the key
+        in its genesis, or CometBFT's validator set), only asked. 404 until the block is
+        committed and signed (on CometBFT: until header height + 1 exists)."""
+        await self.reader(request)
+        return await self.light_answer(request.match_info["height"])
+
+    async def light_answer(self, which: str) -> web.Response:
+        """The answer of GET /v1/light/{which} once the reader is authenticated (the console
+        relays it for its sessions too): 400 for a height that is not one, 404 until signed."""
+        try:
+            height = parse_int(which)
+        except ValueError:
+            raise HttpError("bad_request", "height must be a non-negative integer") from None
+        if not 0 <= height <= MAX_INT_PARAM:
+            raise HttpError("bad_request", "height must be a non-negative integer")
+        try:
+            doc = await self.run_blocking(self.light_doc, height)
+        except EngineError as exc:  # the consensus node cannot be asked
+            raise HttpError(exc.code, exc.message) from None
+        if doc is None:
+            more = " and CometBFT block height + 1 exists" if self.node.engine.name == "cometbft" else ""
+            raise HttpError("not_found", f"no signed header for height {height} yet (head is "
+                            f"{self.node.app.height}; one is served once the block is committed{more})")
         return json_response(doc)
 
     async def state(self, request: web.Request) -> web.Response:
@@ -498,6 +552,7 @@ def build_app(node, extensions: Sequence[Extension] = ()) -> web.Application:
     r.add_post("/v1/txs/batch", api.submit_batch)
     r.add_get("/v1/txs/{hash}", api.tx)
     r.add_get("/v1/blocks/{height}", api.block)
+    r.add_get("/v1/light/{height}", api.light)
     r.add_get("/v1/state", api.state)
     r.add_post("/v1/query/{contract}/{method}", api.query)
     r.add_get("/v1/contracts", api.contracts)

@@ -47,7 +47,7 @@ from faechain.core.merkle import merkle_root
 from faechain.core.tx import Tx
 from faechain.crypto.suite import PublicKey, get_suite
 from faechain.ledger.smt import EMPTY, SparseMerkleTree
-from faechain.ledger.storage import BlockWrite
+from faechain.ledger.storage import BlockWrite, HeaderSignature
 from faechain.ledger.store import ChainStore
 from faechain.modules.governance.contract import Governance
 from faechain.modules.membership.contract import Membership
@@ -209,11 +209,16 @@ class Application:
                                            done.end_events, validator_updates(block.writes, height))
         return self._pending_result
 
-    def commit(self) -> BlockResult:
-        """Persist the finalized block atomically; afterwards it is reported committed."""
+    def commit(self, header_signature: HeaderSignature | None = None) -> BlockResult:
+        """Persist the finalized block atomically; afterwards it is reported committed.
+
+        `header_signature`: the block signer's signature of the finalized header (the solo
+        engine's), written in the block's own transaction, so that no committed block of a
+        signing chain is ever found without its signature, even after a kill -9."""
         write, result = self._pending, self._pending_result
         if write is None or result is None:
             raise RuntimeError("commit without finalize_block")
+        write.signature = header_signature
         self.store.commit(write)
         self.tree.pending.clear()
         self.height, self.app_hash, self.block_hash = write.height, write.app_hash, write.block_hash

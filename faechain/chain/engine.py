@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from faechain.chain.results import CheckResult, Receipt
 from faechain.core.errors import FaeError
@@ -97,6 +97,22 @@ class Engine(Protocol):
     def advance_time(self, seconds: int) -> int:
         """Dev chains only: move block time forward; the new offset in ms. EngineError
         `forbidden` where the clock cannot be advanced, `bad_request` for a bad amount."""
+
+    # -- what a light client needs ------------------------------------------------------------
+    def light_block(self, height: int) -> dict[str, Any] | None:
+        """What, beside the header itself, lets a member check committed block `height` by
+        signature rather than by trusting this node (GET /v1/light/{height} serves it):
+
+        solo      {"signer": raw public key, "signature": bytes} — the block signer genesis
+                  declares, over `faechain.core.block.header_signing_bytes`; both None on a
+                  chain whose genesis declares no signer (its headers are unsigned);
+        cometbft  {"commit": CometBFT RPC `/commit` at height + 1, "validators": `/validators`
+                  at height + 1, every page merged} as CometBFT answered them (header h + 1
+                  carries the app hash after faechain block h).
+
+        None when there is nothing to show yet: the height is not committed (or, on CometBFT,
+        height + 1 does not exist yet). EngineError `unavailable` when the consensus node
+        cannot be asked. Blocking: call it off the event loop."""
 
     # -- what /metrics reports ------------------------------------------------------------------
     @property

@@ -73,10 +73,23 @@ class Queries:
         q = QueryCtx(
             contract, caller, access, StoreIndex(self.store), h,
             time=Header.decode(block[1]).time // 1000,
-            prover=lambda key: self.state_value(key, h, h, prove=True),  # h is committed: checked above
-            historian=lambda key: [
-                {"height": at, "value": None if v is None else decode_trusted(v)} for at, v in self.store.history(key)
-                if at <= h
-            ],
+            # h is committed (checked above), and so is every height at or below it
+            prover=lambda key, at: self.state_value(key, at, h, prove=True),
+            historian=lambda key, prove: self.versions(key, h, prove),
         )
         return m.func(c, q, **kwargs)
+
+    def versions(self, key: bytes, h: int, prove: bool) -> list[dict[str, Any]]:
+        """Every version of `key` committed by height `h`: [{height, value}] oldest first. With
+        `prove`, each also carries `proof` (the key at its height) and `before` (at the height
+        before; None at genesis): a reader checks each version against its own block's app
+        hash, and that the one before it is the version it replaced, so a version left out
+        between two shown ones does not go unnoticed (`faechain.sdk.verified`)."""
+        out: list[dict[str, Any]] = []
+        for at, v in self.store.history(key):
+            if at <= h:
+                out.append({"height": at, "value": None if v is None else decode_trusted(v)})
+                if prove:
+                    out[-1]["proof"] = self.state_value(key, at, h, prove=True)
+                    out[-1]["before"] = self.state_value(key, at - 1, h, prove=True) if at > 0 else None
+        return out

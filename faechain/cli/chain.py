@@ -4,13 +4,17 @@ doc (the document vault), dev."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
 from faechain.cli.common import (
+    CliError,
     UsageError,
+    load_genesis,
     load_identity,
     make_client,
+    normalize_url,
     parse_pairs,
     print_json,
     receipt_dict,
@@ -34,6 +38,15 @@ def _node_options(reader: bool = False) -> argparse.ArgumentParser:
         g.add_argument("--as", dest="as_name", metavar="NAME",
                        help="wallet identity that signs the read (needed unless the node allows "
                        "anonymous reads, as the demo does)")
+        t = parent.add_argument_group("trust (for --prove: what the answer is checked against)")
+        t.add_argument("--genesis", metavar="FILE",
+                       help="your own copy of the chain's genesis.json, where the light client starts "
+                       "(default: <home>/genesis.json)")
+        t.add_argument("--checkpoint", metavar="HEIGHT:HASH",
+                       help="start from this CometBFT header (height and hash, obtained out of band) "
+                       "instead of genesis")
+        t.add_argument("--witness", action="append", default=[], metavar="URL",
+                       help="another member's node to compare signed headers with (repeatable)")
     return parent
 
 
@@ -57,6 +70,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q.add_argument("method", metavar="METHOD")
     q.add_argument("args", nargs="*", metavar="KEY=VALUE", help=ARGS_HELP)
     q.add_argument("--height", type=int, metavar="H", help="read the state as of this height")
+    q.add_argument("--prove", action="store_true",
+                   help="verify the answer here: every value shown must be proven against a header "
+                   "the light client verified by signatures; prints the verified record")
     q.set_defaults(func=cmd_query)
 
     b = sub.add_parser("block", parents=[reader], help="show a block (header, transactions, receipts)",
@@ -129,6 +145,31 @@ def _client(args: argparse.Namespace):
     return make_client(url, identity), url, identity
 
 
+def _trust(args: argparse.Namespace, client, identity):
+    """The light client a --prove check rests on: from the member's own genesis (or a
+    checkpoint), through the node asked, compared with any --witness nodes."""
+    from faechain.sdk.light.client import Checkpoint, LightClient
+    from faechain.sdk.trust import VerificationError
+
+    path = args.genesis or os.path.join(resolve_home(args.home), "genesis.json")
+    if not os.path.exists(path):
+        raise UsageError(f"--prove needs your own copy of the chain's genesis: {path} does not exist "
+                         "(pass --genesis FILE)")
+    genesis = load_genesis(path)
+    checkpoint = None
+    if args.checkpoint:
+        height, _, digest = args.checkpoint.partition(":")
+        try:
+            checkpoint = Checkpoint(int(height), bytes.fromhex(digest))
+        except ValueError:
+            raise UsageError(f"--checkpoint must be HEIGHT:HASH (hex), not {args.checkpoint!r}") from None
+    witnesses = [make_client(normalize_url(w), identity) for w in args.witness]
+    try:
+        return LightClient(genesis, client, witnesses=witnesses, checkpoint=checkpoint)
+    except VerificationError as exc:
+        raise CliError(f"cannot verify this chain's headers: {exc.message}") from None
+
+
 def _hash_arg(text: str, what: str) -> str:
     """A 32-byte hash given in hex (optionally 0x-prefixed), as lowercase hex."""
     raw = text[2:] if text.startswith(("0x", "0X")) else text
@@ -169,15 +210,26 @@ def _stderr():
     return sys.stderr
 
 
+def _verified(url: str, fn, *args, **kwargs):
+    """An SDK check: a refusal (VerificationError) fails the command with its code and
+    what failed, like any SDK error (exit 1)."""
+    return sdk_call(url, fn, *args, **kwargs)
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     call_args = parse_pairs(args.args)
     _reserved(call_args)
-    client, url, _ = _client(args)
+    client, url, identity = _client(args)
     extra: dict[str, Any] = {}
     if args.height is not None:
         extra["_height"] = args.height
-    result = sdk_call(url, client.query, args.contract, args.method, **extra, **call_args)
-    print_json(result)
+    if not args.prove:
+        result = sdk_call(url, client.query, args.contract, args.method, **extra, **call_args)
+        print_json(result)
+        return 0
+    client.trust = _trust(args, client, identity)
+    verified = _verified(url, client.verified, args.contract, args.method, **extra, **call_args)
+    print_json(verified)
     return 0
 
 
@@ -212,13 +264,14 @@ def cmd_state(args: argparse.Namespace) -> int:
         key = args.key
     if not key:
         raise UsageError("the state key must not be empty")
-    client, url, _ = _client(args)
+    client, url, identity = _client(args)
     if not args.prove:
         print_json(sdk_call(url, client.state, key, args.height))
         return 0
-    # The SDK checks the proof locally (faechain.ledger.smt.verify_proof) against the
-    # app hash, and that app hash against the header of the block at that height.
-    proven = sdk_call(url, client.prove, key, args.height)
+    # The SDK checks the proof locally (faechain.ledger.smt.verify_proof) against the app
+    # hash of block `height` as the light client established it by signatures ("trust").
+    client.trust = _trust(args, client, identity)
+    proven = _verified(url, client.prove, key, args.height)
     raw_key = proven["key"]
     out = {
         "key": raw_key.decode("utf-8", "replace"),
@@ -231,6 +284,7 @@ def cmd_state(args: argparse.Namespace) -> int:
         "header_app_hash": proven["header_app_hash"],
         "proof": proven["proof"],
         "verified": bool(proven["verified"]),
+        "trust": proven["basis"],
     }
     print_json(out)
     if not out["verified"]:

@@ -44,6 +44,21 @@ def default_home() -> str:
     return os.path.abspath(os.path.expanduser(os.environ.get("FAE_HOME") or DEFAULT_HOME))
 
 
+def load_genesis(path: str):
+    """The genesis document at `path`; UsageError (what is wrong with which file) otherwise."""
+    from faechain.core.genesis import Genesis
+
+    try:
+        genesis = Genesis.load(path)
+    except FileNotFoundError:
+        raise UsageError(f"no such genesis file: {path}") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise UsageError(f"{path} is not a genesis document: {exc}") from None
+    if not isinstance(genesis.chain_id, str) or not genesis.chain_id:
+        raise UsageError(f"{path} has no chain_id")
+    return genesis
+
+
 def resolve_home(home: str | None) -> str:
     return os.path.abspath(os.path.expanduser(home)) if home else default_home()
 

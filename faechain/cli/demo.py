@@ -51,6 +51,8 @@ def _members(home: str) -> list[dict]:
 
 
 def banner(node, home: str, seeding: bool) -> str:
+    from faechain.cli.genesis_hash import genesis_hashes
+
     url = node.url
     members = _members(home)
     width = max([len(m["name"]) for m in members] + [4])
@@ -63,6 +65,8 @@ def banner(node, home: str, seeding: bool) -> str:
         f"  console:  {url}/",
         f"  home:     {home}",
         f"  wallet:   {os.path.join(home, 'wallet')}",
+        f"  genesis:  SHA-256 {genesis_hashes(node.genesis)[1].hex()}",
+        "            (the console pins this genesis in the browser on first use: compare the two)",
         "",
         f"member identities ({len(members)}):",
     ]

@@ -9,7 +9,7 @@ import shutil
 import time
 from typing import Any
 
-from faechain.cli.common import CliError, UsageError
+from faechain.cli.common import CliError, UsageError, load_genesis
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +27,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"API port (default: {DEFAULT_PORT})")
     i.add_argument("--anonymous-reads", action="store_true",
                    help="allow unsigned reads (only a dev chain on loopback)")
+    i.add_argument("--block-signer-key", metavar="FILE",
+                   help="the block signer key `fae genesis create --block-signer-key` made, when the genesis "
+                   "declares one: copied into the home (mode 0600) for the solo node to sign headers with")
     i.add_argument("--force", action="store_true", help="overwrite an existing configuration")
     i.set_defaults(func=cmd_init)
 
@@ -55,22 +58,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--dev", action="store_true", help="a dev chain (its clock can be advanced for tests)")
     c.add_argument("--genesis-time", type=int, metavar="MS",
                    help="chain start, unix milliseconds (default: now)")
+    c.add_argument("--block-signer-key", metavar="FILE",
+                   help="declare a block signer for a solo chain: its node signs every header with this key "
+                   "so that members check headers by signature. FILE is created (mode 0600, the chain's "
+                   "suite) unless it exists; give it to `fae node init --block-signer-key`")
     c.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     c.set_defaults(func=cmd_genesis_create)
+    from faechain.cli.genesis_hash import add_parser as add_genesis_hash
 
-
-def _load_genesis(path: str):
-    from faechain.core.genesis import Genesis
-
-    try:
-        genesis = Genesis.load(path)
-    except FileNotFoundError:
-        raise UsageError(f"no such genesis file: {path}") from None
-    except (ValueError, TypeError, KeyError) as exc:
-        raise UsageError(f"{path} is not a genesis document: {exc}") from None
-    if not isinstance(genesis.chain_id, str) or not genesis.chain_id:
-        raise UsageError(f"{path} has no chain_id")
-    return genesis
+    add_genesis_hash(g_sub)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -79,7 +75,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     home = os.path.abspath(os.path.expanduser(args.home))
     p = paths(home)
-    genesis = _load_genesis(args.genesis)
+    genesis = load_genesis(args.genesis)
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port} is not a TCP port")
     if args.anonymous_reads and not (genesis.dev and is_loopback(args.host)):
@@ -87,20 +83,38 @@ def cmd_init(args: argparse.Namespace) -> int:
     if os.path.exists(p["config"]) and not args.force:
         raise CliError(f"{p['config']} already exists (use --force to overwrite)")
     if os.path.exists(p["genesis"]) and not args.force:
-        existing = _load_genesis(p["genesis"])
+        existing = load_genesis(p["genesis"])
         if existing.canonical() != genesis.canonical():
             raise CliError(f"{p['genesis']} holds a different genesis (use --force to replace it)")
     if os.path.exists(p["db"]) and os.path.exists(p["genesis"]):
-        existing = _load_genesis(p["genesis"])
+        existing = load_genesis(p["genesis"])
         if existing.canonical() != genesis.canonical():
             raise CliError(f"{home} already holds a ledger of another genesis; use a fresh home")
+    from faechain.node.block_signer import BlockSignerError, declared_key, install_block_signer
+
+    try:
+        signs = declared_key(genesis) is not None
+    except BlockSignerError as exc:
+        raise UsageError(f"{args.genesis}: {exc}") from None
+    if args.block_signer_key and not signs:
+        raise UsageError("--block-signer-key given, but the genesis declares no block signer")
+    if signs and not args.block_signer_key and not os.path.exists(p["block_signer"]):
+        raise UsageError("the genesis declares a block signer: give its key with --block-signer-key FILE "
+                         "(the file `fae genesis create --block-signer-key` made)")
     os.makedirs(home, exist_ok=True)
+    if args.block_signer_key:
+        try:
+            install_block_signer(home, genesis, args.block_signer_key)
+        except BlockSignerError as exc:
+            raise CliError(str(exc)) from None
     if os.path.abspath(args.genesis) != p["genesis"]:
         shutil.copyfile(args.genesis, p["genesis"])
     NodeConfig(host=args.host, port=args.port, anonymous_reads=args.anonymous_reads).save(home)
     print(f"initialised node home {home} for chain {genesis.chain_id}")
     print(f"  config:  {p['config']} (listens on {args.host}:{args.port})")
     print(f"  genesis: {p['genesis']}")
+    if signs:
+        print(f"  block signer key: {p['block_signer']} (the solo node signs every header with it)")
     print(f"start it with: fae node start --home {home}")
     return 0
 
@@ -203,6 +217,13 @@ def cmd_genesis_create(args: argparse.Namespace) -> int:
         dev=args.dev,
         orgs=orgs,
     )
+    if args.block_signer_key:
+        from faechain.node.block_signer import BlockSignerError, create_block_signer
+
+        try:
+            genesis.block_signer = create_block_signer(args.block_signer_key, genesis.suite)
+        except BlockSignerError as exc:
+            raise CliError(str(exc)) from None
     out_dir = os.path.dirname(os.path.abspath(args.out))
     os.makedirs(out_dir, exist_ok=True)
     genesis.save(args.out)
@@ -210,4 +231,6 @@ def cmd_genesis_create(args: argparse.Namespace) -> int:
     print(f"wrote {args.out}: {kind} {args.chain_id} with {len(orgs)} organisation(s)")
     for o in orgs:
         print(f"  {o['id']}  {o['type']:<16} {o['name']}")
+    if genesis.block_signer is not None:
+        print(f"  block signer {genesis.block_signer['pub_key']} (key: {args.block_signer_key}; keep it private)")
     return 0

@@ -146,6 +146,25 @@ def paths() -> dict:
             params=[_query("contract", {"type": "string"}, "only this contract's events"),
                     _query("type", {"type": "string"}, "only events of this type"),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "how many")])},
+        "/console/api/genesis": {"get": _op(
+            "consoleGenesis", "The chain's genesis, canonically encoded (the browser's trust anchor)",
+            "`canonical`: the genesis document as canonical CBOR, hex (the bytes whose hash is block 0's "
+            "parent). The console decodes it from these bytes, pins their SHA-256 in the browser on first use "
+            "and refuses a node that later serves another (compare with `fae genesis hash`).",
+            {"200": _resp("{chain_id, suite, canonical}", {
+                "type": "object", "required": ["chain_id", "suite", "canonical"],
+                "properties": {"chain_id": {"type": "string"}, "suite": {"type": "string"},
+                               "canonical": {"type": "string"}}}), **UNAUTH})},
+        "/console/api/light/{height}": {"get": _op(
+            "consoleLight", "What the browser's light client checks block {height}'s header by",
+            "As GET /v1/light/{height}, for the session: the header bytes and the block signer's signature "
+            "(solo) or CometBFT's commit and validators at height + 1. Relayed, not trusted: the console "
+            "verifies the signatures against the genesis pinned in the browser.",
+            {"200": _resp("the light block", {"$ref": "#/components/schemas/LightBlock"}),
+             "400": _err("`bad_request`: not a height"), **UNAUTH,
+             "404": _err("`not_found`: no signed header for that height yet"),
+             "503": _err("`unavailable`: the consensus node cannot be asked")},
+            params=[_path("height", "a faechain block height")])},
         "/console/api/read/{path}": {"get": _op(
             "consoleSignedRead", "GET /v1/{path} as a read signed by the signed-in member",
             "The node signs the read with the member's wallet key and fetches it from itself, so the "

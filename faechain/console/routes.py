@@ -13,6 +13,10 @@
     GET    /console/api/txs/{hash}          a transaction: signer's certificate chain, events, writes
     GET    /console/api/events              server-sent events (as /v1/events), for the session
     GET    /console/api/events/recent       the latest contract events as JSON
+    GET    /console/api/genesis             the chain's genesis as canonical CBOR (the browser hashes
+                                            and pins it: the trust anchor of its header checks)
+    GET    /console/api/light/{height}      GET /v1/light/{height}: what the browser's light client
+                                            checks block {height}'s header by (signatures)
     GET    /console/api/read/{path}         GET /v1/{path} as a read signed by the member (documents,
                                             audit exports, contract descriptions: whatever /v1/ serves)
 
@@ -55,7 +59,7 @@ from faechain.api.http import bool_param, int_param, json_response, parse_int, r
 from faechain.chain.engine import EngineError
 from faechain.console import explorer
 from faechain.console.sessions import COOKIE, CSRF_HEADER, SessionTable
-from faechain.core.encoding import EncodingError, check
+from faechain.core.encoding import EncodingError, check, encode
 from faechain.core.tx import decode_tx
 from faechain.core.wire import jsonable
 from faechain.identity.organisations import ORG_TYPES
@@ -401,6 +405,22 @@ class Console:
                                         request.query.get("type"), limit)
         return json_response({"events": rows, "height": self.node.app.height})
 
+    # -- what the browser's light client starts from and checks ---------------------------------
+    async def genesis(self, request: web.Request) -> web.Response:
+        """The genesis as its canonical CBOR bytes, exactly what the chain hashes: the browser
+        decodes the document from these bytes and pins their hash (static/genesis.js), so it
+        never has to trust a re-rendering. Nothing here is trusted by the browser after its
+        first visit: a node that serves another genesis later is refused there."""
+        await self.caller(request)
+        app = self.node.app
+        return json_response({"chain_id": app.chain_id, "suite": app.suite.name,
+                              "canonical": encode(app.genesis.canonical()).hex()})
+
+    async def light(self, request: web.Request) -> web.Response:
+        """GET /v1/light/{height} for the session (or an anonymous reader where allowed): the
+        signed header material the browser verifies (static/light.js). Only relayed."""
+        await self.caller(request)
+        return await self.api.light_answer(request.match_info["height"])
 
     async def signed_read(self, request: web.Request) -> web.StreamResponse:
         """GET /v1/<path> on this node as a read signed by the session's member (the node
@@ -459,4 +479,6 @@ def add_routes(app: web.Application, api) -> Console:
     r.add_get("/console/api/events", console.events)
     r.add_get("/console/api/events/recent", console.recent_events)
     r.add_get("/console/api/read/{path:.+}", console.signed_read)
+    r.add_get("/console/api/genesis", console.genesis)
+    r.add_get("/console/api/light/{height}", console.light)
     return console

@@ -251,8 +251,8 @@ class QueryCtx:
         index: Index,
         height: int,
         time: int = 0,
-        prover: Callable[[bytes], dict[str, Any]] | None = None,
-        historian: Callable[[bytes], list[dict[str, Any]]] | None = None,
+        prover: Callable[[bytes, int], dict[str, Any]] | None = None,
+        historian: Callable[[bytes, bool], list[dict[str, Any]]] | None = None,
     ):
         self.contract = contract
         self.caller = caller
@@ -264,17 +264,17 @@ class QueryCtx:
         self._prover = prover
         self._historian = historian
 
-    def proof(self, key: str, contract: str | None = None) -> dict[str, Any]:
-        """Proof of a state key (this contract's, or `contract`'s) against the query height's app hash."""
+    def proof(self, key: str, contract: str | None = None, *, height: int | None = None) -> dict[str, Any]:
+        """Proof of a state key (this contract's, or `contract`'s) at the query height (or `height`)."""
         if self._prover is None:
             raise NotFound("proofs are not available here")
-        return self._prover(f"{contract or self.contract}/{key}".encode())
+        return self._prover(f"{contract or self.contract}/{key}".encode(), self.height if height is None else height)
 
-    def history(self, key: str) -> list[dict[str, Any]]:
-        """Every committed version of this contract's `key`: [{height, value}] oldest first."""
+    def history(self, key: str, prove: bool = False) -> list[dict[str, Any]]:
+        """Every committed version of `key`: [{height, value}] oldest first (`prove`: see chain.queries)."""
         if self._historian is None:
             return []
-        return self._historian(f"{self.contract}/{key}".encode())
+        return self._historian(f"{self.contract}/{key}".encode(), prove)
 
     def read(self, contract: str, key: str, default: Any = None) -> Any:
         return ContractState(contract, self._access).get(key, default)

@@ -15,6 +15,12 @@
 results_root leaves are hash(receipt) for each transaction in order, followed, when
 the contracts' end_block hooks emitted events, by one more leaf:
 hash(canonical {"end_block": [event, ...]}).
+
+A header signature (the solo engine's, by the block signer genesis declares) is over
+`header_signing_bytes(chain, height, block hash)`: the domain `faechain/header/v1\\0`
+followed by canonical {"chain", "height", "block_hash"}. The domain keeps such a
+signature from ever being mistaken for a transaction's or a read's, and the chain id and
+height in it keep one chain's or one height's signature from being replayed for another.
 """
 
 from __future__ import annotations
@@ -58,6 +64,15 @@ class Header:
 
     def hash(self, hasher: Callable[[bytes], bytes]) -> bytes:
         return hasher(self.encode())
+
+
+HEADER_SIGNATURE_DOMAIN = b"faechain/header/v1\x00"
+
+
+def header_signing_bytes(chain_id: str, height: int, block_hash: bytes) -> bytes:
+    """What a block signer signs for block `height` of chain `chain_id` whose header hashes
+    to `block_hash` (see the module docstring)."""
+    return HEADER_SIGNATURE_DOMAIN + encode({"chain": chain_id, "height": height, "block_hash": block_hash})
 
 
 def end_block_record(events: list[dict[str, Any]]) -> bytes:

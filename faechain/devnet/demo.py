@@ -1,7 +1,9 @@
 """The demo consortium: every kind of participant, each its own organisation.
 
 `create_demo(home)` makes (once) an organisation CA and one member identity for
-each demo member, a dev genesis naming them all, and a node config on loopback;
+each demo member, the node's block signer key (its public key in genesis: the solo node
+signs every header with it, so members check headers by signature), a dev genesis
+naming them all, and a node config on loopback;
 `create_demo(home, suite="sm2-sm3")` makes the same consortium on SM2/SM3 (every CA,
 member key and hash of the chain).
 `seed_samples(submit, upload)` then runs each business module's sample scenario as
@@ -22,6 +24,7 @@ from typing import Any, Protocol
 
 from faechain.core.genesis import Genesis
 from faechain.identity.ca import create_org_ca, issue_identity
+from faechain.node.block_signer import create_block_signer
 from faechain.node.config import NodeConfig, paths
 
 DEMO_CHAIN_ID = "fae-demo"
@@ -64,11 +67,13 @@ def demo_org_id(index: int) -> str:
 
 
 def create_demo(home: str, port: int | None = None, suite: str = "ed25519", *,
-                now: dt.datetime | None = None) -> bool:
+                now: dt.datetime | None = None, block_signer: bool = True) -> bool:
     """Create the demo consortium in `home` on signature suite `suite`; False if it already exists.
 
     Everything it dates is dated from one instant, `now` (an aware datetime; default: the
-    wall clock): the certificates are issued at it and genesis time is a minute before it."""
+    wall clock): the certificates are issued at it and genesis time is a minute before it.
+    `block_signer=False` leaves the block signer out (a CometBFT network's headers are
+    signed by its validators instead)."""
     p = paths(home)
     if os.path.exists(p["genesis"]):
         if port is not None:
@@ -90,6 +95,8 @@ def create_demo(home: str, port: int | None = None, suite: str = "ed25519", *,
         genesis_time=int(now.timestamp() * 1000) - 60_000,
         dev=True,
         orgs=orgs,
+        block_signer=create_block_signer(p["block_signer"], suite, name=f"{DEMO_CHAIN_ID} node") if block_signer
+        else None,
     )
     genesis.save(p["genesis"])
     NodeConfig(port=port or NodeConfig.port, anonymous_reads=True).save(home)

@@ -665,7 +665,9 @@ def create(home: str, validators: int, *, base_port: int = DEFAULT_BASE_PORT, ch
     _check_ports_free([getattr(n, k) for n in nodes for k in PORTS], "the localnet")
     os.makedirs(home, exist_ok=True)
     try:
-        create_demo(home, suite=suite)  # CAs and wallets of the 19 demo members, a dev genesis
+        # CAs and wallets of the 19 demo members, a dev genesis; no solo block signer: the
+        # validators sign this network's headers
+        create_demo(home, suite=suite, block_signer=False)
         genesis = Genesis.load(paths(home)["genesis"])
         org_of = {m.name: o["id"] for m, o in zip(MEMBERS, genesis.orgs, strict=False)}
         for n in nodes:

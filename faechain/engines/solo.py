@@ -19,6 +19,16 @@ offset; any other node refuses.
 If executing or persisting a block ever fails, the engine stops making blocks,
 fails every waiting submitter and reports the error (`engine.error`): a node
 must not carry on from a state it could not persist.
+
+**Signed headers.** A solo chain has no validators to sign its blocks, so the node
+itself does: when genesis declares a `block_signer`, the engine is given its key
+(`HeaderSigner`, from the node's home) and signs each block's header between
+`finalize_block` and `commit` (the block hash is known once the block is finalized), so
+that the signature is written in the block's own SQLite transaction and a committed block
+is never found without it. Block 0, which the application commits before any engine
+exists, is signed when the engine starts. A member checks these signatures against the
+key in its own copy of genesis (`faechain.sdk.light.solo`). A genesis without a signer
+(homes made before it existed) runs as before, its headers unsigned.
 """
 
 from __future__ import annotations
@@ -28,13 +38,30 @@ import concurrent.futures as cf
 import logging
 import threading
 import time
+from typing import Any
 
 from faechain.chain.application import Application
 from faechain.chain.engine import EngineError, EngineHealth
 from faechain.chain.results import BlockResult, CheckResult, Receipt
+from faechain.core.block import header_signing_bytes
+from faechain.crypto.suite import PrivateKey
 from faechain.engines.intake import Intake
+from faechain.ledger.storage import HeaderSignature
 
 log = logging.getLogger("faechain.solo")
+
+
+class HeaderSigner:
+    """The solo chain's block signer: the private key whose public key genesis declares as
+    `block_signer` (the node keeps it in its home, like CometBFT's priv_validator_key.json)."""
+
+    def __init__(self, key: PrivateKey):
+        self.key = key
+        self.public_key = key.public().raw()
+
+    def sign(self, chain_id: str, height: int, block_hash: bytes) -> HeaderSignature:
+        """The signature of block `height` of `chain_id`, whose header hashes to `block_hash`."""
+        return HeaderSignature(self.public_key, self.key.sign(header_signing_bytes(chain_id, height, block_hash)))
 
 
 class SoloEngine(Intake):
@@ -51,8 +78,10 @@ class SoloEngine(Intake):
         max_mempool: int = 50_000,
         heartbeat: float = 5.0,
         check_batch: int = 512,
+        signer: HeaderSigner | None = None,
     ):
         self.app = app
+        self.signer = _checked_signer(app, signer)
         self.block_interval = block_interval
         self.max_block_txs = max_block_txs
         self.max_mempool = max_mempool
@@ -74,6 +103,7 @@ class SoloEngine(Intake):
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
+        self.sign_unsigned()
         self._threads += self._spawn((self._check_loop, "solo-check"), (self._block_loop, "solo-blocks"))
 
     def stop(self) -> None:
@@ -174,11 +204,39 @@ class SoloEngine(Intake):
         with self.app.lock:
             height = self.app.height + 1
             result = self.app.finalize_block(height, self.now_ms(), txs, proposer=b"solo")
-            self.app.commit()
+            signature = self.signer.sign(self.app.chain_id, height, result.block_hash) if self.signer else None
+            self.app.commit(signature)
         self.block_seconds += time.perf_counter() - started
         self.blocks_made += 1
         self._resolve(result.receipts)
         return result
+
+    # -- signed headers ------------------------------------------------------------------
+    def sign_unsigned(self) -> list[int]:
+        """Sign the committed headers that have no signature yet (block 0, which the
+        application commits before the engine exists); the heights signed. Nothing on a
+        chain without a block signer."""
+        if self.signer is None:
+            return []
+        store = self.app.store
+        with self.app.lock:
+            heights = store.unsigned_heights()
+            for height in heights:
+                row = store.block(height)
+                if row is not None:
+                    store.put_header_signature(height, self.signer.sign(self.app.chain_id, height, row[0]))
+        return heights
+
+    def light_block(self, height: int) -> dict[str, Any] | None:
+        """The block signer's signature of block `height` (see `Engine.light_block`): signer
+        and signature None when this chain's genesis declares no signer."""
+        store = self.app.store
+        if height < 0 or height > self.app.height or store.block(height) is None:
+            return None
+        signature = store.header_signature(height)
+        if signature is None:
+            return {"signer": None, "signature": None}
+        return {"signer": signature.signer, "signature": signature.signature}
 
     def _resolve(self, receipts: list[Receipt]) -> None:
         with self._cv:
@@ -201,3 +259,20 @@ class SoloEngine(Intake):
             for f in futures:
                 if not f.done():
                     f.set_exception(EngineError("unavailable", "block production stopped after an error"))
+
+
+def _checked_signer(app: Application, signer: HeaderSigner | None) -> HeaderSigner | None:
+    """`signer`, if it is the block signer the chain's genesis declares. A chain that declares
+    one must be given its key (else it would make unsigned blocks members refuse), and a key
+    that is not the declared one would sign headers no member accepts: both refused here."""
+    declared = app.genesis.block_signer_key()
+    if declared is None:
+        if signer is not None:
+            raise ValueError("this chain's genesis declares no block signer: its headers are not signed")
+        return None
+    if signer is None:
+        raise ValueError(f"genesis declares block signer {declared.hex()}: the solo engine needs its key")
+    if signer.public_key != declared:
+        raise ValueError(f"the block signer key given is {signer.public_key.hex()}, but genesis declares "
+                         f"{declared.hex()}")
+    return signer

@@ -21,6 +21,9 @@ Tables:
     history_tx(height, idx, ...)   history index: every transaction's signer organisation,
     history(ref, height, idx, how) contract, method, code, and the references it names;
                                    derived from blocks (see faechain.ledger.history)
+    header_signatures(height, signer, signature)   the block signer's signature of each
+                                   header (solo chains whose genesis declares a signer),
+                                   written in the block's own transaction
 
 Why one file (over 500 lines): every table is written by the one SQLite transaction of
 `Store.commit`; its readers and that writer share the schema, the caches and the caches'
@@ -75,8 +78,20 @@ CREATE INDEX IF NOT EXISTS history_tx_by_org ON history_tx (org, height, idx);
 CREATE TABLE IF NOT EXISTS history (
     ref TEXT NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL, how INTEGER NOT NULL,
     PRIMARY KEY (ref, height, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS header_signatures (
+    height INTEGER PRIMARY KEY, signer BLOB NOT NULL, signature BLOB NOT NULL);
 """
 HISTORY_META = "history_version"
+
+
+@dataclass(frozen=True)
+class HeaderSignature:
+    """The block signer's signature of one header: `signer` is its raw public key,
+    `signature` is over `faechain.core.block.header_signing_bytes(chain, height, block hash)`.
+    Stored as the node made it; a member checks it against the key in its own genesis."""
+
+    signer: bytes
+    signature: bytes
 
 
 @dataclass
@@ -95,6 +110,9 @@ class BlockWrite:
     index_del: list[tuple[str, str, str, bytes]]
     index_add: list[tuple[str, str, str, bytes]]
     meta: dict[str, bytes]
+    # the block signer's signature of this header, written in the same transaction so that
+    # a committed block is never without it (None: the chain's headers are unsigned)
+    signature: HeaderSignature | None = None
 
 
 NODE_CACHE_MAX = 250_000  # Merkle nodes kept in memory (most recently written or read)
@@ -273,6 +291,26 @@ class Store:
             for idx, tx_hash, envelope, receipt in rows:
                 self.check_rows.tx(height, idx, tx_hash, envelope, receipt)
         return rows
+
+    def header_signature(self, height: int) -> HeaderSignature | None:
+        """The block signer's signature of block `height`'s header, None if it has none. Not
+        checked here: whoever relies on it verifies it against the key in its genesis."""
+        row = self.read.execute("SELECT signer, signature FROM header_signatures WHERE height=?",
+                                (height,)).fetchone()
+        return HeaderSignature(row[0], row[1]) if row else None
+
+    def unsigned_heights(self) -> list[int]:
+        """Committed heights without a header signature (block 0, which the application
+        commits before any engine runs, on a chain whose blocks are signed)."""
+        return [h for (h,) in self.read.execute(
+            "SELECT height FROM blocks WHERE height NOT IN (SELECT height FROM header_signatures) ORDER BY height")]
+
+    def put_header_signature(self, height: int, signature: HeaderSignature) -> None:
+        """Record the signature of an already committed header (see `unsigned_heights`);
+        one that is there already is kept."""
+        with self._lock:
+            self.write.execute("INSERT OR IGNORE INTO header_signatures VALUES (?,?,?)",
+                               (height, signature.signer, signature.signature))
 
     def tx(self, tx_hash: bytes) -> tuple[int, int, bytes, bytes] | None:
         row = self.read.execute(
@@ -502,6 +540,9 @@ class Store:
                 c.executemany("INSERT OR REPLACE INTO history_tx VALUES (?,?,?,?,?,?,?,?)", hist_tx)
                 c.executemany("INSERT OR REPLACE INTO history VALUES (?,?,?,?)", hist_refs)
                 c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", {**w.meta, **hist_meta}.items())
+                if w.signature is not None:
+                    c.execute("INSERT INTO header_signatures VALUES (?,?,?)",
+                              (w.height, w.signature.signer, w.signature.signature))
                 c.execute("COMMIT")
             except BaseException:
                 c.execute("ROLLBACK")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from faechain.ledger.storage import BlockWrite
+from faechain.ledger.storage import BlockWrite, HeaderSignature
 
 
 class ChainStore(Protocol):
@@ -40,6 +40,15 @@ class ChainStore(Protocol):
 
     def block(self, height: int) -> tuple[bytes, bytes] | None:
         """(block hash, encoded header) of a committed height."""
+
+    def header_signature(self, height: int) -> HeaderSignature | None:
+        """The block signer's signature of block `height`'s header, None if it has none."""
+
+    def unsigned_heights(self) -> list[int]:
+        """Committed heights without a header signature."""
+
+    def put_header_signature(self, height: int, signature: HeaderSignature) -> None:
+        """Record the signature of an already committed header (kept if one is there)."""
 
     def tx(self, tx_hash: bytes) -> tuple[int, int, bytes, bytes] | None:
         """(height, index, envelope, receipt) of a committed, authenticated transaction."""

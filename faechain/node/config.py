@@ -2,6 +2,8 @@
 
     <home>/config.json    this node's settings (below)
     <home>/genesis.json   the chain's genesis document (identical on every node)
+    <home>/block_signer_key.pem   a solo chain's block signer key, when genesis declares one
+                          (mode 0600; see faechain.node.block_signer)
     <home>/data/chain.db  the ledger (SQLite)
     <home>/wallet/<name>/ member identities usable from this machine
     <home>/ca/<org>/      organisation CAs kept on this machine (demo only)
@@ -105,6 +107,7 @@ def paths(home: str) -> dict[str, str]:
     return {
         "config": os.path.join(home, "config.json"),
         "genesis": os.path.join(home, "genesis.json"),
+        "block_signer": os.path.join(home, "block_signer_key.pem"),
         "db": os.path.join(home, "data", "chain.db"),
         "wallet": os.path.join(home, "wallet"),
         "ca": os.path.join(home, "ca"),

@@ -15,6 +15,7 @@ from faechain.core.genesis import Genesis
 from faechain.engines.solo import SoloEngine
 from faechain.ledger.integrity import StorageDamaged
 from faechain.ledger.vault import Vault
+from faechain.node.block_signer import load_block_signer
 from faechain.node.config import NodeConfig, paths
 from faechain.node.startup import halt, open_ledger
 
@@ -32,6 +33,9 @@ class Node:
         self._closed = False
         if self.config.anonymous_reads and not (self.genesis.dev and is_loopback(self.config.host)):
             raise ValueError("anonymous reads are allowed only on a dev chain listening on loopback")
+        # a solo node signs each header with the block signer key genesis declares (read before
+        # the ledger is opened: a missing or wrong key stops the start with what to do)
+        signer = load_block_signer(self.home, self.genesis) if self.config.engine == "solo" else None
         # checked before it serves: a damaged ledger raises StorageDamaged with how to recover
         self.store, self.app = open_ledger(self.paths["db"], self.genesis, synchronous=self.config.synchronous,
                                            engine=self.config.engine, home=self.home)
@@ -55,6 +59,7 @@ class Node:
                 max_block_txs=self.config.max_block_txs,
                 max_mempool=self.config.max_mempool,
                 heartbeat=self.config.heartbeat,
+                signer=signer,
             )
 
     @property

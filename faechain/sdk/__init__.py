@@ -8,5 +8,6 @@ keywords, signed reads).
 
 from faechain.identity.wallet import Identity
 from faechain.sdk.client import ApiError, Client, Receipt
+from faechain.sdk.trust import HeaderTrust, TrustedHeader, VerificationError
 
-__all__ = ["ApiError", "Client", "Identity", "Receipt"]
+__all__ = ["ApiError", "Client", "HeaderTrust", "Identity", "Receipt", "TrustedHeader", "VerificationError"]

@@ -7,7 +7,9 @@
     r = client.submit(alice, "membership", "set_attributes", org_id="...", attributes={})
     if not r.ok:
         print(r.code, r.message)          # branch on the stable code
-    me = client.query("membership", "whoami")
+    me = client.query("membership", "whoami")          # unverified: what this node says
+    trusted = Client(url, identity=alice, trust=light_client)
+    v = trusted.verified("receivables", "voucher", id="V-5-0-1")   # proven, or VerificationError
     for ev in client.events(from_height=1, contract="membership"):
         print(ev["event"], ev)
 
@@ -30,6 +32,15 @@ Conventions:
     node's vault under their hash (the chain suite's, as `document_hash` computes it);
     `download_document(identity, scope, hash)` fetches them and re-hashes them here, so
     it never returns bytes other than those the hash names (`hash_mismatch`).
+  * Verified reads: `verified(contract, method, **args)` asks with `prove=True`, takes the
+    header of the answer's block from the client's `trust` (a `HeaderTrust`: the light
+    client, `faechain.sdk.light`), refuses an answer more than `max_lag_blocks` (or
+    `max_lag_seconds`) behind the latest header the trust knows, and returns a typed record
+    rebuilt from proven bytes only (`faechain.sdk.verified`); anything else raises
+    `VerificationError` naming what failed. `prove`, `verify_proof`, `verify_query_proofs`
+    and `penetrate` check against the trust too, and without one raise
+    `VerificationError(code="untrusted")`: an app hash taken from the node that answered
+    proves nothing about it. `query`, `state` and `block` are the unverified fast path.
   * One keep-alive connection per thread; a Client may be shared between threads.
 
 Why one file (over 500 lines): one class whose methods mirror the REST routes, read by a
@@ -62,8 +73,10 @@ from faechain.crypto.sealed_bid import bid_digest, new_salt
 from faechain.crypto.suite import get_suite
 from faechain.identity.wallet import Identity
 from faechain.ledger.smt import ProofError, verify_proof
+from faechain.sdk import verified as verifiers
 from faechain.sdk.penetration import Penetration
 from faechain.sdk.penetration import verify as verify_penetration
+from faechain.sdk.trust import HeaderTrust, TrustedHeader, VerificationError
 
 # Codes with which a node refuses a transaction before it enters a block (check_tx).
 CHECK_CODES = frozenset(ENVELOPE_CODES)
@@ -129,13 +142,20 @@ def _has_bytes(value: Any) -> bool:
 
 
 class Client:
-    def __init__(self, url: str, identity: Identity | None = None, *, timeout: float = 60.0):
+    def __init__(self, url: str, identity: Identity | None = None, *, timeout: float = 60.0,
+                 trust: HeaderTrust | None = None, max_lag_blocks: int = 5, max_lag_seconds: float | None = None):
+        """`trust` is where verified reads take block headers from (the light client); the
+        freshness bound refuses answers more than `max_lag_blocks` blocks (and, if given,
+        `max_lag_seconds` of block time) behind the latest header it knows."""
         parts = urlsplit(url if "://" in url else "http://" + url)
         if parts.scheme not in ("http", "https"):
             raise ValueError(f"unsupported URL scheme {parts.scheme!r}")
         self.url = url.rstrip("/")
         self.identity = identity
         self.timeout = timeout
+        self.trust = trust
+        self.max_lag_blocks = max_lag_blocks
+        self.max_lag_seconds = max_lag_seconds
         self._https = parts.scheme == "https"
         self._host = parts.hostname or "127.0.0.1"
         self._port = parts.port or (443 if self._https else 80)
@@ -396,7 +416,14 @@ class Client:
     # -- reads --------------------------------------------------------------------------------
     def query(self, contract: str, method: str, *, _as: Identity | None = None, _height: int | None = None,
               **args: Any) -> Any:
-        """Run a contract query, signed by `_as` or the client's identity; returns its result."""
+        """Run a contract query, signed by `_as` or the client's identity; returns its result.
+
+        Unverified: this is what the node says. `verified` returns only what is proven."""
+        return self._query_answer(contract, method, args, _as, _height)["result"]
+
+    def _query_answer(self, contract: str, method: str, args: dict[str, Any], _as: Identity | None,
+                      _height: int | None) -> dict[str, Any]:
+        """The node's whole answer to a query: {"result", "height"}."""
         who = _as or self.identity
         path = f"/v1/query/{quote(contract, safe='')}/{quote(method, safe='')}"
         if _height is not None:
@@ -406,15 +433,34 @@ class Client:
         else:
             body, ctype = json.dumps(args, separators=(",", ":")).encode(), "application/json"
         doc = self._ok(*self._call("POST", path, body, content_type=ctype, sign=who))
-        return doc["result"]
+        if not isinstance(doc, dict) or "result" not in doc:
+            raise ApiError("internal", "the node's query answer has no result")
+        return doc
 
     def contracts(self) -> list[dict]:
         return self._get("/v1/contracts")["contracts"]
 
-    def block(self, height: int | str = "latest") -> dict:
-        """`GET /v1/blocks/{height}` (`"latest"` for the head)."""
+    def block(self, height: int | str = "latest", *, raw: bool = False) -> dict:
+        """`GET /v1/blocks/{height}` (`"latest"` for the head). With `raw`, each transaction
+        also carries its `envelope` and stored `receipt` (hex) and the block its `end_block`
+        record: the bytes the header's roots commit to (unverified as served)."""
         h = height if height == "latest" else int(height)
-        return self._get(f"/v1/blocks/{h}")
+        return self._get(f"/v1/blocks/{h}" + ("?raw=true" if raw else ""))
+
+    def light_block(self, height: int) -> dict | None:
+        """`GET /v1/light/{height}`: what a light client needs to check block `height`'s
+        header by signatures (unverified as served; `faechain.sdk.light.LightClient`
+        checks it). None when the node has no signed header for it yet."""
+        try:
+            return self._get(f"/v1/light/{int(height)}")
+        except ApiError as exc:
+            if exc.code == "not_found":
+                return None
+            raise
+
+    def head_height(self) -> int:
+        """The node's last committed height (`GET /v1/info`)."""
+        return int(self.info()["height"])
 
     def state(self, key: str | bytes, height: int | None = None, *, prove: bool = False) -> dict:
         """`GET /v1/state`: a raw state value (hex) at a height, optionally with its proof."""
@@ -425,16 +471,90 @@ class Client:
             params["prove"] = "true"
         return self._get("/v1/state?" + urlencode(params))
 
+    # -- verified reads ----------------------------------------------------------------------
+    def _require_trust(self) -> HeaderTrust:
+        if self.trust is None:
+            raise VerificationError("no trusted header source: pass Client(trust=...)", "untrusted")
+        return self.trust
+
+    def _read_height(self, asked: int | None) -> int:
+        """The height a verified read asks the node for: `asked`, or else the newest block
+        whose header the trust can verify now. (On CometBFT the head block's app hash is
+        signed only in the next header, so reading "the latest" state would give an answer
+        nobody can check yet.)"""
+        if asked is not None:
+            return asked
+        return self._require_trust().latest().height
+
+    def _answered(self, what: str, answered: Any, asked: int, explicit: bool) -> int:
+        """The height an answer is at, held to what was asked: exactly the height asked for
+        explicitly; for "the latest", no later than asked and not stale (`trusted_header`
+        states how far behind an older one is)."""
+        if type(answered) is not int or answered > asked or (explicit and answered != asked):
+            raise VerificationError(f"{what}: the node answered at height {answered!r}, not at height {asked} as "
+                                    "asked", "not_proven")
+        return answered
+
+    def trusted_header(self, height: int, *, fresh: bool = True) -> TrustedHeader:
+        """Block `height`'s header from the trust; with `fresh`, refused (`stale`) when it is
+        more than `max_lag_blocks` blocks, or `max_lag_seconds` of block time, behind the
+        latest header the trust knows."""
+        trust = self._require_trust()
+        header = trust.trusted(height)
+        if header.height != height:
+            raise VerificationError(f"the trust source gave block {header.height} for block {height}", "untrusted")
+        if fresh:
+            latest = trust.latest()
+            lag = latest.height - height
+            if lag > self.max_lag_blocks:
+                raise VerificationError(f"the answer is at height {height}, {lag} blocks behind the latest signed "
+                                        f"header ({latest.height}); the limit is {self.max_lag_blocks}", "stale")
+            if self.max_lag_seconds is not None:
+                behind = (latest.time_ms - header.time_ms) / 1000
+                if behind > self.max_lag_seconds:
+                    raise VerificationError(f"the answer is at height {height}, {behind:g} s of block time behind the "
+                                            f"latest signed header ({latest.height}); the limit is "
+                                            f"{self.max_lag_seconds:g} s", "stale")
+        return header
+
+    def verified(self, contract: str, method: str, *, _as: Identity | None = None, _height: int | None = None,
+                 **args: Any) -> Any:
+        """Run a query that takes `prove` and return what it proved: a typed record from
+        `faechain.sdk.verified` (`VerifiedVoucher`, `VerifiedPlan`, ...) rebuilt from proven
+        bytes only, checked against the trust's header of the answer's block (and, for
+        histories, of each version's block). Raises `VerificationError`: `not_proven`,
+        `incomplete`, `stale` (see `trusted_header`; not applied when `_height` asks for a
+        past block), `untrusted` (no trust, or a query that cannot be proven), or what the
+        trust raises (`bad_header`, `diverged`). ApiError as `query` does."""
+        self._require_trust()
+        verifiers.verifier_for(contract, method, args)  # refuses a query that cannot be proven, before asking
+        asked = self._read_height(_height)
+        answer = self._query_answer(contract, method, dict(args, prove=True), _as, asked)
+        height = self._answered(f"{contract}.{method}", answer.get("height"), asked, _height is not None)
+        header = self.trusted_header(height, fresh=_height is None)
+        who = _as or self.identity
+        reader = verifiers.ANONYMOUS if who is None else verifiers.Reader(who.org_id, who.role)
+
+        def headers(at: int) -> TrustedHeader:  # a history's earlier blocks: old by nature, so not `fresh`
+            return header if at == header.height else self.trusted_header(at, fresh=False)
+
+        return verifiers.verify(contract, method, answer, args, header, get_suite(self._suite()).hash,
+                                reader=reader, headers=headers)
+
     def prove(self, key: str | bytes, height: int | None = None) -> dict:
-        """A state value with its proof, verified here.
+        """A state value with its proof, checked here against the trust's header.
 
         Returns {key, value (bytes or None), decoded, height, app_hash, header_app_hash,
-        proof, verified}: `verified` is True only if the proof checks out locally with
-        `faechain.ledger.smt.verify_proof` against `app_hash` and that app hash is the
-        one in the header of block `height`.
+        basis, proof, verified}: `header_app_hash` is the app hash of block `height` as the
+        trust established it (`basis` says how) and `verified` is True only if the proof
+        checks out with `faechain.ledger.smt.verify_proof` against it. Without `height` the
+        answer must be fresh (`stale` otherwise). `decoded` is the node's rendering: read
+        `value`. VerificationError `untrusted` without a trust.
         """
-        doc = self.state(key, height, prove=True)
-        header = self.block(doc["height"])["header"]
+        asked = self._read_height(height)
+        doc = self.state(key, asked, prove=True)
+        answered = self._answered(f"state {key!r}", doc.get("height"), asked, height is not None)
+        header = self.trusted_header(answered, fresh=height is None)
         proof = doc["proof"]
         out = {
             "key": key.encode() if isinstance(key, str) else bytes(key),
@@ -442,7 +562,8 @@ class Client:
             "decoded": doc.get("decoded"),
             "height": doc["height"],
             "app_hash": bytes.fromhex(doc["app_hash"]),
-            "header_app_hash": bytes.fromhex(header["app_hash"]),
+            "header_app_hash": header.app_hash,
+            "basis": header.basis,
             "proof": {"siblings": [bytes.fromhex(s) for s in proof["siblings"]],
                       "leaf": [bytes.fromhex(x) for x in proof["leaf"]] if proof["leaf"] else None},
         }
@@ -450,33 +571,36 @@ class Client:
         return out
 
     def verify_proof(self, proven: dict) -> bool:
-        """Re-check a `prove` result (e.g. after changing it): proof, root and header."""
-        if proven.get("app_hash") != proven.get("header_app_hash"):
-            return False
-        hasher = get_suite(self._suite()).hash
+        """Re-check a `prove` result (e.g. after changing it): its proof against the trust's
+        header of its height (VerificationError `untrusted` without a trust)."""
+        trust = self._require_trust()
         try:
-            return verify_proof(hasher, proven["app_hash"], proven["key"], proven["value"], proven["proof"])
+            trusted = trust.trusted(proven["height"]).app_hash
+            if proven.get("app_hash") != trusted or proven.get("header_app_hash") != trusted:
+                return False
+            return verify_proof(get_suite(self._suite()).hash, trusted, proven["key"], proven["value"],
+                                proven["proof"])
         except (ProofError, KeyError, TypeError):
             return False
 
     def verify_query_proofs(self, result: dict) -> bool:
-        """Check every proof a contract query returned with `prove=True`, here.
-
-        Each entry of `result["proofs"]` is a state value with its proof; it counts
-        only if the proof verifies locally against its app hash and that app hash
-        is the one in the header of its block. True when all of them do (and
-        there is at least one).
-        """
+        """Check only that every proof a query returned with `prove=True` verifies against the
+        trust's header of its block (and that block is fresh) — not that what the answer
+        shows is what they prove, nor that they are for what was asked: `verified` checks
+        that. True when all of them do (and there is at least one); VerificationError
+        `untrusted` without a trust, `stale` for old proofs."""
+        self._require_trust()
         proofs = result.get("proofs") or {}
         headers: dict[int, bytes] = {}
         for doc in proofs.values():
             h = doc["height"]
             if h not in headers:
-                headers[h] = bytes.fromhex(self.block(h)["header"]["app_hash"])
+                headers[h] = self.trusted_header(h).app_hash
             proof = doc["proof"]
             proven = {
                 "key": bytes.fromhex(doc["key"]),
                 "value": bytes.fromhex(doc["value"]) if doc["value"] is not None else None,
+                "height": h,
                 "app_hash": bytes.fromhex(doc["app_hash"]),
                 "header_app_hash": headers[h],
                 "proof": {"siblings": [bytes.fromhex(x) for x in proof["siblings"]],
@@ -490,15 +614,18 @@ class Client:
         """See through a plan to every asset, voucher, invoice, document, cash flow and
         disclosure beneath it, and check it all here in one call.
 
-        Runs `plans.penetrate` with proofs, takes the app hash from the header of the
-        block it was read at, and verifies every proof and the tree's completeness
-        (`faechain.sdk.penetration.verify`). Returns a `Penetration`: `ok`, `checked`,
-        `problems`, and `tree` built from proven values only. For full independence
-        from this node, compare that header with one from another member's node.
+        Runs `plans.penetrate` with proofs, takes the app hash of the block it was read at
+        from the trust (fresh unless `_height` asks for a past block), and verifies every
+        proof and the tree's completeness (`faechain.sdk.penetration.verify`). Returns a
+        `Penetration`: `ok`, `checked`, `problems`, and `tree` built from proven values only.
+        `verified("plans", "penetrate", plan=...)` raises on a problem instead.
+        VerificationError `untrusted` without a trust.
         """
-        answer = self.query("plans", "penetrate", _as=_as, _height=_height, plan=plan, prove=True)
-        app_hash = bytes.fromhex(self.block(answer["height"])["header"]["app_hash"])
-        return verify_penetration(answer, app_hash, get_suite(self._suite()).hash)
+        asked = self._read_height(_height)
+        answer = self._query_answer("plans", "penetrate", {"plan": plan, "prove": True}, _as, asked)
+        answered = self._answered("plans.penetrate", answer.get("height"), asked, _height is not None)
+        header = self.trusted_header(answered, fresh=_height is None)
+        return verify_penetration(answer["result"], header.app_hash, get_suite(self._suite()).hash, plan_id=plan)
 
     def commit_bid(self, identity: Identity, auction: str, price: int, *,
                    salt: bytes | None = None) -> tuple[Receipt, bytes]:

@@ -17,13 +17,11 @@ what a caller reads from it is what the chain holds, whatever the node displayed
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from faechain.core.encoding import EncodingError, decode
-from faechain.core.wire import jsonable
-from faechain.ledger.smt import ProofError, verify_proof
+from faechain.sdk.proofs import Hasher, difference_text, first_difference, proven_value
+from faechain.sdk.trust import VerificationError
 
 
 @dataclass
@@ -32,79 +30,78 @@ class Penetration:
     checked: int  # elements whose proofs verified
     problems: list[str] = field(default_factory=list)
     tree: dict = field(default_factory=dict)  # the plan's tree, from proven values only
+    codes: list[str] = field(default_factory=list)  # each problem's kind: "not_proven" or "incomplete"
 
 
 class _Checker:
-    def __init__(self, result: dict, app_hash: bytes, hasher: Callable[[bytes], bytes]):
+    def __init__(self, result: dict, app_hash: bytes, hasher: Hasher):
         self.height = result.get("height")
         self.app_hash = app_hash
         self.hasher = hasher
         self.checked = 0
         self.problems: list[str] = []
+        self.codes: list[str] = []
+
+    def problem(self, message: str, code: str = "not_proven") -> None:
+        self.problems.append(message)
+        self.codes.append(code)
 
     def element(self, elem: Any, expected_key: str) -> Any:
         """The proven value of `elem`, which must be the element for `expected_key`; None if not."""
         if type(elem) is not dict:
-            self.problems.append(f"{expected_key}: missing")
+            self.problem(f"{expected_key}: missing", "incomplete")
             return None
         if elem.get("key") != expected_key:
-            self.problems.append(f"{expected_key}: the node answered with {elem.get('key')!r} instead")
+            self.problem(f"{expected_key}: the node answered with {elem.get('key')!r} instead")
             return None
-        proof = elem.get("proof")
-        if type(proof) is not dict:
-            self.problems.append(f"{expected_key}: no proof")
+        if type(elem.get("proof")) is not dict:
+            self.problem(f"{expected_key}: no proof")
             return None
         try:
-            if bytes.fromhex(proof["app_hash"]) != self.app_hash or proof["height"] != self.height:
-                self.problems.append(f"{expected_key}: proven against another block")
-                return None
-            if bytes.fromhex(proof["key"]) != expected_key.encode():
-                self.problems.append(f"{expected_key}: the proof is for another key")
-                return None
-            raw = None if proof["value"] is None else bytes.fromhex(proof["value"])
-            siblings = {"siblings": [bytes.fromhex(s) for s in proof["proof"]["siblings"]],
-                        "leaf": [bytes.fromhex(x) for x in proof["proof"]["leaf"]] if proof["proof"]["leaf"] else None}
-            if not verify_proof(self.hasher, self.app_hash, expected_key.encode(), raw, siblings):
-                self.problems.append(f"{expected_key}: the proof does not verify")
-                return None
-            proven = None if raw is None else jsonable(decode(raw))
-        except (KeyError, TypeError, ValueError, ProofError, EncodingError) as exc:
-            self.problems.append(f"{expected_key}: malformed proof ({type(exc).__name__})")
+            height = self.height if type(self.height) is int else -1
+            proven = proven_value(elem["proof"], expected_key, self.app_hash, height, self.hasher)
+        except VerificationError as exc:
+            self.problem(exc.message, exc.code)
             return None
         if proven is None:
-            self.problems.append(f"{expected_key}: proven absent")
+            self.problem(f"{expected_key}: proven absent")
             return None
-        if elem.get("value") != proven:
-            self.problems.append(f"{expected_key}: the value shown differs from the value proven")
+        diff = first_difference(elem.get("value"), proven)
+        if diff is not None:
+            self.problem(f"{expected_key}: {difference_text(*diff)}")
         self.checked += 1
         return proven
 
     def sequence(self, elems: Any, keys: list[str], what: str) -> list:
         elems = elems if type(elems) is list else []
         if len(elems) != len(keys):
-            self.problems.append(f"{what}: {len(elems)} shown, the proven plan has {len(keys)}")
+            self.problem(f"{what}: {len(elems)} shown, the proven plan has {len(keys)}", "incomplete")
         return [self.element(e, k) for e, k in zip(elems, keys, strict=False)]  # a length mismatch is noted above
 
 
-def verify(result: dict, app_hash: bytes, hasher: Callable[[bytes], bytes]) -> Penetration:
-    """Check a `plans.penetrate` answer against a trusted app hash; see the module docstring."""
+def verify(result: dict, app_hash: bytes, hasher: Hasher, *, plan_id: str | None = None) -> Penetration:
+    """Check a `plans.penetrate` answer against a trusted app hash; see the module docstring.
+    `plan_id` is the plan asked about (the answer's own `plan_id` must be it); without it the
+    answer's is taken, which only says the tree is some plan's."""
     c = _Checker(result, app_hash, hasher)
-    plan_id = result.get("plan_id")
+    if plan_id is not None and result.get("plan_id") != plan_id:
+        c.problem(f"plans/plan/{plan_id}: the answer is about plan {result.get('plan_id')!r} instead")
+    plan_id = plan_id if plan_id is not None else result.get("plan_id")
     plan = c.element(result.get("plan"), f"plans/plan/{plan_id}")
     if plan is None:
-        return Penetration(False, c.checked, c.problems)
+        return Penetration(False, c.checked, c.problems, codes=c.codes)
     tree: dict[str, Any] = {"plan": plan, "assets": []}
     assets = result.get("assets")
     shown_assets: list[Any] = assets if type(assets) is list else []
     by_asset = {a.get("asset"): a for a in shown_assets if type(a) is dict}
     if [a.get("asset") for a in shown_assets if type(a) is dict] != plan["assets"]:
-        c.problems.append("assets: the pool shown is not the pool the proven plan lists")
+        c.problem("assets: the pool shown is not the pool the proven plan lists", "incomplete")
     for asset in plan["assets"]:
         node = by_asset.get(asset, {})
         kind, asset_id = asset.split(":", 1)
         entry = c.element(node.get("entry"), f"plans/asset/{asset}")
         if entry is not None and entry["plan"] != plan_id:
-            c.problems.append(f"{asset}: its pool entry names plan {entry['plan']}")
+            c.problem(f"{asset}: its pool entry names plan {entry['plan']}")
         out: dict[str, Any] = {"asset": asset, "entry": entry}
         if kind == "voucher":
             voucher = c.element(node.get("voucher"), f"receivables/voucher/{asset_id}")
@@ -124,4 +121,4 @@ def verify(result: dict, app_hash: bytes, hasher: Callable[[bytes], bytes]) -> P
                                     ("payments", "payments", 4, "payment")):
         keys = [f"plans/{sub}/{plan_id}/{n:0{width}d}" for n in range(1, plan[count] + 1)]
         tree[name] = c.sequence(result.get(name), keys, name)
-    return Penetration(not c.problems, c.checked, c.problems, tree)
+    return Penetration(not c.problems, c.checked, c.problems, tree, c.codes)

@@ -33,7 +33,9 @@ class VerificationError(FaeError):
     `diverged`     a witness node holds another header at the same height (an attack:
                    `evidence` holds both signed headers);
     `untrusted`    the height lies outside what the trusted starting point can reach
-                   (before it, or past the trusting period).
+                   (before it, or past the trusting period);
+    `unavailable`  the node has no signed header for that height yet (on CometBFT, the
+                   app hash of the head block is signed only in the next header).
     """
 
     code = "not_proven"

@@ -9,9 +9,13 @@ import json
 import time
 from urllib.parse import urlencode, urlsplit
 
+import pytest
+
 from faechain.core.wire import signed_path
 from faechain.devnet.demo import demo_org_id
 from faechain.sdk import Client
+from faechain.sdk.trust import VerificationError
+from tests.sdk.lying_proxy import HonestHeaders
 
 INVESTOR4_ORG = demo_org_id(15)  # investor4 is the 15th demo member
 
@@ -241,8 +245,12 @@ def test_contracts_lists_methods(exchange_client):
     assert methods["org"]["args"] == {"org_id": {"required": True}}
 
 
-def test_prove_verifies_and_detects_tampering(exchange_client):
+def test_prove_verifies_and_detects_tampering(api_node, ids, exchange_client):
     key = f"membership/org/{INVESTOR4_ORG}"
+    with pytest.raises(VerificationError) as untrusted:  # no trust: nothing is claimed verified
+        exchange_client.prove(key)
+    assert untrusted.value.code == "untrusted" and "pass Client(trust=...)" in untrusted.value.message
+    exchange_client = Client(api_node.url, identity=ids("exchange"), trust=HonestHeaders(api_node.url, ids("exchange")))
     p = exchange_client.prove(key)
     assert p["verified"] is True and p["value"] is not None and p["decoded"]["id"] == INVESTOR4_ORG
     tampered = dict(p, value=p["value"].replace(b"INVESTOR", b"REGULATR"))

@@ -210,6 +210,9 @@ ROUTES: dict[tuple[str, str], Route] = {
                                      "the ledger is shared: every member reads every transaction"),
     ("GET", "/v1/blocks/{height}"): Route(ANYONE, lambda s, r: request(s, "GET", "/v1/blocks/latest", who=r),
                                           "as transactions"),
+    ("GET", "/v1/light/{height}"): Route(ANYONE, lambda s, r: request(s, "GET", "/v1/light/1", who=r),
+                                         "a header and its signatures: what every member's light client needs, "
+                                         "as blocks"),
     ("GET", "/v1/state"): Route(ANYONE, lambda s, r: request(
         s, "GET", "/v1/state?" + urlencode({"key": f"membership/org/{s.o['bank2']}", "prove": "true"}), who=r),
         "raw state values with proofs, any key, for every member: the contracts' read rules (test_authz_queries.py) "

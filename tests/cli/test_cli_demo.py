@@ -6,6 +6,7 @@ the last one stops the node and verifies its ledger offline.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -137,14 +138,42 @@ def test_unauthorized_tx_exits_1_with_code(demo):
 
 
 def test_state_with_proof(demo):
-    res = fae("state", f"membership/org/{INVESTOR4_ORG}", "--prove", "--url", demo.url)
+    res = fae("state", f"membership/org/{INVESTOR4_ORG}", "--prove", "--url", demo.url, "--home", demo.home)
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["verified"] is True and out["value"] and out["proof"]
-    absent = fae("state", "membership/org/nobody", "--prove", "--url", demo.url)
+    assert "block signer" in out["trust"]  # checked by the signature genesis names, not the node's word
+    absent = fae("state", "membership/org/nobody", "--prove", "--url", demo.url, "--home", demo.home)
     assert absent.returncode == 0, absent.stderr
     out = json.loads(absent.stdout)
     assert out["value"] is None and out["verified"] is True
+
+
+def test_query_with_proof_prints_the_verified_record(demo, tmp_path):
+    core = demo_org_id([m.name for m in MEMBERS].index("core") + 1)
+    expires = json.loads(fae("block", "latest", "--url", demo.url).stdout)["header"]["time"] // 1000 + 86400 * 365
+    r = fae("tx", "--url", demo.url, "--home", demo.home, "--as", "bank", "receivables", "grant_credit",
+            f"core={core}", "amount=123456789", f"expires={expires}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = fae("query", "--prove", "--url", demo.url, "--home", demo.home, "--as", "bank", "receivables", "credit",
+              f"core={core}")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert "123456789" in json.dumps(out)  # the verified record, rebuilt from proven bytes
+    assert "block signer" in json.dumps(out)  # with what its check rests on
+    res = fae("query", "--prove", "--url", demo.url, "--home", demo.home, "membership", "org",
+              f"org_id={INVESTOR4_ORG}")
+    assert res.returncode == 1 and "has no verifier" in res.stderr  # said, not shown unverified
+    # another chain's genesis: nothing this node serves can verify against it
+    other = tmp_path / "other-genesis.json"
+    doc = json.loads(open(os.path.join(demo.home, "genesis.json")).read())
+    doc["block_signer"]["pub_key"] = base64.b64encode(bytes(32)).decode()
+    other.write_text(json.dumps(doc))
+    bad = fae("state", f"membership/org/{INVESTOR4_ORG}", "--prove", "--url", demo.url, "--genesis", str(other))
+    assert bad.returncode == 1 and "bad_header" in bad.stderr and "block signer genesis declares" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    missing = fae("state", "x", "--prove", "--url", demo.url, "--genesis", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2 and "your own copy of the chain's genesis" in missing.stderr
 
 
 def test_revoke_through_the_node(demo):

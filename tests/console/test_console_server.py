@@ -1,6 +1,7 @@
 """The console's server side without a browser: passphrase hashing, sessions, sign-in rules,
 the CSRF header, signing on the member's behalf and the echo of what was signed, explorer
-reads (certificate chain, writes with proofs)."""
+reads (certificate chain, writes with proofs), and what the browser's light client is served
+(the genesis it pins, the signed headers it checks)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 
 from faechain.console.passphrase import hash_passphrase, verify_passphrase
 from faechain.console.sessions import SessionTable
+from faechain.core.block import Header
+from faechain.core.encoding import decode
 from faechain.core.tx import SIGN_DOMAIN, decode_tx
 from faechain.crypto.suite import get_suite
 from faechain.devnet.demo import create_demo, demo_org_id
@@ -21,6 +24,7 @@ from faechain.ledger.smt import verify_proof
 from faechain.node.config import NodeConfig
 from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import Identity
+from faechain.sdk.light.solo import verify_solo
 
 SUPPLIER1, CORE = demo_org_id(5), demo_org_id(3)
 
@@ -314,6 +318,33 @@ def test_signed_read_proxy_reads_v1_as_the_member(node):
     assert status == 200 and any(c["name"] == "receivables" for c in doc["contracts"])
     status, doc = h.call("GET", "/console/api/read/blocks/1", csrf=False)
     assert status == 200 and doc["height"] == 1
+
+
+def test_genesis_and_light_blocks_for_the_browsers_light_client(node):
+    """What static/genesis.js pins and static/light.js checks: the genesis as its canonical
+    bytes (whose hash block 0 names), and GET /v1/light/{h} relayed for the session."""
+    h = Http(node)
+    for path in ("/console/api/genesis", "/console/api/light/1"):
+        status, doc = h.call("GET", path, csrf=False)
+        assert status == 401 and doc["code"] == "unauthenticated", path  # no anonymous reads on this node
+    h.sign_in("investor1")
+    status, doc = h.call("GET", "/console/api/genesis", csrf=False)
+    assert status == 200 and doc["chain_id"] == node.app.chain_id and doc["suite"] == "ed25519"
+    raw = bytes.fromhex(doc["canonical"])
+    assert decode(raw) == node.app.genesis.canonical()
+    assert Header.decode(node.store.block(0)[1]).prev == node.app.hash(raw)  # the chain's own genesis hash
+    genesis = node.app.genesis
+    for height in (0, 1):
+        status, light = h.call("GET", f"/console/api/light/{height}", csrf=False)
+        assert status == 200 and light["engine"] == "solo" and light["height"] == height
+        trusted = verify_solo(light, genesis.chain_id, genesis.block_signer_key(), node.app.suite, node.app.hash,
+                              height=height)
+        assert trusted.block_hash == node.store.block(height)[0]
+    status, doc = h.call("GET", f"/console/api/light/{node.app.height + 1000}", csrf=False)
+    assert status == 404 and doc["code"] == "not_found" and "no signed header" in doc["message"]
+    for bad in ("latest", "-1", "x", str(2**63)):
+        status, doc = h.call("GET", f"/console/api/light/{bad}", csrf=False)
+        assert status == 400 and doc["code"] == "bad_request", bad
 
 
 def test_fae_node_console_passphrase_sets_a_hash(tmp_path):

@@ -28,6 +28,7 @@ from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import Client, Identity
 from faechain.sdk.penetration import verify as verify_penetration
 from tests.modules.auctions.auction_support import SEALED, LotProbe
+from tests.sdk.lying_proxy import HonestHeaders
 
 SUITES = ["ed25519", "sm2-sm3"]
 OTHER = {"ed25519": "sm2-sm3", "sm2-sm3": "ed25519"}
@@ -86,7 +87,7 @@ def test_every_sample_runs_and_everything_is_of_the_chain_suite(node, who):
 def test_state_proofs_verify_with_the_chain_hash_only(node, who):
     suite = node.genesis.suite
     investor4 = who("investor4")
-    with Client(node.url, identity=who("exchange")) as c:
+    with Client(node.url, identity=who("exchange"), trust=HonestHeaders(node.url, who("exchange"))) as c:
         proof = c.prove(f"membership/org/{investor4.org_id}")
     assert proof["verified"] is True
     args = (proof["app_hash"], proof["key"], proof["value"], proof["proof"])
@@ -121,16 +122,17 @@ def test_receivables_issue_transfer_finance_pay(node, who):
         ok(bank, "confirm_payment", root=root, amount=10_000 * YUAN, bank_ref="SM-PAY-1")
         c.submit(who("exchange"), "membership", "set_attributes", org_id=who("investor3").org_id,
                  attributes={"qualified": True})  # a later block: end_block pays the pieces
-        shown = c.query("receivables", "voucher", id=financed, prove=True)
-        assert shown["voucher"]["status"] == "PAID" and shown["voucher"]["holder"] == factor.org_id
-        assert c.verify_query_proofs(shown)
+        c.trust = HonestHeaders(node.url, who("regulator"))
+        shown = c.verified("receivables", "voucher", id=financed)  # checked with the SM3 chain hash
+        assert shown.voucher["status"] == "PAID" and shown.voucher["holder"] == factor.org_id
+        assert shown.history[-1].value == shown.voucher
 
 
 def test_plan_penetration_verifies_through_the_sdk_with_the_chain_hash(node, who):
     suite = node.genesis.suite
     with Client(node.url, identity=who("regulator")) as c:
         [plan] = c.query("plans", "plans", status="OUTSTANDING")
-    with Client(node.url, identity=who("investor1")) as c:
+    with Client(node.url, identity=who("investor1"), trust=HonestHeaders(node.url, who("investor1"))) as c:
         seen = c.penetrate(plan["id"])
         assert seen.ok, seen.problems
         assert len(seen.tree["assets"]) == 2 and len(seen.tree["documents"]) == 6
@@ -173,13 +175,12 @@ def test_sealed_auction_digests_use_the_chain_hash(node, who):
 def test_the_npa_auction_and_the_product_distribution_of_the_samples(node, who):
     with Client(node.url, identity=who("regulator")) as c:
         [product] = c.query("products", "products", originator=who("factor").org_id)
-        shown = c.query("products", "product", id=product["id"], prove=True)
-        assert c.verify_query_proofs(shown)
-        assert product["distributed"] > 0 and len(shown["distributions"]) == 1  # paid out to the fen
+        c.trust = HonestHeaders(node.url, who("regulator"))
+        shown = c.verified("products", "product", id=product["id"])
+        assert product["distributed"] > 0 and len(shown.distributions) == 1  # paid out to the fen
         [package] = c.query("npa", "packages", winner=who("amc").org_id)
-        sold = c.query("npa", "package", id=package["id"], prove=True)
-        assert c.verify_query_proofs(sold)
-        assert sold["deal"] is not None  # the English auction was won by amc and the deal signed
+        sold = c.verified("npa", "package", id=package["id"])
+        assert sold.package["deal"] is not None  # the English auction was won by amc and the deal signed
 
 
 def test_fae_verify_rechecks_the_chain_and_finds_a_forged_signature(node, tmp_path):

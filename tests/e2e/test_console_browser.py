@@ -19,10 +19,13 @@ import shutil
 import pytest
 
 from faechain.cli.demo import advance_clock, seed_node, store_document
+from faechain.core.genesis import Genesis
 from faechain.devnet.demo import create_demo, demo_org_ids
 from faechain.ledger.smt import verify_proof
+from faechain.node.config import paths
 from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import Client
+from faechain.sdk.light.client import LightClient
 from tests.conftest import wallet
 
 pytestmark = pytest.mark.browser
@@ -287,6 +290,7 @@ def _plan(node) -> str:
 def test_penetration_verifies_in_the_browser(node, tab, who):
     plan = _plan(node)
     with Client(node.url, identity=who("investor1")) as c:
+        c.trust = LightClient(Genesis.load(paths(node.home)["genesis"]), c)  # the member's own genesis
         expected = c.penetrate(plan)
     assert expected.ok
     inv = tab("investor1")

@@ -16,9 +16,11 @@ import urllib.request
 
 import pytest
 
+from faechain.core.genesis import Genesis
 from faechain.devnet.demo import demo_org_id
 from faechain.node.testing import free_port
 from faechain.sdk import ApiError, Client, Identity
+from faechain.sdk.light.client import LightClient
 
 INVESTOR1_ORG = demo_org_id(12)
 
@@ -102,6 +104,7 @@ def test_demo_end_to_end(demo):
     assert client.query("membership", "whoami")["name"] == "exchange"
     assert Client(url).query("membership", "whoami") == {"anonymous": True}
     assert client.query("membership", "org", org_id=INVESTOR1_ORG)["attributes"]["e2e"] == "sdk"
+    client.trust = LightClient(Genesis.load(os.path.join(home, "genesis.json")), client)  # by signature
     proof = client.prove(f"membership/org/{INVESTOR1_ORG}")
     assert proof["verified"] and proof["decoded"]["attributes"]["e2e"] == "sdk"
     evs = []  # the demo seeds its sample business meanwhile: follow membership events only

@@ -19,12 +19,14 @@ import pytest
 from cryptography import x509
 from localnet_support import require_cometbft
 
+from faechain.core.genesis import Genesis
 from faechain.crypto import sm2
 from faechain.crypto.suite import get_suite
 from faechain.devnet.demo import demo_org_id
 from faechain.ledger.smt import verify_proof
 from faechain.node.testing import free_port
 from faechain.sdk import Client, Identity
+from faechain.sdk.light.client import LightClient
 
 SM3 = get_suite("sm2-sm3").hash
 SHA256 = get_suite("ed25519").hash
@@ -82,6 +84,7 @@ def test_fae_demo_crypto_sm(sm_demo, tmp_path):
     assert cert.signature_algorithm_oid.dotted_string == "1.2.156.10197.1.501"
 
     with Client(url, identity=exchange) as c:
+        c.trust = LightClient(Genesis.load(os.path.join(home, "genesis.json")), c)  # SM2 block signer
         r = c.submit(exchange, "membership", "set_attributes", org_id=demo_org_id(12), attributes={"e2e": "sm"})
         assert r.ok, r
         assert len(r.tx_hash) == 64
@@ -96,6 +99,7 @@ def test_fae_demo_crypto_sm(sm_demo, tmp_path):
         assert c.document_hash(b"abc") == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
         [plan] = c.query("plans", "plans", status="OUTSTANDING")
     with Client(url, identity=investor1) as c:
+        c.trust = LightClient(Genesis.load(os.path.join(home, "genesis.json")), c)
         seen = c.penetrate(plan["id"])  # every proof checked with SM3
         assert seen.ok and seen.checked > 10, seen.problems
     # the CLI talks SM too: a signed read and a signed transaction
@@ -147,6 +151,7 @@ def test_fae_localnet_up_crypto_sm_four_validators_commit(tmp_path):
             hashes = set()
             for n in net.nodes:
                 with Client(n.api_url, identity=exchange) as c:
+                    c.trust = LightClient(Genesis.load(os.path.join(net.home, "genesis.json")), c)
                     got = c.query("membership", "org", org_id=demo_org_id(12))
                     proof = c.prove(f"membership/org/{demo_org_id(12)}", )
                     hashes.add((proof["height"] >= r0.height, got["attributes"].get("e2e")))

@@ -222,6 +222,33 @@ def test_query_state(served):
     assert fields(inner)[1] == [code_number("bad_request")]
 
 
+def test_query_with_prove_returns_a_sparse_merkle_proof_op(served):
+    """`prove=true` answers with one ProofOp of type `fae:smt` that verifies the value (or
+    its absence) against the app hash of the height answered; a changed value fails."""
+    from faechain.core.encoding import decode
+    from faechain.ledger.smt import verify_proof
+
+    chain, _, _, client, _, _ = served
+    for key in (f"membership/org/{chain.org_ids['bank']}".encode(), b"membership/org/NO-SUCH-ORG"):
+        for path in ("/state", "/store/faechain/key"):
+            query = proto.f_bytes(1, key) + proto.f_bytes(2, path) + proto.f_varint(4, 1)
+            _, inner = client.call(req(proto.REQ_QUERY, query))
+            f = fields(inner)
+            assert 1 not in f, f  # code 0
+            height = f.get(9, [0])[0]  # proto3 omits 0
+            value = f[7][0] if 7 in f else None
+            assert value == chain.app.store.get_value(key)
+            ops = [fields(op) for op in fields(f[8][0])[1]]
+            assert len(ops) == 1 and ops[0][1] == [b"fae:smt"] and ops[0][2] == [key]
+            proof = decode(ops[0][3][0])
+            app_hash = chain.app.state_value(key, height)["app_hash"]
+            assert verify_proof(chain.app.hash, app_hash, key, value, proof)
+            if value is not None:
+                assert not verify_proof(chain.app.hash, app_hash, key, value + b"x", proof)
+            else:
+                assert not verify_proof(chain.app.hash, app_hash, key, b"forged", proof)
+
+
 def _init_chain(chain, validators: list[tuple[bytes, int]], chain_id: str | None = None,
                 time_ms: int | None = None, app_state: bytes = b"") -> bytes:
     inner = proto.f_bytes(1, proto.encode_timestamp(chain.genesis.genesis_time if time_ms is None else time_ms),

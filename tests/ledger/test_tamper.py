@@ -85,7 +85,7 @@ def clone(template_home: str, dst: str) -> str:
     if os.path.exists(dst):
         shutil.rmtree(dst)
     os.makedirs(dst)
-    for name in ("genesis.json", "config.json"):
+    for name in ("genesis.json", "config.json", "block_signer_key.pem"):  # the key: the node signs headers
         shutil.copy(os.path.join(template_home, name), dst)
     for name in ("data", "vault"):
         shutil.copytree(os.path.join(template_home, name), os.path.join(dst, name))

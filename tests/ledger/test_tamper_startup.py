@@ -25,6 +25,7 @@ from faechain.node.node import Node
 from faechain.node.startup import open_ledger
 from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import ApiError, Client, Identity
+from tests.sdk.lying_proxy import HonestHeaders
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +273,7 @@ def test_a_running_node_refuses_to_answer_from_a_damaged_merkle_node(home):
     node = nt.start()
     try:
         ident = Identity.load(home, "exchange")
-        client = Client(node.url, identity=ident, timeout=20)
+        client = Client(node.url, identity=ident, timeout=20, trust=HonestHeaders(node.url, ident))
         good = client.prove(f"membership/org/{org('investor1')}")
         assert good["verified"]
         # a key whose leaf this process has not read yet (not in the node cache)

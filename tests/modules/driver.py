@@ -75,7 +75,11 @@ class Driver:
 def only_an_alert_was_written(c, res, rec) -> bool:
     """The one thing a rejection may leave: the regulator's alert about the attempt itself (e.g.
     an attempt to reuse an invoice), written by supervision at the end of the block."""
-    written = {k for (k,) in c.store.read.execute("SELECT key FROM kv WHERE height = ?", (res.height,))}
+    written = dict(c.store.read.execute("SELECT key, value FROM kv WHERE height = ?", (res.height,)).fetchall())
     alerts = [e for e in res.end_events if e["contract"] == "supervision" and e["type"] == "Alert"
               and e["attrs"]["evidence"].get("tx") == rec.tx_hash.hex()]
-    return bool(alerts) and all(k.startswith(b"supervision/") for k in written)
+    # outside supervision, exactly what an empty block at that height writes (end-of-block
+    # work such as clearing), value for value (`empty_block_app_hash` recorded it)
+    empty = getattr(c, "empty_block_writes", {})
+    others = {k: v for k, v in written.items() if not k.startswith(b"supervision/")}
+    return bool(alerts) and others == {k: v for k, v in empty.items() if not k.startswith(b"supervision/")}

@@ -80,6 +80,23 @@ export async function block(height) {
   return call("GET", `/console/api/blocks/${height}`);
 }
 
+// the chain's genesis as the node serves it: {chain_id, suite, canonical (hex CBOR)}; genesis.js
+// hashes and pins it, so a node that later serves another one is refused
+export async function genesis() {
+  return call("GET", "/console/api/genesis");
+}
+
+// what the light client checks block {height} by (GET /v1/light/{height} relayed); null while
+// the node has no signed header for it yet
+export async function light(height) {
+  try {
+    return await call("GET", `/console/api/light/${height}`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
 export async function tx(hash) {
   return call("GET", `/console/api/txs/${encodeURIComponent(hash)}`);
 }

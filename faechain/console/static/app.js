@@ -1,4 +1,5 @@
-// The console's shell: session, navigation by role, language switch, live head height, routing.
+// The console's shell: session, navigation by role, language switch, live head height, routing,
+// and the genesis pinned in this browser (trust.js: every in-browser check starts from it).
 //
 // Routes (location.hash):
 //   #/                      the member's first view (or sign-in)
@@ -9,6 +10,7 @@ import * as api from "./api.js";
 import { setChainTime, setOrgs } from "./fmt.js";
 import { lang, setLang, t, tv } from "./i18n.js";
 import { button, clear, dialog, errorBox, form, h, loading, setSuite, toast } from "./ui.js";
+import { showGenesis } from "./trust.js";
 import { VIEWS, viewsFor } from "./views/registry.js";
 
 const state = { session: null, cleanups: [], blockListeners: new Set(), closeBlocks: null };
@@ -53,6 +55,10 @@ async function loadSession() {
     }
   }
   startBlocks();
+  if (state.session.signed_in || state.session.anonymous_reads) {
+    // the genesis every in-browser check starts from: pinned here on first use, refused if it changes
+    showGenesis(document.getElementById("genesis"), document.getElementById("banner"), toast);
+  }
 }
 
 function renderChrome() {

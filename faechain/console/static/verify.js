@@ -1,8 +1,12 @@
 // Checking what a node answered, in the browser, without trusting the node:
 //  - verifyPenetration: faechain.sdk.penetration.verify ported (authenticity of every element
-//    and completeness of the tree) against an app hash taken from a block header;
+//    and completeness of the tree) against the app hash of a *trusted* header;
 //  - verifyWrite: one state value with its proof (the explorer's "what it changed");
 //  - checkSigned: a signed transaction body re-hashed and decoded here.
+// A trusted header is what light.js established by signatures (trust.js hands them out):
+// {height, appHash (bytes), basis}. The proofs are checked against its app hash and nothing
+// else, so a node that forges a value, its proof, the app hash and its own block header
+// together still fails: it cannot forge the validators' or the block signer's signature.
 import { bytesToHex, decode, hexToBytes, jsonable, sameValue } from "./cbor.js";
 import { verifyProof } from "./smt.js";
 
@@ -13,13 +17,14 @@ function proofBytes(p) {
 }
 
 class Checker {
-  constructor(result, appHashHex, hash) {
-    this.height = result.height;
-    this.appHashHex = appHashHex;
-    this.appHash = hexToBytes(appHashHex);
+  constructor(result, trusted, hash) {
+    this.height = trusted.height;
+    this.appHash = trusted.appHash;
+    this.appHashHex = bytesToHex(trusted.appHash);
     this.hash = hash;
     this.checked = 0;
     this.problems = [];
+    if (result.height !== trusted.height) this.problems.push(`the answer was read at height ${result.height}, the trusted header is block ${trusted.height}'s`);
   }
 
   async element(elem, expectedKey) {
@@ -77,13 +82,13 @@ class Checker {
 
 const pad = (n, w) => String(n).padStart(w, "0");
 
-// result: the JSON answer of plans.penetrate(prove=true); appHashHex: from the header of block
-// result.height (fetched separately); hash: async SHA-256. -> {ok, checked, problems, tree}
-export async function verifyPenetration(result, appHashHex, hash) {
-  const c = new Checker(result, appHashHex, hash);
+// result: the JSON answer of plans.penetrate(prove=true); trusted: the trusted header of block
+// result.height (trust.js); hash: async SHA-256. -> {ok, checked, problems, tree}
+export async function verifyPenetration(result, trusted, hash) {
+  const c = new Checker(result, trusted, hash);
   const planId = result.plan_id;
   const plan = await c.element(result.plan, `plans/plan/${planId}`);
-  if (plan === null) return { ok: false, checked: c.checked, problems: c.problems, tree: {} };
+  if (plan === null) return { ok: false, checked: c.checked, problems: c.problems, tree: {}, appHashHex: c.appHashHex };
   const tree = { plan, assets: [] };
   const shown = Array.isArray(result.assets) ? result.assets.filter((a) => a && typeof a === "object") : [];
   const byAsset = new Map(shown.map((a) => [a.asset, a]));
@@ -114,13 +119,14 @@ export async function verifyPenetration(result, appHashHex, hash) {
     for (let n = 1; n <= plan[count]; n++) keys.push(`plans/${sub}/${planId}/${pad(n, width)}`);
     tree[name] = await c.sequence(result[name], keys, name);
   }
-  return { ok: c.problems.length === 0, checked: c.checked, problems: c.problems, tree };
+  return { ok: c.problems.length === 0, checked: c.checked, problems: c.problems, tree, appHashHex: c.appHashHex };
 }
 
-// one written value with its proof (explorer): true when it verifies against appHashHex
-export async function verifyWrite(write, appHashHex, hash) {
+// one written value with its proof (explorer): true when it verifies against the app hash of
+// `trusted`, the trusted header of the block that wrote it
+export async function verifyWrite(write, trusted, hash) {
   const value = write.value === null ? null : hexToBytes(write.value);
-  const ok = await verifyProof(hash, hexToBytes(appHashHex), hexToBytes(write.key_hex), value, proofBytes(write.proof));
+  const ok = await verifyProof(hash, trusted.appHash, hexToBytes(write.key_hex), value, proofBytes(write.proof));
   if (!ok) return false;
   if (value !== null && write.decoded !== undefined) return sameValue(write.decoded, jsonable(decode(value)));
   return true;

@@ -53,7 +53,7 @@ from collections.abc import Callable
 
 from faechain.chain.application import Application
 from faechain.chain.results import BlockResult, CheckResult
-from faechain.core.encoding import encode_trusted
+from faechain.core.encoding import encode, encode_trusted
 from faechain.core.errors import FaeError
 from faechain.engines.cometbft import proto
 from faechain.engines.cometbft.codes import CODESPACE, code_number
@@ -61,6 +61,10 @@ from faechain.engines.cometbft.codes import CODESPACE, code_number
 log = logging.getLogger("faechain.abci")
 
 APP_VERSION = 1
+# ABCI Query: the paths of the state (the second is what CometBFT's light proxy sends), and
+# the ProofOp type of a faechain sparse-Merkle proof
+QUERY_PATHS = ("state", "store/faechain/key")
+SMT_PROOF_OP = "fae:smt"
 CHECK_CHUNK = 256  # CheckTx batch size: bounds how long one batch holds the app lock
 
 
@@ -157,13 +161,18 @@ class AbciApp:
         return proto.info(f"faechain {head.chain_id}", self.version, APP_VERSION, head.height, head.app_hash)
 
     def query(self, body: bytes) -> bytes:
-        """`/state` (or `state`): the raw value of state key `data` at `height` (0 = latest)."""
+        """`/state` (or `/store/faechain/key`, the path CometBFT's light proxy expects): the
+        raw value of state key `data` at `height` (0 = latest). With `prove`, one ProofOp of
+        type `fae:smt` (SMT_PROOF_OP): its key is the state key, its data the canonical
+        encoding of the sparse-Merkle proof {siblings, leaf} against the app hash of block
+        `height` — which CometBFT's header `height + 1` carries and its validators sign
+        (faechain.sdk.light checks both)."""
         req = proto.RequestQuery.decode(body)
-        if req.path.strip("/") != "state":
+        if req.path.strip("/") not in QUERY_PATHS:
             return proto.query(code=code_number("bad_request"), log=f"unknown query path {req.path!r}; use /state",
                                codespace=CODESPACE)
         try:
-            res = self.app.state_value(req.data, req.height or None, False)
+            res = self.app.state_value(req.data, req.height or None, req.prove)
         except ValueError as exc:
             return proto.query(code=code_number("not_found"), log=str(exc), codespace=CODESPACE)
         except Exception as exc:  # a bad query must not stop CometBFT
@@ -171,8 +180,13 @@ class AbciApp:
             return proto.query(code=code_number("internal_error"), log=f"query failed: {type(exc).__name__}",
                                codespace=CODESPACE)
         value = res["value"]
+        ops: tuple[proto.ProofOp, ...] = ()
+        if req.prove:
+            proof = res["proof"]
+            ops = (proto.ProofOp(SMT_PROOF_OP, req.data, encode({"siblings": proof["siblings"],
+                                                                 "leaf": proof["leaf"]})),)
         return proto.query(key=req.data, value=value or b"", height=res["height"],
-                           log="exists" if value is not None else "does not exist")
+                           log="exists" if value is not None else "does not exist", proof_ops=ops)
 
     # -- consensus connection -------------------------------------------------------------
     def init_chain(self, body: bytes) -> bytes:

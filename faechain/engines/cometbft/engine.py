@@ -20,6 +20,12 @@ engine:
 Block time is CometBFT's BFT time from the block header; the clock cannot be
 advanced (`advance_time` refuses with `forbidden`).
 
+`light_block(height)` fetches from this node's CometBFT what a member's light client needs
+to check faechain block `height` by the validators' signatures: the commit of CometBFT
+header height + 1 (which carries the app hash after faechain block height) and the
+validator set that signed it, as CometBFT answered them. Nothing in them is trusted here:
+the member verifies them.
+
 `health()` asks CometBFT's RPC (`health`, a short timeout): while CometBFT is dead or
 wedged, submissions are refused `unavailable` and GET /healthz answers 503 with the reason.
 """
@@ -31,6 +37,7 @@ import concurrent.futures as cf
 import logging
 import threading
 import time
+from typing import Any
 
 from faechain.chain.application import Application
 from faechain.chain.engine import EngineError, EngineHealth
@@ -138,6 +145,21 @@ class CometBFTEngine(Intake):
         except RpcError as exc:
             return EngineHealth.down(f"consensus engine unhealthy: {exc}")
         return EngineHealth(True)
+
+    def light_block(self, height: int) -> dict[str, Any] | None:
+        """CometBFT's commit and validator set at height + 1 (see `Engine.light_block`); None
+        until faechain block `height` is committed here and CometBFT has header height + 1."""
+        if height < 0 or height > self.app.height or self.app.store.block(height) is None:
+            return None
+        try:
+            commit = self.rpc.commit(height + 1)
+            validators = self.rpc.validators(height + 1)
+        except Unreachable as exc:
+            raise EngineError("unavailable", f"the consensus node is unreachable: {exc}") from None
+        except RpcError as exc:  # "height ... must be less than or equal to the current blockchain height"
+            log.debug("no light block for height %d yet: %s", height, exc)
+            return None
+        return {"commit": commit, "validators": validators}
 
     @property
     def blocks_made(self) -> int:

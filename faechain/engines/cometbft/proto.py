@@ -25,106 +25,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from faechain.core.errors import FaeError
+# The primitives live in faechain.core.protobuf (the SDK's light client needs them and may
+# not import engine code); this codec's users still find them here.
+from faechain.core.protobuf import (
+    LEN,
+    VARINT,
+    ProtoError,
+    f_bytes,
+    f_varint,
+    iter_fields,
+    read_uvarint,
+    to_signed64,
+    uvarint,
+)
 
-VARINT, I64, LEN, I32 = 0, 1, 2, 5
 MAX_FRAME = 256 * 1024 * 1024  # refuse absurd lengths instead of allocating them
-
-
-class ProtoError(FaeError, ValueError):
-    """Malformed protobuf or framing."""
-
-    code = "bad_protobuf"
-
-
-# -- primitives ------------------------------------------------------------------------
-def uvarint(n: int) -> bytes:
-    if n < 0:
-        raise ValueError("uvarint of a negative number")
-    if n < 0x80:
-        return bytes((n,))
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def read_uvarint(buf, pos: int) -> tuple[int, int]:
-    """(value, next position); ProtoError if truncated or longer than 10 bytes."""
-    result = shift = 0
-    end = len(buf)
-    while True:
-        if pos >= end:
-            raise ProtoError("truncated varint")
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
-        if shift >= 70:
-            raise ProtoError("varint longer than 10 bytes")
-
-
-def to_signed64(n: int) -> int:
-    """Interpret a decoded varint as int64/int32 (two's complement)."""
-    n &= (1 << 64) - 1
-    return n - (1 << 64) if n >= 1 << 63 else n
-
-
-def _svarint(n: int) -> bytes:
-    """int32/int64 as protobuf writes them (negatives as 64-bit two's complement)."""
-    return uvarint(n if n >= 0 else n + (1 << 64))
-
-
-def iter_fields(buf):
-    """Yield (field number, wire type, value) of a message; LEN values are bytes."""
-    pos, end = 0, len(buf)
-    while pos < end:
-        key, pos = read_uvarint(buf, pos)
-        num, wt = key >> 3, key & 7
-        if num == 0:
-            raise ProtoError("field number 0")
-        value: int | bytes
-        if wt == VARINT:
-            value, pos = read_uvarint(buf, pos)
-        elif wt == LEN:
-            n, pos = read_uvarint(buf, pos)
-            if pos + n > end:
-                raise ProtoError("truncated length-delimited field")
-            value = bytes(buf[pos:pos + n])
-            pos += n
-        elif wt == I64:
-            if pos + 8 > end:
-                raise ProtoError("truncated fixed64")
-            value = int.from_bytes(buf[pos:pos + 8], "little")
-            pos += 8
-        elif wt == I32:
-            if pos + 4 > end:
-                raise ProtoError("truncated fixed32")
-            value = int.from_bytes(buf[pos:pos + 4], "little")
-            pos += 4
-        else:
-            raise ProtoError(f"unsupported wire type {wt}")
-        yield num, wt, value
-
-
-def f_varint(num: int, value: int) -> bytes:
-    """A varint field (int32/int64/uint32/uint64/bool/enum); omitted when zero."""
-    if not value:
-        return b""
-    return uvarint(num << 3 | VARINT) + _svarint(int(value))
-
-
-def f_bytes(num: int, value: bytes | str, always: bool = False) -> bytes:
-    """A bytes/string/sub-message field; omitted when empty unless `always` (oneof members)."""
-    if isinstance(value, str):
-        value = value.encode()
-    if not value and not always:
-        return b""
-    return uvarint(num << 3 | LEN) + uvarint(len(value)) + value
 
 
 def frame(message: bytes) -> bytes:
@@ -389,10 +304,24 @@ def init_chain(app_hash: bytes, validators: Sequence[ValidatorUpdate] = ()) -> b
     return response(RES_INIT_CHAIN, inner)
 
 
+@dataclass(frozen=True)
+class ProofOp:
+    """tendermint.crypto.ProofOp: one step of a value's proof (`type` names the decoder)."""
+
+    type: str
+    key: bytes
+    data: bytes
+
+    def encode(self) -> bytes:
+        return f_bytes(1, self.type) + f_bytes(2, self.key) + f_bytes(3, self.data)
+
+
 def query(code: int = 0, log: str = "", info: str = "", key: bytes = b"", value: bytes = b"", height: int = 0,
-          codespace: str = "") -> bytes:
+          codespace: str = "", proof_ops: Sequence[ProofOp] = ()) -> bytes:
+    ops = b"".join(f_bytes(1, op.encode(), always=True) for op in proof_ops)
     return response(RES_QUERY, f_varint(1, code) + f_bytes(3, log) + f_bytes(4, info) + f_bytes(6, key)
-                    + f_bytes(7, value) + f_varint(9, height) + f_bytes(10, codespace))
+                    + f_bytes(7, value) + (f_bytes(8, ops, always=True) if proof_ops else b"")
+                    + f_varint(9, height) + f_bytes(10, codespace))
 
 
 def check_tx(code: int = 0, data: bytes = b"", log: str = "", info: str = "", gas_wanted: int = 0,

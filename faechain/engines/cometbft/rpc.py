@@ -1,7 +1,8 @@
 """A small JSON-RPC client for CometBFT's RPC endpoint (standard library only).
 
 Used by the engine to broadcast transactions (`broadcast_tx_async`, batched
-into one HTTP request of many calls) and by `fae localnet status`, the tests
+into one HTTP request of many calls) and to fetch what a light client needs
+(`commit`, `validators`), and by `fae localnet status`, the tests
 and the benchmark to read `status`, `net_info`, `block` and `block_results`.
 """
 
@@ -130,6 +131,29 @@ class RpcClient:
 
     def height(self) -> int:
         return int(self.status()["sync_info"]["latest_block_height"])
+
+    def commit(self, height: int) -> dict:
+        """CometBFT's `/commit` at `height`: {"signed_header": {"header", "commit"}, "canonical"}."""
+        result: dict = self.call("commit", height=str(height))
+        return result
+
+    def validators(self, height: int, per_page: int = 100) -> dict:
+        """CometBFT's `/validators` at `height` with every page merged into one answer of the
+        same shape: {"block_height", "validators": [...all...], "count", "total"}."""
+        page, merged = 1, None
+        while True:
+            result = self.call("validators", height=str(height), page=str(page), per_page=str(per_page))
+            if merged is None:
+                merged = dict(result)
+                merged["validators"] = list(result.get("validators") or [])
+            else:
+                merged["validators"].extend(result.get("validators") or [])
+            total = int(result.get("total", 0))
+            if len(merged["validators"]) >= total or not result.get("validators"):
+                break
+            page += 1
+        merged["count"] = str(len(merged["validators"]))
+        return merged
 
     def broadcast_async_calls(self, txs: list[bytes]) -> list[tuple[str, dict]]:
         return [("broadcast_tx_async", {"tx": base64.b64encode(tx).decode()}) for tx in txs]

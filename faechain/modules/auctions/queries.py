@@ -46,6 +46,7 @@ class Queries:
         if prove:
             proofs = {auction_key(id): q.proof(auction_key(id))}
             proofs.update({bid_key(id, n): q.proof(bid_key(id, n)) for n in range(1, a["bids"] + 1)})
+            proofs.update({margin_key(id, m["bidder"]): q.proof(margin_key(id, m["bidder"])) for m in out["margins"]})
             out["proofs"] = proofs
         return out
 

@@ -47,8 +47,11 @@ class Queries:
             "dispositions": [q.state.get(disposition_key(id, n)) for n in range(1, p["dispositions"] + 1)],
             "inspection": p["inspection"],
         }
-        if prove:
-            out["proofs"] = {package_key(id): q.proof(package_key(id))}
+        if prove:  # every record shown (a party also gets the document list the documents come from)
+            keys = [package_key(id)] + [loan_key(ref) for ref in p["loans"]]
+            keys += [disposition_key(id, n) for n in range(1, p["dispositions"] + 1)]
+            keys += _document_keys(q, p, out["documents"])
+            out["proofs"] = {k: q.proof(k) for k in keys}
         return out
 
     @query
@@ -79,7 +82,7 @@ class Queries:
         rec: Loan | None = q.state.get(key)
         if rec is None or not _may_see_loan(q, rec):
             raise NotFound(f"loan {seller}/{loan_no} not found")
-        out: dict[str, Any] = {"loan": rec, "versions": q.history(key)}
+        out: dict[str, Any] = {"loan": rec, "versions": q.history(key, prove)}
         if prove:
             out["proofs"] = {key: q.proof(key)}
         return out
@@ -119,25 +122,24 @@ class Queries:
     def life(self, q: QueryCtx, package: str, prove: bool = False) -> dict:
         """The package's whole life: every committed version of its record (with the log of each move),
         its loans with their histories since registration, documents, auctions, dispositions and the
-        inspection; with `prove`, each current record's proof against this height's app hash."""
+        inspection; with `prove`, each current record's proof against this height's app hash, and each
+        version's against its own height's."""
         p = _visible(q, package)
         loan_keys = [loan_key(ref) for ref in p["loans"]]
-        doc_keys = [document_key(h) for h in q.state.get(documents_key(package), [])]
         disposition_keys = [disposition_key(package, n) for n in range(1, p["dispositions"] + 1)]
         auctions = [listing["auction"] for listing in p["listings"]]
         out: dict[str, Any] = {
             "package": p,
             "log": p["log"],
-            "versions": q.history(package_key(package)),
-            "loans": [{"loan": q.state.get(k), "versions": q.history(k)} for k in loan_keys],
+            "versions": q.history(package_key(package), prove),
+            "loans": [{"loan": q.state.get(k), "versions": q.history(k, prove)} for k in loan_keys],
             "documents": _documents(q, p),
             "auctions": [q.read("auctions", auction_key(a)) for a in auctions],
             "dispositions": [q.state.get(k) for k in disposition_keys],
         }
         if prove:
-            seen = {d["hash"] for d in out["documents"]}
             proofs = {k: q.proof(k) for k in [package_key(package), *loan_keys, *disposition_keys]}
-            proofs.update({k: q.proof(k) for k in doc_keys if k[4:] in seen})
+            proofs.update({k: q.proof(k) for k in _document_keys(q, p, out["documents"])})
             proofs.update({f"auctions/{auction_key(a)}": q.proof(auction_key(a), "auctions") for a in auctions})
             out["proofs"] = proofs
         return out
@@ -195,6 +197,15 @@ def _documents(q: QueryCtx, p: Package) -> list[Document]:
     if _party_view(q, p):
         return docs
     return [d for d in docs if d["data_room"] or d["public"]]
+
+
+def _document_keys(q: QueryCtx, p: Package, shown: list[Document]) -> list[str]:
+    """The keys that prove the documents shown: a party's view is every document the package's
+    list names, so the list is proven too; another reader's proves only what it is shown (the
+    others are not its to see, not even as proofs, which carry the record)."""
+    if _party_view(q, p):
+        return [documents_key(p["id"])] + [document_key(h) for h in q.state.get(documents_key(p["id"]), [])]
+    return [document_key(d["hash"]) for d in shown]
 
 
 def _readable_document(q: QueryCtx, doc_hash: str) -> Document:

@@ -54,8 +54,15 @@ class Queries:
             out["payments"] = [q.state.get(payment_key(id, n)) for n in range(1, p["payments"] + 1)]
         elif q.caller is not None and q.caller.org_id in p["holders"]:
             out["holdings"] = [q.state.get(holding_key(id, q.caller.org_id))]
-        if prove:
-            out["proofs"] = {plan_key(id): q.proof(plan_key(id))}
+        if prove:  # every record shown (and the document list the documents come from)
+            keys = [plan_key(id)] + [disclosure_key(id, n) for n in range(1, p["disclosures"] + 1)]
+            if "documents" in out:
+                keys += [docs_key(id)] + [doc_key(h) for h in q.state.get(docs_key(id), [])]
+                keys += [holding_key(id, i) for i in p["holders"]]
+                keys += [payment_key(id, n) for n in range(1, p["payments"] + 1)]
+            elif "holdings" in out and q.caller is not None:
+                keys.append(holding_key(id, q.caller.org_id))
+            out["proofs"] = {k: q.proof(k) for k in keys}
         return out
 
     @query

@@ -50,8 +50,15 @@ class Queries:
         elif q.caller is not None and q.caller.org_id in p["holders"]:
             out["holdings"] = [h for t in p["tranches"]
                                if (h := q.state.get(holding_key(id, t["name"], q.caller.org_id)))]
-        if prove:
-            out["proofs"] = {product_key(id): q.proof(product_key(id))}
+        if prove:  # every record consulted, those left out of the register (no units) included
+            keys = [product_key(id)]
+            if "distributions" in out:
+                keys += [holding_key(id, t["name"], org) for t in p["tranches"] for org in p["holders"]]
+                keys += [distribution_key(id, n) for n in range(1, p["distributions"] + 1)]
+                keys += [collection_key(id, n) for n in range(1, p["collections"] + 1)]
+            elif "holdings" in out and q.caller is not None:
+                keys += [holding_key(id, t["name"], q.caller.org_id) for t in p["tranches"]]
+            out["proofs"] = {k: q.proof(k) for k in keys}
         return out
 
     @query

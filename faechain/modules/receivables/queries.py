@@ -68,10 +68,11 @@ class Queries:
             stack.extend(child["children"])
         out = {
             "voucher": _display(v, root), "root": _root_view(root), "ancestors": list(reversed(ancestors)),
-            "descendants": descendants, "history": q.history(voucher_key(id)),
+            "descendants": descendants, "history": q.history(voucher_key(id), prove),
         }
-        if prove:
-            out["proofs"] = {k: q.proof(k) for k in (voucher_key(id), root_key(v["root"]))}
+        if prove:  # every record shown: the piece, its root, each ancestor and each descendant
+            keys = [voucher_key(id), root_key(v["root"])] + [voucher_key(s["id"]) for s in ancestors + descendants]
+            out["proofs"] = {k: q.proof(k) for k in keys}
         return out
 
     @query
@@ -115,8 +116,8 @@ class Queries:
         roots = [{"root": r["id"], "status": r["status"], "drawn": next(a for i, a in r["invoice_refs"] if i == id)}
                  for _, r in q.find("root", "invoices", id)]
         out = {"invoice": inv, "undrawn": inv["amount"] - inv["drawn"], "roots": roots}
-        if prove:
-            out["proofs"] = {invoice_key(id): q.proof(invoice_key(id))}
+        if prove:  # the invoice and each root shown (the roots' draws add up to the invoice's `drawn`)
+            out["proofs"] = {k: q.proof(k) for k in [invoice_key(id)] + [root_key(r["root"]) for r in roots]}
         return out
 
     @query

@@ -93,8 +93,13 @@ def test_deal_documents_are_the_parties_and_the_notice_is_public(n):
     n.ok("bank2", "publish_notice", package=package, notice_hash=notice)
     assert n.q("vault_document", as_="investor2", hash=notice)["public"] is True
     full = n.q("package", as_="amc", id=package, prove=True)
-    assert full["deal"]["winner"] == o["amc"] and set(full["proofs"]) == {f"package/{package}"}
+    assert full["deal"]["winner"] == o["amc"]
     assert {d["hash"] for d in full["documents"]} >= {contract, note, notice}
+    # every record shown is proven, and the document list a party's documents come from
+    shown = {f"package/{package}", f"docs/{package}"} | {f"doc/{d['hash']}" for d in full["documents"]}
+    shown |= {f"loan/{ref}" for ref in full["package"]["loans"]}
+    shown |= {f"disposition/{package}/{i + 1:04d}" for i in range(len(full["dispositions"]))}
+    assert set(full["proofs"]) == shown
     assert [p["id"] for p in n.q("packages", as_="amc", winner=o["amc"])] == [package]
     assert n.q("document", as_="amc", hash=note)["kind"] == "delivery"
     assert refused(n, "document", "investor1", hash=note) == "unauthorized"

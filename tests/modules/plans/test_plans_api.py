@@ -13,6 +13,7 @@ from faechain.devnet.demo import create_demo
 from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import ApiError, Client
 from tests.conftest import wallet
+from tests.sdk.lying_proxy import HonestHeaders
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def demo_plan(node, who) -> dict:
 
 
 def test_the_demo_plan_penetrates_and_verifies_in_one_call(node, who, demo_plan):
-    with Client(node.url, identity=who("investor1")) as c:
+    with Client(node.url, identity=who("investor1"), trust=HonestHeaders(node.url, who("investor1"))) as c:
         seen = c.penetrate(demo_plan["id"])
     assert seen.ok, seen.problems
     tree = seen.tree
@@ -52,7 +53,8 @@ def test_the_demo_plan_penetrates_and_verifies_in_one_call(node, who, demo_plan)
     assert len(tree["documents"]) == 6 and len(tree["cash_flows"]) == 1
     assert {d["kind"] for d in tree["disclosures"]} == {"initial", "periodic", "major_event"}
     # a reader that is no party to the plan cannot see through it
-    with Client(node.url, identity=who("investor3")) as c, pytest.raises(ApiError) as err:
+    with Client(node.url, identity=who("investor3"), trust=HonestHeaders(node.url, who("investor3"))) as c, \
+            pytest.raises(ApiError) as err:
         c.penetrate(demo_plan["id"])
     assert err.value.code == "unauthorized"
 

@@ -1,11 +1,14 @@
 // The block explorer: latest blocks and transactions (live), search, and pages for a block,
 // a transaction (signer, certificate chain, events, the state it changed with proofs checked
-// here), a voucher, plan, package, product, auction, invoice, financing and organisation.
+// here against a header trusted by signatures), a voucher, plan, package, product, auction,
+// invoice, financing and organisation. A block page checks its own header the same way.
 import * as api from "../api.js";
+import { bytesToHex } from "../cbor.js";
 import { voucherTree } from "../charts.js";
 import { bps, date, datetime, orgName, short, yuan } from "../fmt.js";
 import { t, tv } from "../i18n.js";
 import { hasherFor } from "../smt.js";
+import { basisLine, noBrowserCheck, trustAnchor, trustedHeader, trustFailure } from "../trust.js";
 import { verifyWrite } from "../verify.js";
 import { badge, button, clear, h, idLink, kv, org, section, slot, table, txLink } from "../ui.js";
 import { lineage } from "./common.js";
@@ -87,7 +90,31 @@ async function home(el, ctx) {
   });
 }
 
-async function blockPage(el, height) {
+// is the block the node shows the one its signatures establish? (app hash; on solo, the block hash)
+function headerCheck(b, ctx) {
+  const box = h("div#header-verify.verify-result", t("not_verified_yet"));
+  const run = async () => {
+    if (!hasherFor(ctx.session.chain.suite)) return clear(box, noBrowserCheck());
+    clear(box, t("verifying"));
+    let trusted, genesis;
+    try {
+      genesis = (await trustAnchor()).genesis;
+      trusted = await trustedHeader(b.height, () => clear(box, t("waiting_header", { h: b.height })));
+    } catch (e) {
+      return clear(box, trustFailure(e, "header-bad"));
+    }
+    const signed = bytesToHex(trusted.appHash);
+    const differs = [];
+    if (signed !== b.header.app_hash) differs.push(t("shown_vs_signed", { what: t("app_hash"), shown: b.header.app_hash, signed }));
+    if (trusted.blockHash.length && bytesToHex(trusted.blockHash) !== b.hash) differs.push(t("shown_vs_signed", { what: t("hash"), shown: b.hash, signed: bytesToHex(trusted.blockHash) }));
+    clear(box, differs.length
+      ? h("div.bad#header-bad", h("strong", "✗ " + t("header_differs")), h("ul", differs.map((d) => h("li", d))), basisLine(trusted, genesis))
+      : h("div.ok#header-ok", "✓ " + t("header_verified", { h: b.height }), " ", h("code", short(signed, 16)), basisLine(trusted, genesis)));
+  };
+  return [h("div.actions", button(t("verify_header"), run, "primary", { id: "verify-header" })), box];
+}
+
+async function blockPage(el, height, ctx) {
   const b = await api.block(height);
   const hd = b.header;
   clear(el,
@@ -95,7 +122,7 @@ async function blockPage(el, height) {
       [t("hash"), h("code", b.hash)], [t("time"), datetime(hd.time)], [t("prev"), hd.height > 0 ? h("a", { href: `#/explorer/block/${hd.height - 1}` }, h("code", hd.prev)) : h("code", hd.prev)],
       [t("app_hash"), h("code#block-app-hash", hd.app_hash)], [t("txs_root"), h("code", hd.txs_root)], [t("results_root"), h("code", hd.results_root)],
       [t("proposer"), h("code", hd.proposer || "")],
-    ]), h("p", h("a", { href: `#/explorer/block/${b.height + 1}` }, t("next_block") + " →"))),
+    ]), headerCheck(b, ctx), h("p", h("a", { href: `#/explorer/block/${b.height + 1}` }, t("next_block") + " →"))),
     section(t("transactions"), table([
       ["#", (x) => x.index], [t("tx_hash"), (x) => txLink(x.hash)], [t("call"), (x) => h("code", `${x.contract || "?"}.${x.method || "?"}`)],
       [t("code"), (x) => (x.code === "ok" ? h("span.ok", "ok") : h("span.bad", x.code))],
@@ -111,14 +138,25 @@ async function txPage(el, hash, ctx) {
   const verify = async () => {
     const hasher = hasherFor(ctx.session.chain.suite);
     if (!hasher) {
-      clear(verifyBox, h("span.bad", t("needs_sha256")));
+      clear(verifyBox, noBrowserCheck());
       return;
     }
-    const header = (await api.block(d.height)).header; // fetched separately from the transaction
+    clear(verifyBox, t("verifying"));
+    // the app hash of the transaction's block, from the header trusted by its signatures
+    let header, genesis;
+    try {
+      genesis = (await trustAnchor()).genesis;
+      header = await trustedHeader(d.height, () => clear(verifyBox, t("waiting_header", { h: d.height })));
+    } catch (e) {
+      clear(verifyBox, trustFailure(e, "writes-bad"));
+      return;
+    }
     let ok = 0;
     const bad = [];
-    for (const w of d.writes) (await verifyWrite(w, header.app_hash, hasher).catch(() => false)) ? ok++ : bad.push(w.key);
-    clear(verifyBox, bad.length ? h("span.bad", "✗ " + bad.join(", ")) : h("span.ok#writes-ok", "✓ " + t("writes_verified", { n: ok, h: d.height })));
+    for (const w of d.writes) (await verifyWrite(w, header, hasher).catch(() => false)) ? ok++ : bad.push(w.key);
+    clear(verifyBox, bad.length
+      ? h("div.bad#writes-bad", "✗ " + t("writes_failed", { keys: bad.join(", ") }), basisLine(header, genesis))
+      : h("div.ok#writes-ok", "✓ " + t("writes_verified", { n: ok, h: d.height }), basisLine(header, genesis)));
   };
   clear(el,
     section(t("transaction"), kv([

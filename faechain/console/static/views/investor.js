@@ -1,10 +1,12 @@
 // Investor: plans and products on offer, subscriptions, holdings, distributions, and the
-// penetration view of a plan whose proofs are checked here, in the browser.
+// penetration view of a plan whose proofs are checked here, in the browser, against the app
+// hash of a header trusted by signatures (trust.js), not the node's word.
 import * as api from "../api.js";
 import { bars } from "../charts.js";
 import { bps, date, datetime, orgName, short, yuan } from "../fmt.js";
 import { t } from "../i18n.js";
 import { hasherFor } from "../smt.js";
+import { basisLine, noBrowserCheck, trustAnchor, trustedHeader, trustFailure } from "../trust.js";
 import { verifyPenetration } from "../verify.js";
 import { askText, badge, button, clear, h, idLink, kv, org, section, signAndSubmit, slot, table } from "../ui.js";
 import { fen } from "./common.js";
@@ -119,14 +121,21 @@ async function penetration(el, ctx, planId) {
     const { chain } = ctx.session;
     const hash = hasherFor(chain.suite);
     if (!hash) {
-      clear(result, h("span.bad", t("needs_sha256")));
+      clear(result, noBrowserCheck());
       return;
     }
-    // the app hash comes from the block header, fetched separately from the answer
-    const header = (await api.block(answer.height)).header;
-    const res = await verifyPenetration(answer, header.app_hash, hash);
+    // the app hash comes from the header the light client trusts by its signatures
+    let header, genesis;
+    try {
+      genesis = (await trustAnchor()).genesis;
+      header = await trustedHeader(answer.height, () => clear(result, t("waiting_header", { h: answer.height })));
+    } catch (e) {
+      clear(result, trustFailure(e, "verify-bad"));
+      return;
+    }
+    const res = await verifyPenetration(answer, header, hash);
     clear(result, res.ok
-      ? h("span.ok#verify-ok", "✓ " + t("verified_n", { n: res.checked, h: answer.height }), " ", h("code", short(header.app_hash, 16)))
+      ? h("div.ok#verify-ok", "✓ " + t("verified_n", { n: res.checked, h: answer.height }), " ", h("code", short(res.appHashHex, 16)), basisLine(header, genesis))
       : h("div.bad#verify-bad", "✗ " + t("verify_failed", { n: res.problems.length }), h("ul", res.problems.map((p) => h("li", p)))));
   };
   clear(el,
