@@ -164,8 +164,12 @@ def _trust(args: argparse.Namespace, client, identity):
         except ValueError:
             raise UsageError(f"--checkpoint must be HEIGHT:HASH (hex), not {args.checkpoint!r}") from None
     witnesses = [make_client(normalize_url(w), identity) for w in args.witness]
+    # the newest verified header is kept in the home between runs, as `cometbft light` keeps its
+    # trusted store: a chain older than the trusting period stays checkable from genesis
+    home = resolve_home(args.home)
+    store = os.path.join(home, "light", f"{genesis.chain_id}.json") if os.path.isdir(home) else None
     try:
-        return LightClient(genesis, client, witnesses=witnesses, checkpoint=checkpoint)
+        return LightClient(genesis, client, witnesses=witnesses, checkpoint=checkpoint, store_path=store)
     except VerificationError as exc:
         raise CliError(f"cannot verify this chain's headers: {exc.message}") from None
 

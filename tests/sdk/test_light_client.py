@@ -208,3 +208,24 @@ def test_solo_headers_verify_and_equivocation_is_caught(solo_homes):
         exc = info.value
         assert exc.code == "diverged" and "signed two headers" in exc.message
         assert exc.evidence["primary"]["block_hash"] != exc.evidence["witness"]["block_hash"]
+
+
+def test_a_later_run_starts_from_the_stored_block_not_from_genesis(tmp_path):
+    """Genesis trust ends with the trusting period; the newest verified block, kept between
+    runs (CometBFT's trusted store), carries it on. Without it the refusal says what to do."""
+    chain = synthetic()
+    store = str(tmp_path / "trusted.json")
+    week = 7 * 86400 * 1000
+    first = LightClient(genesis_of(), Relay(chain, head=500), now_ms=lambda: now_at(501), store_path=store)
+    assert first.trusted(499).app_hash == chain.header(500).app_hash
+    later = now_at(500) + week - 10_000  # block 1 is older than the trusting period; block 500 is not
+    resumed = LightClient(genesis_of(), Relay(chain, head=600), now_ms=lambda: later, store_path=store)
+    assert resumed.trusted(599).app_hash == chain.header(600).app_hash
+    fresh = LightClient(genesis_of(), Relay(chain, head=600), now_ms=lambda: later)
+    with pytest.raises(VerificationError) as info:
+        fresh.trusted(599)
+    assert info.value.code == "untrusted" and "checkpoint" in info.value.message
+    other = LightClient(dataclasses.replace(genesis_of(), chain_id="another"), Relay(chain, head=600),
+                        now_ms=lambda: later, store_path=store)  # a store of another chain is not used
+    with pytest.raises(VerificationError):
+        other.trusted(599)

@@ -25,6 +25,8 @@ period; on a solo chain, the one block signer never signs two headers at one hei
 from __future__ import annotations
 
 import base64
+import json
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -77,6 +79,9 @@ class LightClient:
     max_clock_drift_s: float = cb.DEFAULT_MAX_CLOCK_DRIFT_S
     trust_level: Fraction = cb.DEFAULT_TRUST_LEVEL
     now_ms: Callable[[], int] = field(default=lambda: int(time.time() * 1000))
+    # where the newest verified CometBFT block is kept between runs (CometBFT's trusted store):
+    # a later run starts from it instead of genesis, whose trust ends with the trusting period
+    store_path: str | None = None
     _anchor: cb.LightBlock | None = field(default=None, init=False, repr=False)
     _cache: OrderedDict[int, TrustedHeader] = field(default_factory=OrderedDict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -157,7 +162,10 @@ class LightClient:
 
     def _start(self, fetch: cb.Fetch) -> cb.LightBlock:
         if self._anchor is None:
-            if self.checkpoint is not None:
+            stored = self._load_stored()
+            if stored is not None:
+                self._anchor = stored
+            elif self.checkpoint is not None:
                 self._anchor = cb.trust_checkpoint(self.checkpoint.height, self.checkpoint.block_hash, fetch,
                                                    self.genesis.chain_id)
             else:
@@ -172,14 +180,44 @@ class LightClient:
                                     "which the member holds", "untrusted")
         fetch = self._fetcher(self.primary)
         anchor = self._start(fetch)
-        verified, _ = cb.verify_to(anchor, height + 1, fetch, now_ms=self.now_ms(),
-                                   trusting_period_s=self.trusting_period_s,
-                                   max_clock_drift_s=self.max_clock_drift_s, trust_level=self.trust_level)
+        try:
+            verified, _ = cb.verify_to(anchor, height + 1, fetch, now_ms=self.now_ms(),
+                                       trusting_period_s=self.trusting_period_s,
+                                       max_clock_drift_s=self.max_clock_drift_s, trust_level=self.trust_level)
+        except VerificationError as exc:
+            if exc.code == "untrusted" and "expired" in exc.message:
+                raise VerificationError(f"{exc.message}, such as a checkpoint (a CometBFT header's height and "
+                                        "hash from a source you trust)", "untrusted") from None
+            raise
         for witness in self.witnesses:
             self._compare_witness(witness, anchor, verified)
         if verified.height > anchor.height:
             self._anchor = verified  # later checks skip from here
+            self._save_stored(verified)
         return cb.trusted_header(verified, chain_id=self.genesis.chain_id)
+
+    # -- the trusted store ------------------------------------------------------------------------
+    def _load_stored(self) -> cb.LightBlock | None:
+        """The block a previous run verified, if `store_path` holds one of this chain."""
+        if self.store_path is None or not os.path.exists(self.store_path):
+            return None
+        try:
+            with open(self.store_path) as f:
+                doc = json.load(f)
+            if doc.get("chain_id") != self.genesis.chain_id:
+                return None
+            return cb.light_block_from_json(doc["light_block"])
+        except (OSError, ValueError, KeyError, TypeError, VerificationError):
+            return None  # unreadable: start again from genesis or the checkpoint
+
+    def _save_stored(self, block: cb.LightBlock) -> None:
+        if self.store_path is None:
+            return
+        os.makedirs(os.path.dirname(os.path.abspath(self.store_path)), exist_ok=True)
+        tmp = f"{self.store_path}.tmp"
+        with open(tmp, "w") as f:
+            json.dump({"chain_id": self.genesis.chain_id, "light_block": cb.light_block_to_json(block)}, f)
+        os.replace(tmp, self.store_path)
 
     def _compare_witness(self, witness: LightSource, anchor: cb.LightBlock, verified: cb.LightBlock) -> None:
         """The witness's header at the same height, verified from the same trusted block,
