@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from faechain.cli import audit, ca, chain, demo, localnet, node_cmds, verify
+from faechain.cli import audit, ca, chain, demo, evidence, localnet, node_cmds, verify
 from faechain.cli.common import CliError
 
 EPILOG = """\
@@ -26,6 +26,9 @@ examples:
   fae audit export --as regulator --ref V-5-0-1 -o trail.csv
                                                the audit trail of an asset; `fae audit verify trail.csv`
                                                checks it against the node's blocks
+  fae evidence export --kind voucher --id V-11-0-1 -o v.json
+                                               a voucher with its proofs and signed headers; `fae evidence
+                                               verify v.json` checks it offline, without any node
 
 `fae COMMAND --help` describes each command."""
 
@@ -55,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     chain.add_parsers(sub)
     verify.add_parser(sub)
     audit.add_parser(sub)
+    evidence.add_parser(sub)
     localnet.add_parser(sub)
     v = sub.add_parser("version", help="print the faechain version", description="Print the faechain version.")
     v.set_defaults(func=lambda args: print(version_string()) or 0)
