@@ -8,8 +8,7 @@ Both read the history index (`faechain.ledger.history`): every committed transac
 successful or rejected, and every block's end-block events, with the references each
 names (its signer's organisation and certificate, ids in its arguments, result and
 events). Only the REGULATOR and the EXCHANGE may read them; any other member gets 403
-`forbidden`. Reads are signed as usual (anonymous only where the node allows anonymous
-reads: a dev chain on loopback).
+`forbidden`. Reads are signed as usual (anonymous only on an open dev node: `fae demo --open`).
 
 The history is paged with `after`, the `next` cursor of the previous page
 ("<height>:<index>"). An export is pinned to the head when it starts (`to_height`
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from faechain.api import auth
 from faechain.api.errors import HttpError
 from faechain.api.http import MAX_INT_PARAM, int_param, json_response, parse_int
 from faechain.ledger import audit as _audit
@@ -48,7 +48,7 @@ _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 async def _auditor(api: Api, request: web.Request):
-    caller = await api.reader(request)
+    caller = auth.require_member(await api.reader(request))  # an unsigned non-member: 401
     if caller is not None and caller.role not in READERS:
         raise HttpError("forbidden", f"only the regulator and the exchange read the history and the audit trail; "
                                     f"{caller.org_id} is {caller.role}")

@@ -1,9 +1,11 @@
 """Read authentication: members sign their reads (see `faechain.core.wire`).
 
-`authenticate(request)` returns the reading member's `Caller`, or None for an
-anonymous read on a node that allows them (a dev chain on loopback). Credentials
-that are present but wrong are always refused, even where anonymous reads are
-allowed, so a client never silently reads as nobody.
+`authenticate(request)` returns the reading member's `Caller`. An unsigned read on a node
+that allows them (a dev chain on loopback) reads as `NOBODY`, a non-member who sees block
+hashes and heights only (docs/confidentiality.md) — or, on an open dev node (`fae demo
+--open`, `open_reads`), as None, which sees everything. Credentials that are present but
+wrong are always refused, even where anonymous reads are allowed, so a client never
+silently reads as nobody.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from aiohttp import web
 from faechain.api.errors import HttpError
 from faechain.api.http import parse_int
 from faechain.chain.results import Rejected
-from faechain.contracts.runtime import Caller
+from faechain.contracts.runtime import NOBODY, Caller
 from faechain.core.wire import (
     HEADER_CERT,
     HEADER_DATE,
@@ -71,9 +73,7 @@ def _required(creds: dict[str, str | None], name: str) -> str:
 async def authenticate(request: web.Request, node, body: bytes = b"") -> Caller | None:
     creds = _credentials(request)
     if creds is None:
-        if node.config.anonymous_reads:
-            return None
-        raise _unauth("this read requires a member's signature (X-Fae-Signer, X-Fae-Date, X-Fae-Signature)")
+        return anonymous_reader(node)
     signer = _required(creds, "signer")
     date = _required(creds, "date")
     sig = _required(creds, "sig")
@@ -96,6 +96,23 @@ async def authenticate(request: web.Request, node, body: bytes = b"") -> Caller 
     msg = read_message(app.chain_id, request.method, path, hashlib.sha256(body).digest(), date_ms)
     if not app.public_key_for(cert_id).verify(signature, msg):
         raise _unauth(f"the read signature does not verify (signed path: {path})", "bad_signature")
+    return caller
+
+
+def anonymous_reader(node) -> Caller | None:
+    """Who an unsigned read reads as: None (sees all) on an open dev node, `NOBODY` (a
+    non-member) where anonymous reads are allowed; refused `unauthenticated` elsewhere."""
+    if node.config.anonymous_reads:
+        return None if getattr(node.config, "open_reads", False) else NOBODY
+    raise _unauth("this read requires a member's signature (X-Fae-Signer, X-Fae-Date, X-Fae-Signature)")
+
+
+def require_member(caller: Caller | None) -> Caller | None:
+    """`caller`, refused `unauthenticated` if it is `NOBODY`: a route that serves members only
+    (queries, documents, the history) has nothing for a non-member."""
+    if caller is NOBODY:
+        raise _unauth("this read is for members: sign it (X-Fae-Signer, X-Fae-Date, X-Fae-Signature); an "
+                      "unsigned reader sees block hashes and heights only (fae demo --open shows it all)")
     return caller
 
 

@@ -13,6 +13,10 @@ reconnect with `from` (or `Last-Event-ID`) to resume without gaps.
 Stream format, per block, in order: each matching `event: contract`, then
 `event: block` carrying `id: <height>`, so the last id a client saw always names
 the last block it received completely.
+
+Each subscriber sees what its reader may (docs/confidentiality.md): the events of the
+transactions it may see and the end-of-block events it may see; a block's codes of the
+others are null (`faechain.api.confidential.filter_block_events`, off the event loop).
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from typing import Any
 
 from aiohttp import web
 
+from faechain.api.confidential import filter_block_events
 from faechain.chain.results import BlockResult, Receipt
+from faechain.contracts.runtime import Caller, sees_all
 from faechain.core.block import Header
 from faechain.core.encoding import decode
 from faechain.core.wire import json_default, jsonable
@@ -74,6 +80,7 @@ class Subscriber:
     contract: str | None
     type: str | None
     blocks: bool
+    caller: Caller | None = None  # the reader: what it is shown is filtered by its read rules
     dropped: bool = False
     # when each queued block reached the hub (the hub's clock), oldest first: the lag
     waiting_since: collections.deque = field(default_factory=collections.deque)
@@ -225,21 +232,29 @@ def _frame(event: str, data: Any, event_id: str | None = None) -> bytes:
 
 
 class _Stream:
-    def __init__(self, resp: web.StreamResponse, sub: Subscriber):
+    def __init__(self, resp: web.StreamResponse, sub: Subscriber, hub: EventHub):
         self.resp = resp
         self.sub = sub
+        self.hub = hub
 
     async def send(self, p: BlockPayload) -> None:
-        parts = [_frame("contract", ev) for ev in p.contract_events if self.sub.wants(ev)]
-        if self.sub.blocks and p.block:
-            parts.append(_frame("block", p.block, str(p.height)))
+        events = [ev for ev in p.contract_events if self.sub.wants(ev)]
+        block = p.block if self.sub.blocks else {}
+        if not sees_all(self.sub.caller) and (events or block.get("codes")):
+            loop = asyncio.get_running_loop()
+            block, events = await loop.run_in_executor(None, filter_block_events, self.hub.node, self.sub.caller,
+                                                       p.height, block, events)
+        parts = [_frame("contract", ev) for ev in events]
+        if block:
+            parts.append(_frame("block", block, str(p.height)))
         if parts:
             await self.resp.write(b"".join(parts))
 
 
 async def stream_events(request: web.Request, hub: EventHub, first: int | None, contract: str | None,
-                        type_: str | None, blocks: bool) -> web.StreamResponse:
-    """The SSE response: history from `first` (if given), then live blocks."""
+                        type_: str | None, blocks: bool, *, caller: Caller | None) -> web.StreamResponse:
+    """The SSE response: history from `first` (if given), then live blocks, as `caller` may see
+    them (None: all)."""
     app = hub.node.app
     loop = asyncio.get_running_loop()
     resp = web.StreamResponse(headers={
@@ -248,8 +263,8 @@ async def stream_events(request: web.Request, hub: EventHub, first: int | None, 
         "X-Accel-Buffering": "no",
     })
     await resp.prepare(request)
-    sub = Subscriber(asyncio.Queue(QUEUE_BLOCKS), contract, type_, blocks)
-    stream = _Stream(resp, sub)
+    sub = Subscriber(asyncio.Queue(QUEUE_BLOCKS), contract, type_, blocks, caller)
+    stream = _Stream(resp, sub, hub)
     await resp.write(b": faechain event stream\nretry: 2000\n\n")
     next_h = app.height + 1 if first is None else max(first, 0)
     try:

@@ -175,8 +175,14 @@ def _schemas() -> dict:
                 "txs": {"type": "array", "items": {"type": "object", "properties": {
                     "index": {"type": "integer"}, "hash": HASH, "code": {"type": "string"},
                     "contract": {"type": "string"}, "method": {"type": "string"}, "signer": HASH,
+                    "receipt_hash": {**HASH, "description": "the results-root leaf: hash of the stored receipt"},
+                    "withheld": {"type": "boolean", "description": "true: the reader may not see this transaction "
+                                 "(docs/confidentiality.md); only index, hash and receipt_hash are given"},
                     "envelope": HEX, "receipt": HEX}}},
+                "end_block_hash": {"oneOf": [HASH, {"type": "null"}],
+                                   "description": "the extra results-root leaf, or null without end-block events"},
                 "end_block": {"oneOf": [HEX, {"type": "null"}]},
+                "end_block_withheld": {"type": "boolean"},
             },
         },
         "LightBlock": {
@@ -205,12 +211,16 @@ def _schemas() -> dict:
         },
         "Transaction": {
             "type": "object",
+            "description": "In full to a reader who may see the transaction (its signer, the regulator, the "
+                           "exchange, whoever may read every record it is about: docs/confidentiality.md); to "
+                           "anyone else withheld: tx_hash, hash, height, index, time, receipt_hash, withheld.",
             "properties": {
-                "tx_hash": HASH, "height": {"type": "integer"}, "index": {"type": "integer"},
+                "tx_hash": HASH, "hash": HASH, "height": {"type": "integer"}, "index": {"type": "integer"},
                 "time": {"type": "integer"}, "chain": {"type": "string"}, "contract": {"type": "string"},
                 "method": {"type": "string"}, "args": {"type": "object"}, "signer": HASH,
                 "nonce": {"type": "integer"}, "expires": {"type": "integer"}, "signature": HEX,
                 "cert_attached": {"type": "boolean"}, "size": {"type": "integer"}, "receipt": _ref("Receipt"),
+                "receipt_hash": HASH, "withheld": {"type": "boolean"},
             },
         },
         "StateValue": {
@@ -247,6 +257,7 @@ def _schemas() -> dict:
                 "dev": {"type": "boolean"}, "engine": {"type": "string"},
                 "time": {"type": "integer", "description": "the node's chain clock (unix ms; includes a dev offset)"},
                 "wall_time": {"type": "integer"}, "anonymous_reads": {"type": "boolean"},
+                "open_reads": {"type": "boolean"},
                 "version": {"type": "string"},
             },
         },
@@ -377,8 +388,10 @@ def build_document(version: str) -> dict:
                 _q("height", {"type": "integer", "minimum": 0}, "read as of this height (default: head)"),
                 _q("prove", {"type": "boolean", "default": False}, "include a proof against app_hash"),
                 *AUTH_QUERY],
-            "responses": {"200": _json(_ref("StateValue"), "value (or absence) at the height"),
-                          "400": _err("`bad_request`"), "404": _err("`not_found`: height not committed"),
+            "responses": {"200": _json(_ref("StateValue"), "value (or absence) at the height, to a reader who may "
+                                       "read the key's record (docs/confidentiality.md); else 404 not_found"),
+                          "400": _err("`bad_request`"),
+                          "404": _err("`not_found`: height not committed, or a key the reader may not read"),
                           **AUTH_ERRORS}}},
         "/v1/query/{contract}/{method}": {"post": {
             "summary": "Run a contract query as the signed reader", "operationId": "query", "tags": ["contracts"],
@@ -444,7 +457,11 @@ def build_document(version: str) -> dict:
                                "`unauthorized`, 404 `not_found`, ...); a contract without that query is 404 "
                                "`unknown_scope`. The body may exceed the usual request limit, up to the "
                                "node's `vault_max_bytes` (413 `too_large`). A document is never "
-                               "overwritten: storing bytes that are already there answers `stored: false`.",
+                               "overwritten: storing bytes that are already there answers `stored: false`. "
+                               "Subject `person` (scopes `npa`, `membership`): a personal data document "
+                               "(canonical CBOR of a salt and a name, ID type and number), whose hash the chain "
+                               "keeps as the person's commitment; a malformed one is 400 `bad_request`, one "
+                               "erased on chain 409 `invalid_state`.",
                 "security": SIGNED,
                 "parameters": [_p("hash", HASH, "the document's hash"),
                                _q("scope", {"type": "string"}, "the contract the document belongs to", True),

@@ -10,15 +10,18 @@ Routes (all JSON unless noted; bytes as lowercase hex; errors `{"code","message"
     GET  /v1/info                  chain id, head, suite, engine, node time (public)
     POST /v1/txs                   submit a signed envelope (the envelope authenticates itself)
     POST /v1/txs/batch             submit up to MAX_BATCH envelopes at once; per-item results
-    GET  /v1/txs/{hash}            a committed transaction, decoded, with its receipt
-    GET  /v1/blocks/{height}       a block header and its transactions ("latest" allowed)
+    GET  /v1/txs/{hash}            a committed transaction, decoded, with its receipt (to whoever may
+                                   see it; anyone else: its hash, position and receipt hash)
+    GET  /v1/blocks/{height}       a block header and its transactions ("latest" allowed; each as
+                                   /v1/txs shows it to the reader)
     GET  /v1/light/{height}        what a light client checks block {height} by: the header's
                                    bytes and the block signer's signature (solo) or CometBFT's
                                    commit and validators at height + 1 (see `Api.light`)
-    GET  /v1/state                 a raw state value, optionally with its proof
+    GET  /v1/state                 a raw state value, optionally with its proof (if the reader may
+                                   read the record under that key: else 404, as for an absent one)
     POST /v1/query/{contract}/{method}   run a contract query as the signed reader
     GET  /v1/contracts             contracts and their methods
-    GET  /v1/events                server-sent events: blocks and contract events
+    GET  /v1/events                server-sent events: blocks and the contract events the reader may see
     PUT  /v1/vault/{hash}          store a document's bytes (bytes in; see faechain.api.vault)
     GET  /v1/vault/{hash}          fetch a document's bytes (bytes out), re-checked against its hash
     GET  /v1/history               the transactions and end-block events naming a reference, oldest
@@ -35,7 +38,9 @@ Routes (all JSON unless noted; bytes as lowercase hex; errors `{"code","message"
 
 Everything under /v1/ except /v1/info and /v1/txs (POST) is a member read and
 needs a signed request (see `faechain.core.wire`) unless the node allows anonymous
-reads. Blocking work (check_tx under the application lock, contract queries,
+reads; what each reader is shown of a transaction, a block, a state key or an event is
+decided by the contracts' own read rules (docs/confidentiality.md, `faechain.api.confidential`).
+Blocking work (check_tx under the application lock, contract queries,
 history scans) runs in the default executor, never on the event loop.
 
 Why one file (over 500 lines): the route table and the handlers it names read best side
@@ -57,6 +62,8 @@ from typing import Any, Protocol, TypeVar
 from aiohttp import web
 
 from faechain.api import audit, auth, vault
+from faechain.api.auth import require_member
+from faechain.api.confidential import withheld_tx
 from faechain.api.errors import HttpError
 from faechain.api.events import EventHub, stream_events
 from faechain.api.http import (
@@ -83,7 +90,7 @@ from faechain.api.openapi import finish as finish_document
 from faechain.chain.engine import EngineError
 from faechain.chain.results import Receipt, Rejected
 from faechain.contracts.errors import ContractError
-from faechain.contracts.runtime import Caller
+from faechain.contracts.runtime import Caller, sees_all
 from faechain.core.block import Header, end_block_record
 from faechain.core.encoding import EncodingError, decode
 from faechain.core.tx import TxError, decode_tx
@@ -215,7 +222,9 @@ class Api:
     async def run_query(self, contract: str, method: str, args: dict, caller: Caller | None,
                         height: int | None = None) -> Any:
         """A contract query run as `caller` in the executor; its refusals (`Rejected`,
-        `ContractError`) become HttpErrors with their stable codes and statuses."""
+        `ContractError`) become HttpErrors with their stable codes and statuses. A non-member
+        (`NOBODY`, an unsigned reader of a node that is not open) is refused `unauthenticated`."""
+        require_member(caller)
         try:
             return await self.run_blocking(self.node.app.run_query, contract, method, args, caller, height)
         except (Rejected, ContractError) as exc:
@@ -262,6 +271,7 @@ class Api:
             "time": node.engine.now_ms(),
             "wall_time": int(time.time() * 1000),
             "anonymous_reads": bool(node.config.anonymous_reads),
+            "open_reads": bool(node.config.anonymous_reads and getattr(node.config, "open_reads", False)),
             "version": version(),
         })
 
@@ -322,19 +332,36 @@ class Api:
         return json_response({"results": results})
 
     async def tx(self, request: web.Request) -> web.Response:
-        await self.reader(request)
+        caller = await self.reader(request)
         tx_hash = hex_param(request.match_info["hash"], "transaction hash", 32)
+        doc = await self.run_blocking(self.tx_doc, tx_hash, caller)
+        if doc is None:
+            raise HttpError("not_found", f"no committed transaction {tx_hash.hex()}")
+        return json_response(doc)
+
+    def tx_doc(self, tx_hash: bytes, caller: Caller | None) -> dict | None:
+        """A committed transaction as GET /v1/txs/{hash} shows it to `caller`: in full to whoever
+        may see it (docs/confidentiality.md), else withheld — its hash, height, position, block
+        time and receipt hash only. None if there is none. Blocking: run it with `run_blocking`."""
         row = self.node.store.tx(tx_hash)
         if row is None:
-            raise HttpError("not_found", f"no committed transaction {tx_hash.hex()}")
-        height, index, envelope, receipt = row
-        tx = decode_tx(envelope, self.node.app.hash)
+            return None
+        height, index, envelope, receipt_raw = row
         block = self.node.store.block(height)
-        return json_response({
+        time_ms = Header.decode(block[1]).time if block else None
+        receipt = Receipt.from_map(decode(receipt_raw))
+        try:
+            tx = decode_tx(envelope, self.node.app.hash)
+        except TxError:
+            tx = None
+        if tx is None or not self.node.app.read_view(caller, height).sees_tx(tx, receipt):
+            return {**withheld_tx(index, tx_hash, receipt_raw, self.node.app.hash), "height": height,
+                    "time": time_ms}
+        return {
             "tx_hash": tx_hash.hex(),
             "height": height,
             "index": index,
-            "time": Header.decode(block[1]).time if block else None,
+            "time": time_ms,
             "chain": tx.chain,
             "contract": tx.contract,
             "method": tx.method,
@@ -345,43 +372,59 @@ class Api:
             "signature": tx.signature.hex(),
             "cert_attached": tx.cert is not None,
             "size": tx.size,
-            "receipt": receipt_json(Receipt.from_map(decode(receipt))),
-        })
+            "receipt_hash": self.node.app.hash(receipt_raw).hex(),
+            "receipt": receipt_json(receipt),
+        }
 
     # -- blocks and state ---------------------------------------------------------------------
-    def block_doc(self, height: int, raw: bool = False) -> dict | None:
-        """A committed block as GET /v1/blocks/{height} renders it (its header and each
-        transaction's hash, code, contract, method and signer); None past the head.
-        With `raw` (`?raw=true`) also the bytes its roots commit to — each transaction's
-        envelope and stored receipt, and the end-block record (None without end-block
-        events) — which an evidence bundle carries (`faechain.sdk.evidence`).
-        Blocking: run it with `run_blocking`."""
+    def block_doc(self, height: int, raw: bool = False, *, caller: Caller | None) -> dict | None:
+        """A committed block as GET /v1/blocks/{height} shows it to `caller`: its header and, per
+        transaction, its index, hash and receipt hash (`receipt_hash`: the results-root leaf), and
+        to a reader who may see it (docs/confidentiality.md) its code, contract, method and signer
+        — another reader gets `withheld: true` instead, which is enough to recompute `txs_root`
+        and `results_root`. `end_block_hash` is the extra results-root leaf (None without end-block
+        events). With `raw` (`?raw=true`) also the bytes the roots commit to, of what the reader
+        may see: each transaction's envelope and stored receipt, and the end-block record if it
+        may see every end-block event — which an evidence bundle carries (`faechain.sdk.evidence`).
+        None past the head. Blocking: run it with `run_blocking`."""
         store = self.node.store
         row = store.block(height) if 0 <= height <= MAX_INT_PARAM else None
         if row is None:
             return None
         header = Header.decode(row[1])
+        hasher = self.node.app.hash
+        view = None if sees_all(caller) else self.node.app.read_view(caller, height)
         txs = []
         rows = store.block_txs(height)
         for index, tx_hash, envelope, receipt in rows:
-            item = {"index": index, "hash": tx_hash.hex(), "code": decode(receipt)["code"]}
+            rec = decode(receipt)
             try:
-                tx = decode_tx(envelope, self.node.app.hash)
-                item.update(contract=tx.contract, method=tx.method, signer=tx.signer.hex())
+                tx = decode_tx(envelope, hasher)
             except TxError:  # a garbage tx is recorded with its rejection; nothing to decode
-                pass
+                tx = None
+            if view is not None and not view.sees_tx(tx, Receipt.from_map(rec)):
+                txs.append(withheld_tx(index, tx_hash, receipt, hasher))
+                continue
+            item = {"index": index, "hash": tx_hash.hex(), "code": rec["code"], "receipt_hash": hasher(receipt).hex()}
+            if tx is not None:
+                item.update(contract=tx.contract, method=tx.method, signer=tx.signer.hex())
             if raw:
                 item.update(envelope=envelope.hex(), receipt=receipt.hex())
             txs.append(item)
-        doc = {"height": height, "hash": row[0].hex(), "header": header_json(header), "txs": txs}
+        end = store.events_at(height, len(rows))
+        events = [{"contract": c, "type": t, "attrs": decode(d)} for c, t, d in end]
+        record = end_block_record(events) if events else None
+        doc = {"height": height, "hash": row[0].hex(), "header": header_json(header), "txs": txs,
+               "end_block_hash": hasher(record).hex() if record is not None else None}
         if raw:
-            end = store.events_at(height, len(rows))
-            events = [{"contract": c, "type": t, "attrs": decode(d)} for c, t, d in end]
-            doc["end_block"] = end_block_record(events).hex() if events else None
+            whole = view is None or all(view.sees_event(ev) for ev in events)
+            doc["end_block"] = record.hex() if record is not None and whole else None
+            if record is not None and not whole:
+                doc["end_block_withheld"] = True
         return doc
 
     async def block(self, request: web.Request) -> web.Response:
-        await self.reader(request)
+        caller = await self.reader(request)
         which = request.match_info["height"]
         if which == "latest":
             height = self.node.app.height
@@ -392,7 +435,8 @@ class Api:
                 raise HttpError("bad_request", "height must be a non-negative integer or 'latest'") from None
             if not 0 <= height <= MAX_INT_PARAM:
                 raise HttpError("bad_request", "height must be a non-negative integer or 'latest'")
-        doc = await self.run_blocking(self.block_doc, height, bool_param(request, "raw", False))
+        raw = bool_param(request, "raw", False)
+        doc = await self.run_blocking(lambda: self.block_doc(height, raw, caller=caller))
         if doc is None:
             raise HttpError("not_found", f"no block at height {height} (head is {self.node.app.height})")
         return json_response(doc)
@@ -438,7 +482,7 @@ class Api:
         return json_response(doc)
 
     async def state(self, request: web.Request) -> web.Response:
-        await self.reader(request)
+        caller = await self.reader(request)
         q = request.query
         if "key" in q:
             key = q["key"].encode()
@@ -450,8 +494,16 @@ class Api:
             raise HttpError("bad_request", "the key must not be empty")
         height = int_param(request, "height")
         prove = bool_param(request, "prove", False)
+        app = self.node.app
+        at = app.height if height is None else height
+        if not 0 <= at <= app.height:
+            raise HttpError("not_found", f"height {at} is not committed (head is {app.height})")
+        # the key's own contract decides who may read it, present or absent (docs/confidentiality.md):
+        # a refusal reads exactly as an absent key the reader may not read
+        if not sees_all(caller) and not await self.run_blocking(lambda: app.read_view(caller, at).may_read(key)):
+            raise HttpError("not_found", f"no value this reader may read under that key at height {at}")
         try:
-            res = self.node.app.state_value(key, height, prove)
+            res = app.state_value(key, at, prove)
         except ValueError as exc:
             raise HttpError("not_found", str(exc)) from None
         value = res["value"]
@@ -499,12 +551,13 @@ class Api:
 
     # -- events -------------------------------------------------------------------------------
     async def events(self, request: web.Request) -> web.StreamResponse:
-        await self.reader(request)
+        caller = await self.reader(request)
         first = resume_from(request)
         if self.hub.closing:
             raise HttpError("unavailable", "the node is shutting down")
         return await stream_events(request, self.hub, first, request.query.get("contract") or None,
-                                   request.query.get("type") or None, bool_param(request, "blocks", True))
+                                   request.query.get("type") or None, bool_param(request, "blocks", True),
+                                   caller=caller)
 
     # -- dev ----------------------------------------------------------------------------------
     async def advance_time(self, request: web.Request) -> web.Response:

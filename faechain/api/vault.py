@@ -11,6 +11,8 @@ same ones. A *scope* names that contract, and the node asks it, as the authentic
 caller, through two ordinary contract queries:
 
     <scope>.vault_upload(subject=<id>, hash=<hex>)   any value: allowed; a ContractError: refused
+                                                     (a query that also declares `document` gets the
+                                                     bytes, to check their form: personal data documents)
     <scope>.vault_document(hash=<hex>)               the on-chain record ({"hash", "name",
                                                      "media_type", "size", ...}) or a ContractError
 
@@ -196,7 +198,10 @@ class VaultRoutes:
         config = self.api.node.config
         data = await _read_body(request, config.vault_max_bytes, body_deadline(config, config.vault_max_bytes))
         caller = await self.api.reader(request, data)  # the signature covers the bytes
-        await self.api.run_query(scope, UPLOAD_QUERY, {"subject": subject, "hash": hash_hex}, caller)
+        args: dict[str, Any] = {"subject": subject, "hash": hash_hex}
+        if "document" in self.api.node.app.contracts[scope].methods[UPLOAD_QUERY].params:
+            args["document"] = data  # the contract checks the form (faechain/contracts/personal.py)
+        await self.api.run_query(scope, UPLOAD_QUERY, args, caller)
         stored = await self._in_vault(self.vault.put, hash_hex, data)
         resp = json_response({"hash": hash_hex, "size": len(data), "stored": stored}, 201)
         return resp, "stored" if stored else "exists"

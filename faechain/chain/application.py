@@ -38,6 +38,7 @@ from faechain.chain.persistence import BlockWriter
 from faechain.chain.queries import Queries
 from faechain.chain.results import OK, BlockResult, CheckResult, Info, Rejected
 from faechain.chain.state import BlockState, CommittedState
+from faechain.chain.visibility import ReadView
 from faechain.contracts.errors import ContractError
 from faechain.contracts.runtime import REGISTRY, Caller, Contract, Ctx
 from faechain.core.block import Header
@@ -81,7 +82,7 @@ class Application:
         self.auth = Authenticator(self.suite)
         self.executor = Executor(self.contracts, self.chain_id, self.suite, self.auth)
         self.writer = BlockWriter(store, self.contracts, self.tree, self.hash)
-        self.queries = Queries(store, self.contracts, self.tree, self.hash)
+        self.queries = Queries(store, self.contracts, self.tree, self.hash, self.suite)
         self._recent: dict[bytes, int] = {}  # the replay guard: executed, unexpired tx hash -> expires
         self._pending: BlockWrite | None = None
         self._pending_result: BlockResult | None = None
@@ -253,6 +254,11 @@ class Application:
                   height: int | None = None) -> Any:
         """Run a contract's @query as `caller` at a committed height (the head if None)."""
         return self.queries.run_query(contract, method, args, caller, height, self.height)
+
+    def read_view(self, caller: Caller | None, height: int | None = None) -> ReadView:
+        """What `caller` may see of the ledger at a committed height (the head if None): the raw
+        routes' one question, answered by the contracts' own read rules."""
+        return self.queries.view(caller, self.height if height is None else height)
 
     def caller_for_cert(self, cert_id: bytes, cert: bytes | None = None) -> Caller:
         """Resolve a reader's certificate like a signer's (for signed queries)."""

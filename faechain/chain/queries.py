@@ -12,9 +12,11 @@ from typing import Any
 
 from faechain.chain.results import Rejected
 from faechain.chain.state import CommittedState
+from faechain.chain.visibility import ReadView
 from faechain.contracts.runtime import Caller, Contract, QueryCtx
 from faechain.core.block import Header
 from faechain.core.encoding import decode_trusted
+from faechain.crypto.suite import Suite
 from faechain.ledger.smt import SparseMerkleTree
 from faechain.ledger.store import ChainStore
 
@@ -33,11 +35,12 @@ class Queries:
     """State values and contract queries of one chain, against committed heights."""
 
     def __init__(self, store: ChainStore, contracts: Mapping[str, Contract], tree: SparseMerkleTree,
-                 hasher: Callable[[bytes], bytes]):
+                 hasher: Callable[[bytes], bytes], suite: Suite | None = None):
         self.store = store
         self.contracts = contracts
         self.tree = tree
         self.hash = hasher
+        self.suite = suite
 
     def state_value(self, key: bytes, height: int | None, head: int, prove: bool = False) -> dict[str, Any]:
         """A raw state value at a height (`head`, the last committed one, if None),
@@ -76,8 +79,13 @@ class Queries:
             # h is committed (checked above), and so is every height at or below it
             prover=lambda key, at: self.state_value(key, at, h, prove=True),
             historian=lambda key, prove: self.versions(key, h, prove),
+            contracts=self.contracts,
         )
         return m.func(c, q, **kwargs)
+
+    def view(self, caller: Caller | None, height: int) -> ReadView:
+        """What `caller` may see of the ledger at committed `height` (docs/confidentiality.md)."""
+        return ReadView(self.store, self.contracts, StoreIndex(self.store), self.hash, caller, height, self.suite)
 
     def versions(self, key: bytes, h: int, prove: bool) -> list[dict[str, Any]]:
         """Every version of `key` committed by height `h`: [{height, value}] oldest first. With

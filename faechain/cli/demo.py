@@ -26,6 +26,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, help="API/console port (default 8730; changes an existing home's port)")
     p.add_argument("--empty", action="store_true", help="do not seed the sample business on first start")
     p.add_argument("--no-browser", action="store_true", help="do not open the console in a web browser")
+    p.add_argument("--open", action="store_true",
+                   help="development only: unsigned reads (and the console before sign-in) see everything, as "
+                   "before issue 17; without it they see what a non-member may, block hashes and heights "
+                   "(docs/confidentiality.md)")
     p.add_argument("--crypto", metavar="SUITE", type=str.lower, choices=("ed25519", "sm"),
                    help="signature suite of a new demo chain: ed25519 (default; Ed25519 + SHA-256) or sm "
                    "(SM2 + SM3 for every certificate, signature and hash); an existing home keeps its own")
@@ -78,14 +82,16 @@ def banner(node, home: str, seeding: bool) -> str:
         lines.append(f"  {m['name']:<{width}}  {m.get('role', ''):<16} {m.get('org_name', '')}{extra}")
     lines += [
         "",
-        "try the SDK:",
+        "try the SDK (reads are signed: each member sees what it is party to):",
         "  from faechain.sdk import Client, Identity",
-        f"  client = Client({url!r})",
         f"  exchange = Identity.load({home!r}, 'exchange')",
+        f"  client = Client({url!r}, identity=exchange)",
         "  client.query('membership', 'orgs')",
         "",
-        f"or the CLI:  fae query --home {home} membership orgs",
+        f"or the CLI:  fae query --home {home} --as exchange membership orgs",
     ]
+    if getattr(node.config, "open_reads", False):
+        lines += ["", "OPEN: unsigned reads and the console before sign-in see everything (--open; development only)"]
     if seeding:
         lines.append("seeding the sample business in the background ...")
     lines += ["", "Ctrl-C stops the network; run `fae demo` again to continue it.", ""]
@@ -197,6 +203,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             with open(marker, "w") as f:
                 json.dump({"seeded": [], "skipped": True}, f)
     node = open_node(home)
+    if getattr(args, "open", False):  # for this run only: the home's config.json is left as it is
+        node.config.open_reads = True
     seeding = not args.empty and not os.path.exists(marker)
 
     def ready() -> None:

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from faechain.cli import audit, ca, chain, demo, evidence, localnet, node_cmds, verify
+from faechain.cli import audit, ca, chain, demo, evidence, localnet, node_cmds, personal, verify
 from faechain.cli.common import CliError
 
 EPILOG = """\
@@ -23,6 +23,9 @@ examples:
   fae doc put --as supplier1 --scope plans --subject P-1 invoice.pdf
                                                store a document in the node's vault; prints its hash
   fae verify --home ~/.faechain/demo           re-check the ledger offline (node stopped or running)
+  fae person show --as regulator --scope npa COMMITMENT
+                                               a borrower's name and ID number from the vault, checked
+                                               against the commitment the chain keeps
   fae audit export --as regulator --ref V-5-0-1 -o trail.csv
                                                the audit trail of an asset; `fae audit verify trail.csv`
                                                checks it against the node's blocks
@@ -59,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_parser(sub)
     audit.add_parser(sub)
     evidence.add_parser(sub)
+    personal.add_parser(sub)
     localnet.add_parser(sub)
     v = sub.add_parser("version", help="print the faechain version", description="Print the faechain version.")
     v.set_defaults(func=lambda args: print(version_string()) or 0)

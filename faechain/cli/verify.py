@@ -114,7 +114,9 @@ class HomeReport:
             "findings": [{"table": f.table, "where": f.where, "check": f.check, "height": f.height, "kind": f.kind}
                          for f in self.findings],
             "vault": None if self.vault is None else {"checked": self.vault.checked, "damaged": self.vault.damaged,
-                                                      "missing": self.vault.missing, "stray": self.vault.stray},
+                                                      "missing": self.vault.missing, "stray": self.vault.stray,
+                                                      "erased": self.vault.erased,
+                                                      "lingering": self.vault.lingering},
             "recovery": self.recovery if not self.ok else "",
         }
 
@@ -168,12 +170,14 @@ def verify_home(home: str, *, derived: bool = True, vault: bool = True) -> HomeR
         from faechain.ledger.vault import scan
 
         registered: list[str] = []
+        erased: list[str] = []
         if store is not None and out.ledger is not None and out.ledger.table != "file":
             try:
                 registered = registered_documents(store)
+                erased = erased_personal_documents(store)
             except Exception:  # noqa: BLE001 - a damaged ledger has been reported already
-                registered = []
-        out.vault = scan(p["vault"], get_suite(genesis.suite).hash, registered)
+                registered, erased = [], []
+        out.vault = scan(p["vault"], get_suite(genesis.suite).hash, registered, erased)
         for path in out.vault.damaged:
             out.findings.append(Finding("vault", path, "its bytes no longer hash to its name (a damaged document)",
                                         kind=DAMAGED))
@@ -181,6 +185,9 @@ def verify_home(home: str, *, derived: bool = True, vault: bool = True) -> HomeR
             out.findings.append(Finding("vault", h, "registered on chain but not in this node's vault (missing, not "
                                                     "damaged: the node fetches it from its vault_peers when a reader "
                                                     "asks)", kind="missing"))
+        for h in out.vault.lingering:
+            out.findings.append(Finding("vault", h, "its erasure was approved on chain but this vault still holds "
+                                                    "it (the node deletes it when it next starts)", kind=NOTE))
         for path in out.vault.stray:
             out.findings.append(Finding("vault", path, "not named like a document (a leftover of an interrupted "
                                                        "upload, or put there by hand)", kind=NOTE))
@@ -192,8 +199,9 @@ def verify_home(home: str, *, derived: bool = True, vault: bool = True) -> HomeR
 
 
 def registered_documents(store) -> list[str]:
-    """Hashes of the documents recorded on chain (`<scope>/doc/<hash>` of every contract
-    that answers the vault's `vault_document` query)."""
+    """Hashes of the documents recorded on chain (`<scope>/doc/<hash>`, and the personal data
+    documents `<scope>/person/<hash>`, of every contract that answers the vault's
+    `vault_document` query)."""
     from faechain.chain.application import load_contracts
     from faechain.ledger.vault import HASH_HEX
 
@@ -201,12 +209,22 @@ def registered_documents(store) -> list[str]:
     for name, cls in sorted(load_contracts().items()):
         if "vault_document" not in cls.methods:
             continue
-        prefix = f"{name}/doc/".encode()
-        for key, _ in store.scan_prefix(prefix, None, -1):
-            suffix = key[len(prefix):].decode(errors="replace")
-            if HASH_HEX.fullmatch(suffix):
-                out.append(suffix)
+        for kind in ("doc", "person"):
+            prefix = f"{name}/{kind}/".encode()
+            for key, _ in store.scan_prefix(prefix, None, -1):
+                suffix = key[len(prefix):].decode(errors="replace")
+                if HASH_HEX.fullmatch(suffix):
+                    out.append(suffix)
     return out
+
+
+def erased_personal_documents(store) -> list[str]:
+    """Hashes of the personal data documents whose erasure the chain records: not missing when
+    absent from the vault (faechain/node/erasure.py deletes them)."""
+    from faechain.chain.application import load_contracts
+    from faechain.node.erasure import erased_documents
+
+    return erased_documents(store, load_contracts())
 
 
 def _close(store) -> None:
@@ -239,7 +257,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         n, txs = getattr(ledger, "blocks", 0), getattr(ledger, "txs", 0)
         print(f"ok: {n} blocks verified ({txs} transactions)")
         if report.vault is not None:
-            print(f"vault: {report.vault.checked} documents verified")
+            erased = len(report.vault.erased) + len(report.vault.lingering)
+            print(f"vault: {report.vault.checked} documents verified"
+                  + (f"; {erased} personal data document(s) erased on chain" if erased else ""))
         _print_others(report.findings)
         return 0
     first = report.first

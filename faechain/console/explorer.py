@@ -3,7 +3,9 @@
 `tx_detail` is a transaction as the explorer's transaction page shows it: the decoded
 envelope and receipt, the signer's certificate chain as membership state holds it
 (member certificate record, organisation, organisation CA), and the state it changed
-with proofs.
+with proofs. Every part follows the reader's view (docs/confidentiality.md): a transaction
+it may not see is withheld as on `GET /v1/txs/{hash}`, and of the block's writes it is
+shown only the keys it may read.
 
 What a transaction changed. The ledger records state writes per block (`kv` rows at
 the block's height), not per transaction. The page lists every key written in the
@@ -20,8 +22,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from faechain.api.confidential import visible_indexes, withheld_tx
 from faechain.api.http import receipt_json
 from faechain.chain.results import Receipt
+from faechain.contracts.runtime import Caller, sees_all
 from faechain.core.block import Header
 from faechain.core.encoding import EncodingError, decode, decode_trusted
 from faechain.core.tx import TxError, decode_tx
@@ -29,6 +33,7 @@ from faechain.core.wire import jsonable
 from faechain.crypto import certs
 
 MAX_WRITES = 200
+MAX_EVENT_PAGES = 20  # pages of events read past withheld ones to fill one answer
 # ids worth matching in state keys: text of 3..128 characters with a digit, no whitespace or slash
 _ID = re.compile(r"^[^\s/]{3,128}$")
 
@@ -51,9 +56,10 @@ def _proof_json(res: dict) -> dict:
             "leaf": [x.hex() for x in proof["leaf"]] if proof["leaf"] else None}
 
 
-def keys_written(store, height: int, limit: int = MAX_WRITES + 1) -> list[bytes]:
-    """The state keys a block wrote (set or deleted), in key order."""
-    rows = store.read.execute("SELECT key FROM kv WHERE height=? ORDER BY key LIMIT ?", (height, limit)).fetchall()
+def keys_written(store, height: int, limit: int | None = MAX_WRITES + 1) -> list[bytes]:
+    """The state keys a block wrote (set or deleted), in key order (all of them: `limit` None)."""
+    rows = store.read.execute("SELECT key FROM kv WHERE height=? ORDER BY key LIMIT ?",
+                              (height, -1 if limit is None else limit)).fetchall()
     return [bytes(r[0]) for r in rows]
 
 
@@ -99,8 +105,8 @@ def _cert_chain(node, tx, height: int) -> dict:
     return out
 
 
-def tx_detail(node, tx_hash: bytes) -> dict | None:
-    """The explorer's view of a committed transaction; None if there is none."""
+def tx_detail(node, tx_hash: bytes, caller: Caller | None) -> dict | None:
+    """The explorer's view of a committed transaction as `caller` may see it; None if there is none."""
     app, store = node.app, node.store
     row = store.tx(tx_hash)
     if row is None:
@@ -108,6 +114,10 @@ def tx_detail(node, tx_hash: bytes) -> dict | None:
     height, index, envelope, receipt_raw = row
     receipt = Receipt.from_map(decode(receipt_raw))
     header = Header.decode(store.block(height)[1])
+    view = None if sees_all(caller) else app.read_view(caller, height)
+    if view is not None and not view.sees_envelope(envelope, receipt):
+        return {**withheld_tx(index, tx_hash, receipt_raw, app.hash), "height": height, "time": header.time,
+                "app_hash": header.app_hash.hex()}
     doc: dict[str, Any] = {"tx_hash": tx_hash.hex(), "height": height, "index": index, "time": header.time,
                            "app_hash": header.app_hash.hex(), "receipt": receipt_json(receipt)}
     try:
@@ -125,7 +135,7 @@ def tx_detail(node, tx_hash: bytes) -> dict | None:
     for ev in receipt.events:
         _ids(ev.get("attrs"), mentioned)
     own_cert = f"membership/cert/{tx.signer.hex()}"
-    keys = keys_written(store, height)
+    keys = [k for k in keys_written(store, height, None) if view is None or view.may_read(k)]
     truncated = len(keys) > MAX_WRITES
     writes = []
     for key in keys[:MAX_WRITES]:
@@ -147,8 +157,9 @@ def tx_detail(node, tx_hash: bytes) -> dict | None:
     return doc
 
 
-def recent_events(store, contract: str | None, type_: str | None, limit: int) -> list[dict]:
-    """The latest committed contract events (newest first), each with its block time."""
+def recent_events(node, caller: Caller | None, contract: str | None, type_: str | None, limit: int) -> list[dict]:
+    """The latest committed contract events `caller` may see (newest first), each with its block time."""
+    store = node.store
     sql = "SELECT height, idx, n, contract, type, data FROM events"
     where: list[str] = []
     params: list[str | int] = []
@@ -160,15 +171,30 @@ def recent_events(store, contract: str | None, type_: str | None, limit: int) ->
         params.append(type_)
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY height DESC, idx DESC, n DESC LIMIT ?"
-    params.append(limit)
-    rows = store.read.execute(sql, params).fetchall()
+    sql += " ORDER BY height DESC, idx DESC, n DESC LIMIT ? OFFSET ?"
     times: dict[int, int] = {}
-    out = []
-    for h, idx, n, c, t, data in rows:
-        if h not in times:
-            block = store.block(h)
-            times[h] = Header.decode(block[1]).time if block else 0
-        out.append({"height": h, "tx": idx, "n": n, "contract": c, "type": t, "time": times[h],
-                    "attrs": jsonable(decode_trusted(data))})
+    seen: dict[int, tuple[set[int], int] | None] = {}  # height -> the transactions the reader sees there
+    out: list[dict] = []
+    offset = 0
+    for _ in range(MAX_EVENT_PAGES):  # withheld events are skipped: read on, a page at a time
+        rows = store.read.execute(sql, [*params, limit, offset]).fetchall()
+        offset += len(rows)
+        for h, idx, n, c, t, data in rows:
+            attrs = jsonable(decode_trusted(data))
+            if not sees_all(caller):
+                if h not in seen:
+                    seen[h] = visible_indexes(node, caller, h)
+                visible = seen[h]
+                if visible is not None and not (idx in visible[0] if idx < visible[1] else
+                                                node.app.read_view(caller, h).sees_event(
+                                                    {"contract": c, "type": t, "attrs": attrs})):
+                    continue
+            if h not in times:
+                block = store.block(h)
+                times[h] = Header.decode(block[1]).time if block else 0
+            out.append({"height": h, "tx": idx, "n": n, "contract": c, "type": t, "time": times[h], "attrs": attrs})
+            if len(out) >= limit:
+                return out
+        if len(rows) < limit:
+            break
     return out

@@ -35,7 +35,9 @@ with `fae node console-passphrase` (a salted scrypt hash in config.json), and is
 while none is set. Sessions are an HttpOnly, SameSite=Strict cookie naming a server-side
 session; every POST and DELETE must carry the `X-Fae-CSRF` header (the session's token;
 any value before sign-in), which a cross-site page cannot set. Explorer and query reads
-without a session are served only where the node allows anonymous reads, like `/v1/`.
+without a session are served only where the node allows anonymous reads, like `/v1/`, and
+then as a non-member (block hashes and heights; everything on an open dev node). Every
+explorer answer follows the reader's view (docs/confidentiality.md).
 """
 
 from __future__ import annotations
@@ -159,11 +161,12 @@ class Console:
             raise HttpError("forbidden", f"missing or wrong {CSRF_HEADER} header")
 
     async def caller(self, request: web.Request):
-        """The signed-in member as a Caller; None for an anonymous read where the node allows them."""
+        """The signed-in member as a Caller; without a session, where the node allows anonymous
+        reads, `NOBODY` (a non-member: block hashes and heights) or, on an open dev node, None."""
         s = self.session(request)
         if s is None:
             if self.node.config.anonymous_reads:
-                return None
+                return auth.anonymous_reader(self.node)
             raise HttpError("unauthenticated", "sign in to the console first", 401)
         return await auth.resolve_caller(self.node.app, s.identity.cert_id, s.identity.cert)
 
@@ -225,6 +228,8 @@ class Console:
         doc: dict[str, Any] = {"signed_in": s is not None, **rules,
                                "chain": {"chain_id": app.chain_id, "suite": app.suite.name, "height": app.height},
                                "anonymous_reads": bool(self.node.config.anonymous_reads),
+                               "open_reads": bool(self.node.config.anonymous_reads
+                                                  and getattr(self.node.config, "open_reads", False)),
                                "features": self._features(request)}
         if rules["dev"]:
             doc["identities"] = wallet_identities(self.node.home)
@@ -346,7 +351,7 @@ class Console:
 
     # -- explorer reads ---------------------------------------------------------------------------
     async def blocks(self, request: web.Request) -> web.Response:
-        await self.caller(request)
+        caller = await self.caller(request)
         limit = min(int_param(request, "limit", 20, 1), 100)
         top = self.node.app.height
         before = int_param(request, "before")
@@ -354,24 +359,25 @@ class Console:
             top = min(top, before - 1)
 
         def load() -> list:
-            return [d for h in range(top, max(top - limit, -1), -1) if (d := self.api.block_doc(h)) is not None]
+            return [d for h in range(top, max(top - limit, -1), -1)
+                    if (d := self.api.block_doc(h, caller=caller)) is not None]
 
         return json_response({"head": self.node.app.height, "blocks": await self.api.run_blocking(load)})
 
     async def block(self, request: web.Request) -> web.Response:
-        await self.caller(request)
+        caller = await self.caller(request)
         which = request.match_info["height"]
         try:
             height = self.node.app.height if which == "latest" else parse_int(which)
         except ValueError:
             raise HttpError("bad_request", "height must be a non-negative integer or 'latest'") from None
-        doc = await self.api.run_blocking(self.api.block_doc, height)
+        doc = await self.api.run_blocking(lambda: self.api.block_doc(height, caller=caller))
         if doc is None:
             raise HttpError("not_found", f"no block at height {height} (head is {self.node.app.height})")
         return json_response(doc)
 
     async def tx(self, request: web.Request) -> web.Response:
-        await self.caller(request)
+        caller = await self.caller(request)
         text = request.match_info["hash"]
         try:
             tx_hash = bytes.fromhex(text)
@@ -379,13 +385,13 @@ class Console:
             raise HttpError("bad_request", "transaction hash must be hex") from None
         if len(tx_hash) != 32:
             raise HttpError("bad_request", "transaction hash must be 32 bytes")
-        doc = await self.api.run_blocking(explorer.tx_detail, self.node, tx_hash)
+        doc = await self.api.run_blocking(explorer.tx_detail, self.node, tx_hash, caller)
         if doc is None:
             raise HttpError("not_found", f"no committed transaction {text}")
         return json_response(doc)
 
     async def events(self, request: web.Request) -> web.StreamResponse:
-        await self.caller(request)
+        caller = await self.caller(request)
         if self.api.hub.closing:
             raise HttpError("unavailable", "the node is shutting down")
         first = int_param(request, "from")
@@ -396,13 +402,14 @@ class Console:
             except ValueError:
                 raise HttpError("bad_request", "Last-Event-ID must be a block height") from None
         return await stream_events(request, self.api.hub, first, request.query.get("contract") or None,
-                                   request.query.get("type") or None, bool_param(request, "blocks", True))
+                                   request.query.get("type") or None, bool_param(request, "blocks", True),
+                                   caller=caller)
 
     async def recent_events(self, request: web.Request) -> web.Response:
-        await self.caller(request)
+        caller = await self.caller(request)
         limit = min(int_param(request, "limit", 100, 1), 1000)
-        rows = await self.api.run_blocking(explorer.recent_events, self.node.store, request.query.get("contract"),
-                                        request.query.get("type"), limit)
+        rows = await self.api.run_blocking(explorer.recent_events, self.node, caller, request.query.get("contract"),
+                                           request.query.get("type"), limit)
         return json_response({"events": rows, "height": self.node.app.height})
 
     # -- what the browser's light client starts from and checks ---------------------------------

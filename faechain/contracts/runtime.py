@@ -10,6 +10,14 @@ from the certificate, never from an argument), the block time (`ctx.time`), its
 own namespace of the authenticated state (`ctx.state`), other contracts' state
 read-only (`ctx.read`), and `ctx.emit` for events. A method rejects by raising a
 `ContractError`; the runtime then discards every write of that transaction.
+
+Who may see what is declared once per contract (docs/confidentiality.md): `can_read` for each
+record, `event_subjects` for each event, `tx_subjects` for each transaction; the business
+queries (`QueryCtx.may_read`) and the raw routes (`faechain.chain.visibility`) both ask them.
+
+Why one file (over 500 lines): `Contract`, the two contexts its methods see and the argument
+checks that bind them are one interface; splitting them would scatter what a contract author
+reads to write one.
 """
 
 from __future__ import annotations
@@ -17,11 +25,12 @@ from __future__ import annotations
 import inspect
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from faechain.contracts.errors import BadRequest, ContractError, NotFound
+from faechain.contracts.roles import SEE_ALL
 from faechain.core.encoding import check, encode
 from faechain.core.encoding import decode_trusted as decode
 
@@ -43,6 +52,24 @@ class Caller:
 
     def has(self, attribute: str) -> bool:
         return bool(self.attributes.get(attribute))
+
+
+# An anonymous reader of a node that answers unsigned reads but is not open (`fae demo` without
+# `--open`): a non-member, named by no record and of no organisation type, so every read rule
+# refuses it. (`None` as a reader is the opposite: an open dev node's, or the node's own, read
+# that sees everything.)
+NOBODY = Caller(b"", "", "", "anonymous", "")
+
+
+def sees_all(caller: Caller | None) -> bool:
+    """The regulator and the exchange see every record; so does `None` (an open dev node's
+    anonymous reader, the node's own reads)."""
+    return caller is None or caller.role in SEE_ALL
+
+
+def is_member(caller: Caller | None) -> bool:
+    """Any consortium member (or `None`); not `NOBODY`."""
+    return caller is None or bool(caller.org_id)
 
 
 class StateAccess(typing.Protocol):
@@ -240,8 +267,12 @@ class Index(typing.Protocol):
     def find(self, kind: str, field: str, value: str, limit: int = 1000) -> list[bytes]: ...
 
 
+MAX_RULE_DEPTH = 4  # a read rule asking another contract's, which asks another's ...: beyond, refused
+
+
 class QueryCtx:
-    """What a query method sees: the reader, a read-only state and the listing index."""
+    """What a query method (and a read rule) sees: the reader, a read-only state, the listing
+    index, and the other contracts' read rules (`may_read`)."""
 
     def __init__(
         self,
@@ -253,6 +284,8 @@ class QueryCtx:
         time: int = 0,
         prover: Callable[[bytes, int], dict[str, Any]] | None = None,
         historian: Callable[[bytes, bool], list[dict[str, Any]]] | None = None,
+        contracts: Mapping[str, Contract] | None = None,
+        _depth: int = 0,
     ):
         self.contract = contract
         self.caller = caller
@@ -263,6 +296,42 @@ class QueryCtx:
         self._index = index
         self._prover = prover
         self._historian = historian
+        self._contracts = contracts
+        self._depth = _depth
+
+    def contract_named(self, name: str) -> Contract | None:
+        """The contract object `name` (the chain's, or a fresh one of the registry's: they hold no state)."""
+        if self._contracts is not None:
+            return self._contracts.get(name)
+        cls = REGISTRY.get(name)
+        return cls() if cls is not None else None
+
+    def may_read(self, key: str, contract: str | None = None) -> bool:
+        """Whether the reader may read the record under `key` of `contract` (this one if None):
+        that contract's `can_read`, the one definition of who may see it, at this height."""
+        if sees_all(self.caller):
+            return True
+        name = contract or self.contract
+        target = self.contract_named(name)
+        if target is None or self._depth >= MAX_RULE_DEPTH:
+            return False
+        sub = QueryCtx(name, self.caller, self._access, self._index, self.height, self.time, self._prover,
+                       self._historian, self._contracts, self._depth + 1)
+        return target.can_read(sub, key)
+
+    def may_read_locked(self, kind: str, asset_id: str) -> bool:
+        """Whether the reader may read an asset of this contract because another contract holds
+        (or held) it locked — a voucher in a plan's pool — and the reader may read that contract's
+        record of it (`Contract.lock_entry`; such records are kept after the asset is released)."""
+        names = sorted(self._contracts if self._contracts is not None else REGISTRY)
+        for name in names:
+            target = self.contract_named(name)
+            if target is None or type(target).lock_entry is Contract.lock_entry:
+                continue
+            entry = target.lock_entry(kind, asset_id)
+            if entry is not None and self.may_read(entry, name):
+                return True
+        return False
 
     def proof(self, key: str, contract: str | None = None, *, height: int | None = None) -> dict[str, Any]:
         """Proof of a state key (this contract's, or `contract`'s) at the query height (or `height`)."""
@@ -469,6 +538,42 @@ class Contract:
         too large for one transaction (clearing in batches). It must do O(work
         due) reads when there is nothing to do.
         """
+
+    # -- who may see what (docs/confidentiality.md): the one definition per contract ----------------
+    def can_read(self, q: QueryCtx, key: str) -> bool:
+        """Whether `q.caller` may read the record stored under `key` (this contract's key, without
+        its prefix) at `q.height`. The queries ask it for what they show, the raw routes for a
+        state key, a transaction, an event. Default: the regulator and the exchange only."""
+        return sees_all(q.caller)
+
+    def event_subjects(self, type_: str, attrs: dict[str, Any]) -> tuple[str, ...]:
+        """The records (this contract's keys) an event of this contract is about: an end-block
+        event is seen by whoever may read all of them. Default: none (the regulator's and the
+        exchange's only)."""
+        return ()
+
+    def tx_subjects(self, method: str, args: dict[str, Any], result: Any,
+                    events: list[dict[str, Any]]) -> tuple[str, ...]:
+        """The records (full keys, `<contract>/<key>`) a successful transaction of this contract is
+        about: it is seen in full by whoever may read all of them (and by its signer, the
+        regulator and the exchange). Default: the subjects of the events this contract itself
+        emitted in it (not those of contracts it called) — none at all if one of those events
+        is about no record, so that an event without a rule hides its transaction."""
+        out: list[str] = []
+        for ev in events:
+            if ev.get("contract") != self.name:
+                continue
+            keys = self.event_subjects(ev["type"], ev["attrs"])
+            if not keys:
+                return ()
+            out.extend(f"{self.name}/{key}" for key in keys)
+        return tuple(out)
+
+    def lock_entry(self, kind: str, asset_id: str) -> str | None:
+        """This contract's record of another contract's asset it holds locked (`voucher` or
+        `invoice` of receivables): whoever may read that record may read the asset too. Default:
+        none."""
+        return None
 
     def index_rows(self, kind: str, record: Any) -> list[tuple[str, str]]:
         """(field, value) pairs of the listing index for one record."""

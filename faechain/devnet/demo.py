@@ -52,8 +52,10 @@ MEMBERS: tuple[DemoMember, ...] = (
     DemoMember("amc", "AMC", "Huabei Asset Management Co., Ltd.", {}),
     DemoMember("investor1", "INVESTOR", "Yanshan Insurance Asset Management", {"qualified": True}),
     DemoMember("investor2", "INVESTOR", "Xicheng Securities Investment Fund", {"qualified": True}),
-    DemoMember("investor3", "INVESTOR", "Li Wei (qualified individual)", {"qualified": True}),
-    DemoMember("investor4", "INVESTOR", "Zhang Min (individual)", {"qualified": False}),
+    # individuals are members under a label that names no one: the exchange registers who they are as
+    # personal data in the vault (samples/membership.py), so no person's name is in genesis or on chain
+    DemoMember("investor3", "INVESTOR", "Individual investor 0013 (qualified)", {"qualified": True}),
+    DemoMember("investor4", "INVESTOR", "Individual investor 0014", {"qualified": False}),
     DemoMember("rating", "RATING_AGENCY", "Dagong Credit Rating Co., Ltd.", {}),
     DemoMember("registrar", "REGISTRAR", "Beijing Equity Registration and Settlement Co.", {}),
     DemoMember("underwriter", "INTERMEDIARY", "Jinrong Securities Underwriting Co., Ltd.", {}),
@@ -176,8 +178,10 @@ def _suite_of(submit: Submit) -> str:
 
 
 # Later modules build on earlier ones' samples (a plan pools vouchers, a product
-# packages financed vouchers), so the order is the business order, not alphabetical.
-SAMPLE_ORDER = ("receivables", "plans", "npa", "products", "supervision", "governance")
+# packages financed vouchers), so the order is the business order, not alphabetical;
+# the exchange records who the individual investors are (membership) before one of
+# them subscribes to the product.
+SAMPLE_ORDER = ("receivables", "plans", "npa", "membership", "products", "supervision", "governance")
 
 
 def seed_samples(submit: Submit, upload: Upload | None = None, now: Callable[[], int] | None = None,

@@ -7,7 +7,9 @@
     <home>/ca/<name>/             their organisation CAs
     <home>/node<i>/               faechain node home of validator i (config.json, genesis.json, data/,
                                   vault/); its config names the other nodes' APIs as `vault_peers`,
-                                  so a document uploaded at one node can be read through any
+                                  so a document uploaded at one node can be read through any;
+                                  wallet/<name>/ holds its operating member's identity (the console
+                                  signs in as it)
     <home>/node<i>/cometbft/      its CometBFT home (config/config.toml, genesis.json, keys, data/)
                                   (`Localnet.add_node()` adds a further full node the same way; it
                                   becomes a validator by a governance vote)
@@ -688,6 +690,10 @@ def create(home: str, validators: int, *, base_port: int = DEFAULT_BASE_PORT, ch
                 json.dump(cmt_genesis, f, indent=2)
             node_home = os.path.join(home, f"node{n.index}")
             shutil.copyfile(paths(home)["genesis"], paths(node_home)["genesis"])
+            # each node holds its operating member's identity, as that organisation's own node
+            # would: its console signs in as that member (one click: a dev chain on loopback)
+            shutil.copytree(os.path.join(paths(home)["wallet"], n.name),
+                            os.path.join(paths(node_home)["wallet"], n.name))
             # every other node is a vault peer: a document uploaded at one node is readable at all
             cfg = NodeConfig(engine="cometbft", port=n.api, anonymous_reads=True, verify_workers=0,
                              vault_peers=[m.api_url for m in nodes if m.index != n.index], abci={

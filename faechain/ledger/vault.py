@@ -16,6 +16,11 @@ and re-hashes every copy it hands out, so a file damaged on disk is reported rat
 than served. A new file is written to a temporary file in the same directory, synced,
 and then hard-linked to its name, which fails rather than replaces if the name exists;
 the directory is synced afterwards so the name survives a crash.
+
+One thing removes a file: an erasure (`erase`). A personal data document whose erasure
+the regulator approved on chain is deleted from every node's vault (the node does it when
+it commits that block, or at its next start: faechain/node/erasure.py); the chain keeps
+the document's hash, and `scan` counts such a hash as *erased*, not missing.
 """
 
 from __future__ import annotations
@@ -61,9 +66,12 @@ def _fsync_dir(path: str) -> None:
 class Vault:
     """Content-addressed file store: `put` verifies and keeps, `get` re-verifies."""
 
-    def __init__(self, root_dir: str, hasher: Callable[[bytes], bytes]):
+    def __init__(self, root_dir: str, hasher: Callable[[bytes], bytes],
+                 erased: Callable[[str], bool] | None = None):
         self.root = os.path.abspath(root_dir)
         self.hasher = hasher
+        # is this hash erased on chain? (the node's; faechain/node/erasure.py) such bytes are never kept
+        self.erased = erased
         os.makedirs(self.root, exist_ok=True)
 
     def path(self, hash_hex: str) -> str:
@@ -78,13 +86,16 @@ class Vault:
         """Store `data` under `hash_hex`; True if newly stored, False if it was already there.
 
         Raises VaultError `hash_mismatch` (nothing stored) when the bytes do not hash to
-        `hash_hex`, and `vault_damaged` when a copy already stored under that name has been
-        damaged (it is left alone for the operator to restore).
+        `hash_hex`, `invalid_state` when the chain records the document's erasure (`erased`),
+        and `vault_damaged` when a copy already stored under that name has been damaged (it is
+        left alone for the operator to restore).
         """
         check_hash_hex(hash_hex)
         actual = self.hasher(data).hex()
         if actual != hash_hex:
             raise VaultError("hash_mismatch", f"the bytes hash to {actual}, not to {hash_hex}: nothing stored")
+        if self.erased is not None and self.erased(hash_hex):  # e.g. fetched from a peer that lags behind
+            raise VaultError("invalid_state", f"document {hash_hex} was erased on chain: nothing stored")
         final = self.path(hash_hex)
         if os.path.exists(final):
             self.get(hash_hex)  # raises vault_damaged if the stored copy went bad
@@ -121,6 +132,18 @@ class Vault:
                              "to its name): restore it from a peer or a backup")
         return data
 
+    def erase(self, hash_hex: str) -> bool:
+        """Delete the document stored under `hash_hex` (an erasure approved on chain); True if a
+        file was deleted, False if there was none. The deletion is synced to disk before it
+        returns, so an erased document does not come back after a crash."""
+        path = self.path(hash_hex)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return False
+        _fsync_dir(os.path.dirname(path))
+        return True
+
 
 @dataclass
 class VaultScan:
@@ -129,6 +152,8 @@ class VaultScan:
     checked: int = 0
     damaged: list[str] = field(default_factory=list)  # paths whose bytes no longer hash to their name
     missing: list[str] = field(default_factory=list)  # registered hashes with no file here
+    erased: list[str] = field(default_factory=list)  # hashes erased on chain, with no file here (as they should be)
+    lingering: list[str] = field(default_factory=list)  # hashes erased on chain whose file is still here
     stray: list[str] = field(default_factory=list)  # files that are not named like a document
 
     @property
@@ -136,13 +161,16 @@ class VaultScan:
         return not self.damaged
 
 
-def scan(root_dir: str, hasher: Callable[[bytes], bytes], registered: Iterable[str] = ()) -> VaultScan:
+def scan(root_dir: str, hasher: Callable[[bytes], bytes], registered: Iterable[str] = (),
+         erased: Iterable[str] = ()) -> VaultScan:
     """Re-hash every document under `root_dir` (read-only; the directory need not exist).
 
     A file whose bytes no longer hash to its name (or that cannot be read) is *damaged*;
     a hash recorded on chain (`registered`) without a file is *missing*, which is not
     damage: each node holds the documents uploaded to it or fetched for its readers, and
-    fetches the others from its `vault_peers` on demand. Leftover `.incoming-*` files of
+    fetches the others from its `vault_peers` on demand. A hash whose erasure was approved
+    on chain (`erased`) is never missing: without a file it is *erased*, with one it is
+    *lingering* (the node deletes it at its next start). Leftover `.incoming-*` files of
     an interrupted upload and other names are *stray*."""
     out = VaultScan()
     root = os.path.abspath(root_dir)
@@ -168,5 +196,8 @@ def scan(root_dir: str, hasher: Callable[[bytes], bytes], registered: Iterable[s
                     continue
                 if hasher(data).hex() != name:
                     out.damaged.append(file_path)
-    out.missing = sorted(h for h in set(registered) if h not in present)
+    gone = set(erased)
+    out.missing = sorted(h for h in set(registered) - gone if h not in present)
+    out.erased = sorted(h for h in gone if h not in present)
+    out.lingering = sorted(h for h in gone if h in present)
     return out

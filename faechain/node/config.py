@@ -26,8 +26,11 @@ class NodeConfig:
     engine: str = "solo"
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
-    # Anonymous reads are possible only on a dev chain listening on loopback.
+    # Anonymous reads are possible only on a dev chain listening on loopback; an anonymous reader
+    # sees what a non-member may: block hashes and heights (docs/confidentiality.md) ...
     anonymous_reads: bool = False
+    # ... unless the node is open (`fae demo --open`, development only): then it sees everything
+    open_reads: bool = False
     block_interval: float = 0.005
     max_block_txs: int = 2000
     max_mempool: int = 50_000

@@ -17,6 +17,7 @@ from faechain.ledger.integrity import StorageDamaged
 from faechain.ledger.vault import Vault
 from faechain.node.block_signer import load_block_signer
 from faechain.node.config import NodeConfig, paths
+from faechain.node.erasure import VaultErasure
 from faechain.node.startup import halt, open_ledger
 
 log = logging.getLogger("faechain.node")
@@ -33,6 +34,9 @@ class Node:
         self._closed = False
         if self.config.anonymous_reads and not (self.genesis.dev and is_loopback(self.config.host)):
             raise ValueError("anonymous reads are allowed only on a dev chain listening on loopback")
+        if self.config.open_reads and not self.config.anonymous_reads:
+            raise ValueError("open_reads shows anonymous readers everything: it needs anonymous_reads (a dev "
+                             "chain on loopback)")
         # a solo node signs each header with the block signer key genesis declares (read before
         # the ledger is opened: a missing or wrong key stops the start with what to do)
         signer = load_block_signer(self.home, self.genesis) if self.config.engine == "solo" else None
@@ -41,6 +45,11 @@ class Node:
                                            engine=self.config.engine, home=self.home)
         # off-chain documents whose hashes contracts record, checked with the chain's hash
         self.vault = Vault(self.paths["vault"], self.app.hash)
+        # personal data erased on chain leaves this vault: now (a node that was down) and at each commit
+        self.erasure = VaultErasure(self.store, self.vault, self.app.contracts)
+        self.vault.erased = self.erasure.is_erased
+        self.erasure.sweep()
+        self.app.listeners.append(self.erasure.on_commit)
         if self.config.verify_workers != 0:
             from faechain.crypto.verifier import ParallelVerifier
 

@@ -398,7 +398,12 @@ class Client:
         delay = 0.05
         while True:
             try:
-                return Receipt.from_json(self.tx(tx_hash)["receipt"])
+                doc = self.tx(tx_hash)
+                if doc.get("withheld"):  # committed, but not this reader's to see (docs/confidentiality.md)
+                    raise ApiError("withheld", f"transaction {doc.get('tx_hash')} is committed at height "
+                                   f"{doc.get('height')}; its receipt is not this reader's to see (read it as its "
+                                   "signer or a party)")
+                return Receipt.from_json(doc["receipt"])
             except ApiError as exc:
                 if exc.code != "not_found":
                     raise
@@ -409,7 +414,8 @@ class Client:
             delay = min(delay * 2, 1.0)
 
     def tx(self, tx_hash: str | bytes) -> dict:
-        """`GET /v1/txs/{hash}`: the decoded envelope, its receipt, height and index."""
+        """`GET /v1/txs/{hash}`: the decoded envelope, its receipt, height and index — or, for a
+        transaction the reader may not see, `withheld: true` with its hash, position and receipt hash."""
         h = tx_hash.hex() if isinstance(tx_hash, bytes) else tx_hash
         return self._get(f"/v1/txs/{quote(h)}")
 

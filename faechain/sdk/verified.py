@@ -107,6 +107,9 @@ class VerifiedVoucher:
     ancestors: list[dict[str, Any]]
     descendants: list[dict[str, Any]]
     history: list[Version]
+    # False: the reader is shown the descendants it may read only (their parties', not all: the
+    # payer, the exchange and the regulator are shown every one), each proven; docs/confidentiality.md
+    descendants_complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -135,22 +138,28 @@ class VerifiedCredit:
     limit: int
     open: int
     headroom: int
+    # False: a bank's view, its own line only (the core's total and other banks' lines are not its
+    # to see: docs/confidentiality.md); `limit` is that line's, `open` and `headroom` are not known (0)
+    complete: bool = True
 
 
 @dataclass(frozen=True)
 class VerifiedPlan:
     """`plans.plan`: `view` is "full" (parties, exchange, regulator: documents, every holding,
-    payments), "holder" (its own holding) or "offered" (the plan and its disclosures)."""
+    payments), "holder" (its own holding) or "offered" (a qualified investor outside it: each
+    disclosure proven; the plan record, which holds its pool and investors, is not shown, so
+    `plan` is None and whether every disclosure was shown is not proven)."""
 
     id: str
     height: int
     header: TrustedHeader
     view: str
-    plan: dict[str, Any]
+    plan: dict[str, Any] | None
     disclosures: list[dict[str, Any]]
     documents: list[dict[str, Any]] | None
     holdings: list[Any] | None
     payments: list[dict[str, Any]] | None
+    disclosures_complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -167,13 +176,15 @@ class VerifiedPenetration:
 @dataclass(frozen=True)
 class VerifiedProduct:
     """`products.product`: `view` "full" (the register of every holding with units,
-    distributions, collections), "holder" (its own holdings) or "offered"."""
+    distributions, collections), "holder" (its own holdings) or "offered" (a qualified investor
+    or rating agency outside it is shown the terms only, which cannot be proven without the record:
+    `product` is None)."""
 
     id: str
     height: int
     header: TrustedHeader
     view: str
-    product: dict[str, Any]
+    product: dict[str, Any] | None
     holdings: list[dict[str, Any]] | None
     distributions: list[dict[str, Any]] | None
     collections: list[dict[str, Any]] | None
@@ -398,10 +409,13 @@ def _summary(v: dict[str, Any]) -> dict[str, Any]:
     return {k: v[k] for k in ("id", "parent", "tier", "holder", "amount", "status")}
 
 
-def voucher(answer: Any, id: str, header: TrustedHeader, hasher: Hasher, *,
+def voucher(answer: Any, id: str, header: TrustedHeader, hasher: Hasher, *, reader: Reader = ANONYMOUS,
             headers: Headers | None = None) -> VerifiedVoucher:
     """`receivables.voucher(id, prove=True)`, verified; `headers` gives the trusted header of
-    each height its history reaches (e.g. `trust.trusted`)."""
+    each height its history reaches (e.g. `trust.trusted`). The lineage up to the root is
+    complete for every reader it is shown to; the descendants are, for the payer, the exchange
+    and the regulator (another party is shown those it may read: each proven, and each one's
+    parent shown before it, but not proven complete)."""
     a = _Answer(f"receivables.voucher({id})", answer, header, hasher, headers)
     key = f"receivables/voucher/{id}"
     v = a.record(key)
@@ -422,20 +436,37 @@ def voucher(answer: Any, id: str, header: TrustedHeader, hasher: Hasher, *,
                                 "not_proven")
     lineage.reverse()
     descendants: list[tuple[str, dict[str, Any]]] = []
-    queue = [(child, key) for child in v["children"]]
-    while queue and len(descendants) < MAX_DESCENDANTS:
-        child, parent = queue.pop(0)
-        child_key = f"receivables/voucher/{child}"
-        rec = a.record(child_key, f"{parent} (a child)")
-        descendants.append((child_key, rec))
-        queue.extend((c, child_key) for c in rec["children"])
+    complete = reader.sees_all or reader.org_id == v["payer"]
+    if complete:
+        queue = [(child, key) for child in v["children"]]
+        while queue and len(descendants) < MAX_DESCENDANTS:
+            child, parent = queue.pop(0)
+            child_key = f"receivables/voucher/{child}"
+            rec = a.record(child_key, f"{parent} (a child)")
+            descendants.append((child_key, rec))
+            queue.extend((c, child_key) for c in rec["children"])
+    else:  # the pieces shown, each proven and each a child of the piece or of one shown before it
+        shown = a.result.get("descendants")
+        if type(shown) is not list or any(type(d) is not dict or type(d.get("id")) is not str for d in shown):
+            raise VerificationError(f"{key}: the descendants shown are not a list of pieces", "not_proven")
+        known: dict[str, dict[str, Any]] = {id: v}
+        for d in shown:
+            child_key = f"receivables/voucher/{d['id']}"
+            rec = a.record(child_key)
+            above = known.get(str(rec["parent"]))
+            if above is None or rec["id"] not in above["children"]:
+                raise VerificationError(f"{child_key}: shown as a descendant of {id}, which it is not (proven)",
+                                        "not_proven")
+            known[rec["id"]] = rec
+            descendants.append((child_key, rec))
     history = a.history(a.result.get("history"), key, v, ("history",))
     status = "OVERDUE" if root["status"] == "OVERDUE" and v["status"] in LIVE else v["status"]
     a.source(("voucher",), key)
     a.source(("voucher", "status"), f"{key} (a live piece of an OVERDUE root shows OVERDUE)")
     a.source(("root",), root_key)
     a.listing(("ancestors",), f"the lineage the proven parents name from {id} up to its root")
-    a.listing(("descendants",), f"the pieces the proven children lists name below {id}")
+    if complete:
+        a.listing(("descendants",), f"the pieces the proven children lists name below {id}")
     for i, (k, _) in enumerate(lineage):
         a.source(("ancestors", i), k)
     for i, (k, _) in enumerate(descendants):
@@ -448,7 +479,7 @@ def voucher(answer: Any, id: str, header: TrustedHeader, hasher: Hasher, *,
         "history": _versions_shown(history),
     }, _without_version_proofs)
     return VerifiedVoucher(id, header.height, header, v, status, root, [r for _, r in lineage],
-                           [r for _, r in descendants], history)
+                           [r for _, r in descendants], history, complete)
 
 
 def invoice(answer: Any, id: str, header: TrustedHeader, hasher: Hasher) -> VerifiedInvoice:
@@ -483,11 +514,21 @@ def invoice(answer: Any, id: str, header: TrustedHeader, hasher: Hasher) -> Veri
     return VerifiedInvoice(id, header.height, header, inv, inv["amount"] - inv["drawn"], roots)
 
 
-def credit(answer: Any, core: str, header: TrustedHeader, hasher: Hasher) -> VerifiedCredit:
+def credit(answer: Any, core: str, header: TrustedHeader, hasher: Hasher, *,
+           reader: Reader = ANONYMOUS) -> VerifiedCredit:
     """`receivables.credit(core, prove=True)`, verified: a line for every bank the core's record
-    names; the limit counts the lines unexpired at the block's time."""
+    names; the limit counts the lines unexpired at the block's time. A bank that granted the core
+    a line is shown that line only (`complete` False); the core, the exchange and the regulator
+    must be shown every line."""
     a = _Answer(f"receivables.credit({core})", answer, header, hasher)
     key = f"receivables/core/{core}"
+    if "limit" not in a.result and not (reader.sees_all or reader.org_id == core):
+        own_key = f"receivables/line/{core}/{reader.org_id}"
+        line = a.record(own_key)
+        a.source(("lines", 0), own_key)
+        a.compare({"core": core, "lines": [line]})
+        own = line["amount"] if line["expires"] > header.time_ms // 1000 else 0
+        return VerifiedCredit(core, header.height, header, None, [line], own, 0, 0, complete=False)
     stored = a.value(key)
     rec = stored or {"id": core, "banks": [], "open": 0}
     lines = []
@@ -513,6 +554,8 @@ def plan(answer: Any, id: str, header: TrustedHeader, hasher: Hasher, *, reader:
     shown it in full: every disclosure, document, holding and payment the proven plan names."""
     a = _Answer(f"plans.plan({id})", answer, header, hasher)
     key = f"plans/plan/{id}"
+    if key not in a.proofs and "holdings" not in a.result and "documents" not in a.result:
+        return _offered_plan(a, id, header)
     p = a.record(key)
     disclosures = _numbered(a, ("disclosures",), key, "disclosures", f"plans/disclosure/{id}/", 4, p["disclosures"])
     party = reader.sees_all or reader.org_id in (p["sponsor"], p["underwriter"], p["servicer"], p["settlement_bank"])
@@ -549,6 +592,22 @@ def plan(answer: Any, id: str, header: TrustedHeader, hasher: Hasher, *, reader:
     a.source(("plan",), key)
     a.compare(expected)
     return VerifiedPlan(id, header.height, header, view, p, disclosures, documents, holdings, payments)
+
+
+def _offered_plan(a: _Answer, id: str, header: TrustedHeader) -> VerifiedPlan:
+    """The offered view: each disclosure shown proven at its number; the terms shown are not
+    provable (the plan record holds the pool and the investors) and are not returned."""
+    shown = a.result.get("disclosures")
+    if type(shown) is not list:
+        raise VerificationError(f"plans.plan({id}): the disclosures shown are not a list", "not_proven")
+    disclosures = []
+    for i in range(len(shown)):
+        k = f"plans/disclosure/{id}/{i + 1:04d}"
+        disclosures.append(a.record(k))
+        a.source(("disclosures", i), k)
+    a.compare({"plan": a.result.get("plan"), "disclosures": disclosures})
+    return VerifiedPlan(id, header.height, header, "offered", None, disclosures, None, None, None,
+                        disclosures_complete=False)
 
 
 def _numbered(a: _Answer, path: Path, key: str, count: str, prefix: str, width: int, n: int) -> list[Any]:
@@ -590,6 +649,8 @@ def product(answer: Any, id: str, header: TrustedHeader, hasher: Hasher, *,
     the proven product names), every distribution and every collection."""
     a = _Answer(f"products.product({id})", answer, header, hasher)
     key = f"products/product/{id}"
+    if key not in a.proofs and set(a.result) <= {"product", "proofs"}:  # offered: the terms, not provable
+        return VerifiedProduct(id, header.height, header, "offered", None, None, None, None)
     p = a.record(key)
     party = reader.sees_all or reader.org_id in (p["originator"], p["registrar"], p["settlement_bank"])
     expected: dict[str, Any] = {"product": p}
@@ -790,9 +851,9 @@ class Verifier:
 
 
 VERIFIERS: dict[tuple[str, str], Verifier] = {
-    ("receivables", "voucher"): Verifier(("id",), voucher, history=True),
+    ("receivables", "voucher"): Verifier(("id",), voucher, reader=True, history=True),
     ("receivables", "invoice"): Verifier(("id",), invoice),
-    ("receivables", "credit"): Verifier(("core",), credit),
+    ("receivables", "credit"): Verifier(("core",), credit, reader=True),
     ("plans", "plan"): Verifier(("id",), plan, reader=True),
     ("plans", "penetrate"): Verifier(("plan",), penetrate),
     ("products", "product"): Verifier(("id",), product, reader=True),

@@ -322,7 +322,9 @@ def test_the_route_list_in_the_server_docstring_matches_the_openapi_document():
     assert listed == documented
 
 
-def test_a_dev_node_with_anonymous_reads_serves_anonymous_readers_too(tmp_path):
+def test_an_open_dev_node_serves_anonymous_readers_too(tmp_path):
+    """`fae demo --open` (open_reads): an unsigned reader reads the history as before; without it, an
+    unsigned reader of a dev node is a non-member, refused 401 (docs/confidentiality.md)."""
     home = str(tmp_path / "anon")
     create_demo(home, free_port())
     nt = NodeThread(home, anonymous_reads=True, heartbeat=1.0, verify_workers=0)
@@ -332,6 +334,11 @@ def test_a_dev_node_with_anonymous_reads_serves_anonymous_readers_too(tmp_path):
             "code": "011002600999", "number": "00000001", "seller": ORGS["supplier1"], "buyer": ORGS["core"],
             "amount": 100, "date": nt.node.engine.now_ms() // 1000 - DAY, "doc_hash": "cd" * 32})
         assert r.ok, r
+        with Client(nt.node.url) as anon:
+            with pytest.raises(ApiError) as refused:
+                anon.history("011002600999-00000001")
+            assert (refused.value.code, refused.value.status) == ("unauthenticated", 401)
+        nt.node.config.open_reads = True
         with Client(nt.node.url) as anon:
             [item] = anon.history("011002600999-00000001")["items"]
             assert (item["method"], item["signer_org"]) == ("register_invoice", ORGS["supplier1"])

@@ -32,6 +32,7 @@ without the transaction (end_block hooks may write in any block, so "unchanged" 
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import os
 from dataclasses import dataclass, field
@@ -54,6 +55,11 @@ from tests.conftest import SUITE_NOW, TestChain
 DAY = 86_400
 YUAN = 100
 H = "ab" * 32  # a stand-in document/contract hash
+
+
+def person(label: str) -> str:
+    """A stand-in commitment of a personal data document (a borrower's, an individual investor's)."""
+    return hashlib.sha256(b"person:" + label.encode()).hexdigest()
 
 # -- who is in the matrix ----------------------------------------------------------------------------
 
@@ -325,7 +331,8 @@ class Builder:
         out = []
         for _ in range(k):
             no = f"BH-{self.number():05d}"
-            self.ok(seller, "npa", "register_loan", loan_no=no, borrower=f"Borrower {no}", principal=1_000_000 * YUAN,
+            self.ok(seller, "npa", "register_loan", loan_no=no, borrower=person(f"{seller}/{no}"),
+                    principal=1_000_000 * YUAN,
                     interest=80_000 * YUAN, classification="doubtful", days_past_due=400, litigation="judgment",
                     collateral="factory building")
             out.append(no)
@@ -562,7 +569,8 @@ def build_world(home: str) -> World:
 
     # -- npa: packages before and during their auctions ----------------------------------------------------
     for seller in ("bank", "bank2", "amc", "amc2"):
-        b.ok(seller, "npa", "register_loan", loan_no="L-FREE", borrower="Free Borrower Co.", principal=500_000 * YUAN,
+        b.ok(seller, "npa", "register_loan", loan_no="L-FREE", borrower=person(f"{seller}/L-FREE"),
+             principal=500_000 * YUAN,
              interest=20_000 * YUAN, classification="loss", days_past_due=900)
     t["P_draft"] = b.package()
     t["P_draft_loan"] = w.get("npa", f"package/{t['P_draft']}")["loans"][0]
@@ -592,4 +600,13 @@ def build_world(home: str) -> World:
              digest=bid_digest(c.app.hash, auction, b.o[n], t["reveal_price"], t["reveal_salt"]))
     t["P_dutch"], t["P_dutch_auction"] = b.listed("dutch")
     b.bidders(t["P_dutch_auction"], "amc", "investor1")
+
+    # -- personal data: a borrower whose erasure its seller requested; the persons behind investor3 and
+    #    investor4, investor3's erasure requested by the exchange that registered it -----------------------
+    b.ok("bank2", "npa", "register_loan", loan_no="L-ERASE", borrower=person("bank2/L-ERASE"), principal=100_000 * YUAN,
+         interest=0, classification="loss", days_past_due=900)
+    b.ok("bank2", "npa", "request_erasure", person=person("bank2/L-ERASE"), reason="the borrower's request")
+    for name in ("investor3", "investor4"):
+        b.ok("exchange", "membership", "register_person", org_id=b.o[name], person=person(name))
+    b.ok("exchange", "membership", "request_erasure", person=person("investor3"), reason="the investor's request")
     return w

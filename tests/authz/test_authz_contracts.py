@@ -45,6 +45,7 @@ from tests.authz.authz_support import (
     Who,
     World,
     party,
+    person,
     roles,
 )
 
@@ -79,6 +80,16 @@ TABLE: dict[str, Row] = {
     "membership.admit": Row(
         EXCHANGE, lambda w, m: dict(org_id=demo_org_id(30), name="Newcomer Bank", type="BANK", ca=w.t["new_org_ca"]),
         "the exchange admits members directly (domain: EXCHANGE admits members); the consortium by vote"),
+    "membership.register_person": Row(
+        EXCHANGE, lambda w, m: dict(org_id=w.o["investor1"], person=person("investor1")),
+        "the exchange records the person behind an individual investor's membership (contracts/personal.py)"),
+    "membership.request_erasure": Row(
+        EXCHANGE, lambda w, m: dict(person=person("investor4"), reason="the investor's PIPL request"),
+        "the organisation that registered the person asks, on its behalf: for a member, the exchange"),
+    "membership.approve_erasure": Row(
+        REGULATOR, lambda w, m: dict(person=person("investor3")), "the regulator approves a requested erasure"),
+    "membership.reject_erasure": Row(
+        REGULATOR, lambda w, m: dict(person=person("investor3"), reason="kept by law"), "... or refuses it"),
     "membership.set_attributes": Row(
         EXCHANGE, lambda w, m: dict(org_id=w.o["investor4"], attributes={"qualified": True}),
         "the exchange sets qualified-investor status (domain: 'a qualified attribute set by the exchange')"),
@@ -247,9 +258,18 @@ TABLE: dict[str, Row] = {
     # -- npa (seller bank2, DD intermediary lawfirm, winner amc, inspector underwriter) -------------------------
     "npa.register_loan": Row(
         roles("BANK", "AMC"),
-        lambda w, m: dict(loan_no="L-NEW", borrower="New Borrower", principal=100_000 * YUAN, interest=0,
+        lambda w, m: dict(loan_no="L-NEW", borrower=person("L-NEW"), principal=100_000 * YUAN, interest=0,
                           classification="loss", days_past_due=800),
         "banks and AMCs sell NPAs (README: register_loan by BANK or AMC)"),
+    "npa.request_erasure": Row(
+        party("bank2", what="the seller that registered the borrower"),
+        lambda w, m: dict(person=person("bank2/L-FREE"), reason="the borrower's PIPL request"),
+        "the organisation that registered a person asks for the erasure on its behalf (contracts/personal.py)"),
+    "npa.approve_erasure": Row(
+        REGULATOR, lambda w, m: dict(person=person("bank2/L-ERASE")), "the regulator approves a requested erasure"),
+    "npa.reject_erasure": Row(
+        REGULATOR, lambda w, m: dict(person=person("bank2/L-ERASE"), reason="the enforcement file is kept"),
+        "... or refuses it"),
     "npa.update_loan": Row(
         party("bank2", what="the loan's owner"), lambda w, m: dict(loan=f"{w.o['bank2']}/L-FREE", days_past_due=950),
         "the loan's owner (the other sellers own a loan of the same number of their own)"),

@@ -12,9 +12,13 @@ has not yet logged a view of its data room.
   request 401 `unauthenticated`; the regulator's history and audit export answer the regulator and
   the exchange and refuse every other member 403 `forbidden`.
 - Vault documents are downloaded by every member: the parties of the plan or package, the exchange
-  and the regulator 200 with the document's bytes, everyone else 403; a bidder reads a data-room
-  document only after logging its view on the ledger (`npa.view_document`), the published transfer
-  notice is every member's. Uploads: the parties that register documents 201, others 403.
+  and the regulator 200 with the document's bytes; everyone else 404 `not_found` where the
+  document's record is not theirs to read (a refusal never reveals existence), 403 where it is
+  (an NPA data-room document: a bidder reads it only after logging its view on the ledger,
+  `npa.view_document`); the published transfer notice is every member's. Uploads: the parties
+  that register documents 201, others 403.
+- What each member is shown *inside* a raw answer — a transaction, a block, a state key, an event —
+  per record and transaction kind is test_authz_raw.py's; the leak crawl is tests/test_confidentiality.py.
 
 What each member sees *inside* an answer of `POST /v1/query/...` is the contract's rule, tested
 for every query in test_authz_queries.py; here a query checks the status mapping (ok 200,
@@ -93,7 +97,8 @@ def site(tmp_path_factory) -> Site:
         t["tape"], t["contract"], t["notice"] = by_kind["loan_file"], by_kind["contract"], by_kind["notice"]
         # a second package, listed, with a registered bidder (investor2) that has read nothing yet
         now = node.engine.now_ms() // 1000
-        r = s.ok("bank2", "npa", "register_loan", loan_no="AUTHZ-0001", borrower="Authz Borrower Co.",
+        borrower = hashlib.sha256(b"person:authz").hexdigest()  # a personal data document's commitment
+        r = s.ok("bank2", "npa", "register_loan", loan_no="AUTHZ-0001", borrower=borrower,
                  principal=2_000_000 * YUAN, interest=100_000 * YUAN, classification="doubtful", days_past_due=300)
         t["tx"] = r.tx_hash.hex()
         new = s.ok("bank2", "npa", "create_package", name="Authz NPL package", loans=["AUTHZ-0001"],
@@ -207,23 +212,24 @@ ROUTES: dict[tuple[str, str], Route] = {
                                "contract's (test_authz_contracts.py)"),
     ("POST", "/v1/txs/batch"): Route(None, submit_batch, "as /v1/txs"),
     ("GET", "/v1/txs/{hash}"): Route(ANYONE, lambda s, r: request(s, "GET", f"/v1/txs/{s.t['tx']}", who=r),
-                                     "the ledger is shared: every member reads every transaction"),
+                                     "every member is answered: in full if it may see the transaction, else its "
+                                     "hash, position and receipt hash (test_authz_raw.py)"),
     ("GET", "/v1/blocks/{height}"): Route(ANYONE, lambda s, r: request(s, "GET", "/v1/blocks/latest", who=r),
-                                          "as transactions"),
+                                          "as transactions: each transaction in full or withheld"),
     ("GET", "/v1/light/{height}"): Route(ANYONE, lambda s, r: request(s, "GET", "/v1/light/1", who=r),
                                          "a header and its signatures: what every member's light client needs, "
                                          "as blocks"),
     ("GET", "/v1/state"): Route(ANYONE, lambda s, r: request(
         s, "GET", "/v1/state?" + urlencode({"key": f"membership/org/{s.o['bank2']}", "prove": "true"}), who=r),
-        "raw state values with proofs, any key, for every member: the contracts' read rules (test_authz_queries.py) "
-        "shape what queries show, not what the shared ledger holds (every member's node has all of it)"),
+        "raw state values with proofs, for every member that may read the key's record (the contract's can_read, "
+        "the rule its queries follow: test_authz_raw.py); the roster is every member's"),
     ("POST", "/v1/query/{contract}/{method}"): Route(ANYONE, lambda s, r: request(
         s, "POST", "/v1/query/membership/whoami", b"{}", who=r, headers={"Content-Type": "application/json"}),
         "any member may ask; the contract decides what it sees (test_authz_queries.py)"),
     ("GET", "/v1/contracts"): Route(ANYONE, lambda s, r: request(s, "GET", "/v1/contracts", who=r),
                                     "the contracts' methods: every member"),
     ("GET", "/v1/events"): Route(ANYONE, lambda s, r: request(s, "GET", "/v1/events?blocks=false", who=r, stream=True),
-                                 "the event stream: every member (the ledger's events are shared)"),
+                                 "the event stream: every member, each shown the events it may see"),
     ("POST", "/v1/dev/advance_time"): Route(ANYONE, lambda s, r: request(
         s, "POST", "/v1/dev/advance_time", b'{"seconds": 1}', who=r, headers={"Content-Type": "application/json"}),
         "a dev chain's clock: any member of a dev chain (a chain that is not dev answers 403 forbidden)"),
@@ -236,7 +242,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("PUT", "/v1/vault/{hash}"): Route(PLAN_PARTIES, lambda s, r: upload(s, r, "plans", s.t["plan"]),
                                        "uploads follow plans.vault_upload: the plan's parties", ok=201),
     ("GET", "/v1/vault/{hash}"): Route(PLAN_READERS, lambda s, r: download(s, r, "plans", s.t["plan_doc"]),
-                                       "downloads follow plans.vault_document (see the document matrix below)"),
+                                       "downloads follow plans.vault_document (see the document matrix below); "
+                                       "a plan's document is not found for a member that may not read the plan",
+                                       refused=404),
 }
 
 
@@ -273,21 +281,29 @@ def test_route(site: Site, key: tuple[str, str], reader: str) -> None:
     elif want == 403:
         assert doc["code"] in ("forbidden", "unauthorized"), (where, doc)
         assert doc["message"], where
+    elif want == 404:
+        assert doc["code"] == "not_found", (where, doc)
 
 
 @pytest.mark.parametrize("reader", DEMO)
 def test_query_refusals_keep_their_status(site: Site, reader: str) -> None:
     """A contract's refusal reaches the reader with its code and HTTP status: a plan's cash flows
-    (its parties and investors, the exchange and the regulator: 200; others 403 unauthorized), a
-    voucher the reader is not party to (404 not_found, as if it did not exist)."""
+    (its parties and investors, the exchange and the regulator: 200; others 404 not_found), a
+    voucher the reader is not party to (404 not_found): as if neither existed."""
     status, doc = request(site, "POST", "/v1/query/plans/cash_flows", json.dumps({"plan": site.t["plan"]}).encode(),
                           who=reader, headers={"Content-Type": "application/json"})
     if reader in PLAN_READERS:
         assert status == 200 and doc["result"], (reader, status, doc)
     else:
-        assert (status, doc["code"]) == (403, "unauthorized"), (reader, status, doc)
+        assert (status, doc["code"]) == (404, "not_found"), (reader, status, doc)
     [first] = site.query("regulator", "receivables", "vouchers", payer=site.o["core"], limit=1)
-    visible = reader in SEE_ALL or site.o[reader] in {first.get(k) for k in ("holder", "payer", "from", "funder")}
+    parties = {first.get(k) for k in ("holder", "payer", "from", "funder")}
+    if first.get("locked_by") == "products":  # an underlying voucher: its product's parties read it too
+        [product] = site.query("regulator", "products", "products", originator=site.o["factor"])
+        p = site.query("regulator", "products", "product", id=product["id"])["product"]
+        assert first["id"] in p["underlying"]
+        parties |= {p["originator"], p["registrar"], p["settlement_bank"]}
+    visible = reader in SEE_ALL or site.o[reader] in parties
     status, doc = request(site, "POST", "/v1/query/receivables/voucher", json.dumps({"id": first["id"]}).encode(),
                           who=reader, headers={"Content-Type": "application/json"})
     assert (status, doc["result"]["voucher"]["id"] if status == 200 else doc["code"]) == \
@@ -300,7 +316,8 @@ SOLD = party("bank2", "lawfirm", "amc", what="the package's seller, DD intermedi
 LISTED_PARTIES = party("bank2", "lawfirm", what="the listed package's seller and DD intermediary") | SEE_ALL
 
 DOCUMENTS: dict[str, tuple[str, str, Who, str]] = {
-    # name: (scope, target key, who downloads, why)
+    # name: (scope, target key, who downloads, why); others: 404 if they may not read the document's record
+    # (REFUSED_404), else 403
     "plan prospectus": ("plans", "plan_doc", PLAN_READERS,
                         "the plan's parties, its investors, the exchange and the regulator (README plans)"),
     "npa loan tape": ("npa", "tape", SOLD | party("investor1", what="a bidder that logged its view"),
@@ -311,25 +328,29 @@ DOCUMENTS: dict[str, tuple[str, str, Who, str]] = {
     "listed package tape": ("npa", "listed_tape", LISTED_PARTIES,
                             "no bidder has logged a view: the seller, its intermediary, exchange, regulator only"),
 }
+# documents whose record a member outside `who` may not read either: refused 404 not_found, as an unknown hash
+# (the data-room tape's record is every member's once the package is listed: 403 until a logged view)
+REFUSED_404 = {"plan prospectus", "npa transfer contract"}
 DOC_CASES = [(name, reader) for name in DOCUMENTS for reader in READERS]
 
 
-def doc_expected(who: Who, reader: str) -> int:
-    return 401 if reader == ANONYMOUS else 200 if reader in who else 403
+def doc_expected(name: str, reader: str) -> int:
+    who = DOCUMENTS[name][2]
+    return 401 if reader == ANONYMOUS else 200 if reader in who else 404 if name in REFUSED_404 else 403
 
 
 @pytest.mark.parametrize("name,reader", DOC_CASES,
-                         ids=[f"{n}-{r}-{doc_expected(DOCUMENTS[n][2], r)}" for n, r in DOC_CASES])
+                         ids=[f"{n}-{r}-{doc_expected(n, r)}" for n, r in DOC_CASES])
 def test_document_download(site: Site, name: str, reader: str) -> None:
     scope, key, who, why = DOCUMENTS[name]
-    want = doc_expected(who, reader)
+    want = doc_expected(name, reader)
     status, body = download(site, reader, scope, site.t[key])
     where = f"{reader} downloading the {name}: {who!r}: {why}"
     assert status == want, f"{where}\n  expected {want}, got {status}: {str(body)[:200]}"
     if want == 200:
         assert site.node.app.hash(body).hex() == site.t[key], where
     else:
-        assert body["code"] == ("unauthenticated" if want == 401 else "unauthorized"), (where, body)
+        assert body["code"] == {401: "unauthenticated", 403: "unauthorized", 404: "not_found"}[want], (where, body)
 
 
 UPLOADS: dict[str, tuple[str, str, Who, str]] = {

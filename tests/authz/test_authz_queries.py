@@ -2,10 +2,11 @@
 member about a given record of the world (`authz_support`).
 
 Each row says who sees the record (`see`) and how everyone else is refused, as the contract
-documents it: `not_found` where the record's existence is itself not theirs to know (a voucher,
-a draft plan, an unlisted package), `unauthorized` where the record is known but its content is
-the parties' (a listed plan's cash flows, a document of a plan), or, for a listing, simply not in
-the answer (`refused=None`). `details` check the parts of an answer that depend on the reader
+documents it (docs/confidentiality.md): `not_found` where the reader may not read the record —
+exactly as for a record that does not exist, so a refusal never reveals existence —,
+`unauthorized` where the record is the reader's to know of but an act on it is not (an NPA
+data-room document whose view was not logged, a plan's upload), or, for a listing, simply not
+in the answer (`refused=None`). `details` check the parts of an answer that depend on the reader
 (a plan's documents for its parties only, an auction's margins for the seller, ...).
 
 Signers that are not members are refused before any contract runs: `removed` `not_member`,
@@ -26,6 +27,7 @@ import pytest
 from faechain.chain.application import load_contracts
 from faechain.chain.results import Rejected
 from faechain.contracts.errors import ContractError
+from faechain.core.personal import PersonalData, make_document
 from tests.authz.authz_support import (
     ANYONE,
     NAMES,
@@ -37,10 +39,12 @@ from tests.authz.authz_support import (
     Who,
     World,
     party,
+    person,
     roles,
 )
 
 EXCHANGE = roles("EXCHANGE")
+PERSON_DOC = make_document(PersonalData("Authz Person", "resident_id", "110101199001011234"), b"\x01" * 32)
 PLAN_PARTIES = party("supplier1", "underwriter", "factor", "bank",
                      what="the plan's sponsor, underwriter, servicer, settlement bank")
 PLAN_HOLDERS = party("investor1", "investor2", what="the plan's investors")
@@ -92,6 +96,17 @@ TABLE: dict[str, QRow] = {
     "membership.cert": QRow(lambda w: dict(cert_id=w.chain.ids["supplier1"].cert_id.hex()), ANYONE, None,
                             lambda r, w, m: r["org_id"] == w.o["supplier1"],
                             "revocation status must be checkable by any counterparty"),
+    "membership.person": QRow(
+        lambda w: dict(person=person("investor4")), party("investor4", what="the individual itself") | SEE_ALL,
+        "not_found", lambda r, w, m: r["commitment"] == person("investor4"),
+        "an individual investor's personal data: the individual, the exchange that registered it, the regulator"),
+    "membership.vault_document": QRow(
+        lambda w: dict(hash=person("investor4")), party("investor4", what="the individual itself") | SEE_ALL,
+        "not_found", lambda r, w, m: r["hash"] == person("investor4"), "as person: what the vault serves"),
+    "membership.vault_upload": QRow(
+        lambda w: dict(subject="person", hash=w.chain.app.hash(PERSON_DOC).hex(), document=PERSON_DOC), EXCHANGE,
+        "unauthorized", lambda r, w, m: r == {"person": w.chain.app.hash(PERSON_DOC).hex()},
+        "the exchange uploads individual investors' personal data documents"),
     "membership.whoami": QRow(lambda w: {}, ANYONE, None, lambda r, w, m: r["org_id"] == w.o[m],
                               "each reader learns who the chain takes it for (its own organisation)"),
     "governance.proposal": QRow(lambda w: dict(id=w.t["G_open"]), ANYONE, None,
@@ -112,15 +127,21 @@ TABLE: dict[str, QRow] = {
         lambda r, w, m: w.t["V_q_financed"] in ids(r), "as voucher, filtered from the listing"),
     "receivables.invoice": QRow(
         lambda w: dict(id=w.t["INV_q"]),
-        party("supplier1", "core", what="its seller and buyer") | roles("FACTOR", "BANK") | SEE_ALL, "not_found",
+        party("supplier1", "core", what="its seller and buyer")
+        | party("factor", what="the funder supplier2 offered a piece drawing on it to") | SEE_ALL, "not_found",
         lambda r, w, m: r["invoice"]["id"] == w.t["INV_q"],
-        "seller and buyer; every FACTOR and BANK too, whose due diligence is checking an invoice's usage "
-        "(the guard against financing it twice)"),
+        "README: 'invoices to their seller, buyer, the funders a holder has offered them to, the exchange and the "
+        "regulator' (bank, bank2, factor2: funders never offered it, refused as if it did not exist)"),
     "receivables.credit": QRow(
         lambda w: dict(core=w.o["core"]),
         party("core", what="the core enterprise") | party("bank", what="a bank with a line to it") | SEE_ALL,
         "not_found", lambda r, w, m: r["core"] == w.o["core"],
-        "the core's own lines and the banks that grant them; bank2 has no line to core"),
+        "README: 'a credit line to the core and the bank that granted it'; bank2 has no line to core",
+        (Detail(party("core", what="the core") | SEE_ALL, lambda r, w, m: "limit" in r and "open" in r,
+                "the core's limit, open total and headroom (every bank's line)"),
+         Detail(party("bank", what="the granting bank"),
+                lambda r, w, m: set(r) == {"core", "lines"} and [x["bank"] for x in r["lines"]] == [w.o["bank"]],
+                "its own line only"))),
     "receivables.financing": QRow(
         lambda w: dict(id=w.t["F_q"]), party("supplier2", "factor", what="its holder and funder") | SEE_ALL,
         "not_found", lambda r, w, m: r["id"] == w.t["F_q"], "the two parties of the offer"),
@@ -137,7 +158,9 @@ TABLE: dict[str, QRow] = {
                 "the documents and everyone's holdings"),
          Detail(PLAN_HOLDERS, lambda r, w, m: "documents" not in r
                 and [h["investor"] for h in r.get("holdings", [])] == [w.o[m]],
-                "an investor's own holding only"))),
+                "an investor's own holding only"),
+         Detail(PLAN_PARTIES | PLAN_HOLDERS | SEE_ALL, lambda r, w, m: "assets" in r["plan"] and "holders" in r["plan"],
+                "the plan record: its pool and investors (a qualified investor outside it: the offering terms)"))),
     "plans.plan#draft": QRow(
         lambda w: dict(id=w.t["PL_draft"]), PLAN_PARTIES | SEE_ALL, "not_found",
         lambda r, w, m: r["plan"]["id"] == w.t["PL_draft"], "a draft is seen by its parties only"),
@@ -151,7 +174,7 @@ TABLE: dict[str, QRow] = {
         lambda w: dict(plan=w.t["PL_outstanding"]), PLAN_PARTIES | PLAN_HOLDERS | SEE_ALL | QUALIFIED, "not_found",
         lambda r, w, m: len(r) >= 1, "disclosures are what the plan is offered on: whoever sees the plan"),
     "plans.cash_flows": QRow(
-        lambda w: dict(plan=w.t["PL_outstanding"]), PLAN_PARTIES | PLAN_HOLDERS | SEE_ALL, "unauthorized",
+        lambda w: dict(plan=w.t["PL_outstanding"]), PLAN_PARTIES | PLAN_HOLDERS | SEE_ALL, "not_found",
         lambda r, w, m: len(r) == 1, "parties, investors, exchange, regulator (investor3 sees the plan, not this)"),
     "plans.holding": QRow(
         lambda w: dict(plan=w.t["PL_outstanding"], investor=w.o["investor1"]),
@@ -159,25 +182,26 @@ TABLE: dict[str, QRow] = {
         lambda r, w, m: r["investor"] == w.o["investor1"],
         "one investor's holding: itself, the parties, exchange, regulator"),
     "plans.document": QRow(
-        lambda w: dict(hash=w.t["PL_doc"]), PLAN_PARTIES | PLAN_HOLDERS | SEE_ALL, "unauthorized",
+        lambda w: dict(hash=w.t["PL_doc"]), PLAN_PARTIES | PLAN_HOLDERS | SEE_ALL, "not_found",
         lambda r, w, m: r["hash"] == w.t["PL_doc"],
         "domain: 'documents in the vault only to the parties of their plan'"),
     "plans.penetrate": QRow(
-        lambda w: dict(plan=w.t["PL_outstanding"], prove=False), PLAN_PARTIES | PLAN_HOLDERS | SEE_ALL, "unauthorized",
+        lambda w: dict(plan=w.t["PL_outstanding"], prove=False), PLAN_PARTIES | PLAN_HOLDERS | SEE_ALL, "not_found",
         lambda r, w, m: r["plan_id"] == w.t["PL_outstanding"], "seeing through to each invoice: as cash_flows"),
     "plans.vault_upload": QRow(
         lambda w: dict(subject=w.t["PL_outstanding"], hash="ab" * 32), PLAN_PARTIES, "unauthorized",
         lambda r, w, m: r["plan"] == w.t["PL_outstanding"],
         "uploads by those who register documents (the plan's parties; not the exchange or the regulator)"),
     "plans.vault_document": QRow(
-        lambda w: dict(hash=w.t["PL_doc"]), PLAN_PARTIES | PLAN_HOLDERS | SEE_ALL, "unauthorized",
+        lambda w: dict(hash=w.t["PL_doc"]), PLAN_PARTIES | PLAN_HOLDERS | SEE_ALL, "not_found",
         lambda r, w, m: r["hash"] == w.t["PL_doc"], "as document: what the vault serves"),
     # -- auctions: public to members (the ledger is); margins for the seller, exchange, regulator, each its own ----
     "auctions.auction": QRow(
         lambda w: dict(id=w.t["P_listed_auction"]), ANYONE, None,
         lambda r, w, m: r["auction"]["id"] == w.t["P_listed_auction"],
-        "auctions.auction docstring: bids are public to members; margins to the seller, exchange, regulator",
-        (Detail(party("bank2", what="the seller") | SEE_ALL,
+        "auctions.auction docstring: bids are public to members; margins to the seller, its settlement bank, "
+        "the exchange and the regulator",
+        (Detail(party("bank2", what="the seller") | party("bank", what="the settlement bank") | SEE_ALL,
                 lambda r, w, m: margins_shown(r) == {w.o[n] for n in ("amc", "investor1", "investor2")},
                 "every margin"),
          Detail(party("amc", "investor1", "investor2", what="the registered bidders"),
@@ -230,7 +254,7 @@ TABLE: dict[str, QRow] = {
         lambda w: dict(hash=w.t["P_post_notice"]), ANYONE, None, lambda r, w, m: r["hash"] == w.t["P_post_notice"],
         "the published transfer notice: every member"),
     "npa.document#contract": QRow(
-        lambda w: dict(hash=w.t["P_post_contract"]), SOLD_PARTIES | SEE_ALL, "unauthorized",
+        lambda w: dict(hash=w.t["P_post_contract"]), SOLD_PARTIES | SEE_ALL, "not_found",
         lambda r, w, m: r["hash"] == w.t["P_post_contract"], "a deal document (not data room): its parties"),
     "npa.vault_document": QRow(
         lambda w: dict(hash=w.t["P_listed_tape"]),
@@ -240,6 +264,22 @@ TABLE: dict[str, QRow] = {
         lambda w: dict(subject=w.t["P_listed"], hash="ab" * 32), PACKAGE_PARTIES | EXCHANGE, "unauthorized",
         lambda r, w, m: r["package"] == w.t["P_listed"],
         "those who register its documents (no winner or inspector yet)"),
+    "npa.person": QRow(
+        lambda w: dict(person=person("bank2/L-FREE")), party("bank2", what="the seller that registered it") | SEE_ALL,
+        "not_found", lambda r, w, m: r["commitment"] == person("bank2/L-FREE"),
+        "a borrower of an unpackaged loan: the seller that registered it, the exchange, the regulator"),
+    "npa.person#listed": QRow(
+        lambda w: dict(person=w.get("npa", f"loan/{w.t['P_listed_loan']}")["borrower"]), PACKAGE_PARTIES | SEE_ALL,
+        "not_found", lambda r, w, m: r["uses"] == [w.t["P_listed_loan"]],
+        "a listed package's loan is every member's, its borrower only the package's parties' (not its bidders')"),
+    "npa.vault_document#person": QRow(
+        lambda w: dict(hash=w.get("npa", f"loan/{w.t['P_listed_loan']}")["borrower"]), PACKAGE_PARTIES | SEE_ALL,
+        "not_found", lambda r, w, m: r["hash"] == w.get("npa", f"loan/{w.t['P_listed_loan']}")["borrower"],
+        "as person#listed: what the vault serves"),
+    "npa.vault_upload#person": QRow(
+        lambda w: dict(subject="person", hash=w.chain.app.hash(PERSON_DOC).hex(), document=PERSON_DOC),
+        roles("BANK", "AMC"), "unauthorized", lambda r, w, m: r == {"person": w.chain.app.hash(PERSON_DOC).hex()},
+        "banks and AMCs upload their borrowers' and guarantors' personal data documents"),
     "npa.views": QRow(
         lambda w: dict(package=w.t["P_listed"]), ANYONE, None, lambda r, w, m: isinstance(r, list),
         "npa.views docstring: the seller, the exchange and the regulator see every logged view; a bidder its own",
@@ -252,12 +292,15 @@ TABLE: dict[str, QRow] = {
     "products.product": QRow(
         lambda w: dict(id=w.t["PR_outstanding"]), PRODUCT_PARTIES | PRODUCT_HOLDERS | SEE_ALL | AGENCIES | QUALIFIED,
         "not_found", lambda r, w, m: r["product"]["id"] == w.t["PR_outstanding"],
-        "products._may_see: parties, holders, rating agencies, and qualified investors once offered",
+        "products/reading.py: parties, holders, the rating agency that rated it; qualified investors once offered",
         (Detail(PRODUCT_PARTIES | SEE_ALL, lambda r, w, m: "distributions" in r and len(r.get("holdings", [])) == 3,
                 "the whole register, distributions and collections"),
          Detail(PRODUCT_HOLDERS, lambda r, w, m: "distributions" not in r
                 and {h["holder"] for h in r.get("holdings", [])} == {w.o[m]},
-                "a holder's own holdings only"))),
+                "a holder's own holdings only"),
+         Detail(PRODUCT_PARTIES | PRODUCT_HOLDERS | SEE_ALL | AGENCIES, lambda r, w, m: "holders" in r["product"],
+                "the product record with its holders (a qualified investor outside it: the offering terms; "
+                "the demo's one rating agency rated it)"))),
     "products.product#draft": QRow(
         lambda w: dict(id=w.t["PR_draft"]), PRODUCT_PARTIES | SEE_ALL | AGENCIES, "not_found",
         lambda r, w, m: r["product"]["id"] == w.t["PR_draft"], "before it is offered: its parties and rating agencies"),

@@ -86,7 +86,7 @@ def test_demo_serves_and_creates_the_consortium(demo):
             break
         time.sleep(0.1)
     assert "fae-demo" in out and demo.url in out and demo.home in out and wallet in out
-    assert "Zhang Min (individual)" in out and "INVESTOR" in out
+    assert "Individual investor 0014" in out and "INVESTOR" in out
     assert "from faechain.sdk import Client, Identity" in out
     # --empty: no samples, and they never will be seeded into this home
     marker = os.path.join(demo.home, ".samples_seeded")
@@ -102,8 +102,8 @@ def test_tx_and_query(demo):
     receipt = receipt_of(res)
     assert receipt["ok"] is True and receipt["code"] == "ok" and receipt["height"] >= 1
     assert len(receipt["tx_hash"]) == 64
-    # FAE_HOME picks the home; the URL comes from its config.json
-    q = fae("query", "membership", "org", f"org_id={INVESTOR4_ORG}", home=demo.home)
+    # FAE_HOME picks the home; the URL comes from its config.json (reads are signed: docs/confidentiality.md)
+    q = fae("query", "--as", "investor4", "membership", "org", f"org_id={INVESTOR4_ORG}", home=demo.home)
     assert q.returncode == 0, q.stderr
     org = json.loads(q.stdout)
     assert org["id"] == INVESTOR4_ORG and org["attributes"] == {"qualified": True, "tier": 2}
@@ -117,11 +117,13 @@ def test_tx_and_query(demo):
     b = fae("block", str(receipt["height"]), "--url", demo.url)
     assert b.returncode == 0, b.stderr
     assert receipt["tx_hash"] in b.stdout
-    t = fae("tx-info", receipt["tx_hash"], "--url", demo.url)
+    t = fae("tx-info", receipt["tx_hash"], "--url", demo.url, "--home", demo.home, "--as", "exchange")
     assert t.returncode == 0, t.stderr
     assert receipt["tx_hash"] in t.stdout and "set_attributes" in t.stdout
-    t2 = fae("show", "tx", receipt["tx_hash"], "--url", demo.url)
+    t2 = fae("show", "tx", receipt["tx_hash"], "--url", demo.url, "--home", demo.home, "--as", "exchange")
     assert t2.returncode == 0 and t2.stdout == t.stdout
+    hidden = fae("tx-info", receipt["tx_hash"], "--url", demo.url)  # unsigned: that it exists, not what it says
+    assert hidden.returncode == 0 and '"withheld": true' in hidden.stdout and "set_attributes" not in hidden.stdout
     latest = fae("block", "latest", "--url", demo.url)
     assert latest.returncode == 0, latest.stderr
 
@@ -133,17 +135,19 @@ def test_unauthorized_tx_exits_1_with_code(demo):
     assert receipt_of(res)["code"] == "unauthorized"
     assert "unauthorized" in res.stderr and "Traceback" not in res.stderr
     # a query error is one line too
-    q = fae("query", "--home", demo.home, "membership", "org", "org_id=91110000MA9999999X")
+    q = fae("query", "--home", demo.home, "--as", "investor4", "membership", "org", "org_id=91110000MA9999999X")
     assert q.returncode == 1 and "not_found" in q.stderr and "Traceback" not in q.stderr
 
 
 def test_state_with_proof(demo):
-    res = fae("state", f"membership/org/{INVESTOR4_ORG}", "--prove", "--url", demo.url, "--home", demo.home)
+    res = fae("state", f"membership/org/{INVESTOR4_ORG}", "--prove", "--url", demo.url, "--home", demo.home,
+              "--as", "investor4")
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["verified"] is True and out["value"] and out["proof"]
     assert "block signer" in out["trust"]  # checked by the signature genesis names, not the node's word
-    absent = fae("state", "membership/org/nobody", "--prove", "--url", demo.url, "--home", demo.home)
+    absent = fae("state", "membership/org/nobody", "--prove", "--url", demo.url, "--home", demo.home,
+                 "--as", "investor4")
     assert absent.returncode == 0, absent.stderr
     out = json.loads(absent.stdout)
     assert out["value"] is None and out["verified"] is True
@@ -169,7 +173,8 @@ def test_query_with_proof_prints_the_verified_record(demo, tmp_path):
     doc = json.loads(open(os.path.join(demo.home, "genesis.json")).read())
     doc["block_signer"]["pub_key"] = base64.b64encode(bytes(32)).decode()
     other.write_text(json.dumps(doc))
-    bad = fae("state", f"membership/org/{INVESTOR4_ORG}", "--prove", "--url", demo.url, "--genesis", str(other))
+    bad = fae("state", f"membership/org/{INVESTOR4_ORG}", "--prove", "--url", demo.url, "--genesis", str(other),
+              "--home", demo.home, "--as", "investor4")
     assert bad.returncode == 1 and "bad_header" in bad.stderr and "block signer genesis declares" in bad.stderr
     assert "Traceback" not in bad.stderr
     missing = fae("state", "x", "--prove", "--url", demo.url, "--genesis", str(tmp_path / "nope.json"))
@@ -191,14 +196,16 @@ def test_revoke_through_the_node(demo):
             "--url", demo.url, "--home", demo.home, "--as", "clerk")
     assert r.returncode == 0, r.stdout + r.stderr
     assert receipt_of(r)["ok"] is True
-    q = fae("query", "--url", demo.url, "membership", "cert", f"cert_id={ids['clerk']}")
+    q = fae("query", "--url", demo.url, "--home", demo.home, "--as", "exchange", "membership", "cert",
+            f"cert_id={ids['clerk']}")
     assert q.returncode == 0 and json.loads(q.stdout)["name"] == "clerk"  # registered by its tx
     # now the clerk's own certificate, submitted by the organisation's admin
     r = fae("ca", "revoke", "--dir", ca_dir, "--cert-file", os.path.join(wallet, "clerk", "cert.pem"),
             "--reason", "key compromised", "--chain-id", "fae-demo",
             "--url", demo.url, "--home", demo.home, "--as", "supplier1")
     assert r.returncode == 0, r.stdout + r.stderr
-    q = fae("query", "--url", demo.url, "membership", "cert", f"cert_id={ids['clerk']}")
+    q = fae("query", "--url", demo.url, "--home", demo.home, "--as", "exchange", "membership", "cert",
+            f"cert_id={ids['clerk']}")
     rec = json.loads(q.stdout)
     assert rec["revoked"] is True and rec["reason"] == "key compromised"
     # a revocation for another chain is refused before anything is signed

@@ -21,6 +21,7 @@ import pytest
 from faechain.cli.demo import advance_clock, seed_node, store_document
 from faechain.core.genesis import Genesis
 from faechain.devnet.demo import create_demo, demo_org_ids
+from faechain.identity.wallet import Identity
 from faechain.ledger.smt import verify_proof
 from faechain.node.config import paths
 from faechain.node.testing import NodeThread, free_port
@@ -210,7 +211,8 @@ def _listed_auction(node) -> str:
         return r.result
 
     now = node.engine.now_ms() // 1000
-    tx("bank2", "npa", "register_loan", loan_no="BHRB-CONSOLE-1", borrower="Console Test Borrower Co., Ltd.",
+    borrower = hashlib.sha256(b"person:console").hexdigest()  # a personal data document's commitment
+    tx("bank2", "npa", "register_loan", loan_no="BHRB-CONSOLE-1", borrower=borrower,
        principal=2_000_000_00, interest=150_000_00, classification="doubtful", days_past_due=400)
     package = tx("bank2", "npa", "create_package", name="Console test package", loans=["BHRB-CONSOLE-1"],
                  base_date=now - 86400, reserve_price=900_000_00, list_price=1_000_000_00, margin=100_000_00)["package"]
@@ -230,7 +232,7 @@ def _listed_auction(node) -> str:
     return auction
 
 
-def test_bid_in_a_live_auction(node, tab):
+def test_bid_in_a_live_auction(node, tab, who):
     auction = _listed_auction(node)
     amc = tab("amc")
     amc.go(f"#/v/auctions/{auction}")
@@ -256,7 +258,7 @@ def test_bid_in_a_live_auction(node, tab):
     amc.shot("auction.png")
     page.click("#bid-submit")
     assert json.loads(amc.confirm("bid"))["price"] == 1_100_000_00
-    with Client(node.url) as c:
+    with Client(node.url, identity=who("regulator")) as c:  # reads are signed (docs/confidentiality.md)
         a = c.query("auctions", "auction", id=auction)["auction"]
     assert a["best"] == {"price": 1_100_000_00, "bidder": ORG["amc"], "n": 3}
 
@@ -282,7 +284,7 @@ def test_regulator_sees_an_invoice_reuse_alert_live(node, tab):
 
 # -- plans: penetration verified in the browser ------------------------------------------------------
 def _plan(node) -> str:
-    with Client(node.url) as c:
+    with Client(node.url, identity=Identity.load(node.home, "regulator")) as c:
         [plan] = c.query("plans", "plans", status="OUTSTANDING")
     return plan["id"]
 
@@ -397,6 +399,13 @@ def test_explorer_follows_blocks_live_and_shows_a_transaction_with_proofs(node, 
     page.fill("#search-input", "V-5-0-1")
     page.click("#search-go")
     page.wait_for_selector("svg.tree g[data-id='V-5-0-1']")
+    # a member that is no party to a bank's credit line sees that its transaction exists, not what it says
+    line = next(h.hex() for height in range(1, node.app.height + 1)
+                for _, h, env, _ in node.store.block_txs(height) if b"grant_credit" in env)
+    outsider = tab("investor4")
+    outsider.go(f"#/explorer/tx/{line}")
+    outsider.page.wait_for_selector("#tx-withheld")
+    assert outsider.page.query_selector("#tx-call") is None
 
 
 # -- a chain on the national suite: no wrong answers from a browser without SM3 -----------------------
@@ -407,7 +416,7 @@ def test_on_an_sm2_sm3_chain_the_browser_says_it_cannot_verify(browser, tmp_path
     nt.start()
     try:
         seed_node(nt.node)
-        with Client(nt.node.url) as c:
+        with Client(nt.node.url, identity=Identity.load(home, "regulator")) as c:
             [plan] = c.query("plans", "plans", status="OUTSTANDING")
         tab = Console(browser, nt.node, "investor1", lang="en")
         tab.go(f"#/v/investor/plan/{plan['id']}")

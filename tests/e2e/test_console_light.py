@@ -42,6 +42,7 @@ from faechain.core.encoding import encode
 from faechain.core.genesis import Genesis
 from faechain.crypto.suite import get_suite
 from faechain.engines.solo import HeaderSigner
+from faechain.identity.wallet import Identity
 from faechain.node.config import paths
 from faechain.sdk import Client, VerificationError
 from faechain.sdk.light.client import LightClient
@@ -462,7 +463,7 @@ def test_header_signing_bytes_and_genesis_hash_agree(node, browser):  # noqa: F8
 
 # -- the console, honest and lied to ------------------------------------------------------------------------
 def _plan(node) -> str:  # noqa: F811
-    with Client(node.url) as c:
+    with Client(node.url, identity=Identity.load(node.home, "regulator")) as c:  # queries are signed
         [plan] = c.query("plans", "plans", status="OUTSTANDING")
     return plan["id"]
 

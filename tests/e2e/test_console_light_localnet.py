@@ -50,6 +50,9 @@ def test_the_console_checks_validator_signatures_on_a_localnet(tmp_path, browser
         try:
             page.goto(url + "/")
             page.evaluate("localStorage.setItem('fae.lang', 'en')")
+            page.reload()
+            page.click("#signin-exchange")  # a transaction's writes are its parties' (docs/confidentiality.md)
+            page.wait_for_selector("#member")
             page.goto(f"{url}/#/explorer/tx/{r.tx_hash}")
             page.reload()
             page.wait_for_selector("#genesis-pin")

@@ -89,10 +89,10 @@ def test_demo_end_to_end(demo):
     with urllib.request.urlopen(req, timeout=30) as resp:
         receipt = json.loads(resp.read())
     assert receipt["ok"] and receipt["code"] == "ok" and receipt["height"] >= 1
-    status, body = _get(url + "/v1/blocks/latest")  # the demo allows anonymous reads on loopback
+    status, body = _get(url + "/v1/blocks/latest")  # the demo allows anonymous reads on loopback ...
     assert status == 200 and json.loads(body)["height"] >= receipt["height"]
-    status, body = _get(url + "/v1/txs/" + receipt["tx_hash"])
-    assert status == 200 and json.loads(body)["args"]["attributes"] == {"e2e": "raw"}
+    status, body = _get(url + "/v1/txs/" + receipt["tx_hash"])  # ... as a non-member: hashes and heights
+    assert status == 200 and json.loads(body)["withheld"] and "args" not in json.loads(body)
 
     # -- SDK ---------------------------------------------------------------------------------
     client = Client(url, identity=exchange)
@@ -102,7 +102,10 @@ def test_demo_end_to_end(demo):
                            org_id=INVESTOR1_ORG, attributes={"e2e": "no"})
     assert denied.code == "unauthorized"
     assert client.query("membership", "whoami")["name"] == "exchange"
-    assert Client(url).query("membership", "whoami") == {"anonymous": True}
+    assert client.tx(receipt["tx_hash"])["args"]["attributes"] == {"e2e": "raw"}  # its signer's, in full
+    with pytest.raises(ApiError) as anonymous:
+        Client(url).query("membership", "whoami")  # queries are for members (fae demo --open: for anyone)
+    assert anonymous.value.code == "unauthenticated"
     assert client.query("membership", "org", org_id=INVESTOR1_ORG)["attributes"]["e2e"] == "sdk"
     client.trust = LightClient(Genesis.load(os.path.join(home, "genesis.json")), client)  # by signature
     proof = client.prove(f"membership/org/{INVESTOR1_ORG}")
@@ -140,7 +143,7 @@ def test_demo_end_to_end(demo):
             live.put(exc)
 
     threading.Thread(target=follow, daemon=True).start()
-    time.sleep(0.5)
+    assert isinstance(live.get(timeout=60), dict)  # the stream is open: a block (a non-member sees blocks)
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=30)

@@ -37,7 +37,7 @@ def test_the_light_client_follows_a_real_network(tmp_path):
         assert lc.witness_problems == []
         # the same from the shell: the CLI's light client starts from the home's genesis.json
         done = subprocess.run([sys.executable, "-m", "faechain", "state", f"membership/org/{org}", "--prove",
-                               "--home", net.home, "--url", net.nodes[2].api_url, "--witness",
+                               "--as", "exchange", "--home", net.home, "--url", net.nodes[2].api_url, "--witness",
                                net.nodes[3].api_url], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         out = json.loads(done.stdout)

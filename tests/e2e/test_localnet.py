@@ -203,6 +203,6 @@ def test_a_plan_document_uploaded_at_node0_is_read_through_node2(net):
         wait_until(lambda i=i: (height(net, i) or 0) >= r.height, 30, f"node{i} at {r.height}")
     with pytest.raises(ApiError) as err:
         client(net, 3, "investor3").download_document(None, "plans", digest)
-    assert err.value.code == "unauthorized"
+    assert err.value.code == "not_found"  # hidden and absent alike (docs/confidentiality.md)
     assert client(net, 2, "investor1").download_document(None, "plans", digest) == data
     assert [in_vault(i) for i in range(4)] == [True, False, True, False]  # node 2 keeps its copy

@@ -161,6 +161,12 @@ def test_export_refuses_what_it_cannot_check(demo, subjects):
     with pytest.raises(VerificationError) as info:
         evidence.export(Client(node.url, identity=who("regulator")), "voucher", subjects["voucher"])
     assert info.value.code == "untrusted" and "LightClient" in info.value.message
+    # a reader shown only some transactions cannot make an audit bundle, which holds all of them
+    outsider = Client(node.url, identity=who("investor4"))
+    outsider.trust = LightClient(Genesis.load(os.path.join(home, "genesis.json")), outsider)
+    with pytest.raises(VerificationError) as info:
+        evidence.export(outsider, "audit", subjects["audit"])
+    assert info.value.code == "incomplete" and "withheld from this reader" in info.value.message
     proxy = LyingProxy(node.url).start()
     try:
         c = _client(demo, proxy.url)

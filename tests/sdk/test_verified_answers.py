@@ -193,6 +193,35 @@ def test_views_follow_the_reader(demo, cases):
     assert full.documents_complete and len(full.documents) > len(outside.documents)
 
 
+def test_narrowed_views_verify_as_far_as_they_go(demo, cases):
+    """docs/confidentiality.md: a bank is shown (and proven) its own line to a core, not the core's
+    total; a qualified investor outside a plan its disclosures, each proven, not the plan record;
+    a voucher's first holder the pieces it may read below it, each proven — none claiming more."""
+    node, _, who = demo
+    by = {c.method: c for c in cases}
+    core2 = who("core2").org_id
+    with _client(demo, "bank2") as c:
+        line = c.verified("receivables", "credit", core=core2)
+    assert not line.complete and [x["bank"] for x in line.lines] == [who("bank2").org_id] and line.record is None
+    with _client(demo, "core2") as c:
+        whole = c.verified("receivables", "credit", core=core2)
+    assert whole.complete and len(whole.lines) >= len(line.lines) and whole.record is not None
+    with _client(demo, "investor3") as c:
+        offered = c.verified("plans", "plan", **by["plan"].args)
+    assert offered.view == "offered" and offered.plan is None and not offered.disclosures_complete
+    assert offered.disclosures and all(d["plan"] == by["plan"].args["id"] for d in offered.disclosures)
+    root = by["voucher"].answer["result"]["root"]["id"] if by["voucher"].answer else None
+    with Client(node.url, identity=who("regulator")) as c:
+        root = root or c.query("receivables", "voucher", id=by["voucher"].args["id"])["root"]["id"]
+    with _client(demo, "supplier1") as c:
+        mine = c.verified("receivables", "voucher", id=root)
+    with _client(demo, "regulator") as c:
+        everything = c.verified("receivables", "voucher", id=root)
+    assert everything.descendants_complete and not mine.descendants_complete
+    assert 0 < len(mine.descendants) < len(everything.descendants)
+    assert all(who("supplier1").org_id in (d["holder"], d["from"]) for d in mine.descendants)
+
+
 # -- lies ------------------------------------------------------------------------------------------------------
 
 

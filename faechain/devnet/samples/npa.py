@@ -12,6 +12,14 @@ the auction awards the package to Huabei at CNY 4,600,000, both sides sign the
 transfer contract, the bank confirms the balance, Bohai Rim delivers the files
 and publishes the transfer notice: the package is NOTICED, waiting for Huabei's
 dispositions and an inspection. Every document is in the node's vault.
+
+No borrower or guarantor is named on the ledger: each is a personal data document in the
+vault (name and ID number, with a random salt), and the loans carry its commitment
+(faechain/contracts/personal.py). Two of them are people — the owner of the Wuqing
+logistics business, who borrowed in her own name, and the steel-pipe company's chairman,
+who guaranteed its loan — and the ledger-wide scan of the demo
+(tests/devnet/test_demo_personal_data.py) finds neither their names nor their ID numbers
+in any state value, transaction, receipt or event.
 """
 
 from __future__ import annotations
@@ -19,18 +27,28 @@ from __future__ import annotations
 from typing import Any
 
 from faechain.contracts.time import DAY
+from faechain.core.personal import PersonalData, make_document
 from faechain.devnet.demo import Samples
 
 YUAN = 100  # fen
 
-LOANS: list[dict[str, Any]] = [  # register_loan arguments: text and amounts mixed
-    dict(loan_no="BHRB-TJ-2021-0417", borrower="Tianjin Haihe Steel Pipe Co., Ltd.", principal=5_200_000 * YUAN,
+# who the loans name (fictitious people and ID numbers); only their commitments go on chain
+BORROWERS = {
+    "BHRB-TJ-2021-0417": PersonalData("Tianjin Haihe Steel Pipe Co., Ltd.", "uscc", "91120110MA05K3RT2Q"),
+    "BHRB-TJ-2022-0093": PersonalData("Binhai Xinke Electronics Co., Ltd.", "uscc", "91120116MA06B7XW4L"),
+    "BHRB-TJ-2020-1128": PersonalData("Zhao Lihua", "resident_id", "120114198204156627"),
+}
+GUARANTORS = {"BHRB-TJ-2021-0417": [PersonalData("Liu Guoqiang", "resident_id", "120102196509233018")]}
+PEOPLE = [BORROWERS["BHRB-TJ-2020-1128"], *GUARANTORS["BHRB-TJ-2021-0417"]]  # the natural persons among them
+
+LOANS: list[dict[str, Any]] = [  # register_loan arguments but the people: text and amounts mixed
+    dict(loan_no="BHRB-TJ-2021-0417", principal=5_200_000 * YUAN,
          interest=680_000 * YUAN, classification="doubtful", days_past_due=540, litigation="judgment",
          collateral="mortgage: plant and land use right, Dongli District, 12,400 m2"),
-    dict(loan_no="BHRB-TJ-2022-0093", borrower="Binhai Xinke Electronics Co., Ltd.", principal=3_100_000 * YUAN,
+    dict(loan_no="BHRB-TJ-2022-0093", principal=3_100_000 * YUAN,
          interest=295_000 * YUAN, classification="substandard", days_past_due=210, litigation="filed",
          collateral="guarantee by Tianjin Xinke Holdings"),
-    dict(loan_no="BHRB-TJ-2020-1128", borrower="Wuqing Huifeng Logistics Co., Ltd.", principal=1_350_000 * YUAN,
+    dict(loan_no="BHRB-TJ-2020-1128", principal=1_350_000 * YUAN,
          interest=402_000 * YUAN, classification="loss", days_past_due=1_130, litigation="terminated",
          collateral=""),
 ]
@@ -40,7 +58,7 @@ DOCUMENTS = {
              "loan_no,borrower,principal_fen,interest_fen,class,dpd,litigation\n"
              "BHRB-TJ-2021-0417,Tianjin Haihe Steel Pipe,520000000,68000000,doubtful,540,judgment\n"
              "BHRB-TJ-2022-0093,Binhai Xinke Electronics,310000000,29500000,substandard,210,filed\n"
-             "BHRB-TJ-2020-1128,Wuqing Huifeng Logistics,135000000,40200000,loss,1130,terminated\n"),
+             "BHRB-TJ-2020-1128,individual (personal data document),135000000,40200000,loss,1130,terminated\n"),
     "valuation": ("valuation", "Collateral valuation, Dongli plant",
                   "Appraised value of the Dongli plant and land use right: CNY 3,900,000.00 (forced sale).\n"),
     "dd": ("due_diligence", "Due diligence report, Bohai Rim NPL package 2026-1",
@@ -72,7 +90,12 @@ def seed(samples: Samples) -> dict:
            media_type="text/plain")
         return h
 
-    loans = [tx("bank2", "register_loan", **loan)["loan"] for loan in LOANS]
+    def person(data: PersonalData) -> str:
+        return samples.upload(make_document(data))  # into the vault; its hash is the commitment
+
+    loans = [tx("bank2", "register_loan", borrower=person(BORROWERS[loan["loan_no"]]),
+                guarantors=[person(g) for g in GUARANTORS.get(loan["loan_no"], [])], **loan)["loan"]
+             for loan in LOANS]
     package = tx("bank2", "create_package", name="Bohai Rim Bank NPL package 2026-1",
                  loans=[loan["loan_no"] for loan in LOANS], base_date=samples.now() - 30 * DAY,
                  reserve_price=4_200_000 * YUAN, list_price=4_500_000 * YUAN, margin=450_000 * YUAN)["package"]

@@ -47,7 +47,8 @@ Where things are:
     outcomes.py     award, failure, and closing an auction by the rules of its mode
     settlement.py   confirm_payment
     end_block.py    deadlines: closing auctions, defaulting winners who did not pay
-    queries.py      the queries and who may see what
+    reading.py      who may read each record and see each event (the queries and the raw routes ask it)
+    queries.py      the queries
 """
 
 from __future__ import annotations
@@ -58,10 +59,11 @@ from faechain.modules.auctions.bidding import BiddingSteps
 from faechain.modules.auctions.end_block import EndOfBlock
 from faechain.modules.auctions.opening import OpeningSteps
 from faechain.modules.auctions.queries import Queries
+from faechain.modules.auctions.reading import ReadRules
 from faechain.modules.auctions.settlement import SettlementSteps
 
 
 @register
-class Auctions(OpeningSteps, BidderSteps, BiddingSteps, SettlementSteps, Queries, EndOfBlock, Contract):
+class Auctions(OpeningSteps, BidderSteps, BiddingSteps, SettlementSteps, Queries, ReadRules, EndOfBlock, Contract):
     name = "auctions"
     indexes = {"auction": ("asset", "seller", "owner", "status", "mode")}

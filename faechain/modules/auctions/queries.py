@@ -1,8 +1,8 @@
 """What auctions shows, and to whom.
 
-Read rules: auctions are public to members, as the ledger itself is: who bid what is on
-record (a sealed bid's price shows once revealed). Margins are shown in full to the
-seller, the exchange and the regulator (and on a dev chain's anonymous reads), and to
+Read rules (`reading.py`, which the raw routes apply too): auctions are public to members,
+as the ledger itself is: who bid what is on record (a sealed bid's price shows once revealed).
+Margins are shown to the seller, the settlement bank, the exchange and the regulator, and to
 each bidder its own.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from faechain.contracts.errors import BadRequest, NotFound, ensure
-from faechain.contracts.roles import SEE_ALL
 from faechain.contracts.runtime import QueryCtx, query
 from faechain.modules.auctions.records import OPEN, Auction, Margin, auction_key, bid_key, margin_key
 from faechain.modules.auctions.rules import current_price
@@ -30,10 +29,8 @@ class Queries:
         regulator, and to each bidder its own.
         """
         a: Auction | None = q.state.get(auction_key(id))
-        if a is None:
+        if a is None or not q.may_read(auction_key(id)):
             raise NotFound(f"auction {id!r} not found")
-        reader = None if q.caller is None else q.caller.org_id
-        privileged = q.caller is None or q.caller.role in SEE_ALL or reader == a["seller"]
         view: dict[str, Any] = dict(a)
         if a["status"] == OPEN:
             view["current_price"] = current_price(a, q.time)
@@ -41,7 +38,7 @@ class Queries:
         out: dict[str, Any] = {
             "auction": view,
             "bids": [q.state.get(bid_key(id, n)) for n in range(1, a["bids"] + 1)],
-            "margins": [m for m in margins if privileged or m["bidder"] == reader],
+            "margins": [m for m in margins if q.may_read(margin_key(id, m["bidder"]))],
         }
         if prove:
             proofs = {auction_key(id): q.proof(auction_key(id))}
@@ -59,6 +56,6 @@ class Queries:
         field, value = given[0]
         out = []
         for _, a in q.find("auction", field, value, max(1, min(limit, 1000))):
-            if status is None or a["status"] == status:
+            if (status is None or a["status"] == status) and q.may_read(auction_key(a["id"])):
                 out.append({k: a[k] for k in LISTED_FIELDS})
         return out

@@ -58,11 +58,12 @@ from __future__ import annotations
 from faechain.contracts.runtime import Contract, register
 from faechain.modules.governance.end_block import EndOfBlock
 from faechain.modules.governance.queries import Queries
+from faechain.modules.governance.reading import ReadRules
 from faechain.modules.governance.records import NAME
 from faechain.modules.governance.steps import Genesis, Steps
 
 
 @register
-class Governance(Genesis, Steps, EndOfBlock, Queries, Contract):
+class Governance(Genesis, Steps, EndOfBlock, Queries, ReadRules, Contract):
     name = NAME
     indexes = {"proposal": ("status", "kind", "proposer")}

@@ -17,23 +17,30 @@ its last EXCHANGE or REGULATOR.
     certificate:   registered by the chain at its first transaction -> revoked (revoke,
                    revoke_by_vote); a certificate never used may be revoked in advance
 
+An individual investor is admitted under a label that names no one; the exchange records the
+person behind it with `register_person` (the commitment of a personal data document in the
+vault), and may ask for that document's erasure, which the regulator approves
+(`request_erasure`, `approve_erasure`, `reject_erasure`: faechain/contracts/personal.py).
+
 Where things are:
 
     records.py   the state keys (also the full keys the chain authenticates signers against),
                  the records, and how an organisation record and a signer's attributes are made
-    steps.py     genesis, admit, set_attributes, revoke, and the governance vote's methods
-    queries.py   org, orgs, cert, whoami
+    steps.py     genesis, admit, set_attributes, register_person, revoke, and the governance vote's methods
+    queries.py   org, orgs, cert, whoami; the vault's questions about personal data documents
 """
 
 from __future__ import annotations
 
+from faechain.contracts.personal import PersonalDataSteps
 from faechain.contracts.runtime import Contract, register
 from faechain.modules.membership.queries import Queries
+from faechain.modules.membership.reading import ReadRules
 from faechain.modules.membership.records import NAME
 from faechain.modules.membership.steps import Genesis, Steps
 
 
 @register
-class Membership(Genesis, Steps, Queries, Contract):
+class Membership(Genesis, Steps, Queries, ReadRules, PersonalDataSteps, Contract):
     name = NAME
     indexes = {"org": ("type", "status"), "cert": ("org_id",)}

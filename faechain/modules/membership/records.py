@@ -9,6 +9,10 @@ State (under `membership/`):
                                     not_after, revoked, reason}, registered by the chain at the
                                     certificate's first successful transaction
     revoked/<org_id>/<cert id hex>  EarlyRevocation: a revocation of a certificate not yet used on chain
+    person/<commitment>             Person (faechain/contracts/personal.py): an individual investor's
+                                    personal data document in the vault (name, ID number), registered
+                                    by the exchange; the org record's `person` names it
+    erased/<commitment>             Erased: the regulator approved that document's erasure
 
 The chain reads these records outside any contract call, to authenticate every signer
 (faechain.chain.auth) and to register a new signer's certificate (faechain.chain.execution):
@@ -50,6 +54,9 @@ class Org(TypedDict):
     status: str  # ACTIVE or REMOVED
     removed_at: NotRequired[int]
     removed_reason: NotRequired[str]
+    # an individual investor: the commitment of the person's data document in the vault; the org's
+    # `name` is then a label that names no one (the exchange admits individuals under such a label)
+    person: NotRequired[str]
 
 
 def org_key(org_id: str) -> str:

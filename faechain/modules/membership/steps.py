@@ -15,6 +15,7 @@ from faechain.contracts.errors import (
     Unauthorized,
     ensure,
 )
+from faechain.contracts.personal import ERASED, Person, enrol, person_key
 from faechain.contracts.roles import role_word
 from faechain.contracts.runtime import Ctx, internal, tx
 from faechain.core.errors import FaeError
@@ -158,6 +159,31 @@ class Steps:
         ctx.state.put(org_key(org_id), org)
         ctx.emit("OrgAttributesSet", org_id=org_id, attributes=attributes)
         return {"org_id": org_id}
+
+    @tx
+    def register_person(self, ctx: Ctx, org_id: str, person: str) -> dict:
+        """The exchange records who stands behind an individual investor's membership: `person` is the
+        commitment of the personal data document (name, ID number) it put in the vault (scope
+        membership, subject person); the name and ID number never go on chain, and the organisation's
+        `name` stays a label that names no one. Once the document is erased, a new one may be
+        registered; until then the organisation keeps the one it has."""
+        ensure(ctx.caller.role == "EXCHANGE", Unauthorized("only the exchange registers an individual's data"))
+        org: Org = ctx.state.require(org_key(org_id), "organisation")
+        ensure(org["status"] == ACTIVE, InvalidState(f"organisation {org_id} is {org['status']}"))
+        ensure(org["type"] == "INVESTOR",
+               InvalidState(f"organisation {org_id} is {role_word(org['type'])}: only an individual investor's "
+                            "membership names a person"))
+        current = org.get("person")
+        if current is not None:
+            old: Person | None = ctx.state.get(person_key(current))
+            ensure(old is None or old["status"] == ERASED,
+                   Duplicate(f"organisation {org_id} already names personal data {current}: have it erased first"))
+        rec = enrol(ctx, person, org_id, "person")
+        ensure(rec["uses"] == [org_id], InvalidState(f"personal data {person} already names another organisation"))
+        org["person"] = person
+        ctx.state.put(org_key(org_id), org)
+        ctx.emit("PersonRegistered", org_id=org_id, person=person)
+        return {"org_id": org_id, "person": person}
 
     @tx
     def revoke(self, ctx: Ctx, org_id: str, cert_id: bytes, reason: str, ca_signature: bytes | None = None) -> dict:

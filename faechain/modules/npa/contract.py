@@ -23,6 +23,8 @@ Who does what:
     winner (the buyer)   sign_deal, record_disposition
     inspector            inspect
     parties, exchange    register_document; bidders, parties, exchange, regulator: view_document
+    seller of a person   request_erasure (a borrower's or guarantor's personal data, on the person's behalf)
+    regulator            approve_erasure, reject_erasure
     auctions contract    auction_started, auction_awarded, auction_failed, auction_paid, auction_defaulted
 
 The auction is the `auctions` contract's: `list_package` opens it through
@@ -39,6 +41,10 @@ the package stays AWARDED; the signature that completes the contract then moves
 it through CONTRACTED to PAID in the same transaction. Refusing the confirmation
 instead would leave money that did move unrecorded.
 
+Borrowers and guarantors are named by the commitments of their personal data documents in
+the vault, never by name or ID number (faechain/contracts/personal.py says how a commitment
+is made, matched, read and erased).
+
 Where things are:
 
     records.py     the state keys and records (TypedDicts), the package's states, limits and vocabularies
@@ -49,11 +55,13 @@ Where things are:
     data_room.py   registering documents and logging their reading
     transfer.py    the deal, delivery, notice, dispositions, inspection and close
     end_block.py   overdue transfer notices
-    queries.py     the queries and who may see what
+    reading.py     who may read each record and see each event (the queries and the raw routes ask it)
+    queries.py     the queries
 """
 
 from __future__ import annotations
 
+from faechain.contracts.personal import PersonalDataSteps
 from faechain.contracts.runtime import Contract, register
 from faechain.modules.npa.data_room import DataRoomSteps
 from faechain.modules.npa.end_block import EndOfBlock
@@ -61,12 +69,13 @@ from faechain.modules.npa.listing import AuctionCallbacks, ListingSteps
 from faechain.modules.npa.loans import LoanSteps
 from faechain.modules.npa.packaging import PackagingSteps
 from faechain.modules.npa.queries import Queries
+from faechain.modules.npa.reading import ReadRules
 from faechain.modules.npa.transfer import TransferSteps
 
 
 @register
 class Npa(LoanSteps, PackagingSteps, ListingSteps, AuctionCallbacks, DataRoomSteps, TransferSteps, Queries,
-          EndOfBlock, Contract):
+          ReadRules, EndOfBlock, PersonalDataSteps, Contract):
     name = "npa"
     indexes = {
         "package": ("seller", "status", "intermediary", "winner", "inspector"),

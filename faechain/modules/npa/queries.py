@@ -7,7 +7,11 @@ Read rules:
       (not its other documents);
     - a loan is seen by its owner and seller, the exchange, the regulator, and whoever may see the
       package it is or was last in; a loan book only by its owner (the exchange, the regulator);
-    - a data-room document is downloaded by a bidder only after it logged its reading (`view_document`).
+    - a data-room document is downloaded by a bidder only after it logged its reading (`view_document`);
+    - a borrower's or guarantor's personal data document (name, ID number; `person/<commitment>`) is read
+      by the seller that registered it, the exchange, the regulator, and, for each loan naming the person,
+      the loan's owner and the parties of the package it is or was last in (not by every member a listed
+      package is public to, nor by bidders: the data room's loan tape is theirs); never anonymously.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from __future__ import annotations
 from typing import Any
 
 from faechain.contracts.errors import BadRequest, InvalidState, NotFound, Unauthorized, ensure
+from faechain.contracts.personal import PERSON_SUBJECT, Person, check_upload, document_record, person_key, readable
 from faechain.contracts.roles import SEE_ALL
 from faechain.contracts.runtime import QueryCtx, query
 from faechain.modules.auctions.records import auction_key
+from faechain.modules.npa import reading
 from faechain.modules.npa.records import (
     FINISHED,
+    SELLER_TYPES,
     Document,
     Loan,
     Package,
@@ -113,10 +120,9 @@ class Queries:
     def views(self, q: QueryCtx, package: str) -> list:
         """Who logged reading which data-room document (the seller, the exchange, the regulator; a
         bidder sees its own)."""
-        p = _visible(q, package)
-        everyone = q.caller is None or q.caller.role in SEE_ALL or q.caller.org_id == p["seller"]
+        _visible(q, package)
         return [v for _, v in q.find("view", "package", package, 100_000)
-                if everyone or (q.caller is not None and v["org"] == q.caller.org_id)]
+                if q.may_read(view_key(package, v["hash"], v["org"]))]
 
     @query
     def life(self, q: QueryCtx, package: str, prove: bool = False) -> dict:
@@ -146,8 +152,13 @@ class Queries:
 
     # -- the vault's questions (see faechain/api/vault.py) ---------------------------------------------
     @query
-    def vault_upload(self, q: QueryCtx, subject: str, hash: str) -> dict:
-        """May the reader upload a document for package `subject`? Those who may register one."""
+    def vault_upload(self, q: QueryCtx, subject: str, hash: str, document: bytes | None = None) -> dict:
+        """May the reader upload a document for package `subject`? Those who may register one. Subject
+        `person`: a borrower's or guarantor's personal data document (`document`: its bytes), by a
+        bank or AMC, which then names it in `register_loan`."""
+        if subject == PERSON_SUBJECT:
+            return check_upload(q, hash, document, q.caller is not None and q.caller.role in SELLER_TYPES,
+                                "banks and AMCs (for their borrowers and guarantors)")
         p: Package | None = q.state.get(package_key(subject))
         if p is None or q.caller is None or not may_upload(q.caller.org_id, q.caller.role, p):
             raise Unauthorized(f"only the parties of package {subject!r} and the exchange upload its documents")
@@ -158,23 +169,51 @@ class Queries:
     def vault_document(self, q: QueryCtx, hash: str) -> dict:
         """The record of a document the reader may download: the seller, the DD intermediary, the
         inspector, the winner, the exchange and the regulator; a bidder a data-room document whose
-        reading it logged with `view_document`; any member the published transfer notice."""
+        reading it logged with `view_document`; any member the published transfer notice. A borrower's or
+        guarantor's personal data document: see `may_read_person`."""
+        person: Person | None = q.state.get(person_key(hash))
+        if person is not None:
+            return document_record(q, hash, self.may_read_person(q, person)) or {}
         return dict(_readable_document(q, hash))
 
+    def may_read_person(self, q: QueryCtx, rec: Person) -> bool:
+        """The registering seller, the exchange, the regulator; for each loan naming the person, its owner
+        and seller and the parties of the package it is or was last in. Never an anonymous reader."""
+        if readable(q, rec):
+            return True
+        if q.caller is None:
+            return False
+        for ref in rec["uses"]:
+            loan: Loan | None = q.state.get(loan_key(ref))
+            if loan is None:
+                continue
+            if q.caller.org_id in (loan["owner"], loan["seller"]):
+                return True
+            package_id = loan["package"] or loan["last_package"]
+            p: Package | None = q.state.get(package_key(package_id)) if package_id else None
+            if p is not None and q.caller.org_id in parties(p):
+                return True
+        return False
 
-# -- who sees what -------------------------------------------------------------------------------------
+    def person_view(self, q: QueryCtx, rec: Person) -> dict[str, Any]:
+        """The person's record with only the loans naming it that the reader may see (a buyer of one
+        loan does not learn the seller's other loans to the same borrower)."""
+        uses = [ref for ref in rec["uses"] if (loan := q.state.get(loan_key(ref))) is not None
+                and _may_see_loan(q, loan)]
+        return {**rec, "uses": uses}
+
+
+# -- who sees what (the rules are reading.py's, which the raw routes apply too) -------------------------
 
 
 def _party_view(q: QueryCtx, p: Package) -> bool:
     """The package's parties, the exchange and the regulator see all of it."""
-    if q.caller is None or q.caller.role in SEE_ALL:
-        return True  # anonymous reads exist only on a dev chain on loopback
-    return q.caller.org_id in parties(p)
+    return reading.party(q, p)
 
 
 def _may_see(q: QueryCtx, p: Package) -> bool:
     """A package that has been listed is public to members; before that only its parties see it."""
-    return _party_view(q, p) or bool(p["listings"])
+    return reading.package_reader(q, p)
 
 
 def _visible(q: QueryCtx, package_id: str) -> Package:
@@ -185,11 +224,7 @@ def _visible(q: QueryCtx, package_id: str) -> Package:
 
 
 def _may_see_loan(q: QueryCtx, rec: Loan) -> bool:
-    if q.caller is None or q.caller.role in SEE_ALL or q.caller.org_id in (rec["owner"], rec["seller"]):
-        return True
-    package_id = rec["package"] or rec["last_package"]
-    p: Package | None = q.state.get(package_key(package_id)) if package_id else None
-    return p is not None and _may_see(q, p)
+    return q.may_read(loan_key(rec["ref"]))
 
 
 def _documents(q: QueryCtx, p: Package) -> list[Document]:
@@ -210,7 +245,7 @@ def _document_keys(q: QueryCtx, p: Package, shown: list[Document]) -> list[str]:
 
 def _readable_document(q: QueryCtx, doc_hash: str) -> Document:
     d: Document | None = q.state.get(document_key(doc_hash))
-    if d is None:
+    if d is None or not q.may_read(document_key(doc_hash)):
         raise NotFound(f"document {doc_hash!r} not found")
     p: Package = q.state.get(package_key(d["package"]))
     if _party_view(q, p) or d["public"]:

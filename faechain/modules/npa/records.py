@@ -9,6 +9,10 @@ State (under `npa/`):
     doc/<hash>                a data-room or deal document's record (its bytes are in the node's vault)   Document
     docs/<package>            the package's document hashes, in registration order             list[str]
     view/<package>/<hash>/<org>  a reader's logged views of a data-room document (first, last, count)  DocumentView
+    person/<commitment>       a borrower or guarantor: the commitment of its personal data document in the
+                              vault, its owner (the registering seller), the loans naming it    Person
+    erased/<commitment>       the regulator approved the erasure of that document               Erased
+                              (Person and Erased: faechain/contracts/personal.py)
     disposition/<package>/<n> the buyer's n-th post-transfer disposition event (n zero-padded, from 1)  Disposition
     due/<day>, cursor         transfer notices falling due (faechain/contracts/deadlines.py)
 
@@ -28,6 +32,7 @@ MAX_LOANS = 200  # loans per package
 MAX_DOCS = 300  # documents per package
 MAX_LISTINGS = 10  # auctions per package (relistings included)
 MAX_DISPOSITIONS = 500
+MAX_GUARANTORS = 10  # per loan
 MAX_LOG = 80  # never reached: MAX_LISTINGS bounds the moves a package can make
 NOTICE_DUE = 30 * DAY  # the transfer notice is published within 30 days of delivery
 ASSET_PREFIX = "package:"  # the auction sells `package:<id>`, the freeze registry's reference
@@ -71,7 +76,8 @@ class Loan(TypedDict):
     ref: str  # <seller>/<loan_no>
     seller: str
     loan_no: str
-    borrower: str
+    borrower: str  # the commitment of the borrower's personal data document (name, ID number) in the vault
+    guarantors: list[str]  # the commitments of the guarantors' documents
     principal: int  # fen outstanding
     interest: int  # fen accrued
     classification: str  # one of CLASSES

@@ -36,7 +36,8 @@ Where things are:
     servicing.py    cash flows, voucher payments, coupon and principal payments, default, close
     disclosure.py   documents, the disclosure schedule, publication and corrections
     end_block.py    overdue disclosure items
-    queries.py      the queries and who may see what
+    reading.py      who may read each record and see each event (the queries and the raw routes ask it)
+    queries.py      the queries
     penetration.py  a plan and everything beneath it, each element with its proof
 """
 
@@ -47,11 +48,12 @@ from faechain.modules.plans.disclosure import DisclosureSteps
 from faechain.modules.plans.end_block import EndOfBlock
 from faechain.modules.plans.offering import OfferingSteps
 from faechain.modules.plans.queries import Queries
+from faechain.modules.plans.reading import ReadRules
 from faechain.modules.plans.servicing import ServicingSteps
 
 
 @register
-class Plans(OfferingSteps, ServicingSteps, DisclosureSteps, Queries, EndOfBlock, Contract):
+class Plans(OfferingSteps, ServicingSteps, DisclosureSteps, Queries, ReadRules, EndOfBlock, Contract):
     name = "plans"
     indexes = {
         "plan": ("sponsor", "underwriter", "servicer", "settlement_bank", "status", "holders"),

@@ -1,12 +1,11 @@
-"""What plans shows, and to whom.
+"""What plans shows, and to whom (the rules: `reading.py`, which the raw routes apply too).
 
-Read rules:
     - the plan's parties (sponsor, underwriter, servicer, settlement bank), the exchange and the
-      regulator see a plan in full: documents, holdings, payments, cash flows; anonymous reads
-      exist only on a dev chain on loopback;
-    - a holder sees the plan, its schedule, its documents and cash flows, and its own holding;
-    - a listed (or later) plan and its disclosure schedule are offered to qualified investors;
-      a draft or filed plan is seen only by its parties;
+      regulator see a plan in full: documents, every holding, payments, cash flows;
+    - its investors see the plan, its schedule, documents and cash flows, and their own holding;
+    - a plan the exchange approved is offered to qualified investors: its terms (`OFFER_FIELDS`)
+      and its disclosures, not its pool, investors or cash flows;
+    - a plan the reader may not see is answered as not found, as one that does not exist;
     - the vault asks `vault_upload` / `vault_document` who may store and fetch a plan's documents.
 """
 
@@ -15,13 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from faechain.contracts.errors import BadRequest, InvalidState, NotFound, Unauthorized, ensure
-from faechain.contracts.roles import SEE_ALL
 from faechain.contracts.runtime import QueryCtx, query
 from faechain.modules.plans import penetration
+from faechain.modules.plans.reading import OFFER_FIELDS, offer_view, offered, party, reader
 from faechain.modules.plans.records import (
     CLOSED,
-    DRAFT,
-    FILED,
     CashFlow,
     DisclosureItem,
     Document,
@@ -39,16 +36,24 @@ from faechain.modules.plans.records import (
 
 SUMMARY_FIELDS = ("id", "name", "sponsor", "underwriter", "status", "size", "coupon_bps", "term_days", "subscribed",
                   "opens", "closes", "maturity", "pooled")  # what a listing of plans shows of each
+OFFER_SUMMARY = tuple(f for f in SUMMARY_FIELDS if f in OFFER_FIELDS)  # ... to an offered qualified investor
 
 
 class Queries:
     @query
     def plan(self, q: QueryCtx, id: str, prove: bool = False) -> dict[str, Any]:
-        """A plan with its schedule, documents and (for its parties) holdings and payments."""
+        """A plan with its schedule, documents and (for its parties) holdings and payments; to a
+        qualified investor it is offered to, its terms and disclosures only."""
         p = _visible_plan(q, id)
-        out: dict[str, Any] = {"plan": p, "disclosures": [q.state.get(disclosure_key(id, n)) for n in
-                                                          range(1, p["disclosures"] + 1)]}
-        if _party_view(q, p):
+        disclosures = [q.state.get(disclosure_key(id, n)) for n in range(1, p["disclosures"] + 1)]
+        if not reader(q, p):  # offered: the terms (not provable without the record) and each disclosure
+            offer: dict[str, Any] = {"plan": offer_view(p), "disclosures": disclosures}
+            if prove:
+                offer["proofs"] = {k: q.proof(k) for k in [disclosure_key(id, n) for n in
+                                                           range(1, p["disclosures"] + 1)]}
+            return offer
+        out: dict[str, Any] = {"plan": p, "disclosures": disclosures}
+        if party(q, p):
             out["documents"] = [q.state.get(doc_key(h)) for h in q.state.get(docs_key(id), [])]
             out["holdings"] = [q.state.get(holding_key(id, i)) for i in p["holders"]]
             out["payments"] = [q.state.get(payment_key(id, n)) for n in range(1, p["payments"] + 1)]
@@ -77,8 +82,10 @@ class Queries:
         for _, p in q.find("plan", field, value, 10_000):
             if status is not None and p["status"] != status:
                 continue
-            if _may_see(q, p):
+            if reader(q, p):
                 out.append({k: p[k] for k in SUMMARY_FIELDS})
+            elif offered(q, p):
+                out.append({k: p[k] for k in OFFER_SUMMARY})
             if len(out) >= max(1, min(limit, 1000)):
                 break
         return out
@@ -92,25 +99,20 @@ class Queries:
             return [d for d in items if status is None or d["status"] == status]
         if status is None:
             raise BadRequest("give plan or status")
-        out = []
-        for _, d in q.find("disclosure", "status", status):
-            if _may_see(q, q.state.get(plan_key(d["plan"]))):
-                out.append(d)
-        return out
+        return [d for _, d in q.find("disclosure", "status", status) if q.may_read(disclosure_key(d["plan"], d["n"]))]
 
     @query
     def cash_flows(self, q: QueryCtx, plan: str) -> list[CashFlow]:
-        """Every cash flow of a plan, oldest first (its parties and the regulator)."""
+        """Every cash flow of a plan, oldest first (its parties and investors, the exchange, the regulator)."""
         p = _party_plan(q, plan)
         return [q.state.get(cash_flow_key(plan, n)) for n in range(1, p["cash_flows"] + 1)]
 
     @query
     def holding(self, q: QueryCtx, plan: str, investor: str) -> Holding:
         """One investor's holding (the investor itself, the plan's parties, the regulator)."""
-        p = _visible_plan(q, plan)
-        if not (_party_view(q, p) or (q.caller is not None and q.caller.org_id == investor)):
+        h: Holding | None = q.state.get(holding_key(plan, investor))
+        if h is None or not q.may_read(holding_key(plan, investor)):
             raise NotFound(f"no holding of {investor!r} in plan {plan!r}")
-        h: Holding = q.state.require(holding_key(plan, investor), "holding")
         return h
 
     @query
@@ -144,45 +146,27 @@ class Queries:
         return _document(q, hash)
 
 
-# -- who sees what ---------------------------------------------------------------------------------
-
-
-def _party_view(q: QueryCtx, p: Plan) -> bool:
-    """Parties, the exchange and the regulator see a plan in full (holders see their own part)."""
-    if q.caller is None or q.caller.role in SEE_ALL:
-        return True  # anonymous reads exist only on a dev chain on loopback
-    return q.caller.org_id in parties(p).values()
-
-
-def _may_see(q: QueryCtx, p: Plan) -> bool:
-    """A listed (or later) plan is offered to qualified investors; a draft only to its parties."""
-    caller = q.caller
-    if caller is None or _party_view(q, p) or caller.org_id in p["holders"]:
-        return True
-    return p["status"] not in (DRAFT, FILED) and caller.role == "INVESTOR" and caller.has("qualified")
+# -- who sees what (the rules are reading.py's) -------------------------------------------------
 
 
 def _visible_plan(q: QueryCtx, plan_id: str) -> Plan:
+    """The plan, if the reader may read it or it is offered to the reader."""
     p: Plan | None = q.state.get(plan_key(plan_id))
-    if p is None or not _may_see(q, p):
+    if p is None or not (reader(q, p) or offered(q, p)):
         raise NotFound(f"plan {plan_id!r} not found")
     return p
 
 
 def _party_plan(q: QueryCtx, plan_id: str) -> Plan:
-    """The plan, if the reader is party to it (parties, holders, exchange, regulator)."""
+    """The plan, if the reader may read it (parties, investors, exchange, regulator)."""
     p: Plan | None = q.state.get(plan_key(plan_id))
-    if p is None:
+    if p is None or not reader(q, p):
         raise NotFound(f"plan {plan_id!r} not found")
-    if not (q.caller is None or _party_view(q, p) or q.caller.org_id in p["holders"]):
-        raise Unauthorized(f"only the parties of plan {plan_id!r} (its sponsor, underwriter, servicer and settlement "
-                           "bank), its investors, the exchange and the regulator see this")
     return p
 
 
 def _document(q: QueryCtx, doc_hash: str) -> Document:
     d: Document | None = q.state.get(doc_key(doc_hash))
-    if d is None:
+    if d is None or not q.may_read(doc_key(doc_hash)):
         raise NotFound(f"document {doc_hash!r} not found")
-    _party_plan(q, d["plan"])
     return d

@@ -36,7 +36,8 @@ Where things are:
     transfers.py      negotiated transfers and their registration
     distribution.py   collections, distributions down the waterfall, maturity, default, close
     waterfall.py      the distribution waterfall as plain integer arithmetic
-    queries.py        the queries and who may see what
+    reading.py        who may read each record and see each event (the queries and the raw routes ask it)
+    queries.py        the queries
 """
 
 from __future__ import annotations
@@ -45,12 +46,13 @@ from faechain.contracts.runtime import Contract, register
 from faechain.modules.products.distribution import DistributionSteps
 from faechain.modules.products.origination import OriginationSteps
 from faechain.modules.products.queries import Queries
+from faechain.modules.products.reading import ReadRules
 from faechain.modules.products.subscription import SubscriptionSteps
 from faechain.modules.products.transfers import TransferSteps
 
 
 @register
-class Products(OriginationSteps, SubscriptionSteps, TransferSteps, DistributionSteps, Queries, Contract):
+class Products(OriginationSteps, SubscriptionSteps, TransferSteps, DistributionSteps, Queries, ReadRules, Contract):
     name = "products"
     indexes = {
         "product": ("originator", "status", "registrar", "holders"),

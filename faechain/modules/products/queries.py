@@ -1,13 +1,13 @@
-"""What products shows, and to whom.
+"""What products shows, and to whom (the rules: `reading.py`, which the raw routes apply too).
 
-Read rules:
     - the product's parties (originator, registrar, settlement bank), the exchange and the
-      regulator see it in full: the register, collections and distributions; anonymous reads
-      exist only on a dev chain on loopback;
-    - a holder sees the product and its own holdings;
-    - rating agencies see every product (they rate drafts);
-    - an offered product (OPEN or later) is visible to qualified investors;
-    - a transfer is seen by its seller and buyer and by whoever sees the product in full.
+      regulator see it in full: the register, collections and distributions;
+    - a holder sees the product and its own holdings; a rating agency a product before it is
+      offered, and one it rated;
+    - an offered product (OPEN or later) shows qualified investors and rating agencies its terms
+      (`OFFER_FIELDS`), not its holders or register;
+    - a transfer is seen by its seller and buyer and by the product's parties;
+    - a product the reader may not see is answered as not found, as one that does not exist.
 """
 
 from __future__ import annotations
@@ -15,12 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from faechain.contracts.errors import BadRequest, NotFound, ensure
-from faechain.contracts.roles import SEE_ALL
 from faechain.contracts.runtime import QueryCtx, query
+from faechain.modules.products.reading import OFFER_FIELDS, offer_view, offered, party, reader
 from faechain.modules.products.records import (
-    DRAFT,
-    FILED,
-    RATED,
     Product,
     Transfer,
     collection_key,
@@ -32,6 +29,7 @@ from faechain.modules.products.records import (
 
 SUMMARY_FIELDS = ("id", "name", "originator", "status", "opens", "closes", "maturity", "collected",
                   "distributed")  # what a listing of products shows of each (and the latest rating)
+OFFER_SUMMARY = tuple(f for f in SUMMARY_FIELDS if f in OFFER_FIELDS)  # ... to an offered investor or agency
 
 
 class Queries:
@@ -39,10 +37,12 @@ class Queries:
     def product(self, q: QueryCtx, id: str, prove: bool = False) -> dict[str, Any]:
         """A product: terms, ratings, tranches; the register and distributions for its parties."""
         p: Product | None = q.state.get(product_key(id))
-        if p is None or not _may_see(q, p):
+        if p is None or not (reader(q, p) or offered(q, p)):
             raise NotFound(f"product {id!r} not found")
+        if not reader(q, p):  # offered: its terms only (not provable without the record, which it may not read)
+            return {"product": offer_view(p), **({"proofs": {}} if prove else {})}
         out: dict[str, Any] = {"product": p}
-        if _party(q, p):
+        if party(q, p):
             out["holdings"] = [h for t in p["tranches"] for org in p["holders"]
                                if (h := q.state.get(holding_key(id, t["name"], org))) and h["units"]]
             out["distributions"] = [q.state.get(distribution_key(id, n)) for n in range(1, p["distributions"] + 1)]
@@ -69,35 +69,19 @@ class Queries:
                  if v is not None]
         ensure(given, BadRequest("give status, originator or holder"))
         field, value = given[0]
-        return [{k: p[k] for k in SUMMARY_FIELDS} | {"rating": p["ratings"][-1] if p["ratings"] else None}
-                for _, p in q.find("product", field, value) if _may_see(q, p)
-                and (status is None or p["status"] == status)]
+        out = []
+        for _, p in q.find("product", field, value):
+            if status is not None and p["status"] != status:
+                continue
+            fields = SUMMARY_FIELDS if reader(q, p) else OFFER_SUMMARY if offered(q, p) else None
+            if fields is not None:
+                out.append({k: p[k] for k in fields} | {"rating": p["ratings"][-1] if p["ratings"] else None})
+        return out
 
     @query
     def transfer(self, q: QueryCtx, id: str) -> Transfer:
         """A negotiated transfer (its parties, the registrar, the exchange and the regulator)."""
         tr: Transfer | None = q.state.get(transfer_key(id))
-        if tr is None:
-            raise NotFound(f"transfer {id!r} not found")
-        p: Product = q.state.get(product_key(tr["product"]))
-        if not (q.caller is None or _party(q, p) or q.caller.org_id in (tr["seller"], tr["buyer"])):
+        if tr is None or not q.may_read(transfer_key(id)):
             raise NotFound(f"transfer {id!r} not found")
         return tr
-
-
-# -- who sees what ---------------------------------------------------------------------------------
-
-
-def _party(q: QueryCtx, p: Product) -> bool:
-    """Parties, the exchange and the regulator see a product in full."""
-    if q.caller is None or q.caller.role in SEE_ALL:
-        return True  # anonymous reads exist only on a dev chain on loopback
-    return q.caller.org_id in (p["originator"], p["registrar"], p["settlement_bank"])
-
-
-def _may_see(q: QueryCtx, p: Product) -> bool:
-    """Offered products (OPEN or later) are visible to qualified investors and rating agencies."""
-    caller = q.caller
-    if caller is None or _party(q, p) or caller.org_id in p["holders"] or caller.role == "RATING_AGENCY":
-        return True
-    return p["status"] not in (DRAFT, RATED, FILED) and caller.role == "INVESTOR" and caller.has("qualified")

@@ -38,7 +38,8 @@ Where things are:
     payment.py     confirm_payment
     freezes.py     freeze, unfreeze, set_frozen
     end_block.py   clearing in batches; OVERDUE marking and lapsing at the end of each day
-    queries.py     the queries and who may see what
+    reading.py     who may read each record and see each event (the queries and the raw routes ask it)
+    queries.py     the queries
 """
 
 from __future__ import annotations
@@ -54,13 +55,14 @@ from faechain.modules.receivables.issuing import IssuingSteps
 from faechain.modules.receivables.locks import LockSteps
 from faechain.modules.receivables.payment import PaymentSteps
 from faechain.modules.receivables.queries import Queries
+from faechain.modules.receivables.reading import ReadRules
 from faechain.modules.receivables.records import CURSOR
 from faechain.modules.receivables.transfers import TransferSteps
 
 
 @register
 class Receivables(IssuingSteps, TransferSteps, FinancingSteps, LockSteps, PaymentSteps, FreezeSteps, Queries,
-                  EndOfBlock, Contract):
+                  ReadRules, EndOfBlock, Contract):
     name = "receivables"
     indexes = {
         "voucher": ("holder", "payer", "root", "status"),

@@ -1,23 +1,25 @@
 """What receivables shows, and to whom.
 
-Read rules (anonymous reads exist only on a dev chain on loopback, and see everything;
-so do the regulator and the exchange):
-    - a voucher piece: its holder, payer, sender (`from`) and funder;
-    - an invoice: its seller and buyer, and every factor and bank (checking an invoice's
-      usage is a funder's due diligence);
-    - a core's credit: the core and the banks that granted it a line;
+Every record shown is one the reader may read (`reading.py`, the rules the raw routes apply
+too; the regulator and the exchange read all):
+    - a voucher piece: its holder, payer, sender and funder, the parties of the pieces split from
+      it, and the readers of the plan or product it is locked in; its lineage up to the root is
+      shown to whoever holds title through it, its descendants as far as the reader may read them;
+    - an invoice: its seller and buyer, the funders a holder offered a voucher drawing on it to,
+      and the readers of the plan it (or such a voucher) is pooled in;
+    - a core's credit: the core sees every line, its open total and headroom; a bank that granted
+      it a line sees that line only;
     - a financing: its holder and funder.
-A record the reader may not see is answered as not found.
+A record the reader may not read is answered as not found, exactly as one that does not exist.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from faechain.contracts.errors import BadRequest, NotFound, ensure
-from faechain.contracts.roles import FUNDER_TYPES, SEE_ALL
-from faechain.contracts.runtime import QueryCtx, query
+from faechain.contracts.runtime import QueryCtx, query, sees_all
+from faechain.modules.receivables.reading import piece_party, titled, titled_among
 from faechain.modules.receivables.records import (
     LIVE,
     OVERDUE,
@@ -35,37 +37,33 @@ from faechain.modules.receivables.records import (
     voucher_key,
 )
 
-VOUCHER_PARTIES = ("holder", "payer", "from", "funder")
-INVOICE_PARTIES = ("seller", "buyer")
-FINANCING_PARTIES = ("holder", "funder")
-
-
-def visible(q: QueryCtx, record: Mapping[str, Any], parties: tuple[str, ...]) -> bool:
-    """Whether the reader may see `record`: it sees all, or it is one of the record's `parties`."""
-    if q.caller is None or q.caller.role in SEE_ALL:
-        return True  # anonymous reads exist only on a dev chain on loopback
-    return q.caller.org_id in {record.get(p) for p in parties}
-
 
 class Queries:
     @query
     def voucher(self, q: QueryCtx, id: str, prove: bool = False) -> dict[str, Any]:
         """One piece with its lineage (root .. this piece, and its descendants) and history."""
         v: Voucher | None = q.state.get(voucher_key(id))
-        if v is None or not visible(q, v, VOUCHER_PARTIES):
+        if v is None or not q.may_read(voucher_key(id)):
             raise NotFound(f"voucher {id!r} not found")
         root: Root = q.state.get(root_key(v["root"]))
+        # the lineage: to a reader with title through the piece, every ancestor is readable (its
+        # title runs through each); a reader of the locked piece only (a plan's investor) has none
         ancestors: list[dict[str, Any]] = []
         cur = v
-        while cur["parent"] is not None:  # a query, not finalize_block: walking is fine here
+        while cur["parent"] is not None and (sees_all(q.caller) or titled(q, v)):  # a query: walking is fine
             cur = q.state.get(voucher_key(cur["parent"]))
             ancestors.append(_summary(cur))
-        descendants: list[dict[str, Any]] = []
+        below: dict[str, Voucher] = {}
+        order: list[str] = []
         stack = list(v["children"])
-        while stack and len(descendants) < 1000:
+        while stack and len(order) < 1000:
             child: Voucher = q.state.get(voucher_key(stack.pop(0)))
-            descendants.append(_summary(child))
+            below[child["id"]] = child
+            order.append(child["id"])
             stack.extend(child["children"])
+        # the descendants the reader may read: those whose title it holds (the payer: all of them)
+        shown = set(order) if sees_all(q.caller) else titled_among(q.caller, v, below)
+        descendants = [_summary(below[c]) for c in order if c in shown]
         out = {
             "voucher": _display(v, root), "root": _root_view(root), "ancestors": list(reversed(ancestors)),
             "descendants": descendants, "history": q.history(voucher_key(id), prove),
@@ -99,7 +97,7 @@ class Queries:
             shown = _display(v, rootrec)
             if any(v.get(f) != val for f, val in filters) or (status and shown["status"] != status):
                 continue
-            if visible(q, v, VOUCHER_PARTIES):
+            if piece_party(q.caller, v) or q.may_read(voucher_key(v["id"])):
                 out.append(shown)
             if len(out) >= limit:
                 break
@@ -109,9 +107,9 @@ class Queries:
     def invoice(self, q: QueryCtx, id: str, prove: bool = False) -> dict[str, Any]:
         """An invoice, how much of it is drawn, and the roots that draw on it."""
         inv: Invoice | None = q.state.get(invoice_key(id))
-        # funders see invoices too: checking an invoice's usage is their due diligence
-        funder = q.caller is not None and q.caller.role in FUNDER_TYPES
-        if inv is None or not (funder or visible(q, inv, INVOICE_PARTIES)):
+        # a funder offered a voucher drawing on it reads it too (its due diligence: the invoice's
+        # usage, the guard against financing it twice); the roots are readable to every reader of it
+        if inv is None or not q.may_read(invoice_key(id)):
             raise NotFound(f"invoice {id!r} not found")
         roots = [{"root": r["id"], "status": r["status"], "drawn": next(a for i, a in r["invoice_refs"] if i == id)}
                  for _, r in q.find("root", "invoices", id)]
@@ -122,11 +120,18 @@ class Queries:
 
     @query
     def credit(self, q: QueryCtx, core: str, prove: bool = False) -> dict[str, Any]:
-        """A core enterprise's credit lines, open voucher total and headroom."""
+        """A core enterprise's credit lines, open voucher total and headroom (the core's view); a
+        bank that granted it a line sees that line only: `{core, lines: [its line]}`."""
         rec: CoreCredit | None = q.state.get(core_key(core))
-        if q.caller is not None and q.caller.role not in SEE_ALL and q.caller.org_id != core:
-            if rec is None or q.caller.org_id not in rec["banks"]:
+        if not q.may_read(core_key(core)):
+            own = None if q.caller is None else line_key(core, q.caller.org_id)
+            line: CreditLine | None = q.state.get(own) if own is not None else None
+            if own is None or line is None or not q.may_read(own):
                 raise NotFound(f"no credit record for {core!r}")
+            bank_view: dict[str, Any] = {"core": core, "lines": [line]}
+            if prove:
+                bank_view["proofs"] = {own: q.proof(own)}
+            return bank_view
         if rec is None:
             rec = {"id": core, "banks": [], "open": 0}
         lines: list[CreditLine] = [q.state.get(line_key(core, b)) for b in rec["banks"]]
@@ -141,7 +146,7 @@ class Queries:
     def financing(self, q: QueryCtx, id: str) -> Financing:
         """One financing request with its registration and payment instruction."""
         f: Financing | None = q.state.get(financing_key(id))
-        if f is None or not visible(q, f, FINANCING_PARTIES):
+        if f is None or not q.may_read(financing_key(id)):
             raise NotFound(f"financing {id!r} not found")
         return f
 
@@ -152,7 +157,7 @@ class Queries:
         given = [(f, v) for f, v in (("funder", funder), ("holder", holder), ("status", status)) if v is not None]
         ensure(given, BadRequest("give funder, holder or status"))
         field, value = given[0]
-        return [f for _, f in q.find("financing", field, value) if visible(q, f, FINANCING_PARTIES)]
+        return [f for _, f in q.find("financing", field, value) if q.may_read(financing_key(f["id"]))]
 
 
 def _summary(v: Voucher) -> dict[str, Any]:

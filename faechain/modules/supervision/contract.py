@@ -29,7 +29,8 @@ Where things are:
     rules.py        the risk rules: what in a block should reach the regulator as an alert
     thresholds.py   the rules' thresholds in force, and set_rule
     end_block.py    evaluating the rules over each block and keeping the alerts
-    queries.py      the queries and who may see what
+    reading.py      who may read each record and see each event (the queries and the raw routes ask it)
+    queries.py      the queries and who an asset's parties are
 """
 
 from __future__ import annotations
@@ -39,13 +40,14 @@ from typing import Any
 from faechain.contracts.runtime import Contract, Ctx, register
 from faechain.modules.supervision.end_block import EndOfBlock
 from faechain.modules.supervision.queries import Queries
+from faechain.modules.supervision.reading import ReadRules
 from faechain.modules.supervision.records import RULES
 from faechain.modules.supervision.registry import RegistrySteps
 from faechain.modules.supervision.thresholds import ThresholdSteps, check_genesis_rules
 
 
 @register
-class Supervision(RegistrySteps, ThresholdSteps, Queries, EndOfBlock, Contract):
+class Supervision(RegistrySteps, ThresholdSteps, Queries, ReadRules, EndOfBlock, Contract):
     name = "supervision"
     indexes = {"alert": ("rule", "subject", "severity"), "frozen": ("frozen",)}
 

@@ -1,7 +1,7 @@
 """What supervision shows, and to whom.
 
-Read rules (anonymous reads exist only on a dev chain on loopback, and see everything;
-so do the regulator and the exchange):
+Read rules (`reading.py` applies them to the raw routes too; the regulator and the exchange
+see everything):
     - alerts and the list of frozen assets are for the regulator and the exchange;
     - any member may ask whether an asset is frozen (`frozen`: a counterparty checks before it
       trades); the regulator's reason, who acted and when only the regulator, the exchange and
@@ -60,7 +60,7 @@ MAX_PIECES = 1000  # pieces of a voucher walked for their parties (as receivable
 
 
 def sees_all(q: QueryCtx) -> bool:
-    """The regulator and the exchange (and a dev chain's anonymous reads) see all of supervision."""
+    """The regulator and the exchange see all of supervision."""
     return q.caller is None or q.caller.role in SEE_ALL
 
 
@@ -73,7 +73,9 @@ def regulator_view(q: QueryCtx) -> None:
 def party_view(q: QueryCtx, asset: str) -> bool:
     """Whether the reader sees why `asset` is frozen and its actions: it sees all, or is one of its parties."""
     caller = q.caller
-    return caller is None or caller.role in SEE_ALL or caller.org_id in asset_parties(q, asset)
+    if caller is None or caller.role in SEE_ALL:
+        return True
+    return bool(caller.org_id) and caller.org_id in asset_parties(q, asset)
 
 
 def asset_parties(q: QueryCtx, asset: str) -> set[str]:

@@ -35,6 +35,11 @@ def doc_hash(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()
 
 
+def person(label: str) -> str:
+    """A stand-in commitment of a borrower's or guarantor's personal data document."""
+    return hashlib.sha256(b"person:" + label.encode()).hexdigest()
+
+
 class Np(Driver):
     contract = "npa"
 
@@ -61,7 +66,7 @@ class Np(Driver):
         out = []
         for _ in range(k):
             no = f"BH-2023-{next(self._numbers):05d}"
-            args = dict(loan_no=no, borrower=f"Tianjin Borrower {no}", principal=PRINCIPAL, interest=80_000 * YUAN,
+            args = dict(loan_no=no, borrower=person(f"{seller}/{no}"), principal=PRINCIPAL, interest=80_000 * YUAN,
                         classification="doubtful", days_past_due=400, litigation="judgment",
                         collateral="factory building, Binhai New Area")
             args.update(fields)

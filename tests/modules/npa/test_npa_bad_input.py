@@ -8,24 +8,26 @@ import pytest
 
 from faechain.contracts.runtime import REGISTRY, Contract, Ctx, register, tx
 from tests.modules.conftest import open_demo_chain
-from tests.modules.npa.npa_support import DAY, INCREMENT, PRICES, PRINCIPAL, Np, doc_hash
+from tests.modules.npa.npa_support import DAY, INCREMENT, PRICES, PRINCIPAL, Np, doc_hash, person
 
 MAX = 2**63 - 1
 
 
 def test_registering_a_loan_checks_the_seller_and_every_amount(n):
-    base = dict(loan_no="BH-1", borrower="Tianjin Steel Pipe Co.", principal=PRINCIPAL, interest=0,
+    base = dict(loan_no="BH-1", borrower=person("Tianjin Steel Pipe Co."), principal=PRINCIPAL, interest=0,
                 classification="loss", days_past_due=900)
     for who in ("investor1", "lawfirm", "exchange", "core"):
         n.rejected(who, "register_loan", "unauthorized", **base)
     for bad in [dict(principal=0), dict(principal=-1), dict(principal=2**63), dict(principal="100"),
                 dict(interest=-1), dict(principal=MAX, interest=1), dict(classification="bad"),
                 dict(days_past_due=-1), dict(days_past_due=36_501), dict(litigation="appeal"), dict(borrower=""),
+                dict(borrower="Tianjin Steel Pipe Co."), dict(borrower=person("x").upper()),
                 dict(loan_no="BH/1"), dict(loan_no=""), dict(loan_no="-x"), dict(collateral="x" * 501)]:
         n.rejected("bank2", "register_loan", "bad_request", **(base | bad))
     n.ok("bank2", "register_loan", **base)
     n.rejected("bank2", "register_loan", "duplicate", **base)
-    n.ok("amc", "register_loan", **base)  # loan numbers are unique per seller
+    # loan numbers are unique per seller (each names its borrowers by commitments of its own)
+    n.ok("amc", "register_loan", **(base | dict(borrower=person("amc's borrower"))))
     assert n.loan(n.ref("BH-1", "amc"))["seller"] == n.o["amc"]
 
 
@@ -68,9 +70,9 @@ def test_creating_a_package_checks_its_seller_dates_and_prices(n):
                 dict(base_date=n.c.now + DAY), dict(base_date=0), dict(name=""), dict(loans=[])]:
         n.rejected("bank2", "create_package", "bad_request", **(base | bad))
     # totals beyond 64 bits cannot arise from any mix of loans
-    n.ok("bank2", "register_loan", loan_no="BIG-1", borrower="b", principal=MAX // 2 + 1, interest=0,
+    n.ok("bank2", "register_loan", loan_no="BIG-1", borrower=person("b"), principal=MAX // 2 + 1, interest=0,
          classification="loss", days_past_due=1)
-    n.ok("bank2", "register_loan", loan_no="BIG-2", borrower="b", principal=MAX // 2 + 1, interest=0,
+    n.ok("bank2", "register_loan", loan_no="BIG-2", borrower=person("b"), principal=MAX // 2 + 1, interest=0,
          classification="loss", days_past_due=1)
     n.rejected("bank2", "create_package", "bad_request", **(base | dict(loans=["BIG-1", "BIG-2"])))
     package = n.ok("bank2", "create_package", **base)["package"]

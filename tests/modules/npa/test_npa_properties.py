@@ -27,7 +27,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.modules.npa.npa_support import DAY, PRICES, Np
+from tests.modules.npa.npa_support import DAY, PRICES, Np, person
 from tests.modules.receivables.rcv_support import open_fast_chain
 
 SELLERS = ("bank2", "amc")
@@ -49,8 +49,8 @@ class Packaging(RuleBasedStateMachine):
             for k in range(4):
                 no = f"L{k}"
                 principal, interest = 1_000_000 + 17 * k + len(seller), 5_000 * k
-                n.ok(seller, "register_loan", loan_no=no, borrower="b", principal=principal, interest=interest,
-                     classification="loss", days_past_due=100)
+                n.ok(seller, "register_loan", loan_no=no, borrower=person(seller), principal=principal,
+                     interest=interest, classification="loss", days_past_due=100)
                 self.loans[n.ref(no, seller)] = (principal, interest)
                 self.mine[seller].append(no)
         self.in_package = {ref: None for ref in self.loans}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from faechain.contracts.errors import Unauthorized
+from faechain.contracts.errors import NotFound
 from tests.modules.plans.plan_support import YUAN
 
 
@@ -18,13 +18,11 @@ def test_who_may_sponsor_a_plan_reads_as_words(p):
 
 
 def test_the_read_refusal_states_who_may_read(p):
-    """It said "only the parties of plan … and the regulator see this", though its investors and
-    the exchange may read it too (and do)."""
+    """A reader outside the plan is answered as if it did not exist (docs/confidentiality.md: a refusal
+    never reveals existence); its parties, its investors, the exchange and the regulator see through it."""
     plan, _ = p.outstanding()
-    with pytest.raises(Unauthorized) as refused:
+    with pytest.raises(NotFound) as refused:
         p.q("penetrate", as_="investor3", plan=plan)  # a qualified investor that holds none of it
-    assert refused.value.message == (
-        f"only the parties of plan {plan!r} (its sponsor, underwriter, servicer and settlement bank), its investors, "
-        "the exchange and the regulator see this")
+    assert refused.value.message == f"plan {plan!r} not found"
     for reader in ("investor1", "exchange", "regulator", "supplier1", "underwriter", "factor", "bank"):
         assert p.q("penetrate", as_=reader, plan=plan, prove=False)["plan_id"] == plan, reader

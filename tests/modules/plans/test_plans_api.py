@@ -52,11 +52,11 @@ def test_the_demo_plan_penetrates_and_verifies_in_one_call(node, who, demo_plan)
     assert invoice["invoice"]["id"] == "011002600111-04512877"
     assert len(tree["documents"]) == 6 and len(tree["cash_flows"]) == 1
     assert {d["kind"] for d in tree["disclosures"]} == {"initial", "periodic", "major_event"}
-    # a reader that is no party to the plan cannot see through it
+    # a reader that is no party to the plan cannot see through it: to it, the plan is not found
     with Client(node.url, identity=who("investor3"), trust=HonestHeaders(node.url, who("investor3"))) as c, \
             pytest.raises(ApiError) as err:
         c.penetrate(demo_plan["id"])
-    assert err.value.code == "unauthorized"
+    assert err.value.code == "not_found"
 
 
 def test_plan_documents_download_to_parties_only_and_always_match_their_hash(node, who, demo_plan):
@@ -68,10 +68,10 @@ def test_plan_documents_download_to_parties_only_and_always_match_their_hash(nod
             for d in docs:
                 data = c.download_document(None, "plans", d["hash"])
                 assert hashlib.sha256(data).hexdigest() == d["hash"] and len(data) == d["size"]
-    for name in ("investor3", "supplier2", "core"):
+    for name in ("investor3", "supplier2", "core"):  # 404, as for a hash never recorded
         with Client(node.url, identity=who(name)) as c, pytest.raises(ApiError) as err:
             c.download_document(None, "plans", docs[0]["hash"])
-        assert err.value.status == 403, name
+        assert err.value.status == 404, name
 
 
 def test_a_party_uploads_registers_and_supersedes_a_document(node, who, demo_plan):

@@ -56,14 +56,21 @@ def test_register_invoice_by_its_seller_once(r):
 def test_invoice_visibility_and_usage(r):
     inv = r.invoice(1_000_00)
     vid = r.issue(600_00, invoice=inv)
-    for who in ("supplier1", "core", "factor", "bank", "bank2", "regulator", "exchange"):
+    seers = ["supplier1", "core", "regulator", "exchange"]  # its seller and buyer (README: and the funders
+    for who in seers:                                       # offered a voucher drawing on it)
         view = r.q("invoice", as_=who, id=inv)
         assert view["invoice"]["drawn"] == 600_00 and view["undrawn"] == 400_00
         assert view["roots"] == [{"root": vid, "status": "ACTIVE", "drawn": 600_00}]
-    for who in ("supplier2", "core2", "investor1"):
+    for who in ("supplier2", "core2", "investor1", "factor", "bank", "bank2"):  # a funder offered nothing: no
         with pytest.raises(ContractError) as e:
             r.q("invoice", as_=who, id=inv)
         assert e.value.code == "not_found"
+    # the holder offers the voucher to the factor: the factor's due diligence reads the invoice
+    r.ok("supplier1", "request_financing", id=vid, funder=r.o["factor"], amount=600_00, rate_bps=500)
+    assert r.q("invoice", as_="factor", id=inv)["roots"] == [{"root": vid, "status": "ACTIVE", "drawn": 600_00}]
+    with pytest.raises(ContractError) as e:
+        r.q("invoice", as_="bank", id=inv)
+    assert e.value.code == "not_found"
     with pytest.raises(ContractError):
         r.q("invoice", id="0-0")
 
@@ -84,9 +91,10 @@ def test_grant_credit_only_by_a_bank_and_a_new_grant_supersedes(r):
     assert credit["limit"] == 12_000_000_00 and credit["open"] == 0 and credit["headroom"] == 12_000_000_00
     r.check_proofs(credit["proofs"], {f"core/{o['core']}": r.get(f"core/{o['core']}")})
     r.line(1_000_000_00)  # the bank lowers its line: the new grant replaces the old one
-    assert r.q("credit", as_="bank", core=o["core"])["limit"] == 3_000_000_00
+    assert r.q("credit", as_="core", core=o["core"])["limit"] == 3_000_000_00
+    assert [x["amount"] for x in r.q("credit", as_="bank", core=o["core"])["lines"]] == [1_000_000_00]  # its own
     r.issue(2_500_000_00)
-    credit = r.q("credit", as_="bank2", core=o["core"])
+    credit = r.q("credit", as_="core", core=o["core"])
     assert credit["open"] == 2_500_000_00 and credit["headroom"] == 500_000_00
     # issuing beyond the lines
     inv = r.invoice(600_000_00)
@@ -102,9 +110,13 @@ def test_grant_credit_only_by_a_bank_and_a_new_grant_supersedes(r):
 
 
 def test_credit_visibility(r):
+    """README: a credit line to the core and the bank that granted it — a bank sees its own line,
+    not the core's total or another bank's line."""
     o = r.o
-    for who in ("core", "bank", "regulator", "exchange"):
+    for who in ("core", "regulator", "exchange"):
         assert r.q("credit", as_=who, core=o["core"])["limit"] == 10_000_000_00
+    mine = r.q("credit", as_="bank", core=o["core"])
+    assert set(mine) == {"core", "lines"} and [x["bank"] for x in mine["lines"]] == [o["bank"]]
     for who in ("bank2", "supplier1", "core2", "factor"):
         with pytest.raises(ContractError) as e:
             r.q("credit", as_=who, core=o["core"])
@@ -672,7 +684,10 @@ def test_voucher_query_lineage_history_and_proofs(r):
     assert [a["id"] for a in deep["ancestors"]] == [vid, p2]  # root first
     assert deep["descendants"] == []
     top = r.q("voucher", as_="supplier1", id=vid)
-    assert {d["id"] for d in top["descendants"]} == {p2, rest1, p3, rest2}
+    # its own descendants: what it passed on and kept, not what supplier2 did with its piece afterwards
+    # (docs/confidentiality.md: a piece is read by the parties of the pieces split from it, not the other way)
+    assert {d["id"] for d in top["descendants"]} == {p2, rest1}
+    assert {d["id"] for d in r.q("voucher", as_="core", id=vid)["descendants"]} == {p2, rest1, p3, rest2}
     assert [h["value"]["status"] for h in top["history"]] == ["ISSUED", "ACTIVE", "SPLIT"]
     # a proof is tied to the state it was made for: one from before a change does not verify after it
     old = view["proofs"][f"voucher/{p2}"]
@@ -707,9 +722,10 @@ def test_read_visibility(r):
     everything = {v["id"] for v in r.q("vouchers", as_="regulator", payer=o["core"])}
     assert everything == {vid, p2, p3, rest1, rest2, other}
     assert {v["id"] for v in r.q("vouchers", as_="core", payer=o["core"])} == everything
-    assert {v["id"] for v in r.q("vouchers", as_="supplier3", payer=o["core"])} == {p3}
-    assert {v["id"] for v in r.q("vouchers", as_="supplier2", payer=o["core"])} == {p2, p3, rest2, other}
-    assert {v["id"] for v in r.q("vouchers", as_="supplier3", holder=o["supplier2"])} == set()
+    # a holder also lists the pieces its own came from (its chain of title up to the core's root)
+    assert {v["id"] for v in r.q("vouchers", as_="supplier3", payer=o["core"])} == {vid, p2, p3}
+    assert {v["id"] for v in r.q("vouchers", as_="supplier2", payer=o["core"])} == {vid, p2, p3, rest2, other}
+    assert {v["id"] for v in r.q("vouchers", as_="supplier3", holder=o["supplier2"])} == {p2}  # its title's, only
     assert {v["id"] for v in r.q("vouchers", as_="supplier1", root=vid)} == {vid, p2, rest1}
     assert r.q("vouchers", as_="core2", root=vid) == []
     assert {v["id"] for v in r.q("vouchers", as_="regulator", holder=o["supplier2"])} == {p2, rest2, other}

@@ -11,6 +11,7 @@ import { hasherFor } from "../smt.js";
 import { basisLine, noBrowserCheck, trustAnchor, trustedHeader, trustFailure } from "../trust.js";
 import { verifyWrite } from "../verify.js";
 import { badge, button, clear, h, idLink, kv, org, section, slot, table, txLink } from "../ui.js";
+import { personCell } from "../personal.js";
 import { lineage } from "./common.js";
 
 // what a search text names
@@ -63,10 +64,20 @@ function blockRow(b) {
     h("td", h("code", short(b.app_hash ?? b.header.app_hash, 16))));
 }
 
+// a transaction the reader may not see (docs/confidentiality.md): its hash and position only
+function callCell(tx) {
+  return tx.withheld ? h("em.withheld", t("withheld")) : h("code", `${tx.contract || "?"}.${tx.method || "?"}`);
+}
+
+function codeCell(tx) {
+  if (tx.withheld) return h("em.withheld", "—");
+  return tx.code === "ok" ? h("span.ok", "ok") : h("span.bad", tx.code);
+}
+
 function txRow(b, tx) {
   return h("tr", { "data-tx": tx.hash },
     h("td", txLink(tx.hash)), h("td", h("a", { href: `#/explorer/block/${b.height}` }, b.height)),
-    h("td", h("code", `${tx.contract || "?"}.${tx.method || "?"}`)), h("td", tx.code === "ok" ? h("span.ok", "ok") : h("span.bad", tx.code)));
+    h("td", callCell(tx)), h("td", codeCell(tx)));
 }
 
 async function home(el, ctx) {
@@ -124,13 +135,20 @@ async function blockPage(el, height, ctx) {
       [t("proposer"), h("code", hd.proposer || "")],
     ]), headerCheck(b, ctx), h("p", h("a", { href: `#/explorer/block/${b.height + 1}` }, t("next_block") + " →"))),
     section(t("transactions"), table([
-      ["#", (x) => x.index], [t("tx_hash"), (x) => txLink(x.hash)], [t("call"), (x) => h("code", `${x.contract || "?"}.${x.method || "?"}`)],
-      [t("code"), (x) => (x.code === "ok" ? h("span.ok", "ok") : h("span.bad", x.code))],
+      ["#", (x) => x.index], [t("tx_hash"), (x) => txLink(x.hash)], [t("call"), callCell],
+      [t("code"), codeCell],
     ], b.txs, { empty: t("empty_block") })));
 }
 
 async function txPage(el, hash, ctx) {
   const d = await api.tx(hash);
+  if (d.withheld) {
+    clear(el, section(t("transaction"), kv([
+      [t("tx_hash"), h("code#tx-hash", d.tx_hash)], [t("block"), h("a", { href: `#/explorer/block/${d.height}` }, `${d.height} (#${d.index})`)],
+      [t("time"), datetime(d.time)], [t("receipt_hash"), h("code", d.receipt_hash)],
+    ]), h("p.note#tx-withheld", t("withheld_note"))));
+    return;
+  }
   const r = d.receipt;
   const certs = d.certificates || {};
   const m = certs.member || certs.attached || {};
@@ -231,7 +249,7 @@ async function packagePage(el, id) {
     [t("reserve"), yuan(p.reserve_price)], [t("list_price"), yuan(p.list_price)], [t("margin"), yuan(p.margin)],
     [t("auction"), p.auction ? h("a", { href: `#/v/auctions/${p.auction}` }, p.auction) : null], [t("winner"), p.winner ? org(p.winner) : null],
   ])),
-  section(t("loans"), table([[t("loan"), (l) => h("code", l.id || l.loan_no)], [t("borrower"), (l) => l.borrower], [t("principal"), (l) => yuan(l.principal)], [t("classification"), (l) => l.classification], [t("days_past_due"), (l) => l.days_past_due]], v.loans || [])));
+  section(t("loans"), table([[t("loan"), (l) => h("code", l.id || l.loan_no)], [t("borrower"), (l) => personCell("npa", l.borrower)], [t("guarantors"), (l) => (l.guarantors || []).map((g) => personCell("npa", g))], [t("principal"), (l) => yuan(l.principal)], [t("classification"), (l) => l.classification], [t("days_past_due"), (l) => l.days_past_due]], v.loans || [])));
 }
 
 async function productPage(el, id) {
@@ -278,6 +296,6 @@ async function orgPage(el, id, ctx) {
   });
   clear(el, section(t("organisation") + " " + (o.name || id), kv([
     [t("id"), h("code", o.id)], [t("type"), tv("role", o.type)], [t("status"), badge(o.status)], [t("ca_id"), h("code", o.ca_id)],
-    [t("attributes"), h("code", JSON.stringify(o.attributes || {}))],
+    [t("attributes"), h("code", JSON.stringify(o.attributes || {}))], [t("person"), o.person ? personCell("membership", o.person) : null],
   ])), section(t("visible_to_you"), extra));
 }
