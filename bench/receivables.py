@@ -20,43 +20,18 @@ import shutil
 import tempfile
 import time
 
-from faechain.chain.application import Application
-from faechain.core.genesis import Genesis
-from faechain.devnet.demo import MEMBERS, create_demo
-from faechain.identity.wallet import Identity
-from faechain.ledger.storage import Store
-from faechain.node.config import paths
+from bench.demo_chain import DemoChain
 
 DAY = 86_400
 DOC = hashlib.sha256(b"bench").hexdigest()
 
 
-class Chain:
-    def __init__(self, home: str):
-        create_demo(home)
-        self.genesis = Genesis.load(paths(home)["genesis"])
-        self.store = Store(paths(home)["db"])
-        self.app = Application(self.store, self.genesis)
-        self.ids = {m.name: Identity.load(home, m.name) for m in MEMBERS}
-        self.org = {n: i.org_id for n, i in self.ids.items()}
-        self.clock = self.genesis.genesis_time + 60_000
-        self.nonce = 0
-
+class Chain(DemoChain):
     def sign(self, who: str, method: str, **args) -> bytes:
-        self.nonce += 1
-        return self.ids[who].sign_tx(self.genesis.chain_id, "receivables", method, args, nonce=self.nonce,
-                                     now_ms=self.clock)
+        return self.sign_call(who, "receivables", method, **args)
 
     def block(self, txs: list[bytes]):
-        checks = self.app.check_txs(txs, self.clock)
-        bad = [c for c in checks if not c.ok]
-        assert not bad, bad[:3]
-        result = self.app.finalize_block(self.app.height + 1, self.clock, txs)
-        self.app.commit()
-        self.clock += 1000
-        failed = [r for r in result.receipts if not r.ok]
-        assert not failed, failed[:3]
-        return result
+        return self.commit(txs)
 
     def run(self, who: str, method: str, **args):
         return self.block([self.sign(who, method, **args)]).receipts[0].result

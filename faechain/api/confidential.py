@@ -9,12 +9,14 @@ position; nothing of its body, signer, code or events.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from faechain.chain.results import Receipt
 from faechain.contracts.runtime import Caller, sees_all
-from faechain.core.encoding import decode
+from faechain.core.encoding import decode_trusted
 
 
 def withheld_tx(index: int, tx_hash: bytes, receipt: bytes, hasher: Callable[[bytes], bytes]) -> dict[str, Any]:
@@ -32,17 +34,49 @@ def visible_indexes(node: Any, caller: Caller | None, height: int) -> tuple[set[
     view = node.app.read_view(caller, height)
     rows = node.store.block_txs(height)
     seen = {idx for idx, _, envelope, receipt in rows
-            if view.sees_envelope(envelope, Receipt.from_map(decode(receipt)))}
+            if view.sees_envelope(envelope, Receipt.from_map(decode_trusted(receipt)))}
     return seen, len(rows)
 
 
+class SeenCache:
+    """`visible_indexes` remembered per (block, reader), for the event hub: it filters every new
+    block for every open stream, and a reader's many streams (one identity may open dozens) must
+    cost one filtering, not one each. The key is every field of the reader the read rules may
+    look at; a block's committed contents never change, so an entry never goes stale."""
+
+    def __init__(self, size: int = 1024):
+        self.size = size
+        self._entries: OrderedDict[tuple[Any, ...], tuple[set[int], int] | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(caller: Caller, height: int) -> tuple[Any, ...]:
+        return (height, caller.cert_id, caller.org_id, caller.role, repr(sorted(caller.attributes.items())))
+
+    def visible(self, node: Any, caller: Caller | None, height: int) -> tuple[set[int], int] | None:
+        if caller is None or sees_all(caller):
+            return None
+        key = self.key(caller, height)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        seen = visible_indexes(node, caller, height)  # outside the lock: other readers go on meanwhile
+        with self._lock:
+            self._entries[key] = seen
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return seen
+
+
 def filter_block_events(node: Any, caller: Caller | None, height: int, block: dict[str, Any],
-                        events: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                        events: list[dict[str, Any]],
+                        cache: SeenCache | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A block of the event stream (`block`: its summary with per-transaction `codes`; `events`:
     its contract events, `tx` the index of the transaction that emitted each, or the number of
     transactions for end-of-block events) as `caller` may see it: the events of transactions it
     sees and the end-of-block events it may see; the codes of the others None. Blocking."""
-    seen = visible_indexes(node, caller, height)
+    seen = cache.visible(node, caller, height) if cache is not None else visible_indexes(node, caller, height)
     if seen is None:
         return block, events
     idx, n = seen

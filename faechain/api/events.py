@@ -32,7 +32,7 @@ from typing import Any
 
 from aiohttp import web
 
-from faechain.api.confidential import filter_block_events
+from faechain.api.confidential import SeenCache, filter_block_events
 from faechain.chain.results import BlockResult, Receipt
 from faechain.contracts.runtime import Caller, sees_all
 from faechain.core.block import Header
@@ -104,6 +104,7 @@ class EventHub:
         self.closing = False
         self.new_block: asyncio.Condition | None = None  # made on the loop in start()
         self._listener: Callable[[BlockResult], None] | None = None
+        self.seen = SeenCache()  # what each reader sees of each block, shared by its streams
 
     # -- lifecycle (aiohttp on_startup / on_shutdown) -------------------------------------
     async def start(self, _app=None) -> None:
@@ -243,7 +244,7 @@ class _Stream:
         if not sees_all(self.sub.caller) and (events or block.get("codes")):
             loop = asyncio.get_running_loop()
             block, events = await loop.run_in_executor(None, filter_block_events, self.hub.node, self.sub.caller,
-                                                       p.height, block, events)
+                                                       p.height, block, events, self.hub.seen)
         parts = [_frame("contract", ev) for ev in events]
         if block:
             parts.append(_frame("block", block, str(p.height)))
