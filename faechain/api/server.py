@@ -16,7 +16,8 @@ Routes (all JSON unless noted; bytes as lowercase hex; errors `{"code","message"
                                    /v1/txs shows it to the reader)
     GET  /v1/light/{height}        what a light client checks block {height} by: the header's
                                    bytes and the block signer's signature (solo) or CometBFT's
-                                   commit and validators at height + 1 (see `Api.light`)
+                                   commit and validators at height + 1 (see `Api.light`); the one
+                                   route served with CORS (a browser's witness check reads it)
     GET  /v1/state                 a raw state value, optionally with its proof (if the reader may
                                    read the record under that key: else 404, as for an absent one)
     POST /v1/query/{contract}/{method}   run a contract query as the signed reader
@@ -101,6 +102,7 @@ log = logging.getLogger("faechain.api")
 T = TypeVar("T")
 
 API_KEY: web.AppKey[Api] = web.AppKey("faechain_api")
+LIGHT_ROUTE = "/v1/light/{height}"  # served with CORS (see Api.middleware)
 # check_tx rejections of POST /v1/txs: 400 unless listed.
 SUBMIT_STATUS = {"too_large": 413, "replay": 409, "mempool_full": 429, "unavailable": 503, "internal_error": 500}
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
@@ -204,6 +206,10 @@ class Api:
         except Exception:
             log.exception("internal error serving %s %s", request.method, request.path)
             resp = json_response({"code": "internal", "message": "internal error; see the node's log"}, 500)
+        if route == LIGHT_ROUTE and request.method == "GET":
+            # public header data: a member's browser asks it of another member's node too (the
+            # console's witness), so it may be read cross-origin; no other route is
+            resp.headers["Access-Control-Allow-Origin"] = "*"
         self.metrics.on_request(request.method, route, resp.status)
         return resp
 
@@ -605,7 +611,7 @@ def build_app(node, extensions: Sequence[Extension] = ()) -> web.Application:
     r.add_post("/v1/txs/batch", api.submit_batch)
     r.add_get("/v1/txs/{hash}", api.tx)
     r.add_get("/v1/blocks/{height}", api.block)
-    r.add_get("/v1/light/{height}", api.light)
+    r.add_get(LIGHT_ROUTE, api.light)
     r.add_get("/v1/state", api.state)
     r.add_post("/v1/query/{contract}/{method}", api.query)
     r.add_get("/v1/contracts", api.contracts)

@@ -290,10 +290,7 @@ def cmd_state(args: argparse.Namespace) -> int:
         "verified": bool(proven["verified"]),
         "trust": proven["basis"],
     }
-    print_json(out)
-    if not out["verified"]:
-        print("fae: error: the proof does not verify against the block's app hash", file=_stderr())
-        return 1
+    print_json(out)  # a proof that does not verify never gets here: the SDK raises not_proven
     return 0
 
 

@@ -195,7 +195,10 @@ class Console:
         import html
 
         page = page.replace("{{chain}}", html.escape(self.node.app.chain_id))
-        csp = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+        # connect-src also allows other nodes: a witness (static/light.js) is another member's node,
+        # asked for public signed headers; scripts, styles and frames stay this node's own
+        csp = ("default-src 'self'; connect-src 'self' http: https:; img-src 'self' data:; "
+               "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
         return web.Response(text=page, content_type="text/html",
                             headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
                                      "Content-Security-Policy": csp})
@@ -435,6 +438,7 @@ class Console:
         import hashlib
 
         from aiohttp import ClientSession, ClientTimeout
+        from yarl import URL
 
         from faechain.core.wire import HEADER_CERT, HEADER_DATE, HEADER_SIGNATURE, HEADER_SIGNER, b64encode
 
@@ -442,7 +446,9 @@ class Console:
         tail = request.match_info["path"]
         if ".." in tail.split("/"):
             raise HttpError("bad_request", "bad path")
-        path = "/v1/" + tail
+        # the raw (still percent-encoded) path and query, byte for byte as signed and as sent
+        raw_tail = request.rel_url.raw_path.split("/console/api/read/", 1)[-1]
+        path = "/v1/" + raw_tail
         raw_query = request.rel_url.raw_query_string
         signed = path + ("?" + raw_query if raw_query else "")
         ident = s.identity
@@ -454,7 +460,8 @@ class Console:
         host = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
         url = f"http://{host}:{self.node.config.port}{signed}"
         async with ClientSession(timeout=ClientTimeout(total=300)) as client:
-            async with client.get(url, headers=headers, allow_redirects=False) as upstream:
+            # encoded=True: sent byte for byte as signed (yarl would otherwise re-quote `%2F` as `/`)
+            async with client.get(URL(url, encoded=True), headers=headers, allow_redirects=False) as upstream:
                 resp = web.StreamResponse(status=upstream.status)
                 for name in ("Content-Type", "Content-Disposition"):
                     if name in upstream.headers:

@@ -57,10 +57,10 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol, runtime_checkable
 from urllib.parse import quote, urlencode, urlsplit
 
-from faechain.core.encoding import encode
+from faechain.core.encoding import EncodingError, decode, encode
 from faechain.core.errors import ENVELOPE_CODES, FaeError
 from faechain.core.wire import (
     HEADER_CERT,
@@ -68,6 +68,7 @@ from faechain.core.wire import (
     HEADER_SIGNATURE,
     HEADER_SIGNER,
     b64encode,
+    jsonable,
 )
 from faechain.crypto.sealed_bid import bid_digest, new_salt
 from faechain.crypto.suite import get_suite
@@ -76,12 +77,23 @@ from faechain.ledger.smt import ProofError, verify_proof
 from faechain.sdk import verified as verifiers
 from faechain.sdk.penetration import Penetration
 from faechain.sdk.penetration import verify as verify_penetration
+from faechain.sdk.proofs import difference_text, first_difference
 from faechain.sdk.trust import HeaderTrust, TrustedHeader, VerificationError
 
 # Codes with which a node refuses a transaction before it enters a block (check_tx).
 CHECK_CODES = frozenset(ENVELOPE_CODES)
 _RETRYABLE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError,
               http.client.BadStatusLine)
+
+
+@runtime_checkable
+class WitnessedTrust(HeaderTrust, Protocol):
+    """A `HeaderTrust` that also asks other nodes (`faechain.sdk.light.client.LightClient` with
+    witnesses): `newest()` is the newest signed header any of them shows, which freshness is
+    measured against, since a node can understate its own head."""
+
+    def newest(self) -> TrustedHeader:
+        ...
 
 
 class ApiError(FaeError):
@@ -129,6 +141,14 @@ def _json_or_none(data: bytes) -> Any:
         return json.loads(data) if data else None
     except ValueError:
         return None
+
+
+def _key_text(key: bytes) -> str:
+    """A state key for a message: its text, or hex:... when it is not UTF-8."""
+    try:
+        return key.decode()
+    except UnicodeDecodeError:
+        return "hex:" + key.hex()
 
 
 def _has_bytes(value: Any) -> bool:
@@ -504,13 +524,14 @@ class Client:
     def trusted_header(self, height: int, *, fresh: bool = True) -> TrustedHeader:
         """Block `height`'s header from the trust; with `fresh`, refused (`stale`) when it is
         more than `max_lag_blocks` blocks, or `max_lag_seconds` of block time, behind the
-        latest header the trust knows."""
+        latest header the trust knows — with witnesses (`WitnessedTrust`), the newest any of
+        them can show, not only what the node read from admits to."""
         trust = self._require_trust()
         header = trust.trusted(height)
         if header.height != height:
             raise VerificationError(f"the trust source gave block {header.height} for block {height}", "untrusted")
         if fresh:
-            latest = trust.latest()
+            latest = trust.newest() if isinstance(trust, WitnessedTrust) else trust.latest()
             lag = latest.height - height
             if lag > self.max_lag_blocks:
                 raise VerificationError(f"the answer is at height {height}, {lag} blocks behind the latest signed "
@@ -552,28 +573,51 @@ class Client:
 
         Returns {key, value (bytes or None), decoded, height, app_hash, header_app_hash,
         basis, proof, verified}: `header_app_hash` is the app hash of block `height` as the
-        trust established it (`basis` says how) and `verified` is True only if the proof
-        checks out with `faechain.ledger.smt.verify_proof` against it. Without `height` the
-        answer must be fresh (`stale` otherwise). `decoded` is the node's rendering: read
-        `value`. VerificationError `untrusted` without a trust.
+        trust established it (`basis` says how), `value` verified against it with
+        `faechain.ledger.smt.verify_proof`, and `decoded` that value decoded here. Anything
+        else is refused, never returned: VerificationError `not_proven` when the proof does
+        not verify or the node's rendering of the value (which `fae state` prints) is not the
+        value proven, naming the key, the block and the field; `stale` without `height` for
+        an old answer; `untrusted` without a trust (`verified` is always True).
         """
         asked = self._read_height(height)
         doc = self.state(key, asked, prove=True)
         answered = self._answered(f"state {key!r}", doc.get("height"), asked, height is not None)
         header = self.trusted_header(answered, fresh=height is None)
-        proof = doc["proof"]
-        out = {
-            "key": key.encode() if isinstance(key, str) else bytes(key),
-            "value": bytes.fromhex(doc["value"]) if doc["value"] is not None else None,
-            "decoded": doc.get("decoded"),
-            "height": doc["height"],
-            "app_hash": bytes.fromhex(doc["app_hash"]),
-            "header_app_hash": header.app_hash,
-            "basis": header.basis,
-            "proof": {"siblings": [bytes.fromhex(s) for s in proof["siblings"]],
-                      "leaf": [bytes.fromhex(x) for x in proof["leaf"]] if proof["leaf"] else None},
-        }
-        out["verified"] = self.verify_proof(out)
+        name = key if isinstance(key, str) else _key_text(bytes(key))
+        try:
+            proof = doc["proof"]
+            out = {
+                "key": key.encode() if isinstance(key, str) else bytes(key),
+                "value": bytes.fromhex(doc["value"]) if doc["value"] is not None else None,
+                "decoded": None,
+                "height": doc["height"],
+                "app_hash": bytes.fromhex(doc["app_hash"]),
+                "header_app_hash": header.app_hash,
+                "basis": header.basis,
+                "proof": {"siblings": [bytes.fromhex(s) for s in proof["siblings"]],
+                          "leaf": [bytes.fromhex(x) for x in proof["leaf"]] if proof["leaf"] else None},
+            }
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise VerificationError(f"{name}: the answer at height {answered} is malformed ({type(exc).__name__})",
+                                    "not_proven") from None
+        if out["app_hash"] != header.app_hash:
+            raise VerificationError(f"{name}: proven against app hash {doc['app_hash'][:16]}…, not the trusted app "
+                                    f"hash of block {answered} ({header.app_hash.hex()[:16]}…)", "not_proven")
+        if not self.verify_proof(out):
+            shown = "the value shown" if out["value"] is not None else "its absence, as shown,"
+            raise VerificationError(f"{name}: {shown} does not verify against the trusted app hash of block "
+                                    f"{answered}", "not_proven")
+        if out["value"] is not None:
+            try:
+                out["decoded"] = jsonable(decode(out["value"]))
+            except EncodingError:
+                pass
+        if "decoded" in doc:  # the node's rendering of the bytes, what a person reads: it must be theirs
+            diff = first_difference(doc["decoded"], out["decoded"])
+            if diff is not None:
+                raise VerificationError(f"{name}: {difference_text(*diff)}", "not_proven")
+        out["verified"] = True
         return out
 
     def verify_proof(self, proven: dict) -> bool:

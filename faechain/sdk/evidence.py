@@ -21,6 +21,8 @@ Its *subject* says what it is about, and the rules of each kind say what must be
               auctions it was listed in, its dispositions
     product   a product's register (every tranche x holder), distributions and collections
     audit     every transaction and receipt of blocks a..b, tied to the signed headers
+    records   state records and nothing more: each proven, none claimed complete (what the
+              web console downloads for a transaction's writes: it makes bundles itself)
 
 `export` reads through the member's own light client (`client.trust`, a `LightClient`) and
 the verified queries (`faechain.sdk.verified`), so it never writes what it has not checked,
@@ -75,7 +77,9 @@ from faechain.sdk.proofs import amount_text
 from faechain.sdk.trust import TrustedHeader, VerificationError
 
 FORMAT = "faechain-evidence/1"
-KINDS = ("voucher", "plan", "package", "product", "audit")
+KINDS = ("voucher", "plan", "package", "product", "audit")  # what `export` makes
+RECORDS = "records"  # the kind `verify` also takes: state records, nothing claimed (the web console makes them)
+SHOWN_VALUE_CHARS = 200  # a record's value as a report line shows it
 MAX_AUDIT_BLOCKS = 10_000  # an audit bundle's range; larger ranges are several bundles
 MAX_LINEAGE = 100_000
 
@@ -367,6 +371,26 @@ WALKS: dict[str, Callable[[Source, str, int], list[str]]] = {
     "voucher": _walk_voucher, "plan": _walk_plan, "product": _walk_product, "package": _walk_package}
 
 
+def records_lines(values: Mapping[tuple[int, str], Any], height: int) -> list[str]:
+    """Kind "records": every record at `height`, as proven. The rules name nothing, so nothing is
+    claimed complete; `incomplete` if there is no record at `height` at all."""
+    keys = sorted(k for h, k in values if h == height)
+    if not keys:
+        raise VerificationError(f"the bundle has no record at height {height}, the height its subject is read at",
+                                "incomplete")
+    lines = [f"{key} = {shown_value(values[(height, key)])}" for key in keys]
+    return lines + [f"{len(keys)} records as proven at height {height}; the bundle claims no completeness (other "
+                    "keys, and other writes of the same block, may exist)"]
+
+
+def shown_value(value: Any) -> str:
+    """A proven value on one report line: compact JSON, cut at SHOWN_VALUE_CHARS; "absent" for none."""
+    if value is None:
+        return "absent"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[:SHOWN_VALUE_CHARS] + "…"
+
+
 def walk(kind: str, id: str, height: int, src: Source) -> list[str]:
     """Check that everything the rules of `kind` name is proven in `src`; what it shows, in words."""
     try:
@@ -464,8 +488,8 @@ def _verify(bundle: Any, progress: _Progress, mine: Genesis | None, checkpoint: 
         raise malformed(f"not a {FORMAT} bundle (format: {bundle.get('format')!r})")
     subject = _get(bundle, "subject", dict)
     kind = subject.get("kind")
-    if kind not in KINDS:
-        raise malformed(f"subject kind {kind!r} is not one of {', '.join(KINDS)}")
+    if kind not in (*KINDS, RECORDS):
+        raise malformed(f"subject kind {kind!r} is not one of {', '.join((*KINDS, RECORDS))}")
     f["kind"] = kind
     if kind == "audit":
         first, last = _get(subject, "from", int, "subject"), _get(subject, "to", int, "subject")
@@ -525,7 +549,10 @@ def _verify(bundle: Any, progress: _Progress, mine: Genesis | None, checkpoint: 
                 entry.get("heights"), list):
             raise malformed("a history is {key, heights}")
         histories[entry["key"]] = entry["heights"]
-    progress.proven.extend(walk(kind, f["subject"], height, _BundleSource(values, histories)))
+    if kind == RECORDS:
+        progress.proven.extend(records_lines(values, height))
+    else:
+        progress.proven.extend(walk(kind, f["subject"], height, _BundleSource(values, histories)))
     if kind == "plan":
         _penetration_agrees(f["subject"], height, bundle, values, blocks[height], suite)
     progress.basis.insert(0, f"block {height}: {blocks[height].basis}")
@@ -984,7 +1011,9 @@ def export(client: Client, kind: str, id_or_range: str | tuple[int, int], *, hei
     client's header, and verifies the finished bundle before returning it. Raises
     VerificationError for anything that does not check out, ApiError as the client does."""
     if kind not in KINDS:
-        raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+        raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}"
+                         + (" (a records bundle is made by the web console from what it verified)"
+                            if kind == RECORDS else ""))
     trust = _light_client(client)
     suite = get_suite(trust.genesis.suite)
     bundle: dict[str, Any] = {

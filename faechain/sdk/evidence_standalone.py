@@ -54,7 +54,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 FORMAT = "faechain-evidence/1"
-KINDS = ("voucher", "plan", "package", "product", "audit")
+KINDS = ("voucher", "plan", "package", "product", "audit", "records")
+SHOWN_VALUE_CHARS = 200
 MAX_AUDIT_BLOCKS = 10_000
 MAX_LINEAGE = 100_000
 DEFAULT_TRUSTING_PERIOD_S = 168 * 3600.0
@@ -1036,7 +1037,10 @@ def _verify(bundle: Any, r: Result, mine: dict[str, Any] | None, checkpoint: tup
                 entry.get("heights"), list):
             raise malformed("a history is {key, heights}")
         histories[entry["key"]] = entry["heights"]
-    r.proven.extend(walk(kind, f["subject"], height, Source(values, histories)))
+    if kind == "records":
+        r.proven.extend(records_lines(values, height))
+    else:
+        r.proven.extend(walk(kind, f["subject"], height, Source(values, histories)))
     r.basis.insert(0, f"block {height}: {blocks[height].basis}")
     others = sorted({h for h, _ in values} - {height})
     if others:
@@ -1294,6 +1298,20 @@ class Source:
             raise Refused(f"{key}: its history ends before height {height}, where it holds another value (proven): "
                           "a later version is left out", "incomplete")
         return versions
+
+
+def records_lines(values: dict[tuple[int, str], Any], height: int) -> list[str]:
+    """Kind "records": every record at `height`, as proven; nothing is claimed complete."""
+    keys = sorted(k for h, k in values if h == height)
+    if not keys:
+        raise Refused(f"the bundle has no record at height {height}, the height its subject is read at", "incomplete")
+    out = []
+    for key in keys:
+        value = values[(height, key)]
+        text = "absent" if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False,
+                                                          separators=(",", ":"))
+        out.append(f"{key} = {text if len(text) <= SHOWN_VALUE_CHARS else text[:SHOWN_VALUE_CHARS] + '…'}")
+    return out + [f"{len(keys)} records as proven at height {height}; the bundle claims no completeness"]
 
 
 def walk(kind: str, id: str, h: int, src: Source) -> list[str]:

@@ -1,4 +1,5 @@
-// The browser's half of tests/e2e/test_console_light.py: run each case (a light-client check
+// The browser's half of tests/e2e/test_console_light.py (and of the trace comparison in
+// tests/e2e/test_console_evidence.py): run each case (a light-client check
 // and its inputs, as JSON) with the console's own modules, and report the outcome in the shape
 // the Python half computes: {ok: true, value} or {ok: false, code, message}. Evaluated in a page
 // of the console's origin as one function expression (page.evaluate).
@@ -30,6 +31,11 @@ async (cases) => {
       const vals = await cb.validatorSetOf(c.validators.map(([k, p]) => [b64(k), BigInt(p)]));
       const b = await cb.trustGenesis(c.chain_id, vals, fetcher(c.blocks));
       return { height: b.height, hash: HEX(await cb.headerHash(b.header)) };
+    },
+    evidence_trace: async (c) => {
+      const trace = await cb.evidenceTrace(lb(c.anchor), c.targets, fetcher(c.blocks),
+        { trustingPeriodS: c.period_s, trustLevel: c.trust_level.map(BigInt) });
+      return { heights: trace.map((b) => b.height), hashes: await Promise.all(trace.map(async (b) => HEX(await cb.headerHash(b.header)))) };
     },
     trusted_header: async (c) => {
       const t = await cb.trustedHeader(lb(c.after), c.chain_id);

@@ -1,7 +1,10 @@
 """The console's in-browser light client on a real 4-validator CometBFT network (separate
 processes): a transaction's writes and its block's header verify against CometBFT header
-h + 1, signed by the validators the pinned genesis names — and a node that relays a commit
-with too few signatures is refused, naming the height.
+h + 1, signed by the validators the pinned genesis names; the writes download as an evidence
+bundle (light blocks from genesis, made in the browser) that both offline verifiers accept
+and refuse once one value is flipped; the next page load verifies from the header kept in
+the browser without fetching a light block; and a node that relays a commit with too few
+signatures is refused, naming the height.
 
 Run only these: python -m pytest -m localnet (needs cometbft and Chromium)
 """
@@ -14,6 +17,7 @@ import re
 import pytest
 from localnet_support import client, running_localnet
 from test_console_browser import TIMEOUT_MS, browser  # noqa: F401 - the browser fixture
+from test_console_evidence import assert_verifies_and_flip_refused, download
 
 pytestmark = [pytest.mark.localnet, pytest.mark.browser]
 
@@ -61,10 +65,25 @@ def test_the_console_checks_validator_signatures_on_a_localnet(tmp_path, browser
             signed = page.text_content("#trust-signed")
             assert re.fullmatch(rf"signed by [34] of 4 validators \((75|100) % of voting power\), "
                                 rf"CometBFT header {r.height + 1}", signed), signed
+            # the writes as evidence: the browser's own bundle, light blocks from genesis to header h + 1
+            bundle, report = assert_verifies_and_flip_refused(download(page, str(tmp_path / "tx.json")),
+                                                              f"membership/org/{org}")
+            heights = [int(lb["signed_header"]["header"]["height"]) for lb in bundle["light_blocks"]]
+            assert bundle["engine"] == "cometbft" and heights[0] == 1 and heights[-1] == r.height + 1, heights
+            assert "CometBFT light blocks" in report, report
             page.goto(f"{url}/#/explorer/block/{r.height}")
             page.click("#verify-header")
             page.wait_for_selector("#header-ok")
             assert f"CometBFT header {r.height + 1}" in page.text_content("#header-ok")
+            # the next page load starts from the header kept in this browser: nothing to fetch for it
+            relayed: list[str] = []
+            page.on("request", lambda req: relayed.append(req.url) if "/console/api/light/" in req.url else None)
+            page.goto(f"{url}/#/explorer/tx/{r.tx_hash}")
+            page.reload()
+            page.click("#verify-writes")
+            page.wait_for_selector("#writes-ok")
+            assert page.text_content("#trust-from") == f"from trusted height {r.height + 1} (kept in this browser)"
+            assert relayed == [], relayed
 
             # the node relays header h + 1 with two of four signatures: refused, naming the height
             def forge(route):
@@ -76,8 +95,10 @@ def test_the_console_checks_validator_signatures_on_a_localnet(tmp_path, browser
                 return route.fulfill(response=resp)
 
             page.route("**/console/api/light/*", forge)
+            page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('fae.anchor/'))"
+                          ".forEach((k) => localStorage.removeItem(k))")
             page.goto(f"{url}/#/explorer/tx/{r.tx_hash}")
-            page.reload()  # a fresh page: nothing verified yet
+            page.reload()  # a fresh page, with no header kept: nothing verified yet
             page.click("#verify-writes")
             page.wait_for_selector("#writes-bad", timeout=40_000)
             text = page.text_content("#writes-bad")

@@ -167,6 +167,17 @@ def vectors(bundles: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         tamper("solo-voucher", "forged-chain-against-your-genesis", es.another_genesis_signer, "untrusted",
                "the same forged chain checked against your own genesis (the honest bundle's)",
                your_genesis="solo-voucher.json")
+        # kind "records" (what the web console downloads for a transaction's writes): the same records,
+        # each proven, nothing claimed complete
+        key = voucher_keys(b)[0]
+        records = [{"op": "replace", "path": "/subject", "value": {"kind": "records", "id": "records of a voucher"}}]
+        tamper("solo-voucher", "as-records", lambda x: records, None,
+               "the same records as a bundle of kind records: each proven, nothing claimed complete", ok=True)
+        tamper("solo-voucher", "as-records-flipped-value", lambda x, k=key: records + es.flip_value(x, k), "not_proven",
+               "kind records, one bit of a record's value changed, its proof left alone")
+        tamper("solo-voucher", "as-records-none", lambda x: records + [{"op": "replace", "path": "/records",
+                                                                          "value": []}], "incomplete",
+               "kind records, every record left out: nothing proven at its height")
     b = bundles.get("cometbft-voucher")
     if b is not None:
         tamper("cometbft-voucher", "header-forged", es.forge_light_block, "bad_header",

@@ -97,6 +97,11 @@ export async function light(height) {
   }
 }
 
+// GET /v1/{pathAndQuery} as a read signed by the session's member (e.g. "state?key=...&prove=true")
+export async function read(pathAndQuery) {
+  return call("GET", "/console/api/read/" + pathAndQuery);
+}
+
 export async function tx(hash) {
   return call("GET", `/console/api/txs/${encodeURIComponent(hash)}`);
 }

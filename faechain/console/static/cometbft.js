@@ -13,7 +13,8 @@
 //     than 2/3 of their power signed), verifyNonAdjacent (skipping: more than the trust level,
 //     1/3, of the *trusted* validators' power signed the far header, and more than 2/3 of its
 //     own did), both inside the trusting period and refusing headers from the future;
-//   * verifyTo: skip to the target, bisecting where too few trusted validators signed it.
+//   * verifyTo: skip to the target, bisecting where too few trusted validators signed it;
+//   * evidenceTrace: the light blocks an evidence bundle carries, as faechain.sdk.evidence builds them.
 // What a verified header guarantees rests on the starting block being genuine (genesis, as
 // pinned by genesis.js) and on fewer than 1/3 of the trusted voting power being faulty within
 // the trusting period.
@@ -562,4 +563,44 @@ export async function trustedHeader(after, chainId) {
     tally, cometHeight: after.height,
     basis: `${tallyText(tally)}, CometBFT header ${after.height} (time of header ${after.height})`,
   };
+}
+
+// Is `lb` still a starting point at `nowMs`: its time plus the trusting period lies ahead?
+export function withinTrustingPeriod(lb, trustingPeriodS, nowMs) {
+  return lb.header.timeNs + BigInt(Math.round(trustingPeriodS * 1e9)) > BigInt(nowMs) * 1_000_000n;
+}
+
+// The light blocks an evidence bundle carries (docs/evidence.md §5.3; faechain.sdk.evidence.cometbft_trace
+// ported): from `anchor` through every target height, ascending, each verified here from the one before
+// it *judged at its own time*, as an offline verifier judges it years later. Skipping goes as far as
+// the validators allow (bisecting where too few trusted ones signed); where a target lies a trusting
+// period or more after the block before it, the trace first hops to the last block within that period.
+export async function evidenceTrace(anchor, targets, fetch, { trustingPeriodS = DEFAULT_TRUSTING_PERIOD_S, maxClockDriftS = DEFAULT_MAX_CLOCK_DRIFT_S, trustLevel = DEFAULT_TRUST_LEVEL } = {}) {
+  const periodNs = BigInt(Math.round(trustingPeriodS * 1e9));
+  const trace = [anchor];
+  let current = anchor;
+  for (const target of [...new Set(targets)].sort((a, b) => a - b)) {
+    if (target < anchor.height) throw new LightError(`block ${target - 1} lies before the anchor, CometBFT header ${anchor.height}: export from genesis or an earlier checkpoint`, "untrusted");
+    while (current.height < target) {
+      let goal = target;
+      const limit = current.header.timeNs + periodNs;
+      if (!((await fetchAt(fetch, goal)).header.timeNs < limit)) { // too far for one step: the last block within the period
+        let lo = current.height + 1, hi = goal - 1;
+        if (lo > hi || !((await fetchAt(fetch, lo)).header.timeNs < limit)) {
+          throw new LightError(`no CometBFT block follows header ${current.height} within the trusting period (${g(trustingPeriodS)} s): export from a later checkpoint`, "untrusted");
+        }
+        while (lo < hi) {
+          const mid = Math.floor((lo + hi + 1) / 2);
+          if ((await fetchAt(fetch, mid)).header.timeNs < limit) lo = mid;
+          else hi = mid - 1;
+        }
+        goal = lo;
+      }
+      const nowMs = timeMs((await fetchAt(fetch, goal)).header.timeNs);
+      const step = await verifyTo(current, goal, fetch, { nowMs, trustingPeriodS, maxClockDriftS, trustLevel });
+      trace.push(...step.trace.slice(1));
+      current = step.block;
+    }
+  }
+  return trace;
 }

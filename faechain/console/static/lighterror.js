@@ -6,6 +6,9 @@
 //                validators signed, before it), or nothing here can check it (SM2)
 //   unavailable  the node has no signed header for that height yet
 //   genesis      the node's genesis is not the one pinned in this browser
+//   stale        a verified answer is older than the freshness bound allows (trust.js)
+//   diverged     the witness serves another header at the same height, backed by the same
+//                signatures: an attack (or a fork); `evidence` holds both
 export class LightError extends Error {
   constructor(message, code = "bad_header") {
     super(message);

@@ -2,7 +2,11 @@
 //  - verifyPenetration: faechain.sdk.penetration.verify ported (authenticity of every element
 //    and completeness of the tree) against the app hash of a *trusted* header;
 //  - verifyWrite: one state value with its proof (the explorer's "what it changed");
+//  - verifyLineage: receivables.voucher ported in part (the piece, its lineage up to the root, the
+//    root and its invoices, each proven; what is shown of them equal to what is proven);
 //  - checkSigned: a signed transaction body re-hashed and decoded here.
+// The verifiers of a whole view also hand back the proof documents they checked (`proofs`), from
+// which evidence.js makes a bundle without asking the node again.
 // A trusted header is what light.js established by signatures (trust.js hands them out):
 // {height, appHash (bytes), basis}. The proofs are checked against its app hash and nothing
 // else, so a node that forges a value, its proof, the app hash and its own block header
@@ -24,6 +28,7 @@ class Checker {
     this.hash = hash;
     this.checked = 0;
     this.problems = [];
+    this.proofs = []; // the proof documents that verified: what an evidence bundle carries
     if (result.height !== trusted.height) this.problems.push(`the answer was read at height ${result.height}, the trusted header is block ${trusted.height}'s`);
   }
 
@@ -68,6 +73,7 @@ class Checker {
     }
     if (!sameValue(elem.value, proven)) this.problems.push(`${expectedKey}: the value shown differs from the value proven`);
     this.checked += 1;
+    this.proofs.push(proof);
     return proven;
   }
 
@@ -119,7 +125,69 @@ export async function verifyPenetration(result, trusted, hash) {
     for (let n = 1; n <= plan[count]; n++) keys.push(`plans/${sub}/${planId}/${pad(n, width)}`);
     tree[name] = await c.sequence(result[name], keys, name);
   }
-  return { ok: c.problems.length === 0, checked: c.checked, problems: c.problems, tree, appHashHex: c.appHashHex };
+  return { ok: c.problems.length === 0, checked: c.checked, problems: c.problems, tree, appHashHex: c.appHashHex, proofs: c.proofs };
+}
+
+const LIVE = new Set(["ISSUED", "ACTIVE", "FINANCING", "FINANCED"]); // pieces paid at maturity
+const summary = (v) => ({ id: v.id, parent: v.parent, tier: v.tier, holder: v.holder, amount: v.amount, status: v.status });
+
+// answer: {result, height} of receivables.voucher(id, prove=true); trusted: the trusted header of
+// block answer.height; hash: async SHA-256; more(key): a proof document of `key` at that height
+// for what the answer does not carry (the root's invoices: GET /v1/state?prove=true).
+// -> {ok, checked, problems, voucher, lineage (root first), root, invoices, proofs, appHashHex}
+export async function verifyLineage(answer, id, trusted, hash, more) {
+  const result = (answer && answer.result) || {};
+  const c = new Checker({ height: answer.height }, trusted, hash);
+  const carried = new Map();
+  for (const doc of Object.values(result.proofs || {})) {
+    try {
+      carried.set(new TextDecoder("utf-8", { fatal: true }).decode(hexToBytes(doc.key)), doc);
+    } catch {
+      c.problems.push("a proof without a readable key");
+    }
+  }
+  const fail = () => ({ ok: false, checked: c.checked, problems: c.problems, proofs: c.proofs, appHashHex: c.appHashHex });
+  // a proven record (the value is read from the proof, never from what the node shows)
+  const record = async (key, namedBy) => {
+    let doc = carried.get(key);
+    if (doc === undefined) doc = await more(key).catch((e) => (c.problems.push(`${key}: ${namedBy ? namedBy + " names it, and " : ""}the node gives no proof of it (${e.msg || e.message})`), null));
+    if (!doc) return null;
+    let value = null;
+    try {
+      value = doc.value === null ? null : jsonable(decode(hexToBytes(doc.value)));
+    } catch {
+      /* refused by the element check below */
+    }
+    return c.element({ key, value, proof: doc }, key);
+  };
+  const key = `receivables/voucher/${id}`;
+  const v = await record(key);
+  if (v === null) return fail();
+  const lineage = [];
+  let cur = v, curKey = key;
+  while (cur.parent !== null && cur.parent !== undefined) {
+    const parentKey = `receivables/voucher/${cur.parent}`;
+    cur = await record(parentKey, `${curKey} (its parent)`);
+    if (cur === null) return fail();
+    curKey = parentKey;
+    lineage.push(cur);
+    if (lineage.length > 100_000) return (c.problems.push(`${key}: the proven lineage does not end`), fail());
+  }
+  const top = lineage.length ? lineage[lineage.length - 1] : v;
+  if (top.id !== v.root) return (c.problems.push(`${key}: the proven lineage ends at ${top.id}, not at its root ${v.root}`), fail());
+  const rootKey = `receivables/root/${v.root}`;
+  const root = await record(rootKey, `${key} (its root)`);
+  if (root === null) return fail();
+  const invoices = [];
+  for (const i of root.invoices || []) invoices.push(await record(`receivables/invoice/${i}`, `${rootKey} (its invoices)`));
+  lineage.reverse();
+  // what the node shows must be what is proven
+  const status = root.status === "OVERDUE" && LIVE.has(v.status) ? "OVERDUE" : v.status;
+  if (!sameValue(result.voucher, { ...v, status })) c.problems.push(`${key}: the voucher shown differs from the value proven`);
+  const { invoice_refs: _refs, ...rootShown } = root;
+  if (!sameValue(result.root, rootShown)) c.problems.push(`${rootKey}: the root shown differs from the value proven`);
+  if (!sameValue(result.ancestors, lineage.map(summary))) c.problems.push(`${key}: the lineage shown is not the proven lineage up to the root ${v.root}`);
+  return { ok: c.problems.length === 0, checked: c.checked, problems: c.problems, voucher: { ...v, status }, lineage, root, invoices, proofs: c.proofs, appHashHex: c.appHashHex };
 }
 
 // one written value with its proof (explorer): true when it verifies against the app hash of

@@ -1,15 +1,17 @@
 // The block explorer: latest blocks and transactions (live), search, and pages for a block,
 // a transaction (signer, certificate chain, events, the state it changed with proofs checked
 // here against a header trusted by signatures), a voucher, plan, package, product, auction,
-// invoice, financing and organisation. A block page checks its own header the same way.
+// invoice, financing and organisation. A block page checks its own header the same way, and a
+// voucher page its lineage. Where a view is verified, its evidence can be downloaded (evidence.js).
 import * as api from "../api.js";
 import { bytesToHex } from "../cbor.js";
 import { voucherTree } from "../charts.js";
 import { bps, date, datetime, orgName, short, yuan } from "../fmt.js";
 import { t, tv } from "../i18n.js";
 import { hasherFor } from "../smt.js";
-import { basisLine, noBrowserCheck, trustAnchor, trustedHeader, trustFailure } from "../trust.js";
-import { verifyWrite } from "../verify.js";
+import { evidenceButton, recordOf } from "../evidence.js";
+import { basisLine, freshHeader, noBrowserCheck, trustAnchor, trustedHeader, trustFailure } from "../trust.js";
+import { verifyLineage, verifyWrite } from "../verify.js";
 import { badge, button, clear, h, idLink, kv, org, section, slot, table, txLink } from "../ui.js";
 import { personCell } from "../personal.js";
 import { lineage } from "./common.js";
@@ -174,7 +176,10 @@ async function txPage(el, hash, ctx) {
     for (const w of d.writes) (await verifyWrite(w, header, hasher).catch(() => false)) ? ok++ : bad.push(w.key);
     clear(verifyBox, bad.length
       ? h("div.bad#writes-bad", "✗ " + t("writes_failed", { keys: bad.join(", ") }), basisLine(header, genesis))
-      : h("div.ok#writes-ok", "✓ " + t("writes_verified", { n: ok, h: d.height }), basisLine(header, genesis)));
+      : h("div.ok#writes-ok", "✓ " + t("writes_verified", { n: ok, h: d.height }), basisLine(header, genesis),
+        // the state this transaction's block wrote, as just verified: a bundle of kind "records"
+        evidenceButton(async () => ({ subject: { kind: "records", id: d.tx_hash }, height: d.height,
+          records: d.writes.map((w) => recordOf({ key: w.key_hex, value: w.value, height: d.height, proof: w.proof })) }))));
   };
   clear(el,
     section(t("transaction"), kv([
@@ -211,7 +216,39 @@ async function txPage(el, hash, ctx) {
     section(t("signed_body"), h("pre.args", d.body)));
 }
 
-async function voucherPage(el, id) {
+// the voucher's lineage proven here (verify.js): the piece, each parent up to the root, the root
+// and its invoices, against the app hash of a header trusted by its signatures; fresh, or refused
+function lineageCheck(id, ctx) {
+  const box = h("div#lineage-verify.verify-result", t("not_verified_yet"));
+  const run = async () => {
+    const hasher = hasherFor(ctx.session.chain.suite);
+    if (!hasher) return clear(box, noBrowserCheck());
+    clear(box, t("verifying"));
+    let answer, header, genesis;
+    try {
+      answer = await api.queryAt("receivables", "voucher", { id, prove: true });
+      genesis = (await trustAnchor()).genesis;
+      header = await freshHeader(answer.height, () => clear(box, t("waiting_header", { h: answer.height })));
+    } catch (e) {
+      return clear(box, trustFailure(e, "lineage-bad"));
+    }
+    // a record the answer does not carry (the root's invoices), with its proof at the same height
+    const more = async (key) => {
+      const doc = await api.read(`state?key_hex=${bytesToHex(new TextEncoder().encode(key))}&height=${answer.height}&prove=true`);
+      return { key: doc.key_hex, value: doc.value, height: doc.height, app_hash: doc.app_hash, proof: doc.proof };
+    };
+    const res = await verifyLineage(answer, id, header, hasher, more);
+    if (!res.ok) return clear(box, h("div.bad#lineage-bad", "✗ " + t("verify_failed", { n: res.problems.length }), h("ul", res.problems.map((p) => h("li", p)))));
+    clear(box, h("div.ok#lineage-ok", "✓ " + t("lineage_verified", { n: res.checked, h: answer.height }), " ",
+      h("code#lineage-chain", [...res.lineage, res.voucher].map((x) => x.id).join(" > ")), " · ", t("root"), " ", h("code", res.root.id),
+      " (", yuan(res.root.amount), ") · ", t("invoices"), " ", res.invoices.map((i) => (i ? i.id : "?")).join(", "),
+      basisLine(header, genesis),
+      evidenceButton(async () => ({ subject: { kind: "voucher", id }, height: answer.height, records: res.proofs.map(recordOf) }))));
+  };
+  return [h("p.note", t("lineage_note")), h("div.actions", button(t("verify_lineage"), run, "primary", { id: "verify-lineage" })), box];
+}
+
+async function voucherPage(el, id, ctx) {
   const v = await api.query("receivables", "voucher", { id });
   const p = v.voucher;
   const pieces = await lineage([id]);
@@ -223,6 +260,7 @@ async function voucherPage(el, id) {
       [t("registration"), p.registration], [t("frozen"), p.frozen ? h("span.bad", t("yes") + " — " + (p.frozen_reason || "")) : t("no")],
       [t("locked_by"), p.locked_by],
     ])),
+    section(t("verified_lineage"), lineageCheck(id, ctx)),
     section(t("voucher_tree"), voucherTree(pieces, { onPick: (x) => (location.hash = `#/explorer/voucher/${x}`) })),
     section(t("root_totals"), kv([[t("amount"), yuan(v.root.amount)], [t("status"), badge(v.root.status)], [t("live_pieces"), v.root.live_count],
       [t("invoices"), (v.root.invoices || []).map((i) => [idLink(i, "invoice"), " "])], [t("payment"), v.root.payment ? yuan(v.root.payment.amount) : "—"]])),

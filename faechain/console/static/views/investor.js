@@ -1,12 +1,14 @@
 // Investor: plans and products on offer, subscriptions, holdings, distributions, and the
 // penetration view of a plan whose proofs are checked here, in the browser, against the app
-// hash of a header trusted by signatures (trust.js), not the node's word.
+// hash of a header trusted by signatures (trust.js), not the node's word — and fresh (at most
+// MAX_LAG_BLOCKS behind the newest signed header known), with its evidence offered as a file.
 import * as api from "../api.js";
 import { bars } from "../charts.js";
 import { bps, date, datetime, orgName, short, yuan } from "../fmt.js";
 import { t } from "../i18n.js";
 import { hasherFor } from "../smt.js";
-import { basisLine, noBrowserCheck, trustAnchor, trustedHeader, trustFailure } from "../trust.js";
+import { evidenceButton, recordOf } from "../evidence.js";
+import { basisLine, freshHeader, noBrowserCheck, trustAnchor, trustFailure } from "../trust.js";
 import { verifyPenetration } from "../verify.js";
 import { askText, badge, button, clear, h, idLink, kv, org, section, signAndSubmit, slot, table } from "../ui.js";
 import { fen } from "./common.js";
@@ -113,9 +115,13 @@ function assetCard(a) {
 }
 
 async function penetration(el, ctx, planId) {
-  const answer = await api.query("plans", "penetrate", { plan: planId, prove: true });
-  const plan = answer.plan.value;
+  const ask = () => api.query("plans", "penetrate", { plan: planId, prove: true });
+  const first = await ask();
+  let current = first;
   const result = h("div#verify-result.verify-result", t("not_verified_yet"));
+  const shown = h("div");
+  // an answer that has gone stale while the page was open is asked again, once: what is then shown
+  // is exactly the answer verified
   const run = async () => {
     clear(result, t("verifying"));
     const { chain } = ctx.session;
@@ -125,30 +131,46 @@ async function penetration(el, ctx, planId) {
       return;
     }
     // the app hash comes from the header the light client trusts by its signatures
-    let header, genesis;
+    let answer, header, genesis;
+    const waiting = () => clear(result, t("waiting_header", { h: answer.height }));
     try {
+      answer = current;
       genesis = (await trustAnchor()).genesis;
-      header = await trustedHeader(answer.height, () => clear(result, t("waiting_header", { h: answer.height })));
+      try {
+        header = await freshHeader(answer.height, waiting);
+      } catch (e) {
+        if (!(e && e.code === "stale")) throw e;
+        answer = await ask();
+        header = await freshHeader(answer.height, waiting);
+      }
     } catch (e) {
       clear(result, trustFailure(e, "verify-bad"));
       return;
     }
     const res = await verifyPenetration(answer, header, hash);
+    if (answer !== current) draw((current = answer));
     clear(result, res.ok
-      ? h("div.ok#verify-ok", "✓ " + t("verified_n", { n: res.checked, h: answer.height }), " ", h("code", short(res.appHashHex, 16)), basisLine(header, genesis))
+      ? h("div.ok#verify-ok", "✓ " + t("verified_n", { n: res.checked, h: answer.height }), " ", h("code", short(res.appHashHex, 16)), basisLine(header, genesis),
+        evidenceButton(async () => ({ subject: { kind: "plan", id: planId }, height: answer.height, records: res.proofs.map(recordOf) })))
       : h("div.bad#verify-bad", "✗ " + t("verify_failed", { n: res.problems.length }), h("ul", res.problems.map((p) => h("li", p)))));
   };
+  const draw = (answer) => {
+    const plan = answer.plan.value;
+    clear(shown,
+      section(t("plan"), kv([
+        [t("plan"), h("code", plan.id)], [t("status"), badge(plan.status)], [t("sponsor"), org(plan.sponsor)], [t("underwriter"), org(plan.underwriter)],
+        [t("size"), yuan(plan.size)], [t("issued"), yuan(plan.issued)], [t("pooled"), yuan(plan.pooled)], [t("coupon"), bps(plan.coupon_bps)],
+        [t("maturity"), date(plan.maturity)], [t("read_at"), `${t("height")} ${answer.height}`],
+      ])),
+      section(t("pool"), h("div.assets", answer.assets.map(assetCard))),
+      section(t("documents"), table([[t("name"), (d) => d.value.name], [t("kind"), (d) => d.value.kind], [t("hash"), (d) => h("a", { href: `/console/api/read/vault/${d.value.hash}?scope=plans`, title: d.value.hash }, short(d.value.hash, 16))], [t("size"), (d) => d.value.size]], answer.documents)),
+      section(t("cash_flows"), table([[t("date"), (c) => date(c.value.value_date)], [t("payer"), (c) => org(c.value.payer)], [t("payee"), (c) => org(c.value.payee)], [t("amount"), (c) => yuan(c.value.amount)], [t("bank_ref"), (c) => c.value.bank_ref]], answer.cash_flows)),
+      section(t("disclosures"), table([[t("kind"), (d) => d.value.kind], [t("title"), (d) => d.value.title], [t("due"), (d) => date(d.value.due)], [t("status"), (d) => badge(d.value.status)], [t("published"), (d) => (d.value.published_at ? datetime(d.value.published_at) : "—")]], answer.disclosures)));
+  };
+  draw(first);
   clear(el,
     h("p", h("a", { href: "#/v/investor" }, "← " + t("view.investor"))),
-    h("h1", t("penetration"), " · ", plan.name),
+    h("h1", t("penetration"), " · ", first.plan.value.name),
     section(t("verify_in_browser"), h("p.note", t("verify_note")), h("div.actions", button(t("verify"), run, "primary", { id: "penetration-verify" })), result),
-    section(t("plan"), kv([
-      [t("plan"), h("code", plan.id)], [t("status"), badge(plan.status)], [t("sponsor"), org(plan.sponsor)], [t("underwriter"), org(plan.underwriter)],
-      [t("size"), yuan(plan.size)], [t("issued"), yuan(plan.issued)], [t("pooled"), yuan(plan.pooled)], [t("coupon"), bps(plan.coupon_bps)],
-      [t("maturity"), date(plan.maturity)], [t("read_at"), `${t("height")} ${answer.height}`],
-    ])),
-    section(t("pool"), h("div.assets", answer.assets.map(assetCard))),
-    section(t("documents"), table([[t("name"), (d) => d.value.name], [t("kind"), (d) => d.value.kind], [t("hash"), (d) => h("a", { href: `/console/api/read/vault/${d.value.hash}?scope=plans`, title: d.value.hash }, short(d.value.hash, 16))], [t("size"), (d) => d.value.size]], answer.documents)),
-    section(t("cash_flows"), table([[t("date"), (c) => date(c.value.value_date)], [t("payer"), (c) => org(c.value.payer)], [t("payee"), (c) => org(c.value.payee)], [t("amount"), (c) => yuan(c.value.amount)], [t("bank_ref"), (c) => c.value.bank_ref]], answer.cash_flows)),
-    section(t("disclosures"), table([[t("kind"), (d) => d.value.kind], [t("title"), (d) => d.value.title], [t("due"), (d) => date(d.value.due)], [t("status"), (d) => badge(d.value.status)], [t("published"), (d) => (d.value.published_at ? datetime(d.value.published_at) : "—")]], answer.disclosures)));
+    shown);
 }
