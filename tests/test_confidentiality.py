@@ -59,15 +59,21 @@ class Secret:
     name: str
     value: str | int
     allowed: frozenset[str]  # besides the regulator and the exchange
+    # a small number's encoding is a few hex digits, which random hex (a signature, a hash) holds
+    # by chance: such a secret is looked for as its map entry, `field` then the value
+    field: str | None = None
 
     def needles(self) -> list[re.Pattern[str]]:
-        """How the value may appear in an answer: as text (a number standing alone), and as the hex
-        of its canonical encoding (inside raw envelopes, receipts and state values)."""
+        """How the value may appear in an answer: as text (a number standing alone, not a run of
+        digits inside hex), and as the hex of its canonical encoding (inside raw envelopes,
+        receipts and state values)."""
         if isinstance(self.value, int):
-            text = re.compile(rf"(?<![0-9]){self.value}(?![0-9])")
+            text = re.compile(rf"(?<![0-9A-Za-z]){self.value}(?![0-9A-Za-z])")
         else:
             text = re.compile(re.escape(self.value))
         raw = encode(self.value).hex() if isinstance(self.value, int) else self.value.encode().hex()
+        if self.field is not None:
+            raw = encode(self.field).hex() + raw
         return [text, re.compile(re.escape(raw), re.IGNORECASE)]
 
 
@@ -112,7 +118,7 @@ def _record_secrets(s: Site) -> None:
                rate_bps=8677)["financing"]
     s.refs["financing"] = fid
     s.ok("factor", "receivables", "record_registration", financing=fid, reg_no="ZDWLEAK20260451")
-    s.secrets.append(Secret("financing rate", 8677, frozenset({"supplier3", "factor"})))
+    s.secrets.append(Secret("financing rate", 8677, frozenset({"supplier3", "factor"}), field="rate_bps"))
     s.secrets.append(Secret("financing registration", "ZDWLEAK20260451", frozenset({"supplier3", "factor"})))
     case = "(2026) Jing 0105 Zhi No. 4711-LEAK"
     s.ok("regulator", "supervision", "freeze", asset=f"voucher:{vid}", reason=case)
