@@ -253,6 +253,9 @@ class _Verifier:
         last = head_height
         for table in HEIGHT_TABLES[:5]:
             m = _one(c, f"SELECT MAX(height) FROM {table}")
+            if m is not None and type(m) is not int:  # SQLite sorts a text or blob above every number
+                return self._report(0, 0, _Bad(f"a row whose height is not a number ({m!r:.40})", table, "height"),
+                                    head_height)
             if m is not None and m > last:
                 last = m
             low = _one(c, f"SELECT MIN(height) FROM {table}")

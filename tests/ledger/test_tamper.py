@@ -213,6 +213,21 @@ def test_each_table_names_its_row_precisely(template, scratch):
     assert len(cases) == 5
 
 
+@pytest.mark.parametrize("table", ["txs", "events", "kv", "tx_by_hash"])  # blocks: an INTEGER PRIMARY KEY
+@pytest.mark.parametrize("height", [b"\x07", "seven"])
+def test_a_height_that_is_not_a_number_is_named(template, scratch, table, height):
+    """A flipped byte can turn a row's height into text or a blob (SQLite keeps whatever type a
+    record's header says): `fae verify` names the table, it does not crash comparing them."""
+    home = clone(template[0], scratch)
+    conn = sqlite3.connect(db_of(home))
+    conn.execute(f"UPDATE {table} SET height=? WHERE height=(SELECT MAX(height) FROM {table})", (height,))
+    conn.commit()
+    conn.close()
+    report = verify_home(home)
+    assert not report.ok and report.first.table == table, report.first
+    assert "not a number" in report.first.check or "not a number" in str(report.first), report.first
+
+
 def test_flipped_kv_value_names_the_key(template, scratch):
     home = clone(template[0], scratch)
     conn = sqlite3.connect(db_of(home))
