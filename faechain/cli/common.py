@@ -201,8 +201,9 @@ def make_client(url: str, identity=None):
     return Client(url, identity=identity) if identity is not None else Client(url)
 
 
-def describe_error(exc: BaseException, url: str | None = None) -> str:
-    """One line for an SDK, network or node error."""
+def describe_error(exc: BaseException, url: str | None = None, unsigned: bool = False) -> str:
+    """One line for an SDK, network or node error (`unsigned`: the read was made without an
+    identity, so a record hidden from non-members reads as absent: say how to sign it)."""
     code = getattr(exc, "code", None)
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     if isinstance(exc, (ConnectionError, TimeoutError)) or _is_connection_error(exc):
@@ -212,6 +213,8 @@ def describe_error(exc: BaseException, url: str | None = None) -> str:
         return f"{message} (is the node running? `fae demo` starts one)"
     if code == "unauthenticated":
         return f"{code}: {message} (sign the read with --as NAME)"
+    if code == "not_found" and unsigned:
+        return f"{code}: {message} (read unsigned, as a non-member; --as NAME reads as a member)"
     if isinstance(code, str) and code:
         return f"{code}: {message}"
     return message
@@ -234,4 +237,6 @@ def sdk_call(url: str | None, fn, *args, **kwargs):
     except Exception as exc:
         if os.environ.get("FAE_DEBUG"):
             raise
-        raise CliError(describe_error(exc, url)) from None
+        client = getattr(fn, "__self__", None)
+        unsigned = client is not None and hasattr(client, "identity") and client.identity is None
+        raise CliError(describe_error(exc, url, unsigned)) from None

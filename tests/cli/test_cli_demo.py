@@ -153,6 +153,19 @@ def test_state_with_proof(demo):
     assert out["value"] is None and out["verified"] is True
 
 
+def test_an_unsigned_read_of_a_members_record_says_how_to_sign_it(demo):
+    """The demo answers unsigned reads as a non-member's: a member's record reads as absent, and
+    the one line says why and what to do; signed, the same command answers."""
+    unsigned = fae("state", f"membership/org/{INVESTOR4_ORG}", "--url", demo.url, "--home", demo.home)
+    assert unsigned.returncode == 1 and unsigned.stderr.startswith("fae: error: not_found")
+    assert "--as NAME" in unsigned.stderr and unsigned.stderr.count("\n") == 1, unsigned.stderr
+    signed = fae("state", f"membership/org/{INVESTOR4_ORG}", "--url", demo.url, "--home", demo.home,
+                 "--as", "investor4")
+    assert signed.returncode == 0 and json.loads(signed.stdout)["found"] is True, signed.stderr
+    absent = fae("state", "membership/org/nobody", "--url", demo.url, "--home", demo.home, "--as", "investor4")
+    assert "--as NAME" not in absent.stderr  # a signed reader is told nothing more
+
+
 def test_query_with_proof_prints_the_verified_record(demo, tmp_path):
     core = demo_org_id([m.name for m in MEMBERS].index("core") + 1)
     expires = json.loads(fae("block", "latest", "--url", demo.url).stdout)["header"]["time"] // 1000 + 86400 * 365
