@@ -171,6 +171,19 @@ def test_the_head_block_waits_for_the_next_signed_header():
     assert info.value.code == "unavailable"
 
 
+def test_a_node_at_its_first_block_has_no_signed_state_yet():
+    """A validator that has committed only block 1 cannot show a signed app hash (header 2 is
+    not made yet), and block 0 is faechain's genesis block, not a CometBFT one: the answer is
+    "not yet" (unavailable), which a caller may wait out, not "untrusted"."""
+    chain = synthetic()
+    relay = Relay(chain, head=1)
+    relay.light_block = lambda h, base=relay.light_block: None if h >= 1 else base(h)
+    lc = LightClient(genesis_of(), relay, now_ms=lambda: now_at(2))
+    with pytest.raises(VerificationError) as info:
+        lc.latest()
+    assert info.value.code == "unavailable" and "next block" in info.value.message
+
+
 # -- solo ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def solo_homes(tmp_path_factory):

@@ -210,8 +210,9 @@ export class LightClient {
     let best = null;
     if (this.head) {
       const head = await this.head();
+      const lowest = this.engine === "solo" ? 0 : 1;  // CometBFT signs no header for faechain's block 0
       for (const h of [head, head - 1]) {
-        if (!Number.isSafeInteger(h) || h < 0) break;
+        if (!Number.isSafeInteger(h) || h < lowest) break;
         try {
           best = (await this.trusted(h)).height;
           break;
@@ -221,7 +222,7 @@ export class LightClient {
       }
     }
     const known = this.newestHeight();
-    if (best === null && known === null) throw new LightError("the node has no signed header at its head or just before it", "untrusted");
+    if (best === null && known === null) throw new LightError("the node has no signed header at its head or just before it; a node that has just started has none until its next block", "unavailable");
     return Math.max(best ?? -1, known ?? -1);
   }
 
