@@ -35,7 +35,7 @@ def visible_indexes(node: Any, caller: Caller | None, height: int) -> tuple[set[
     rows = node.store.block_txs(height)
     seen = {idx for idx, _, envelope, receipt in rows
             if view.sees_envelope(envelope, Receipt.from_map(decode_trusted(receipt)))}
-    return seen, len(rows)
+    return seen, node.store.tx_count(height)  # a member node holds only hashes of some: count them too
 
 
 class SeenCache:

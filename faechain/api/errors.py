@@ -26,6 +26,8 @@ API_CODES = {
     "busy": "the node has too many requests or event streams in flight; retry after a moment",
     "too_slow": "an event-stream subscriber fell too far behind and was dropped",
     "unavailable": "the node is shutting down",
+    "not_available_here": "a member node holds only its organisation's view: what it cannot answer from it "
+                          "(another organisation's reader, a record it does not hold) is not guessed",
     "internal": "an unexpected error inside the node",
 }
 
@@ -72,6 +74,7 @@ STATUS = {
     "vault_damaged": 500,
     "storage_damaged": 500,
     "unavailable": 503,
+    "not_available_here": 421,
     "timeout": 504,
 }
 

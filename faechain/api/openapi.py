@@ -445,6 +445,28 @@ def build_document(version: str) -> dict:
             "responses": {"200": {"description": "the event stream", "content": {"text/event-stream": {}}},
                           "400": _err("`bad_request`: `from` or `Last-Event-ID` is not a height"),
                           **AUTH_ERRORS}}},
+        "/v1/sync/{height}": {"get": {
+            "summary": "A block as a member node of the reader's organisation keeps it", "operationId": "syncBlock",
+            "tags": ["chain"],
+            "description": "What a member node (faechain.member) follows the validators by: the header; per "
+                           "transaction its index, hash, receipt hash and `leaf` (SHA-256 of the envelope), with "
+                           "envelope and receipt to a reader who may see it (else `withheld: true`); the event "
+                           "rows the reader may see; each state value the block wrote that the reader may read, "
+                           "with its proof against the block's app hash (`writes`); and the keys the reader "
+                           "could read before the block and may not after it (`hidden`).",
+            "security": SIGNED,
+            "parameters": [_p("height", {"type": "integer", "minimum": 0}, "block height"), *AUTH_QUERY],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "height": {"type": "integer"}, "header": HEX, "block_hash": HEX,
+                "txs": {"type": "array", "items": {"type": "object"}},
+                "end_block_hash": {"type": ["string", "null"]},
+                "events": {"type": "array", "items": {"type": "object"}},
+                "writes": {"type": "array", "items": {"type": "object"}},
+                "hidden": {"type": "array", "items": HEX}}}, "the block as the reader's member node keeps it"),
+                          "400": _err("`bad_request`: not a height"),
+                          "404": _err("`not_found`: past the head"),
+                          "413": _err("`too_large`: the block wrote more values than a member node is sent"),
+                          **AUTH_ERRORS}}},
         "/v1/vault/{hash}": {
             "put": {
                 "summary": "Store a document in the node's vault", "operationId": "putDocument",

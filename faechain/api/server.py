@@ -23,6 +23,8 @@ Routes (all JSON unless noted; bytes as lowercase hex; errors `{"code","message"
     POST /v1/query/{contract}/{method}   run a contract query as the signed reader
     GET  /v1/contracts             contracts and their methods
     GET  /v1/events                server-sent events: blocks and the contract events the reader may see
+    GET  /v1/sync/{height}         a block as a member node of the reader's organisation keeps it, each
+                                   part with what checks it against signed headers (faechain.api.sync)
     PUT  /v1/vault/{hash}          store a document's bytes (bytes in; see faechain.api.vault)
     GET  /v1/vault/{hash}          fetch a document's bytes (bytes out), re-checked against its hash
     GET  /v1/history               the transactions and end-block events naming a reference, oldest
@@ -62,7 +64,7 @@ from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 
-from faechain.api import audit, auth, vault
+from faechain.api import audit, auth, sync, vault
 from faechain.api.auth import require_member
 from faechain.api.confidential import withheld_tx
 from faechain.api.errors import HttpError
@@ -222,8 +224,14 @@ class Api:
     async def reader(self, request: web.Request, body: bytes = b"") -> Caller | None:
         """The member a read is signed by (`body`: the request's bytes, which the signature
         covers); None for an anonymous read where the node allows them. Refused with
-        `unauthenticated` otherwise (see faechain.api.auth)."""
-        return await auth.authenticate(request, self.node, body)
+        `unauthenticated` otherwise (see faechain.api.auth). A member node holds one
+        organisation's view only: another organisation's reader is told to read elsewhere."""
+        caller = await auth.authenticate(request, self.node, body)
+        org = getattr(self.node, "member_org", None)
+        if org is not None and caller is not None and caller.org_id and caller.org_id != org:
+            raise HttpError("not_available_here", f"this is {org}'s member node: it holds only what {org} may "
+                            f"read, not {caller.org_id}'s view; read from your own node or a validator")
+        return caller
 
     async def run_query(self, contract: str, method: str, args: dict, caller: Caller | None,
                         height: int | None = None) -> Any:
@@ -351,7 +359,14 @@ class Api:
         time and receipt hash only. None if there is none. Blocking: run it with `run_blocking`."""
         row = self.node.store.tx(tx_hash)
         if row is None:
-            return None
+            held = self.node.store.withheld_tx(tx_hash)  # a member node's: only its hashes
+            if held is None:
+                return None
+            height, index, receipt_hash = held
+            block = self.node.store.block(height)
+            return {"index": index, "hash": tx_hash.hex(), "tx_hash": tx_hash.hex(), "withheld": True,
+                    "receipt_hash": receipt_hash.hex(), "height": height,
+                    "time": Header.decode(block[1]).time if block else None}
         height, index, envelope, receipt_raw = row
         block = self.node.store.block(height)
         time_ms = Header.decode(block[1]).time if block else None
@@ -417,7 +432,12 @@ class Api:
             if raw:
                 item.update(envelope=envelope.hex(), receipt=receipt.hex())
             txs.append(item)
-        end = store.events_at(height, len(rows))
+        withheld = store.withheld_txs(height)  # a member node's block: the transactions it holds only hashes of
+        if withheld:
+            txs.extend({"index": i, "hash": h.hex(), "tx_hash": h.hex(), "withheld": True, "receipt_hash": rh.hex()}
+                       for i, h, rh in withheld)
+            txs.sort(key=lambda t: t["index"])
+        end = store.events_at(height, len(rows) + len(withheld))
         events = [{"contract": c, "type": t, "attrs": decode(d)} for c, t, d in end]
         record = end_block_record(events) if events else None
         doc = {"height": height, "hash": row[0].hex(), "header": header_json(header), "txs": txs,
@@ -457,7 +477,9 @@ class Api:
         evidence = engine.light_block(height)
         if evidence is None:
             return None
-        return {"engine": engine.name, "height": height, "header": header_json(Header.decode(row[1])),
+        # a member node relays its validators' evidence: the light block is theirs (solo or cometbft)
+        return {"engine": getattr(engine, "consensus", engine.name), "height": height,
+                "header": header_json(Header.decode(row[1])),
                 "header_bytes": row[1].hex(), "block_hash": row[0].hex(), **jsonable(evidence)}
 
     async def light(self, request: web.Request) -> web.Response:
@@ -482,7 +504,8 @@ class Api:
         except EngineError as exc:  # the consensus node cannot be asked
             raise HttpError(exc.code, exc.message) from None
         if doc is None:
-            more = " and CometBFT block height + 1 exists" if self.node.engine.name == "cometbft" else ""
+            consensus = getattr(self.node.engine, "consensus", self.node.engine.name)
+            more = " and CometBFT block height + 1 exists" if consensus == "cometbft" else ""
             raise HttpError("not_found", f"no signed header for height {height} yet (head is "
                             f"{self.node.app.height}; one is served once the block is committed{more})")
         return json_response(doc)
@@ -618,6 +641,7 @@ def build_app(node, extensions: Sequence[Extension] = ()) -> web.Application:
     r.add_get("/v1/events", api.events)
     r.add_post("/v1/dev/advance_time", api.advance_time)
     vault.add_routes(app, api)
+    sync.add_routes(app, api)
     for extension in api.extensions:
         extension.add_routes(app, api)
     audit.add_routes(app, api)

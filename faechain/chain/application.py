@@ -36,7 +36,7 @@ from faechain.chain.envelope import check_envelope
 from faechain.chain.execution import Executor, validator_updates
 from faechain.chain.persistence import BlockWriter
 from faechain.chain.queries import Queries
-from faechain.chain.results import OK, BlockResult, CheckResult, Info, Rejected
+from faechain.chain.results import OK, BlockResult, CheckResult, Info, Receipt, Rejected
 from faechain.chain.state import BlockState, CommittedState
 from faechain.chain.visibility import ReadView
 from faechain.contracts.errors import ContractError
@@ -232,6 +232,47 @@ class Application:
             try:
                 listener(result)
             except Exception:  # a subscriber's failure must not stop the chain
+                log.exception("block listener failed")
+        return result
+
+    def commit_synced(self, header: Header, txs: list[tuple[int, bytes, bytes, bytes]],
+                      withheld: list[tuple[int, bytes, bytes]], events: list[tuple[int, int, str, str, bytes]],
+                      writes: dict[bytes, bytes | None], receipts: list[Receipt],
+                      end_events: list[dict[str, Any]]) -> BlockResult:
+        """Keep a block another node executed, as a member node does (faechain.member): the
+        transactions, events and state values its organisation may see, already checked against
+        the validators' signed headers by the caller; `withheld` holds only the hashes of the
+        others. Nothing is executed and no Merkle node is written (the member holds no tree: its
+        values were proven against the signed app hash). Written atomically, like a block this
+        node made; listeners (the event stream) hear of it the same way."""
+        if header.height != self.height + 1:
+            raise ValueError(f"expected block {self.height + 1}, got {header.height}")
+        block_hash = header.hash(self.hash)
+        executed = []
+        for idx, tx_hash, envelope, _ in txs:
+            try:
+                executed.append((tx_hash, idx, self.auth.decode(envelope).expires))
+            except (Rejected, ContractError):
+                pass  # an undecodable transaction is recorded by hash only, as a validator does
+        index_del, index_add = self.writer.index_changes(writes)
+        head = encode({"height": header.height, "app_hash": header.app_hash, "block_hash": block_hash,
+                       "time": header.time})
+        write = BlockWrite(height=header.height, block_hash=block_hash, header=header.encode(),
+                           app_hash=header.app_hash, txs=txs, executed=executed,
+                           events=[(idx, n, c, t, d) for idx, n, c, t, d in events], values=dict(writes), nodes={},
+                           index_del=index_del, index_add=index_add, meta={"head": head}, withheld=withheld)
+        self.store.commit(write)
+        self.height, self.app_hash, self.block_hash = header.height, header.app_hash, block_hash
+        self.last_time = header.time
+        self._info = Info(self.height, self.app_hash, self.block_hash, self.chain_id)
+        placeholders = {i: Receipt(h, header.height, i, "withheld") for i, h, _ in withheld}
+        shown = {r.index: r for r in receipts}
+        ordered = [shown.get(i) or placeholders[i] for i in range(len(txs) + len(withheld))]
+        result = BlockResult(header.height, header.time, block_hash, header.app_hash, ordered, header, end_events)
+        for listener in list(self.listeners):
+            try:
+                listener(result)
+            except Exception:  # a subscriber's failure must not stop the member following the chain
                 log.exception("block listener failed")
         return result
 

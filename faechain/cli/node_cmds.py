@@ -30,6 +30,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--block-signer-key", metavar="FILE",
                    help="the block signer key `fae genesis create --block-signer-key` made, when the genesis "
                    "declares one: copied into the home (mode 0600) for the solo node to sign headers with")
+    i.add_argument("--member", metavar="ORG",
+                   help="a member node of organisation ORG: it runs no consensus, follows the validators given "
+                   "with --validator and holds only what ORG may read (docs/member-nodes.md)")
+    i.add_argument("--identity", metavar="NAME",
+                   help="with --member: the wallet identity (<home>/wallet/NAME, one of ORG's) it signs its "
+                   "reads of the validators as")
+    i.add_argument("--validator", action="append", default=[], metavar="URL",
+                   help="with --member: a validator's API base URL to follow, repeatable (tried in order)")
     i.add_argument("--force", action="store_true", help="overwrite an existing configuration")
     i.set_defaults(func=cmd_init)
 
@@ -96,6 +104,14 @@ def cmd_init(args: argparse.Namespace) -> int:
         signs = declared_key(genesis) is not None
     except BlockSignerError as exc:
         raise UsageError(f"{args.genesis}: {exc}") from None
+    if args.member:
+        if not args.identity or not args.validator:
+            raise UsageError("--member needs --identity NAME (its wallet identity) and at least one --validator URL")
+        if args.block_signer_key:
+            raise UsageError("a member node signs no headers: --block-signer-key is for a solo chain's node")
+        signs = False
+    elif args.identity or args.validator:
+        raise UsageError("--identity and --validator are for a member node: give --member ORG too")
     if args.block_signer_key and not signs:
         raise UsageError("--block-signer-key given, but the genesis declares no block signer")
     if signs and not args.block_signer_key and not os.path.exists(p["block_signer"]):
@@ -109,7 +125,18 @@ def cmd_init(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
     if os.path.abspath(args.genesis) != p["genesis"]:
         shutil.copyfile(args.genesis, p["genesis"])
-    NodeConfig(host=args.host, port=args.port, anonymous_reads=args.anonymous_reads).save(home)
+    if args.member:
+        try:
+            config = NodeConfig(host=args.host, port=args.port, anonymous_reads=args.anonymous_reads, engine="member",
+                                member={"org": args.member, "identity": args.identity, "validators": args.validator})
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if not os.path.isdir(os.path.join(p["wallet"], args.identity)):
+            print(f"  note: put {args.member}'s identity {args.identity} in {os.path.join(p['wallet'], args.identity)} "
+                  "before starting the node")
+    else:
+        config = NodeConfig(host=args.host, port=args.port, anonymous_reads=args.anonymous_reads)
+    config.save(home)
     print(f"initialised node home {home} for chain {genesis.chain_id}")
     print(f"  config:  {p['config']} (listens on {args.host}:{args.port})")
     print(f"  genesis: {p['genesis']}")
@@ -152,10 +179,10 @@ def run_node(node, on_ready=None) -> None:
 
 
 def open_node(home: str):
-    from faechain.node.node import Node
+    from faechain.member.node import node_for
 
     try:
-        return Node(home)
+        return node_for(home)
     except FileNotFoundError as exc:
         raise UsageError(str(exc) if "config.json" in str(exc) else
                          f"{home} is not a node home: {exc.filename or exc}") from None
@@ -171,7 +198,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         import logging
 
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        for name in ("faechain.abci", "faechain.cometbft", "faechain.node"):
+        for name in ("faechain.abci", "faechain.cometbft", "faechain.node", "faechain.member"):
             logging.getLogger(name).setLevel(args.log_level.upper())
     node = open_node(home)
 

@@ -24,6 +24,9 @@ Tables:
     header_signatures(height, signer, signature)   the block signer's signature of each
                                    header (solo chains whose genesis declares a signer),
                                    written in the block's own transaction
+    withheld(height, idx, hash, receipt_hash)   a member node's record of the transactions
+                                   of a block its organisation may not see (empty on a
+                                   validator, which holds every transaction in `txs`)
 
 Why one file (over 500 lines): every table is written by the one SQLite transaction of
 `Store.commit`; its readers and that writer share the schema, the caches and the caches'
@@ -38,7 +41,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from faechain.ledger import history as _history
@@ -80,6 +83,11 @@ CREATE TABLE IF NOT EXISTS history (
     PRIMARY KEY (ref, height, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS header_signatures (
     height INTEGER PRIMARY KEY, signer BLOB NOT NULL, signature BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS kv_by_height ON kv (height);
+CREATE TABLE IF NOT EXISTS withheld (
+    height INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, receipt_hash BLOB NOT NULL,
+    PRIMARY KEY (height, idx)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS withheld_by_hash ON withheld (hash);
 """
 HISTORY_META = "history_version"
 
@@ -113,6 +121,9 @@ class BlockWrite:
     # the block signer's signature of this header, written in the same transaction so that
     # a committed block is never without it (None: the chain's headers are unsigned)
     signature: HeaderSignature | None = None
+    # a member node's block: the transactions its organisation may not see, as (idx, hash,
+    # receipt hash) — what lets it still check the block's roots (faechain.member)
+    withheld: list[tuple[int, bytes, bytes]] = field(default_factory=list)
 
 
 NODE_CACHE_MAX = 250_000  # Merkle nodes kept in memory (most recently written or read)
@@ -336,8 +347,30 @@ class Store:
         return (row[0], row[1], row[2])
 
     def tx_count(self, height: int) -> int:
-        count: int = self.read.execute("SELECT COUNT(*) FROM txs WHERE height=?", (height,)).fetchone()[0]
+        """How many transactions block `height` has (on a member node, withheld ones too)."""
+        count: int = self.read.execute(
+            "SELECT (SELECT COUNT(*) FROM txs WHERE height=?) + (SELECT COUNT(*) FROM withheld WHERE height=?)",
+            (height, height)).fetchone()[0]
         return count
+
+    def withheld_txs(self, height: int) -> list[tuple[int, bytes, bytes]]:
+        """(index, hash, receipt hash) of block `height`'s transactions this member node's
+        organisation may not see (none on a validator)."""
+        rows: list[tuple[int, bytes, bytes]] = self.read.execute(
+            "SELECT idx, hash, receipt_hash FROM withheld WHERE height=? ORDER BY idx", (height,)).fetchall()
+        return rows
+
+    def withheld_tx(self, tx_hash: bytes) -> tuple[int, int, bytes] | None:
+        """(height, index, receipt hash) of a transaction a member node holds only the hash of."""
+        row = self.read.execute("SELECT height, idx, receipt_hash FROM withheld WHERE hash=?", (tx_hash,)).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def writes_at(self, height: int) -> list[tuple[bytes, bytes | None]]:
+        """(key, value or None when deleted) of every state value block `height` wrote, in key
+        order: what a member node is sent of it, filtered by its read rules (faechain.api.sync)."""
+        rows: list[tuple[bytes, bytes | None]] = self.read.execute(
+            "SELECT key, value FROM kv WHERE height=? ORDER BY key", (height,)).fetchall()
+        return rows
 
     def events_at(self, height: int, idx: int) -> list[tuple[str, str, bytes]]:
         """(contract, type, attrs) of the events recorded at (height, idx), in order."""
@@ -540,6 +573,8 @@ class Store:
                 c.executemany("INSERT OR REPLACE INTO history_tx VALUES (?,?,?,?,?,?,?,?)", hist_tx)
                 c.executemany("INSERT OR REPLACE INTO history VALUES (?,?,?,?)", hist_refs)
                 c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", {**w.meta, **hist_meta}.items())
+                c.executemany("INSERT INTO withheld VALUES (?,?,?,?)",
+                              [(w.height, idx, h, rh) for idx, h, rh in w.withheld])
                 if w.signature is not None:
                     c.execute("INSERT INTO header_signatures VALUES (?,?,?)",
                               (w.height, w.signature.signer, w.signature.signature))

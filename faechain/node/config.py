@@ -57,9 +57,22 @@ class NodeConfig:
     # set with `fae node console-passphrase`); "" = none: only a dev chain on loopback signs in without
     console_passphrase: str = ""
     abci: dict = field(default_factory=dict)
+    # engine "member" (a member node, faechain.member): {"org": the organisation whose view it
+    # holds, "identity": the wallet identity (<home>/wallet/<name>) it signs its reads as,
+    # "validators": [the validators' API base URLs, in the order to try them]}
+    member: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.vault_peers = check_peer_urls(self.vault_peers)
+        if self.engine == "member":
+            m = self.member
+            if not isinstance(m, dict) or not isinstance(m.get("org"), str) or not m.get("org") \
+                    or not isinstance(m.get("identity"), str) or not m.get("identity"):
+                raise ValueError('a member node\'s config needs "member": {"org": ..., "identity": ..., '
+                                 '"validators": [...]}')
+            m["validators"] = check_peer_urls(m.get("validators", []))
+            if not m["validators"]:
+                raise ValueError("a member node needs at least one validator URL to follow (member.validators)")
         for name in ("vault_peer_timeout", "body_timeout", "idle_timeout"):
             t = getattr(self, name)
             if isinstance(t, bool) or not isinstance(t, (int, float)) or not (math.isfinite(t) and t > 0):

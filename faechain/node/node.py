@@ -9,11 +9,13 @@ import signal
 from typing import Any
 
 from faechain.api.auth import is_loopback
+from faechain.chain.application import Application
 from faechain.chain.engine import Engine
 from faechain.chain.results import Receipt
 from faechain.core.genesis import Genesis
 from faechain.engines.solo import SoloEngine
 from faechain.ledger.integrity import StorageDamaged
+from faechain.ledger.storage import Store
 from faechain.ledger.vault import Vault
 from faechain.node.block_signer import load_block_signer
 from faechain.node.config import NodeConfig, paths
@@ -41,8 +43,7 @@ class Node:
         # the ledger is opened: a missing or wrong key stops the start with what to do)
         signer = load_block_signer(self.home, self.genesis) if self.config.engine == "solo" else None
         # checked before it serves: a damaged ledger raises StorageDamaged with how to recover
-        self.store, self.app = open_ledger(self.paths["db"], self.genesis, synchronous=self.config.synchronous,
-                                           engine=self.config.engine, home=self.home)
+        self.store, self.app = self.open_ledger()
         # off-chain documents whose hashes contracts record, checked with the chain's hash
         self.vault = Vault(self.paths["vault"], self.app.hash)
         # personal data erased on chain leaves this vault: now (a node that was down) and at each commit
@@ -50,17 +51,19 @@ class Node:
         self.vault.erased = self.erasure.is_erased
         self.erasure.sweep()
         self.app.listeners.append(self.erasure.on_commit)
-        if self.config.verify_workers != 0:
+        if self.config.verify_workers != 0 and self.config.engine != "member":
             from faechain.crypto.verifier import ParallelVerifier
 
             workers = None if self.config.verify_workers < 0 else self.config.verify_workers
             self.app.verifier = ParallelVerifier(self.genesis.suite, workers)
-        if self.config.engine == "cometbft":
+        if self.config.engine == "member":
+            self.engine: Engine = self.make_member_engine()
+        elif self.config.engine == "cometbft":
             from faechain.engines.cometbft.engine import CometBFTEngine
 
-            self.engine: Engine = CometBFTEngine(self.app, **self.config.abci)
+            self.engine = CometBFTEngine(self.app, **self.config.abci)
         elif self.config.engine != "solo":
-            raise ValueError(f"unknown engine {self.config.engine!r} (solo or cometbft)")
+            raise ValueError(f"unknown engine {self.config.engine!r} (solo, cometbft or member)")
         else:
             self.engine = SoloEngine(
                 self.app,
@@ -70,6 +73,20 @@ class Node:
                 heartbeat=self.config.heartbeat,
                 signer=signer,
             )
+
+    # a member node (faechain.member.node.MemberNode) holds one organisation's view and serves
+    # only that organisation's readers; None on a validator or a solo node, which hold everything
+    member_org: str | None = None
+
+    def open_ledger(self) -> tuple[Store, Application]:
+        """The node's store and state machine, after the startup checks (a member node opens
+        its own: faechain.member.node)."""
+        return open_ledger(self.paths["db"], self.genesis, synchronous=self.config.synchronous,
+                           engine=self.config.engine, home=self.home)
+
+    def make_member_engine(self) -> Engine:
+        """A member node's engine: the member layer provides it (faechain.member.node.MemberNode)."""
+        raise ValueError("a member node is started by faechain.member.node.MemberNode (`fae node start` does)")
 
     @property
     def url(self) -> str:

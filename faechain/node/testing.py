@@ -26,9 +26,9 @@ def free_port() -> int:
 class NodeThread:
     """A Node serving its API from an event loop on a daemon thread."""
 
-    def __init__(self, home: str, config: NodeConfig | None = None, **overrides):
+    def __init__(self, home: str, config: NodeConfig | None = None, *, node_class: type[Node] = Node, **overrides):
         base = config or NodeConfig.load(home)
-        self.node = Node(home, dataclasses.replace(base, **overrides) if overrides else base)
+        self.node = node_class(home, dataclasses.replace(base, **overrides) if overrides else base)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
         self._thread: threading.Thread | None = None
@@ -82,8 +82,11 @@ class NodeThread:
 
 
 @contextlib.contextmanager
-def running_node(home: str, config: NodeConfig | None = None, **overrides) -> Iterator[Node]:
-    nt = NodeThread(home, config, **overrides)
+def running_node(home: str, config: NodeConfig | None = None, *, node_class: type[Node] = Node,
+                 **overrides) -> Iterator[Node]:
+    """`home`'s node (a `node_class`: faechain.member.node.MemberNode for a member node) serving
+    on a background thread for the `with` block."""
+    nt = NodeThread(home, config, node_class=node_class, **overrides)
     nt.start()
     try:
         yield nt.node

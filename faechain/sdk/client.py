@@ -473,6 +473,18 @@ class Client:
         h = height if height == "latest" else int(height)
         return self._get(f"/v1/blocks/{h}" + ("?raw=true" if raw else ""))
 
+    def submit_raw(self, raw: bytes, *, wait: bool = True, timeout: float = 60.0) -> tuple[int, Any]:
+        """`POST /v1/txs` of an envelope signed elsewhere, as it is: (HTTP status, answer). A
+        member node forwards its users' submissions to a validator with it."""
+        query = urlencode({"wait": "true" if wait else "false", "timeout": f"{timeout:g}"})
+        return self._call("POST", f"/v1/txs?{query}", raw, content_type="application/octet-stream")
+
+    def sync_block(self, height: int) -> dict:
+        """`GET /v1/sync/{height}`: block `height` as a member node of this client's
+        organisation keeps it (faechain.api.sync), unverified as served: the member node
+        checks each part against signed headers (`faechain.member.verify`)."""
+        return self._get(f"/v1/sync/{int(height)}")
+
     def light_block(self, height: int) -> dict | None:
         """`GET /v1/light/{height}`: what a light client needs to check block `height`'s
         header by signatures (unverified as served; `faechain.sdk.light.LightClient`

@@ -48,7 +48,10 @@ CACHE_MAX = 4096  # verified faechain heights kept (a TrustedHeader is ~200 byte
 class LightSource(Protocol):
     """A node's relay of light blocks (`faechain.sdk.Client` is one)."""
 
-    url: str
+    @property
+    def url(self) -> str:
+        """The node's address, to name it in errors and evidence."""
+        ...
 
     def light_block(self, height: int) -> dict[str, Any] | None:
         """GET /v1/light/{height}; None when the node has no such signed header yet."""
@@ -86,6 +89,7 @@ class LightClient:
     _anchor: cb.LightBlock | None = field(default=None, init=False, repr=False)
     _cache: OrderedDict[int, TrustedHeader] = field(default_factory=OrderedDict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _last_verified: cb.LightBlock | None = field(default=None, init=False, repr=False)
     witness_problems: list[str] = field(default_factory=list, init=False)  # witnesses that could not be used
 
     def __post_init__(self) -> None:
@@ -235,6 +239,7 @@ class LightClient:
                 raise VerificationError(f"{exc.message}, such as a checkpoint (a CometBFT header's height and "
                                         "hash from a source you trust)", "untrusted") from None
             raise
+        self._last_verified = verified  # `ties` asks for it right after, when a member node syncs
         if verified.height > anchor.height:
             # Only a header above the trusted block is compared: one at or below it is fixed by
             # the hashes that link it to that block (each header names its predecessor's), which
@@ -245,6 +250,22 @@ class LightClient:
             self._anchor = verified  # later checks skip from here
             self._save_stored(verified)
         return cb.trusted_header(verified, chain_id=self.genesis.chain_id)
+
+    def ties(self, height: int) -> cb.Ties:
+        """What the validators' signatures fix of faechain block `height` on a CometBFT network:
+        beside the app hash, its time and its transactions' data_hash (CometBFT header
+        `height`, tied by hash to the verified header `height` + 1). A member node checks the
+        blocks it syncs by it (faechain.member.verify)."""
+        if self.engine != "cometbft":
+            raise VerificationError("a solo chain's header is signed whole: there is nothing to tie", "untrusted")
+        self.trusted(height)
+        after = self._last_verified
+        fetch = self._fetcher(self.primary)
+        if after is None or after.height != height + 1:
+            after, _ = cb.verify_to(self._start(fetch), height + 1, fetch, now_ms=self.now_ms(),
+                                    trusting_period_s=self.trusting_period_s,
+                                    max_clock_drift_s=self.max_clock_drift_s, trust_level=self.trust_level)
+        return cb.ties(after, fetch(height).header)
 
     # -- the trusted store ------------------------------------------------------------------------
     def _load_stored(self) -> cb.LightBlock | None:

@@ -1,0 +1,130 @@
+"""`GET /v1/sync/{height}`: one block as a member node of the reader's organisation keeps it.
+
+A member node (faechain.member) executes nothing: it follows the validators block by
+block and keeps only what its organisation may read. This route is what it asks a
+validator for, signed as its organisation, and it carries nothing the reader could not
+read through the other routes (docs/confidentiality.md); each part comes with what lets the
+member check it against a header the validators signed, so the validator answering is not
+trusted:
+
+    header, block_hash     faechain's header of the block (its app hash is the signed one)
+    txs                    per transaction: index, hash, receipt hash and `leaf` (SHA-256 of
+                           its envelope: CometBFT's data_hash is over these); to a reader who
+                           may see it also the envelope and the stored receipt, else
+                           `withheld: true`
+    end_block_hash         the end-of-block record's hash (a results-root leaf), or None;
+    end_block_whole        whether the reader may see every end-of-block event (then the member
+                           checks them against that hash)
+    events                 the stored event rows the reader may see: of the transactions it
+                           sees, and the end-of-block events it may see
+    writes                 each state value the block wrote that the reader may read after it,
+                           with its Merkle proof against the block's app hash
+    hidden                 keys the block wrote that the reader could read before it and may
+                           not after it: the member forgets their values, as a validator
+                           answers them "not found" to this reader from now on
+
+Only a member signs for it: an anonymous reader has no organisation to sync for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from faechain.api.auth import require_member
+from faechain.api.errors import HttpError
+from faechain.api.http import MAX_INT_PARAM, json_response, parse_int
+from faechain.chain.results import Receipt
+from faechain.contracts.runtime import Caller, sees_all
+from faechain.core.block import end_block_record
+from faechain.core.encoding import decode
+from faechain.core.tx import TxError, decode_tx
+
+if TYPE_CHECKING:
+    from faechain.api.server import Api
+
+MAX_WRITES = 100_000  # a block writing more values than this is refused to a member (none does)
+
+
+def _proof_json(proof: dict[str, Any]) -> dict[str, Any]:
+    return {"siblings": [s.hex() for s in proof["siblings"]],
+            "leaf": [x.hex() for x in proof["leaf"]] if proof["leaf"] else None}
+
+
+def sync_doc(node: Any, height: int, caller: Caller | None) -> dict[str, Any] | None:
+    """Block `height` as `caller`'s organisation may keep it (see the module docstring); None
+    past the head. Blocking: run it with `Api.run_blocking`."""
+    store, app = node.store, node.app
+    if not 0 <= height <= app.height:
+        return None
+    row = store.block(height)
+    if row is None:
+        return None
+    hasher = app.hash
+    everything = sees_all(caller)
+    view = app.read_view(caller, height)
+    txs: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    rows = store.block_txs(height)
+    for index, tx_hash, envelope, receipt in rows:
+        item: dict[str, Any] = {"index": index, "hash": tx_hash.hex(), "receipt_hash": hasher(receipt).hex(),
+                                "leaf": hashlib.sha256(envelope).hexdigest()}
+        try:
+            tx = decode_tx(envelope, hasher)
+        except TxError:
+            tx = None
+        if everything or view.sees_tx(tx, Receipt.from_map(decode(receipt))):
+            item.update(envelope=envelope.hex(), receipt=receipt.hex())
+            seen.add(index)
+        else:
+            item["withheld"] = True
+        txs.append(item)
+    n = len(rows)
+    end = store.events_at(height, n)
+    end_events = [{"contract": c, "type": t, "attrs": decode(d)} for c, t, d in end]
+    record = end_block_record(end_events) if end_events else None
+    events = []
+    shown_end = 0
+    for h, idx, k, contract, type_, data in store.events_between(height, height):
+        visible = (idx in seen) if idx < n else (everything or view.sees_event(
+            {"contract": contract, "type": type_, "attrs": decode(data)}))
+        if h == height and visible:
+            events.append({"idx": idx, "n": k, "contract": contract, "type": type_, "data": data.hex()})
+            shown_end += idx == n
+    written = store.writes_at(height)
+    if len(written) > MAX_WRITES:
+        raise HttpError("too_large", f"block {height} wrote {len(written)} values, more than a member node is sent "
+                        f"({MAX_WRITES})")
+    before = app.read_view(caller, height - 1) if height > 0 else None
+    writes, hidden = [], []
+    for key, value in written:
+        if everything or view.may_read(key):
+            proof = app.state_value(key, height, prove=True)["proof"]
+            writes.append({"key": key.hex(), "value": None if value is None else value.hex(),
+                           "proof": _proof_json(proof)})
+        elif before is not None and before.may_read(key):
+            hidden.append(key.hex())
+    return {"height": height, "header": row[1].hex(), "block_hash": row[0].hex(), "txs": txs,
+            "end_block_hash": hasher(record).hex() if record is not None else None,
+            "end_block_whole": record is not None and shown_end == len(end),
+            "events": events, "writes": writes, "hidden": hidden}
+
+
+def add_routes(app: web.Application, api: Api) -> None:
+    async def sync(request: web.Request) -> web.Response:
+        caller = await api.reader(request)
+        require_member(caller)  # None: an open dev node's anonymous reader, who sees everything
+        try:
+            height = parse_int(request.match_info["height"])
+        except ValueError:
+            raise HttpError("bad_request", "height must be a non-negative integer") from None
+        if not 0 <= height <= MAX_INT_PARAM:
+            raise HttpError("bad_request", "height must be a non-negative integer")
+        doc = await api.run_blocking(sync_doc, api.node, height, caller)
+        if doc is None:
+            raise HttpError("not_found", f"no block at height {height} (head is {api.node.app.height})")
+        return json_response(doc)
+
+    app.router.add_get("/v1/sync/{height}", sync)

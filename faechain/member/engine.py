@@ -1,0 +1,344 @@
+"""`MemberEngine`: a member node's engine — it follows the validators instead of executing.
+
+A member node runs no consensus and executes nothing. Its engine
+
+  * follows: block after block it asks a validator for what its organisation may keep
+    (`GET /v1/sync/{h}`, signed as the organisation), checks it against the validators'
+    signed headers (`faechain.member.verify`, the light client) and keeps it in the node's
+    own ledger (`Application.commit_synced`: one SQLite transaction per block, so a kill -9
+    loses nothing and duplicates nothing — the next start resumes after the last kept block);
+  * forwards: a submission goes to a validator (the one in use, then the others), and its
+    receipt is answered once this node has kept the block that holds it, so a submitter's
+    next read here already sees its effect;
+  * switches: a validator that cannot be reached is passed over for the next; one that sends
+    something the signed headers contradict is dropped for good and reported (`dropped`,
+    /healthz, the log) — it lied, or its storage is damaged.
+
+It implements `faechain.chain.engine.Engine`, so the API, the console and the event stream
+run over a member node unchanged.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from faechain.chain.application import Application
+from faechain.chain.engine import EngineError, EngineHealth, Submission
+from faechain.chain.results import CheckResult, Receipt
+from faechain.core.encoding import decode
+from faechain.core.genesis import Genesis
+from faechain.identity.wallet import Identity
+from faechain.member.verify import check_block
+from faechain.sdk.client import ApiError, Client
+from faechain.sdk.light.client import LightClient
+from faechain.sdk.trust import VerificationError
+
+log = logging.getLogger("faechain.member")
+T = TypeVar("T")
+
+POLL_SECONDS = 0.2  # how often an idle member node asks for a new block
+FORWARD_WORKERS = 16  # submissions forwarded at once
+
+
+class Upstream:
+    """The validators a member node follows: the one in use first, the others in order after
+    it; those that lied are out for good."""
+
+    def __init__(self, urls: Sequence[str], identity: Identity, timeout: float = 30.0):
+        if not urls:
+            raise ValueError("a member node needs at least one validator URL to follow")
+        self.clients = [Client(url, identity=identity, timeout=timeout) for url in urls]
+        self.current = 0
+        self.dropped: dict[str, str] = {}  # validator URL -> what it sent that signed headers contradict
+        self.down: dict[str, str] = {}  # validator URL -> why it could not be reached, last time tried
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return self.clients[self.current].url
+
+    def in_order(self) -> list[Client]:
+        """The validators not dropped, the one in use first."""
+        with self._lock:
+            n = len(self.clients)
+            order = [self.clients[(self.current + i) % n] for i in range(n)]
+            return [c for c in order if c.url not in self.dropped]
+
+    def call(self, what: str, fn: Callable[[Client], T]) -> T:
+        """`fn` on the validator in use, or on the next one that answers (which becomes the one
+        in use). EngineError `unavailable` when none answers."""
+        problems = []
+        for client in self.in_order():
+            try:
+                out = fn(client)
+            except ApiError as exc:
+                if exc.code not in ("unavailable", "internal", "busy", "storage_damaged"):
+                    raise
+                problems.append(f"{client.url}: {exc.message}")
+                with self._lock:
+                    self.down[client.url] = exc.message
+                continue
+            with self._lock:
+                self.down.pop(client.url, None)
+                self.current = self.clients.index(client)
+            return out
+        if not problems:
+            raise EngineError("unavailable", "every validator this member node follows has been dropped: "
+                              + "; ".join(f"{u}: {why}" for u, why in self.dropped.items()))
+        raise EngineError("unavailable", f"no validator answered to {what}: " + "; ".join(problems))
+
+    def drop(self, url: str, why: str) -> None:
+        with self._lock:
+            self.dropped[url] = why
+            alive = [i for i, c in enumerate(self.clients) if c.url not in self.dropped]
+            if alive and self.clients[self.current].url in self.dropped:
+                self.current = alive[0]
+        log.error("validator %s dropped: %s", url, why)
+
+    def close(self) -> None:
+        for c in self.clients:
+            c.close()
+
+
+class _CurrentSource:
+    """The light client's primary: whichever validator is in use now."""
+
+    def __init__(self, upstream: Upstream):
+        self.upstream = upstream
+
+    @property
+    def url(self) -> str:
+        return self.upstream.url
+
+    def light_block(self, height: int) -> dict[str, Any] | None:
+        return self.upstream.clients[self.upstream.current].light_block(height)
+
+    def head_height(self) -> int:
+        return self.upstream.clients[self.upstream.current].head_height()
+
+
+class MemberEngine:
+    """The engine of a member node (see the module docstring)."""
+
+    name = "member"
+
+    def __init__(self, app: Application, genesis: Genesis, identity: Identity, validators: Sequence[str], *,
+                 light_store: str | None = None, poll_seconds: float = POLL_SECONDS, timeout: float = 30.0):
+        self.app = app
+        self.genesis = genesis
+        self.identity = identity
+        self.consensus = "cometbft" if genesis.validators else "solo"  # what the validators run
+        self.upstream = Upstream(validators, identity, timeout)
+        self.light = LightClient(genesis, _CurrentSource(self.upstream), store_path=light_store)
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool = cf.ThreadPoolExecutor(FORWARD_WORKERS, thread_name_prefix="member-forward")
+        self._error: BaseException | None = None
+        self._kept = threading.Condition()
+        self._blocks = 0
+        self._seconds = 0.0
+        self._forwarding = 0
+        self.last_problem = ""  # why the last attempt to follow did not get further, for /healthz
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._follow, name="member-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._kept:
+            self._kept.notify_all()
+        self.upstream.close()
+
+    @property
+    def error(self) -> BaseException | None:
+        return self._error
+
+    @property
+    def healthy(self) -> bool:
+        return self._error is None
+
+    def health(self) -> EngineHealth:
+        if self._error is not None:
+            return EngineHealth.down(f"this member node stopped following the chain: {self._error}")
+        if not self.upstream.in_order():
+            return EngineHealth.down("every validator this member node follows has been dropped: "
+                                     + "; ".join(f"{u}: {w}" for u, w in self.upstream.dropped.items()))
+        if len(self.upstream.down) == len(self.upstream.in_order()):
+            return EngineHealth.down("no validator answers: " + "; ".join(
+                f"{u}: {w}" for u, w in self.upstream.down.items()))
+        return EngineHealth(True)
+
+    def halt(self, exc: BaseException) -> None:
+        self._error = exc
+
+    # -- following -------------------------------------------------------------------------------
+    def _follow(self) -> None:
+        while not self._stop.is_set():
+            try:
+                progressed = self.sync_once()
+            except Exception as exc:  # noqa: BLE001 - keep following; say why on /healthz and in the log
+                self.last_problem = str(exc)
+                log.warning("member node could not follow the chain: %s", exc)
+                progressed = False
+            if not progressed:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+
+    def sync_once(self, limit: int = 500) -> bool:
+        """Keep the blocks the validator in use has signed headers for, up to `limit` of them;
+        True if at least one was kept."""
+        if self._error is not None:
+            return False
+        head = self.upstream.call("tell its head", lambda c: c.head_height())
+        target = head - 1 if self.consensus == "cometbft" else head  # block h's app hash is signed in h+1
+        kept = 0
+        while self.app.height < target and kept < limit and not self._stop.is_set():
+            if not self.keep(self.app.height + 1):
+                break
+            kept += 1
+        return kept > 0
+
+    def keep(self, height: int) -> bool:
+        """Fetch, check and keep block `height`; False if it cannot be checked yet."""
+        started = time.perf_counter()
+        url = self.upstream.url
+        try:
+            doc = self.upstream.call(f"send block {height}", lambda c: c.sync_block(height))
+            url = self.upstream.url
+            trusted = self.light.trusted(height)
+            ties = self.light.ties(height) if self.consensus == "cometbft" else None
+            block = check_block(doc, height, trusted, chain_id=self.app.chain_id, hasher=self.app.hash,
+                                prev=self.app.block_hash, ties=ties)
+        except VerificationError as exc:
+            if exc.code in ("unavailable", "untrusted"):
+                self.last_problem = exc.message
+                return False
+            self.upstream.drop(url, exc.message)
+            self.light = LightClient(self.genesis, _CurrentSource(self.upstream), store_path=self.light.store_path)
+            return False
+        self.app.commit_synced(block.header, block.txs, block.withheld, block.events, block.writes, block.receipts,
+                               block.end_events)
+        self._blocks += 1
+        self._seconds += time.perf_counter() - started
+        self.last_problem = ""
+        with self._kept:
+            self._kept.notify_all()
+        return True
+
+    def wait_for(self, height: int, timeout: float) -> bool:
+        """Block until this node has kept block `height` (True), or `timeout` seconds pass."""
+        deadline = time.monotonic() + timeout
+        with self._kept:
+            while self.app.height < height and not self._stop.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._wake.set()
+                self._kept.wait(min(left, self.poll_seconds))
+        return self.app.height >= height
+
+    # -- submissions -------------------------------------------------------------------------------
+    def submit_async(self, raw: bytes, wait: bool = True) -> tuple[cf.Future[CheckResult], cf.Future[Receipt] | None]:
+        check: cf.Future[CheckResult] = cf.Future()
+        receipt: cf.Future[Receipt] | None = cf.Future() if wait else None
+        try:
+            self._pool.submit(self._forward, raw, check, receipt)
+        except RuntimeError:  # stopped
+            check.set_result(CheckResult("unavailable", "this member node is shutting down"))
+            if receipt is not None:
+                receipt.cancel()
+        return check, receipt
+
+    def submit(self, raw: bytes, wait: bool = True) -> Submission:
+        check, receipt = self.submit_async(raw, wait)
+        result = check.result()
+        return Submission(result, receipt if result.ok else None)
+
+    def _forward(self, raw: bytes, check: cf.Future[CheckResult], receipt: cf.Future[Receipt] | None) -> None:
+        """Send the envelope to a validator; answer its check, then (once this node has kept its
+        block) its receipt."""
+        self._forwarding += 1
+        try:
+            def post(c: Client) -> tuple[int, Any]:
+                status, doc = c.submit_raw(raw, wait=receipt is not None)
+                if status >= 500 and status != 504:
+                    raise ApiError(doc.get("code", "unavailable") if isinstance(doc, dict) else "unavailable",
+                                   doc.get("message", "") if isinstance(doc, dict) else f"HTTP {status}", status)
+                return status, doc
+
+            try:
+                status, doc = self.upstream.call("take a transaction", post)
+            except EngineError as exc:
+                check.set_result(CheckResult("unavailable", exc.message))
+                return
+            if not isinstance(doc, dict):
+                check.set_result(CheckResult("unavailable", f"the validator answered HTTP {status} without JSON"))
+                return
+            tx_hash = bytes.fromhex(doc.get("tx_hash", "")) if isinstance(doc.get("tx_hash"), str) else b""
+            if status not in (200, 202):
+                check.set_result(CheckResult(doc.get("code", "unavailable"), doc.get("message", ""), tx_hash))
+                return
+            check.set_result(CheckResult("ok", "", tx_hash))
+            if receipt is None:
+                return
+            if status == 202:  # accepted, not committed within the validator's wait
+                receipt.set_exception(EngineError("timeout", "the validator accepted the transaction but did not "
+                                                  "commit it in time; look it up later"))
+                return
+            height = int(doc["height"])
+            self.wait_for(height, 60.0)
+            row = self.app.store.tx(tx_hash)
+            if row is not None:
+                receipt.set_result(Receipt.from_map(decode(row[3])))
+            else:
+                receipt.set_result(Receipt(tx_hash, height, int(doc.get("index", 0)), doc.get("code", ""),
+                                           doc.get("message", ""), doc.get("result"), doc.get("events") or []))
+        except BaseException as exc:  # noqa: BLE001 - a forwarding failure is the submitter's answer
+            if not check.done():
+                check.set_result(CheckResult("unavailable", f"forwarding failed: {exc}"))
+            elif receipt is not None and not receipt.done():
+                receipt.set_exception(EngineError("unavailable", f"forwarding failed: {exc}"))
+        finally:
+            self._forwarding -= 1
+
+    # -- the clock, light blocks, metrics ------------------------------------------------------------
+    def now_ms(self) -> int:
+        return max(int(time.time() * 1000), self.app.last_time)
+
+    def advance_time(self, seconds: int) -> int:
+        raise EngineError("forbidden", "a member node does not own the chain's clock: the validators make the "
+                          "blocks")
+
+    def light_block(self, height: int) -> dict[str, Any] | None:
+        """The validators' evidence for block `height`, relayed from the one in use (the reader's
+        light client checks it; this node is no more trusted for it than any other)."""
+        doc = self.upstream.call(f"relay the light block of {height}", lambda c: c.light_block(height))
+        if doc is None:
+            return None
+        keep = ("commit", "validators") if self.consensus == "cometbft" else ("signer", "signature")
+        return {k: doc[k] for k in keep if k in doc}
+
+    @property
+    def blocks_made(self) -> int:
+        return self._blocks
+
+    @property
+    def block_seconds(self) -> float:
+        return self._seconds
+
+    @property
+    def mempool_size(self) -> int:
+        return self._forwarding
