@@ -67,7 +67,7 @@ from aiohttp import web
 from faechain.api import audit, auth, sync, vault
 from faechain.api.auth import require_member
 from faechain.api.confidential import withheld_tx
-from faechain.api.errors import HttpError
+from faechain.api.errors import HttpError, status_for
 from faechain.api.events import EventHub, stream_events
 from faechain.api.http import (
     MAX_INT_PARAM,
@@ -177,6 +177,8 @@ class Api:
                     and request.match_info.route not in self.own_body_limit):
                 raise HttpError("too_large", f"request body exceeds {limit} bytes")
             resp = await handler(request)
+        except Rejected as exc:  # a member node's read of a record it does not hold (faechain.member.store)
+            resp = json_response({"code": exc.code, "message": exc.message}, status_for(exc.code))
         except HttpError as exc:
             resp = json_response(exc.body(), exc.status)
             if exc.status == 408:  # the client is still sending: do not wait for the rest

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from faechain.chain.application import Application
 from faechain.chain.engine import EngineError, EngineHealth, Submission
-from faechain.chain.results import CheckResult, Receipt
+from faechain.chain.results import CheckResult, Receipt, Rejected
 from faechain.core.encoding import decode
 from faechain.core.genesis import Genesis
 from faechain.identity.wallet import Identity
@@ -249,6 +249,23 @@ class MemberEngine:
                 self._wake.set()
                 self._kept.wait(min(left, self.poll_seconds))
         return self.app.height >= height
+
+    def ask_state(self, key: bytes, height: int) -> dict[str, Any] | None:
+        """A validator's `/v1/state` answer for `key` at `height` with its proof, signed as this
+        node's organisation; None when it refuses (the organisation may not read the key)."""
+        def state(c: Client) -> dict[str, Any] | None:
+            try:
+                return c.state(key, height, prove=True)
+            except ApiError as exc:
+                if exc.code == "not_found":
+                    return None
+                raise
+
+        try:
+            return self.upstream.call(f"read {key.decode('utf-8', 'replace')}", state)
+        except EngineError as exc:
+            raise Rejected("not_available_here", f"this member node does not hold "
+                           f"{key.decode('utf-8', 'replace')} and no validator answered: {exc.message}") from None
 
     # -- submissions -------------------------------------------------------------------------------
     def submit_async(self, raw: bytes, wait: bool = True) -> tuple[cf.Future[CheckResult], cf.Future[Receipt] | None]:

@@ -15,6 +15,7 @@ from faechain.chain.engine import Engine
 from faechain.identity.wallet import Identity
 from faechain.ledger.storage import Store
 from faechain.member.engine import MemberEngine
+from faechain.member.store import MemberStore
 from faechain.node.node import Node
 
 
@@ -27,7 +28,7 @@ class MemberNode(Node):
         self.member_org = self.config.member["org"]
         if not self.config.vault_peers:
             self.config.vault_peers = list(self.config.member["validators"])
-        store = Store(self.paths["db"], synchronous=self.config.synchronous)
+        store = MemberStore(self.paths["db"], synchronous=self.config.synchronous)
         try:
             return store, Application(store, self.genesis)
         except BaseException:
@@ -39,8 +40,12 @@ class MemberNode(Node):
         if identity.org_id != self.member_org:
             raise ValueError(f"identity {self.config.member['identity']!r} belongs to {identity.org_id}, not to "
                              f"{self.member_org}, whose member node this is")
-        return MemberEngine(self.app, self.genesis, identity, self.config.member["validators"],
-                            light_store=os.path.join(self.home, "data", "light.json"))
+        engine = MemberEngine(self.app, self.genesis, identity, self.config.member["validators"],
+                              light_store=os.path.join(self.home, "data", "light.json"))
+        if isinstance(self.store, MemberStore):  # reads of what it does not hold are asked of a validator
+            self.store.hasher = self.app.hash
+            self.store.ask = engine.ask_state
+        return engine
 
 
 def node_for(home: str) -> Node:
