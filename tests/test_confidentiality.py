@@ -302,6 +302,8 @@ def crawl(s: Site, who: str) -> Crawler:
             tx_hashes += [t["hash"] for t in block["txs"]]
     for tx_hash in tx_hashes:
         c.get("/v1/txs/{hash}", f"/v1/txs/{tx_hash}")
+    for h in range(s.first_height, head + 1):  # what the reader's member node would be sent
+        c.get("/v1/sync/{height}", f"/v1/sync/{h}")
     for key, heights in state_keys(s).items():
         for at in [None, *heights]:
             params = {"key_hex": key.hex(), "prove": "true", **({} if at is None else {"height": str(at)})}
