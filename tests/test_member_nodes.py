@@ -330,6 +330,41 @@ def test_a_validator_that_alters_a_block_is_dropped_and_the_next_one_followed(si
         proxy.close()
 
 
+def test_a_member_node_leaves_a_validator_that_is_behind_for_one_ahead(site, tmp_path):
+    """A validator can be healthy and answer, yet lag (catching up after a restart): its head
+    stands still while the chain goes on. After a few polls with nothing new the member node
+    asks the others how far they are and follows the one ahead."""
+    frozen = max(1, site.node.app.height // 2)
+
+    class Behind(LyingProxy):
+        pass
+
+    proxy = Behind(site.node.url, lambda doc: False)
+    real_relay = proxy.server.RequestHandlerClass._relay  # type: ignore[attr-defined]
+
+    def relay(handler):  # its /healthz says it is still at `frozen`
+        if handler.path == "/healthz":
+            data = json.dumps({"ok": True, "height": frozen}).encode()
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+            return
+        real_relay(handler)
+
+    proxy.server.RequestHandlerClass.do_GET = relay  # type: ignore[attr-defined]
+    try:
+        home = member_home(str(tmp_path), site.home, "factor", [proxy.url, site.node.url])
+        with running_node(home, node_class=MemberNode) as node:
+            head = site.node.app.height
+            wait_until(lambda: node.app.height >= head, "the member node to pass the lagging validator's head")
+            assert node.engine.upstream.url == site.node.url
+            assert not node.engine.upstream.dropped  # behind is not lying
+    finally:
+        proxy.close()
+
+
 # -- kill -9 while catching up -----------------------------------------------------------------------------
 
 

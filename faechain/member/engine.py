@@ -43,6 +43,8 @@ T = TypeVar("T")
 
 POLL_SECONDS = 0.2  # how often an idle member node asks for a new block
 FORWARD_WORKERS = 16  # submissions forwarded at once
+LOOK_AROUND_POLLS = 10  # polls without a new block before the other validators' heads are asked
+RECEIPT_WAIT_SECONDS = 60.0  # how long a forwarded receipt waits for this node to keep its block
 
 
 class Upstream:
@@ -91,6 +93,13 @@ class Upstream:
             raise EngineError("unavailable", "every validator this member node follows has been dropped: "
                               + "; ".join(f"{u}: {why}" for u, why in self.dropped.items()))
         raise EngineError("unavailable", f"no validator answered to {what}: " + "; ".join(problems))
+
+    def prefer(self, url: str) -> None:
+        """Make the validator at `url` the one in use (one not dropped)."""
+        with self._lock:
+            for i, c in enumerate(self.clients):
+                if c.url == url and url not in self.dropped:
+                    self.current = i
 
     def drop(self, url: str, why: str) -> None:
         with self._lock:
@@ -145,6 +154,7 @@ class MemberEngine:
         self._blocks = 0
         self._seconds = 0.0
         self._forwarding = 0
+        self._idle = 0  # polls in a row that kept nothing
         self.last_problem = ""  # why the last attempt to follow did not get further, for /healthz
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -202,14 +212,38 @@ class MemberEngine:
         True if at least one was kept."""
         if self._error is not None:
             return False
-        head = self.upstream.call("tell its head", lambda c: c.head_height())
+        # /healthz, not /v1/info: a validator whose consensus stopped still answers its height, which
+        # no longer moves; its health says so (503), and the next validator is asked instead
+        head = self.upstream.call("tell its head", lambda c: int(c.health()["height"]))
+        if self.app.height >= head - 1 and self._idle >= LOOK_AROUND_POLLS:
+            head = self._look_around(head)
         target = head - 1 if self.consensus == "cometbft" else head  # block h's app hash is signed in h+1
         kept = 0
         while self.app.height < target and kept < limit and not self._stop.is_set():
             if not self.keep(self.app.height + 1):
                 break
             kept += 1
+        self._idle = 0 if kept else self._idle + 1
         return kept > 0
+
+    def _look_around(self, head: int) -> int:
+        """Nothing new for a while: ask the other validators how far they are, and follow the one
+        furthest ahead (a validator can be healthy yet behind, e.g. catching up after a restart).
+        Believing a head costs nothing: every block is checked against signed headers anyway."""
+        self._idle = 0
+        best_url, best = self.upstream.url, head
+        for client in self.upstream.in_order()[1:]:
+            try:
+                theirs = int(client.health()["height"])
+            except (ApiError, KeyError, ValueError, TypeError):
+                continue
+            if theirs > best:
+                best_url, best = client.url, theirs
+        if best_url != self.upstream.url:
+            log.warning("validator %s is at block %d, %s at %d: following %s", self.upstream.url, head, best_url,
+                        best, best_url)
+            self.upstream.prefer(best_url)
+        return best
 
     def keep(self, height: int) -> bool:
         """Fetch, check and keep block `height`; False if it cannot be checked yet."""
@@ -316,7 +350,11 @@ class MemberEngine:
                                                   "commit it in time; look it up later"))
                 return
             height = int(doc["height"])
-            self.wait_for(height, 60.0)
+            if not self.wait_for(height, RECEIPT_WAIT_SECONDS):
+                receipt.set_exception(EngineError("unavailable", f"the validators committed transaction "
+                                                  f"{tx_hash.hex()} at block {height}, but this member node has not "
+                                                  "kept that block yet; look it up here later"))
+                return
             row = self.app.store.tx(tx_hash)
             if row is not None:
                 receipt.set_result(Receipt.from_map(decode(row[3])))
