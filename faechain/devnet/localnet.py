@@ -13,20 +13,31 @@
     <home>/node<i>/cometbft/      its CometBFT home (config/config.toml, genesis.json, keys, data/)
                                   (`Localnet.add_node()` adds a further full node the same way; it
                                   becomes a validator by a governance vote)
-    <home>/run/node<i>.{fae,cometbft}.pid
-    <home>/logs/node<i>.{fae,cometbft}.log
+    <home>/member-<name>/         a member node (faechain.member; `create(..., members=N)`, `fae localnet
+                                  up --members N`, `Localnet.add_member()`) of an organisation that runs
+                                  no validator: genesis.json, wallet/<name>/ (the organisation's identity
+                                  it signs its reads as), config.json (engine "member", following every
+                                  node's API, its own turn first), data/ (its organisation's view only)
+    <home>/run/node<i>.{fae,cometbft}.pid, <home>/run/member-<name>.fae.pid
+    <home>/logs/node<i>.{fae,cometbft}.log, <home>/logs/member-<name>.fae.log
 
 One organisation per validator (`VALIDATOR_ORDER`): validator i is operated by
 that member, its key is in faechain's genesis (`validators`, with the org id)
 and the same genesis travels as CometBFT's `app_state`, so InitChain can check
 that membership and validator set come from one document.
 
-Ports, all on 127.0.0.1, for validator i: base + 10 i + (0 API, 1 P2P, 2 RPC, 3 ABCI).
+Ports, all on 127.0.0.1, for validator i: base + 10 i + (0 API, 1 P2P, 2 RPC, 3 ABCI); for
+member node j (the j-th in `members`): its API on base + 10 j + 5, in a place no node added
+later takes.
+
+A process is named by a key: a node's index (`pid(2, "cometbft")`) or a member node's
+organisation name (`pid("bank2", "fae")`; a member node runs only a "fae" process).
 
 Processes run in the background (new session, pid files, logs), so `up`
 returns; `up` on an existing network starts whatever is not running (a
 faechain node first, then its CometBFT, which CometBFT needs: it refuses to
-run without its application and stops itself when it loses it).
+run without its application and stops itself when it loses it), and the member nodes
+after them (they follow the nodes' APIs).
 
 Why one file (over 500 lines): the network's layout, its CometBFT settings and the
 process supervisor change together whenever the network's shape does.
@@ -63,6 +74,12 @@ VALIDATOR_ORDER = ("exchange", "regulator", "bank", "registrar", "bank2", "facto
                    "underwriter", "rating", "core2", "lawfirm", "supplier1", "supplier2", "supplier3",
                    "investor1", "investor2", "investor3", "investor4")
 VALIDATOR_POWER = 10
+# Which organisations run a member node, in order (those that operate a node are passed over): a
+# supplier, a bank and an individual investor first, then the rest of the demo consortium
+MEMBER_ORDER = ("supplier3", "bank2", "investor4", "investor1", "factor", "supplier1", "investor2", "core", "amc",
+                "rating", "underwriter", "lawfirm", "supplier2", "core2", "investor3", "registrar", "bank",
+                "regulator", "exchange")
+MEMBER_API_OFFSET = 5  # member node j's API port: base + 10 j + 5
 
 # CometBFT settings for a responsive network on one machine (see BENCHMARKS.md for
 # the measurements behind them). Keys are "section.key" in config.toml ("" = top).
@@ -127,12 +144,39 @@ class NodeSpec:
 
 
 @dataclass
+class MemberSpec:
+    """A member node of the network (faechain.member): it follows the nodes, keeps `name`'s view."""
+
+    name: str  # the organisation's demo name: its wallet identity, which the node signs its reads as
+    org_id: str
+    api: int
+    validators: list[str] = field(default_factory=list)  # the API URLs it follows, in the order it tries them
+
+    @property
+    def label(self) -> str:
+        return f"member-{self.name}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api}"
+
+
+def member_port(base_port: int, j: int) -> int:
+    """The API port of the network's j-th member node."""
+    return base_port + 10 * j + MEMBER_API_OFFSET
+
+
+Key = int | str  # a node's index, or a member node's organisation name
+
+
+@dataclass
 class Localnet:
     home: str
     chain_id: str
     base_port: int
     nodes: list[NodeSpec] = field(default_factory=list)
     cometbft: str = ""  # binary used to create it (re-resolved on start)
+    members: list[MemberSpec] = field(default_factory=list)
 
     # -- paths ---------------------------------------------------------------------------
     def node_home(self, i: int) -> str:
@@ -141,11 +185,32 @@ class Localnet:
     def cmt_home(self, i: int) -> str:
         return os.path.join(self.home, f"node{i}", "cometbft")
 
-    def pid_file(self, i: int, kind: str) -> str:
-        return os.path.join(self.home, "run", f"node{i}.{kind}.pid")
+    def member_home(self, name: str) -> str:
+        return os.path.join(self.home, f"member-{name}")
 
-    def log_file(self, i: int, kind: str) -> str:
-        return os.path.join(self.home, "logs", f"node{i}.{kind}.log")
+    def member(self, name: str) -> MemberSpec:
+        """The member node of organisation `name`."""
+        for m in self.members:
+            if m.name == name:
+                return m
+        raise LocalnetError(f"no member node of {name} (the network has "
+                            f"{', '.join(m.name for m in self.members) or 'none'})")
+
+    def label(self, i: Key) -> str:
+        """`node<i>`, or `member-<name>` for a member node."""
+        return f"member-{i}" if isinstance(i, str) else f"node{i}"
+
+    def home_of(self, i: Key, kind: str = "fae") -> str:
+        """The directory a process runs in (and names on its command line)."""
+        if isinstance(i, str):
+            return self.member_home(i)
+        return self.cmt_home(i) if kind == "cometbft" else self.node_home(i)
+
+    def pid_file(self, i: Key, kind: str) -> str:
+        return os.path.join(self.home, "run", f"{self.label(i)}.{kind}.pid")
+
+    def log_file(self, i: Key, kind: str) -> str:
+        return os.path.join(self.home, "logs", f"{self.label(i)}.{kind}.log")
 
     def vault_peers(self, i: int) -> list[str]:
         """Node i's `vault_peers`: the API URLs of every other node of the network."""
@@ -239,9 +304,64 @@ class Localnet:
         self.save()
         return spec
 
+    def add_member(self, name: str | None = None) -> MemberSpec:
+        """Add a member node (faechain.member) of organisation `name` (default: the next in
+        MEMBER_ORDER that runs neither a node nor a member node); start it with
+        `start(members=[name])`.
+
+        Its home `member-<name>/` gets the network's genesis, the organisation's identity from the
+        network's wallet and a config with engine "member" following every node's API, beginning
+        with node j mod N (j: its place among the member nodes), so that their reads spread over
+        the nodes; its API port is base + 10 j + 5.
+        """
+        from faechain.core.genesis import Genesis
+        from faechain.devnet.demo import MEMBERS
+        from faechain.node.config import NodeConfig, paths
+
+        if not self.nodes:
+            raise LocalnetError("a member node follows the network's nodes: this network has none")
+        operators = {n.name: n for n in self.nodes}
+        followers = {m.name for m in self.members}
+        if name is None:
+            name = next((m for m in MEMBER_ORDER if m not in operators and m not in followers), None)
+            if name is None:
+                raise LocalnetError("every member organisation already runs a node or a member node")
+        elif name in operators:
+            raise LocalnetError(f"{name} operates {operators[name].label}, which holds the whole chain: it needs no "
+                                "member node")
+        elif name in followers:
+            raise LocalnetError(f"{name} already runs a member node")
+        genesis = Genesis.load(paths(self.home)["genesis"])
+        org_of = {m.name: o["id"] for m, o in zip(MEMBERS, genesis.orgs, strict=False)}
+        if name not in org_of or not os.path.isdir(os.path.join(paths(self.home)["wallet"], name)):
+            raise LocalnetError(f"{name} is not a member of this network with an identity in its wallet")
+        j = len(self.members)
+        spec = MemberSpec(name, org_of[name], member_port(self.base_port, j))
+        urls = [n.api_url for n in self.nodes]
+        spec.validators = urls[j % len(urls):] + urls[:j % len(urls)]
+        _check_ports_free([spec.api], spec.label)
+        home = self.member_home(name)
+        if os.path.exists(home):
+            raise LocalnetError(f"{home} exists already")
+        try:
+            os.makedirs(paths(home)["wallet"])
+            shutil.copyfile(paths(self.home)["genesis"], paths(home)["genesis"])
+            shutil.copytree(os.path.join(paths(self.home)["wallet"], name), os.path.join(paths(home)["wallet"], name))
+            model = NodeConfig.load(self.node_home(0))
+            NodeConfig(engine="member", port=spec.api, anonymous_reads=model.anonymous_reads, verify_workers=0,
+                       member={"org": spec.org_id, "identity": name, "validators": list(spec.validators)}).save(home)
+        except BaseException:
+            shutil.rmtree(home, ignore_errors=True)
+            raise
+        self.members.append(spec)
+        self.save()
+        return spec
+
     def save(self) -> None:
-        data = {"chain_id": self.chain_id, "base_port": self.base_port, "cometbft": self.cometbft,
-                "validators": len(self.nodes), "nodes": [asdict(n) for n in self.nodes]}
+        data: dict[str, Any] = {"chain_id": self.chain_id, "base_port": self.base_port, "cometbft": self.cometbft,
+                                "validators": len(self.nodes), "nodes": [asdict(n) for n in self.nodes]}
+        if self.members:
+            data["members"] = [asdict(m) for m in self.members]
         with open(os.path.join(self.home, LOCALNET_FILE), "w") as f:
             json.dump(data, f, indent=2)
 
@@ -254,41 +374,52 @@ class Localnet:
         with open(path) as f:
             data = json.load(f)
         return cls(home, data["chain_id"], data["base_port"], [NodeSpec(**n) for n in data["nodes"]],
-                   data.get("cometbft", ""))
+                   data.get("cometbft", ""), [MemberSpec(**m) for m in data.get("members", [])])
 
     # -- processes ---------------------------------------------------------------------------
-    def pid(self, i: int, kind: str) -> int | None:
-        """The pid of node i's `fae` or `cometbft` process if it is running, else None."""
+    def pid(self, i: Key, kind: str) -> int | None:
+        """The pid of node i's `fae` or `cometbft` process (or member node i's `fae` process:
+        i its organisation's name) if it is running, else None."""
         try:
             with open(self.pid_file(i, kind)) as f:
                 pid = int(f.read().strip())
         except (OSError, ValueError):
             return None
-        marker = self.node_home(i) if kind == "fae" else self.cmt_home(i)
-        return pid if _alive(pid, marker) else None
+        return pid if _alive(pid, self.home_of(i, kind)) else None
 
     def running(self, i: int) -> dict[str, int | None]:
         return {"fae": self.pid(i, "fae"), "cometbft": self.pid(i, "cometbft")}
 
+    def _selection(self, which: list[int] | None, members: list[str] | None) -> tuple[list[int], list[str]]:
+        """The nodes and member nodes a call is about: all of both when it names neither."""
+        if which is None and members is None:
+            return list(range(len(self.nodes))), [m.name for m in self.members]
+        names = list(members or [])
+        for name in names:
+            self.member(name)  # raises for one the network does not have
+        return list(which or []), names
+
     def start(self, which: list[int] | None = None, *, env: dict[str, str] | None = None,
-              timeout: float = 90.0, wait_block: bool = True) -> None:
-        """Start every stopped process of the given nodes (all by default) and wait until they serve."""
-        idx = list(range(len(self.nodes))) if which is None else list(which)
-        binary = find_cometbft()
+              timeout: float = 90.0, wait_block: bool = True, members: list[str] | None = None) -> None:
+        """Start every stopped process of the given nodes and member nodes (`members`: their
+        organisations' names) — all of both when neither is given — and wait until they serve;
+        with `wait_block`, until the network made a block and each member node started kept one."""
+        idx, names = self._selection(which, members)
         os.makedirs(os.path.join(self.home, "run"), exist_ok=True)
         os.makedirs(os.path.join(self.home, "logs"), exist_ok=True)
+        binary = find_cometbft() if idx else ""
         # a CometBFT whose application is gone is about to stop itself: let it, then start both
         for i in idx:
             if self.pid(i, "fae") is None and self.pid(i, "cometbft") is not None:
                 self._stop_process(i, "cometbft", 15.0)
+        log_level = os.environ.get("FAE_LOG_LEVEL", "INFO")
         started_fae = []
         for i in idx:
             if self.pid(i, "fae") is None:
                 self.ensure_vault_peers([i])
                 _check_ports_free([self.nodes[i].api, self.nodes[i].abci], f"node{i}'s faechain node")
                 self._spawn(i, "fae", [sys.executable, "-m", "faechain", "node", "start",
-                                       "--home", self.node_home(i),
-                                       "--log-level", os.environ.get("FAE_LOG_LEVEL", "INFO")], env)
+                                       "--home", self.node_home(i), "--log-level", log_level], env)
                 started_fae.append(i)
         deadline = time.monotonic() + timeout
         for i in started_fae:  # its API serves before its CometBFT runs (/healthz says 503 until then)
@@ -306,22 +437,38 @@ class Localnet:
             first = idx[0]
             self._wait(lambda: _api_height(self.nodes[first].api_url) >= 1, deadline,
                        "the network made no block", first, "cometbft")
+        # member nodes last: they follow the nodes' APIs
+        started_members = []
+        for name in names:
+            if self.pid(name, "fae") is None:
+                spec = self.member(name)
+                _check_ports_free([spec.api], f"{spec.label}'s faechain node")
+                self._spawn(name, "fae", [sys.executable, "-m", "faechain", "node", "start",
+                                          "--home", self.member_home(name), "--log-level", log_level], env)
+                started_members.append(spec)
+        for spec in started_members:
+            self._wait(lambda spec=spec: _http_ok(spec.api_url + "/v1/info"), deadline,
+                       f"{spec.label} did not serve its API", spec.name, "fae")
+        if wait_block:
+            for spec in started_members:
+                self._wait(lambda spec=spec: _api_height(spec.api_url) >= 1, deadline,
+                           f"{spec.label} kept no block", spec.name, "fae")
 
-    def _spawn(self, i: int, kind: str, argv: list[str], env: dict[str, str] | None) -> None:
+    def _spawn(self, i: Key, kind: str, argv: list[str], env: dict[str, str] | None) -> None:
         log_path = self.log_file(i, kind)
         full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-        if kind == "cometbft":
+        if kind == "cometbft" or isinstance(i, str):  # a fault to inject is for a node's application
             full_env.pop("FAE_ABCI_FAULT", None)
         with open(log_path, "ab") as logf:
             logf.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {' '.join(argv)}\n".encode())
             logf.flush()
             proc = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    env=full_env, start_new_session=True, cwd=self.node_home(i))
+                                    env=full_env, start_new_session=True, cwd=self.home_of(i, "fae"))
         _CHILDREN[proc.pid] = proc
         with open(self.pid_file(i, kind), "w") as f:
             f.write(str(proc.pid))
 
-    def _wait(self, ready, deadline: float, what: str, i: int, kind: str) -> None:
+    def _wait(self, ready, deadline: float, what: str, i: Key, kind: str) -> None:
         while True:
             if ready():
                 return
@@ -332,36 +479,44 @@ class Localnet:
                 raise LocalnetError(f"{what} in time; see {self.log_file(i, kind)}\n" + _tail(self.log_file(i, kind)))
             time.sleep(0.2)
 
-    def stop(self, which: list[int] | None = None, timeout: float = 20.0) -> list[str]:
-        """Stop the given nodes (all by default): CometBFT first, then faechain. Returns what was stopped."""
-        idx = list(range(len(self.nodes))) if which is None else list(which)
-        stopped = []
+    def stop(self, which: list[int] | None = None, timeout: float = 20.0, *,
+             members: list[str] | None = None) -> list[str]:
+        """Stop the given nodes and member nodes (all of both when neither is given): member
+        nodes first, then CometBFT, then faechain. Returns what was stopped."""
+        idx, names = self._selection(which, members)
+        stopped = self._terminate([(name, "fae") for name in names], timeout)
         for kind in ("cometbft", "fae"):
-            pids = {i: self.pid(i, kind) for i in idx}
-            for pid in pids.values():
-                if pid is not None:
-                    _signal(pid, signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            for i, pid in pids.items():
-                if pid is None:
-                    self._remove_pid(i, kind)
-                    continue
-                marker = self.node_home(i) if kind == "fae" else self.cmt_home(i)
-                while _alive(pid, marker) and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                if _alive(pid, marker):
-                    _signal(pid, signal.SIGKILL)
-                    while _alive(pid, marker) and time.monotonic() < deadline + 5:
-                        time.sleep(0.05)
-                self._remove_pid(i, kind)
-                stopped.append(f"node{i}.{kind}")
+            stopped += self._terminate([(i, kind) for i in idx], timeout)
         return stopped
 
-    def _stop_process(self, i: int, kind: str, timeout: float) -> None:
+    def _terminate(self, procs: list[tuple[Key, str]], timeout: float) -> list[str]:
+        """SIGTERM the running ones of `procs` together, SIGKILL those still alive after `timeout`."""
+        pids = {(i, kind): self.pid(i, kind) for i, kind in procs}
+        for pid in pids.values():
+            if pid is not None:
+                _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        stopped = []
+        for (i, kind), pid in pids.items():
+            if pid is None:
+                self._remove_pid(i, kind)
+                continue
+            marker = self.home_of(i, kind)
+            while _alive(pid, marker) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _alive(pid, marker):
+                _signal(pid, signal.SIGKILL)
+                while _alive(pid, marker) and time.monotonic() < deadline + 5:
+                    time.sleep(0.05)
+            self._remove_pid(i, kind)
+            stopped.append(f"{self.label(i)}.{kind}")
+        return stopped
+
+    def _stop_process(self, i: Key, kind: str, timeout: float) -> None:
         pid = self.pid(i, kind)
         if pid is None:
             return
-        marker = self.node_home(i) if kind == "fae" else self.cmt_home(i)
+        marker = self.home_of(i, kind)
         _signal(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while _alive(pid, marker) and time.monotonic() < deadline:
@@ -370,19 +525,20 @@ class Localnet:
             _signal(pid, signal.SIGKILL)
         self._remove_pid(i, kind)
 
-    def kill(self, i: int, kind: str) -> int:
-        """SIGKILL node i's process (fault tests); returns the pid."""
+    def kill(self, i: Key, kind: str = "fae") -> int:
+        """SIGKILL node i's process, or member node i's (i its organisation's name), for fault
+        tests; returns the pid."""
         pid = self.pid(i, kind)
         if pid is None:
-            raise LocalnetError(f"node{i}'s {kind} process is not running")
+            raise LocalnetError(f"{self.label(i)}'s {kind} process is not running")
         _signal(pid, signal.SIGKILL)
-        marker = self.node_home(i) if kind == "fae" else self.cmt_home(i)
+        marker = self.home_of(i, kind)
         deadline = time.monotonic() + 10
         while _alive(pid, marker) and time.monotonic() < deadline:
             time.sleep(0.05)
         return pid
 
-    def _remove_pid(self, i: int, kind: str) -> None:
+    def _remove_pid(self, i: Key, kind: str) -> None:
         try:
             os.unlink(self.pid_file(i, kind))
         except FileNotFoundError:
@@ -390,13 +546,15 @@ class Localnet:
 
     # -- status ----------------------------------------------------------------------------------
     def status(self) -> list[dict]:
+        """One row per node (kind "validator"), then one per member node (kind "member": no
+        CometBFT of its own; `validators` are the APIs it follows, in order)."""
         out = []
         for n in self.nodes:
             running = self.running(n.index)
-            row: dict[str, Any] = {"node": n.label, "member": n.name, "org_id": n.org_id, "api": n.api_url,
-                                   "rpc": n.rpc_url, "fae_pid": running["fae"], "cometbft_pid": running["cometbft"],
-                                   "height": None, "app_hash": None, "cometbft_height": None, "peers": None,
-                                   "catching_up": None}
+            row: dict[str, Any] = {"node": n.label, "kind": "validator", "member": n.name, "org_id": n.org_id,
+                                   "api": n.api_url, "rpc": n.rpc_url, "fae_pid": running["fae"],
+                                   "cometbft_pid": running["cometbft"], "height": None, "app_hash": None,
+                                   "cometbft_height": None, "peers": None, "catching_up": None}
             if running["fae"]:
                 info = _get_json(n.api_url + "/v1/info")
                 if info:
@@ -412,6 +570,16 @@ class Localnet:
                     pass
                 finally:
                     rpc.close()
+            out.append(row)
+        for m in self.members:
+            pid = self.pid(m.name, "fae")
+            row = {"node": m.label, "kind": "member", "member": m.name, "org_id": m.org_id, "api": m.api_url,
+                   "rpc": None, "fae_pid": pid, "cometbft_pid": None, "height": None, "app_hash": None,
+                   "cometbft_height": None, "peers": None, "catching_up": None, "validators": list(m.validators)}
+            if pid:
+                info = _get_json(m.api_url + "/v1/info")
+                if info:
+                    row["height"], row["app_hash"] = info["height"], info["app_hash"]
             out.append(row)
         return out
 
@@ -505,14 +673,15 @@ def _check_ports_free(ports: list[int], who: str) -> None:
                             "(choose another --base-port)")
 
 
-def free_base_port(validators: int, start: int = 20000, end: int | None = None) -> int:
-    """A base port whose whole block (10 per validator) is free right now (tests, bench).
+def free_base_port(validators: int, start: int = 20000, end: int | None = None, *, members: int = 0) -> int:
+    """A base port whose whole block (10 per validator or member node, whichever are more) has
+    the ports of `validators` nodes and `members` member nodes free right now (tests, bench).
 
     Chosen below the kernel's ephemeral range, so that no outgoing connection can take
     one of the ports while a node is down and about to be restarted."""
     import random
 
-    span = 10 * validators
+    span = 10 * max(validators, members)
     if end is None:
         end = 32768
         try:
@@ -524,7 +693,8 @@ def free_base_port(validators: int, start: int = 20000, end: int | None = None) 
             end = 65000
     for _ in range(200):
         base = random.randrange(start, end - span, 10)
-        if all(_port_free(base + 10 * i + k) for i in range(validators) for k in PORTS.values()):
+        if all(_port_free(base + 10 * i + k) for i in range(validators) for k in PORTS.values()) \
+                and all(_port_free(member_port(base, j)) for j in range(members)):
             return base
     raise LocalnetError("no free block of ports found")
 
@@ -640,8 +810,9 @@ def init_cometbft_homes(home: str, nodes: list[NodeSpec], binary: str, chain_id:
 
 def create(home: str, validators: int, *, base_port: int = DEFAULT_BASE_PORT, chain_id: str = DEFAULT_CHAIN_ID,
            tuning: dict | None = None, max_block_txs: int = MAX_BLOCK_TXS,
-           max_block_bytes: int = MAX_BLOCK_BYTES, suite: str = "ed25519") -> Localnet:
-    """Create a network of `validators` validators in `home` (which must be empty or absent).
+           max_block_bytes: int = MAX_BLOCK_BYTES, suite: str = "ed25519", members: int = 0) -> Localnet:
+    """Create a network of `validators` validators in `home` (which must be empty or absent),
+    and `members` member nodes of organisations that run no validator (MEMBER_ORDER).
 
     `suite` is the chain's signature suite (`sm2-sm3`: every member certificate, transaction
     signature and ledger hash is SM2/SM3); CometBFT's own consensus keys stay Ed25519."""
@@ -652,6 +823,9 @@ def create(home: str, validators: int, *, base_port: int = DEFAULT_BASE_PORT, ch
     home = os.path.abspath(os.path.expanduser(home))
     if not 1 <= validators <= len(VALIDATOR_ORDER):
         raise LocalnetError(f"--validators must be between 1 and {len(VALIDATOR_ORDER)} (one organisation each)")
+    if not 0 <= members <= len(MEMBER_ORDER) - validators:
+        raise LocalnetError(f"--members must be between 0 and {len(MEMBER_ORDER) - validators} with {validators} "
+                            "validators (one organisation each, none of them a validator's)")
     if os.path.isdir(home) and os.listdir(home):
         raise LocalnetError(f"{home} exists and is not empty")
     binary = find_cometbft()
@@ -664,7 +838,8 @@ def create(home: str, validators: int, *, base_port: int = DEFAULT_BASE_PORT, ch
         ports = {k: base_port + 10 * i + off for k, off in PORTS.items()}
         nodes.append(NodeSpec(i, VALIDATOR_ORDER[i], "", api=ports["api"], p2p=ports["p2p"], rpc=ports["rpc"],
                               abci=ports["abci"]))
-    _check_ports_free([getattr(n, k) for n in nodes for k in PORTS], "the localnet")
+    _check_ports_free([getattr(n, k) for n in nodes for k in PORTS]
+                      + [member_port(base_port, j) for j in range(members)], "the localnet")
     os.makedirs(home, exist_ok=True)
     try:
         # CAs and wallets of the 19 demo members, a dev genesis; no solo block signer: the
@@ -708,6 +883,8 @@ def create(home: str, validators: int, *, base_port: int = DEFAULT_BASE_PORT, ch
                 cfg.save(home)  # `fae query --home <localnet>` talks to node 0
         net = Localnet(home, chain_id, base_port, nodes, binary)
         net.save()
+        for _ in range(members):
+            net.add_member()
         return net
     except BaseException:
         shutil.rmtree(home, ignore_errors=True)
