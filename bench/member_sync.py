@@ -4,8 +4,8 @@ rate, read latency on a member node against the validator, disk of each after th
     python -m bench.member_sync [--txs 3000]
 
 A solo validator (signed headers) is seeded with the demo's sample business, then takes
-`--txs` exchange `membership.set_attributes` transactions, a quarter of them about supplier3
-(which supplier3 may see), submitted through its engine. A member node of supplier3 then
+`--txs` transactions through its engine: a quarter supplier3's invoices (which supplier3 sees),
+the rest bank's credit lines to core2 (which supplier3 may not see). A member node of supplier3 then
 catches up from block 0 over HTTP, checking every block. Figures are printed; ratios are the
 ones to compare across machines.
 """
@@ -44,11 +44,20 @@ def main() -> None:
         with running_node(v_home, heartbeat=3600.0) as v:
             seed_node(v)
             ids = {m.name: Identity.load(v_home, m.name) for m in MEMBERS}
-            exchange = ids["exchange"]
-            orgs = [ids[n].org_id for n in ("supplier3", "bank", "core", "investor2")]
-            raws = [exchange.sign_tx(v.app.chain_id, "membership", "set_attributes",
-                                     {"org_id": orgs[i % 4], "attributes": {"bench": str(i)}}, nonce=10_000 + i,
-                                     now_ms=v.engine.now_ms()) for i in range(args.txs)]
+            now_ms = v.engine.now_ms()
+            now = now_ms // 1000
+
+            def tx(i: int) -> bytes:
+                if i % 4 == 0:  # supplier3's own business: an invoice on core
+                    return ids["supplier3"].sign_tx(v.app.chain_id, "receivables", "register_invoice", {
+                        "code": "0110026BNCH", "number": f"BENCH{i:08d}", "seller": ids["supplier3"].org_id,
+                        "buyer": ids["core"].org_id, "amount": 100_000 + i, "date": now - 86_400,
+                        "doc_hash": "ab" * 32}, nonce=10_000 + i, now_ms=now_ms)
+                return ids["bank"].sign_tx(v.app.chain_id, "receivables", "grant_credit", {  # bank's and core2's
+                    "core": ids["core2"].org_id, "amount": 1_000_000 + i, "expires": now + 300 * 86_400},
+                    nonce=10_000 + i, now_ms=now_ms)
+
+            raws = [tx(i) for i in range(args.txs)]
             h0, t0 = v.app.height, time.perf_counter()
             futures = [v.engine.submit_async(raw, True) for raw in raws]
             for check, receipt in futures:

@@ -18,10 +18,13 @@ trusted:
     events                 the stored event rows the reader may see: of the transactions it
                            sees, and the end-of-block events it may see
     writes                 each state value the block wrote that the reader may read after it,
-                           with its Merkle proof against the block's app hash
-    hidden                 keys the block wrote that the reader could read before it and may
-                           not after it: the member forgets their values, as a validator
-                           answers them "not found" to this reader from now on
+                           with its Merkle proof against the block's app hash; and each record the
+                           block made readable to it without writing it (`Contract.related`: a
+                           voucher's chain of title once it holds a piece, a plan's pool once it
+                           subscribes, a package's loans once listed), proven the same way
+    hidden                 keys the block wrote, or related records, that the reader could read
+                           before it and may not after it: the member forgets their values, as a
+                           validator answers them "not found" to this reader from now on
 
 Only a member signs for it: an anonymous reader has no organisation to sync for.
 """
@@ -39,18 +42,48 @@ from faechain.api.http import MAX_INT_PARAM, json_response, parse_int
 from faechain.chain.results import Receipt
 from faechain.contracts.runtime import Caller, sees_all
 from faechain.core.block import end_block_record
-from faechain.core.encoding import decode
+from faechain.core.encoding import EncodingError, decode
 from faechain.core.tx import TxError, decode_tx
 
 if TYPE_CHECKING:
     from faechain.api.server import Api
 
 MAX_WRITES = 100_000  # a block writing more values than this is refused to a member (none does)
+MAX_RELATED = 10_000  # records followed from a block's writes (a chain of title is a few dozen)
 
 
 def _proof_json(proof: dict[str, Any]) -> dict[str, Any]:
     return {"siblings": [s.hex() for s in proof["siblings"]],
             "leaf": [x.hex() for x in proof["leaf"]] if proof["leaf"] else None}
+
+
+def related_keys(app: Any, store: Any, written: list[tuple[bytes, bytes | None]], height: int) -> list[bytes]:
+    """The records whose readers the block's writes may have changed without writing them
+    (`Contract.related`, followed from record to record up to MAX_RELATED), in key order."""
+    seen = {key for key, _ in written}
+    pending = [(key, value) for key, value in written]
+    found: list[bytes] = []
+    while pending and len(found) < MAX_RELATED:
+        key, value = pending.pop()
+        contract_name, _, rest = key.decode("utf-8", "replace").partition("/")
+        contract = app.contracts.get(contract_name)
+        if contract is None:
+            continue
+        if value is None:  # deleted: what it pointed at, as it stood before the block
+            value = store.get_value(key, height - 1) if height > 0 else None
+        if value is None:
+            continue
+        try:
+            record = decode(value)
+        except EncodingError:
+            continue
+        for full in contract.related(rest, record):
+            k = full.encode()
+            if full and k not in seen:
+                seen.add(k)
+                found.append(k)
+                pending.append((k, store.get_value(k, height)))
+    return sorted(found)
 
 
 def sync_doc(node: Any, height: int, caller: Caller | None) -> dict[str, Any] | None:
@@ -106,6 +139,17 @@ def sync_doc(node: Any, height: int, caller: Caller | None) -> dict[str, Any] | 
                            "proof": _proof_json(proof)})
         elif before is not None and before.may_read(key):
             hidden.append(key.hex())
+    if not everything and before is not None:
+        # records this block made readable (or unreadable) to the reader without writing them
+        for key in related_keys(app, store, written, height):
+            now, was = view.may_read(key), before.may_read(key)
+            if now and not was:
+                res = app.state_value(key, height, prove=True)
+                value = res["value"]
+                writes.append({"key": key.hex(), "value": None if value is None else value.hex(),
+                               "proof": _proof_json(res["proof"])})
+            elif was and not now:
+                hidden.append(key.hex())
     return {"height": height, "header": row[1].hex(), "block_hash": row[0].hex(), "txs": txs,
             "end_block_hash": hasher(record).hex() if record is not None else None,
             "end_block_whole": record is not None and shown_end == len(end),

@@ -569,6 +569,15 @@ class Contract:
             out.extend(f"{self.name}/{key}" for key in keys)
         return tuple(out)
 
+    def related(self, key: str, record: Any) -> tuple[str, ...]:
+        """Records (full keys, `<contract>/<key>`) whose readers may change when the record under
+        `key` (this contract's key) changes without being written themselves: a voucher's parent,
+        whose title a new piece's holder may now check; a plan's pooled assets; a package's
+        loans. A member node is sent those that become readable to its organisation (and told of
+        those that stop being) with the block that changed them (faechain.api.sync). Default:
+        none."""
+        return ()
+
     def lock_entry(self, kind: str, asset_id: str) -> str | None:
         """This contract's record of another contract's asset it holds locked (`voucher` or
         `invoice` of receivables): whoever may read that record may read the asset too. Default:

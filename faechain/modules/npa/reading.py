@@ -31,6 +31,7 @@ from faechain.modules.npa.records import (
     Package,
     disposition_key,
     document_key,
+    documents_key,
     loan_key,
     package_key,
     parties,
@@ -112,6 +113,14 @@ class ReadRules(PersonalDataSteps):
 
     def can_read(self, q: QueryCtx, key: str) -> bool:
         return read_by_kind(q, key, {**RULES, **self.person_rules()})
+
+    def related(self, key: str, record: Any) -> tuple[str, ...]:
+        """A package: its loans and its data room's index, which bidders may read once it is listed."""
+        if not key.startswith("package/") or type(record) is not dict:
+            return ()
+        loans = [f"npa/{loan_key(ref)}" for ref in record.get("loans") or []]
+        room = [f"npa/{documents_key(record['id'])}"] if record.get("id") else []
+        return tuple(loans + room)
 
     def event_subjects(self, type_: str, attrs: dict[str, Any]) -> tuple[str, ...]:
         package = attrs.get("package")

@@ -116,6 +116,17 @@ class ReadRules:
     def can_read(self, q: QueryCtx, key: str) -> bool:
         return read_by_kind(q, key, RULES)
 
+    def related(self, key: str, record: Any) -> tuple[str, ...]:
+        """A plan: its pooled assets (the receivables vouchers and invoices, and their pool
+        entries), which its readers — a new investor among them — may read."""
+        if not key.startswith("plan/") or type(record) is not dict:
+            return ()
+        out: list[str] = []
+        for ref in record.get("assets") or []:
+            kind, _, ident = str(ref).partition(":")
+            out += [f"plans/asset/{ref}", f"receivables/{kind}/{ident}"]
+        return tuple(out)
+
     def event_subjects(self, type_: str, attrs: dict[str, Any]) -> tuple[str, ...]:
         plan = attrs.get("plan")
         if not isinstance(plan, str):

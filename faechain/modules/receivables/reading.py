@@ -168,6 +168,24 @@ class ReadRules:
     def can_read(self, q: QueryCtx, key: str) -> bool:
         return read_by_kind(q, key, RULES)
 
+    def related(self, key: str, record: Any) -> tuple[str, ...]:
+        """A piece: the piece it was split from (its title runs through it), its root, its
+        financing; a root: the invoices it draws on."""
+        kind = key.split("/", 1)[0]
+        if type(record) is not dict:
+            return ()
+        out: list[str] = []
+        if kind == "voucher":
+            if record.get("parent"):
+                out.append(f"receivables/{voucher_key(record['parent'])}")
+            if record.get("root"):
+                out.append(f"receivables/{root_key(record['root'])}")
+            if record.get("financing"):
+                out.append(f"receivables/{financing_key(record['financing'])}")
+        elif kind == "root":
+            out.extend(f"receivables/{invoice_key(i)}" for i in record.get("invoices") or [])
+        return tuple(out)
+
     def event_subjects(self, type_: str, attrs: dict[str, Any]) -> tuple[str, ...]:
         if type_ == "CreditGranted":
             return (f"line/{attrs.get('core')}/{attrs.get('bank')}",)
