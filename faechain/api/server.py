@@ -569,8 +569,31 @@ class Api:
             raise HttpError("not_found", f"height {height} is not committed (head is {app.height})")
         # Pin the snapshot: every read of the query sees the same committed height.
         pinned = app.height if height is None else height
-        result = await self.run_query(contract, method, args, caller, pinned)
+        try:
+            result = await self.run_query(contract, method, args, caller, pinned)
+        except HttpError as exc:
+            if exc.code != "not_available_here" or caller is None:
+                raise
+            # a member node's query that rests on records it does not hold: the validator's answer
+            # to the same signed request, not kept here, and said to be relayed
+            relayed = await self.run_blocking(self.relay, request, body)
+            if relayed is None:
+                raise
+            return relayed
         return json_response({"result": jsonable(result), "height": pinned})
+
+    def relay(self, request: web.Request, body: bytes) -> web.Response | None:
+        """`request` passed on by the node (`Node.relay_read`) as the reader signed it; None when
+        nobody answers. Blocking: run it with `run_blocking`."""
+        keep = ("Content-Type", "X-Fae-Signer", "X-Fae-Date", "X-Fae-Signature", "X-Fae-Cert", "Accept")
+        headers = {k: request.headers[k] for k in keep if k in request.headers}
+        got = self.node.relay_read(request.method, request.raw_path, headers, body)
+        if got is None:
+            return None
+        status, data, ctype, source = got
+        resp = web.Response(body=data, status=status, content_type=ctype.split(";")[0] or "application/json")
+        resp.headers["X-Fae-Relayed-From"] = source
+        return resp
 
     async def contracts(self, request: web.Request) -> web.Response:
         await self.reader(request)

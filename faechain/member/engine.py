@@ -33,6 +33,7 @@ from faechain.chain.results import CheckResult, Receipt, Rejected
 from faechain.core.encoding import decode
 from faechain.core.genesis import Genesis
 from faechain.identity.wallet import Identity
+from faechain.ledger.smt import ProofError, verify_proof
 from faechain.member.verify import check_block
 from faechain.sdk.client import ApiError, Client
 from faechain.sdk.light.client import LightClient
@@ -300,6 +301,28 @@ class MemberEngine:
         except EngineError as exc:
             raise Rejected("not_available_here", f"this member node does not hold "
                            f"{key.decode('utf-8', 'replace')} and no validator answered: {exc.message}") from None
+
+    def proof_of(self, key: bytes, height: int, value: bytes | None, app_hash: bytes) -> dict[str, Any]:
+        """The Merkle proof that `key` holds `value` (this node's, proven when it was kept) under
+        `app_hash` (this node's header at `height`): asked of a validator, since a member node
+        keeps no tree, and checked before it is passed on. `not_available_here` when the
+        organisation may not read the key or no validator gives a proof that holds."""
+        name = key.decode("utf-8", "replace")
+        answer = self.ask_state(key, height)
+        if answer is None:
+            raise Rejected("not_available_here", f"no validator proves {name} at block {height} to this member node's "
+                           "organisation")
+        raw = answer.get("proof") or {}
+        try:
+            proof = {"siblings": [bytes.fromhex(x) for x in raw.get("siblings", [])],
+                     "leaf": [bytes.fromhex(x) for x in raw["leaf"]] if raw.get("leaf") else None}
+            ok = verify_proof(self.app.hash, app_hash, key, value, proof)
+        except (ProofError, ValueError, TypeError, AttributeError):
+            ok = False
+        if not ok:
+            raise Rejected("not_available_here", f"the validator's proof of {name} at block {height} does not hold "
+                           "for the value and signed app hash this node keeps; not answered")
+        return proof
 
     # -- submissions -------------------------------------------------------------------------------
     def submit_async(self, raw: bytes, wait: bool = True) -> tuple[cf.Future[CheckResult], cf.Future[Receipt] | None]:

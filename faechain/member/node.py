@@ -17,6 +17,7 @@ from faechain.ledger.storage import Store
 from faechain.member.engine import MemberEngine
 from faechain.member.store import MemberStore
 from faechain.node.node import Node
+from faechain.sdk.client import ApiError
 
 
 class MemberNode(Node):
@@ -45,7 +46,27 @@ class MemberNode(Node):
         if isinstance(self.store, MemberStore):  # reads of what it does not hold are asked of a validator
             self.store.hasher = self.app.hash
             self.store.ask = engine.ask_state
+        self.app.queries.remote_proof = engine.proof_of  # proofs: it keeps no tree past genesis
         return engine
+
+
+    def relay_read(self, method: str, path: str, headers: dict[str, str],
+                   body: bytes) -> tuple[int, bytes, str, str] | None:
+        """Pass a read on to a validator as the reader signed it (the validators in order, the
+        one in use first): a query whose answer rests on records this node does not hold (a
+        listing filtered by records of others, a flag derived from a record it may not read)
+        gets the validator's answer to the same reader, which this node does not keep."""
+        engine = self.engine
+        if not isinstance(engine, MemberEngine):
+            return None
+        for client in engine.upstream.in_order():
+            try:
+                status, data, ctype = client.forward(method, path, body, headers)
+            except ApiError:
+                continue
+            if status < 500:
+                return status, data, ctype, client.url
+        return None
 
 
 def node_for(home: str) -> Node:

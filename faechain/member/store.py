@@ -12,8 +12,10 @@ when it was kept):
     refused (404)      the organisation may not read it: `not_available_here` — the query's
                        answer would rest on a record this node cannot hold
 
-A proof the node would have to build from a Merkle tree (`prove=true` reads and proven
-queries) is `not_available_here` too: it keeps no tree past genesis.
+It keeps no Merkle tree past genesis: a proof (`prove=true` reads, proven queries) is asked of a
+validator too and checked against the value and signed app hash the node holds
+(`MemberEngine.proof_of`); should anything still reach for the tree, the answer is
+`not_available_here`, never damage to halt on.
 
 Answers are remembered per (key, height). Reads without a height (the node's own
 bookkeeping while it keeps a block) are never asked elsewhere.

@@ -84,6 +84,13 @@ class Node:
         return open_ledger(self.paths["db"], self.genesis, synchronous=self.config.synchronous,
                            engine=self.config.engine, home=self.home)
 
+    def relay_read(self, method: str, path: str, headers: dict[str, str],
+                   body: bytes) -> tuple[int, bytes, str, str] | None:
+        """A read this node cannot answer from what it holds, passed on as the reader signed it:
+        (status, body, content type, who answered), or None where nobody is asked (a full node
+        holds everything; a member node asks a validator: faechain.member.node)."""
+        return None
+
     def make_member_engine(self) -> Engine:
         """A member node's engine: the member layer provides it (faechain.member.node.MemberNode)."""
         raise ValueError("a member node is started by faechain.member.node.MemberNode (`fae node start` does)")

@@ -473,6 +473,12 @@ class Client:
         h = height if height == "latest" else int(height)
         return self._get(f"/v1/blocks/{h}" + ("?raw=true" if raw else ""))
 
+    def forward(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, str]:
+        """A request signed elsewhere, passed on as it is: (status, body, content type). A member
+        node relays a read it cannot answer from its own view with it; the reader's signature
+        covers the method, path and body, not the host, so the validator authenticates the reader."""
+        return self._send(method, self._prefix + path, body, headers)
+
     def submit_raw(self, raw: bytes, *, wait: bool = True, timeout: float = 60.0) -> tuple[int, Any]:
         """`POST /v1/txs` of an envelope signed elsewhere, as it is: (HTTP status, answer). A
         member node forwards its users' submissions to a validator with it."""
