@@ -304,6 +304,12 @@ def crawl(s: Site, who: str) -> Crawler:
         c.get("/v1/txs/{hash}", f"/v1/txs/{tx_hash}")
     for h in range(s.first_height, head + 1):  # what the reader's member node would be sent
         c.get("/v1/sync/{height}", f"/v1/sync/{h}")
+    after = ""  # and the whole state it would start from at the head
+    while True:
+        status, page = c.get("/v1/snapshot/{height}", f"/v1/snapshot/{head}" + (f"?after={after}" if after else ""))
+        if status != 200 or page["next"] is None:
+            break
+        after = page["next"]
     for key, heights in state_keys(s).items():
         for at in [None, *heights]:
             params = {"key_hex": key.hex(), "prove": "true", **({} if at is None else {"height": str(at)})}

@@ -240,6 +240,7 @@ class LyingProxy:
 
     def __init__(self, target: str, alter: Callable[[dict], bool]):
         self.target, self.alter, self.altered = target, alter, 0
+        self.snapshot_alter = False  # also alter a value of the checkpoint state it relays
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -257,6 +258,11 @@ class LyingProxy:
                         status, data, ctype = resp.status, resp.read(), resp.headers.get("Content-Type", "")
                 except urllib.error.HTTPError as exc:
                     status, data, ctype = exc.code, exc.read(), exc.headers.get("Content-Type", "")
+                if self.path.startswith("/v1/snapshot/") and status == 200 and proxy.snapshot_alter:
+                    doc = json.loads(data)
+                    if _alter_value(doc, "values"):
+                        proxy.altered += 1
+                        data = json.dumps(doc).encode()
                 if self.path.startswith("/v1/sync/") and status == 200:
                     doc = json.loads(data)
                     if proxy.alter(doc):
@@ -286,8 +292,8 @@ def _flip(hex_text: str) -> str:
     return hex_text[:-1] + ("0" if hex_text[-1] != "0" else "1")
 
 
-def _alter_value(doc: dict) -> bool:
-    for w in doc["writes"]:
+def _alter_value(doc: dict, field: str = "writes") -> bool:
+    for w in doc[field]:
         if w["value"]:
             w["value"] = _flip(w["value"])
             return True
@@ -393,6 +399,55 @@ def test_a_member_node_leaves_a_validator_that_is_behind_for_one_ahead(site, tmp
             wait_until(lambda: node.app.height >= head, "the member node to pass the lagging validator's head")
             assert node.engine.upstream.url == site.node.url
             assert not node.engine.upstream.dropped  # behind is not lying
+    finally:
+        proxy.close()
+
+
+def test_a_new_member_node_joins_from_a_checkpoint(site, tmp_path):
+    """Started with a checkpoint, an empty member node takes its organisation's state as of that
+    block (each value proven) instead of replaying, then follows; it holds no block before it, and
+    its answers and its file scan are those of a node that replayed from genesis."""
+    start = site.first_height + 5
+    home = member_home(str(tmp_path), site.home, "supplier3", [site.node.url])
+    config = NodeConfig.load(home)
+    config.member["checkpoint"] = {"height": start}
+    config.save(home)
+    with running_node(home, node_class=MemberNode) as node:
+        head = site.node.app.height
+        wait_until(lambda: node.app.height >= head, "the member node to reach the head from its checkpoint")
+        assert node.store.block(1) is None and node.store.block(start) is not None
+        assert node.app.app_hash == site.node.app.app_hash
+        ident = site.ids["supplier3"]
+        mine, theirs = Client(node.url, identity=ident), Client(site.node.url, identity=ident)
+        def answer(c: Client, contract: str, method: str, args: dict) -> Any:
+            try:
+                return c.query(contract, method, _height=head, **args)
+            except ApiError as exc:
+                return exc.code
+
+        for contract, method, args in QUERIES:
+            a = args(site)
+            assert answer(mine, contract, method, a) == answer(theirs, contract, method, a), (contract, method)
+        data = files_of(home)
+    assert not [s.name for s in site.secrets if "supplier3" not in s.allowed and secret_bytes(s) in data]
+    assert all(secret_bytes(s) in data for s in site.secrets if "supplier3" in s.allowed)
+
+
+def test_a_forged_checkpoint_state_is_refused(site, tmp_path):
+    def alter(doc: dict) -> bool:
+        return False
+
+    proxy = LyingProxy(site.node.url, alter)
+    proxy.snapshot_alter = True
+    try:
+        home = member_home(str(tmp_path), site.home, "bank2", [proxy.url, site.node.url])
+        config = NodeConfig.load(home)
+        config.member["checkpoint"] = {"height": site.first_height}
+        config.save(home)
+        with running_node(home, node_class=MemberNode) as node:
+            wait_until(lambda: node.app.height >= site.node.app.height, "the member node to join from the honest one")
+            assert list(node.engine.upstream.dropped) == [proxy.url]
+            assert node.app.app_hash == site.node.app.app_hash
     finally:
         proxy.close()
 

@@ -467,6 +467,23 @@ def build_document(version: str) -> dict:
                           "404": _err("`not_found`: past the head"),
                           "413": _err("`too_large`: the block wrote more values than a member node is sent"),
                           **AUTH_ERRORS}}},
+        "/v1/snapshot/{height}": {"get": {
+            "summary": "The state as of a block that the reader may read, with proofs", "operationId": "snapshot",
+            "tags": ["chain"],
+            "description": "Pages through every live state value as of the block (`after`: the `next` of the "
+                           "page before); each the reader may read comes with its proof against the block's app "
+                           "hash. Where a member node joining from a checkpoint starts.",
+            "security": SIGNED,
+            "parameters": [_p("height", {"type": "integer", "minimum": 0}, "block height"),
+                           _q("after", HEX, "continue after this key (hex)"),
+                           _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "keys scanned"),
+                           *AUTH_QUERY],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "height": {"type": "integer"}, "header": HEX, "block_hash": HEX,
+                "values": {"type": "array", "items": {"type": "object"}},
+                "next": {"type": ["string", "null"]}}}, "a page of the reader's state"),
+                          "400": _err("`bad_request`"), "404": _err("`not_found`: past the head"),
+                          **AUTH_ERRORS}}},
         "/v1/vault/{hash}": {
             "put": {
                 "summary": "Store a document in the node's vault", "operationId": "putDocument",

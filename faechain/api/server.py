@@ -25,6 +25,8 @@ Routes (all JSON unless noted; bytes as lowercase hex; errors `{"code","message"
     GET  /v1/events                server-sent events: blocks and the contract events the reader may see
     GET  /v1/sync/{height}         a block as a member node of the reader's organisation keeps it, each
                                    part with what checks it against signed headers (faechain.api.sync)
+    GET  /v1/snapshot/{height}     the state as of a block that the reader may read, with proofs, a page
+                                   at a time: where a member node joining from a checkpoint starts
     PUT  /v1/vault/{hash}          store a document's bytes (bytes in; see faechain.api.vault)
     GET  /v1/vault/{hash}          fetch a document's bytes (bytes out), re-checked against its hash
     GET  /v1/history               the transactions and end-block events naming a reference, oldest

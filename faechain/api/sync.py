@@ -26,7 +26,11 @@ trusted:
                            before it and may not after it: the member forgets their values, as a
                            validator answers them "not found" to this reader from now on
 
-Only a member signs for it: an anonymous reader has no organisation to sync for.
+`GET /v1/snapshot/{height}?after=<key hex>&limit=<n>` pages through the whole state as of a
+block, each value the reader may read with its proof: where a member node joining from a
+checkpoint starts (it then follows from the next block).
+
+Only a member signs for them: an anonymous reader has no organisation to sync for.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from aiohttp import web
 
 from faechain.api.auth import require_member
 from faechain.api.errors import HttpError
-from faechain.api.http import MAX_INT_PARAM, json_response, parse_int
+from faechain.api.http import MAX_INT_PARAM, hex_param, int_param, json_response, parse_int
 from faechain.chain.results import Receipt
 from faechain.contracts.runtime import Caller, sees_all
 from faechain.core.block import end_block_record
@@ -49,6 +53,7 @@ if TYPE_CHECKING:
     from faechain.api.server import Api
 
 MAX_WRITES = 100_000  # a block writing more values than this is refused to a member (none does)
+SNAPSHOT_PAGE = 1000  # state entries scanned per page of GET /v1/snapshot/{height}
 MAX_RELATED = 10_000  # records followed from a block's writes (a chain of title is a few dozen)
 
 
@@ -156,6 +161,29 @@ def sync_doc(node: Any, height: int, caller: Caller | None) -> dict[str, Any] | 
             "events": events, "writes": writes, "hidden": hidden}
 
 
+def snapshot_doc(node: Any, height: int, caller: Caller | None, after: bytes, limit: int) -> dict[str, Any] | None:
+    """A page of the state as of block `height` that `caller` may read, each value with its proof
+    against that block's app hash: what a member node joining from a checkpoint starts from.
+    `next` is the key to ask `after` for the next page (None: the last page). Blocking."""
+    app, store = node.app, node.store
+    if not 0 <= height <= app.height:
+        return None
+    row = store.block(height)
+    if row is None:
+        return None
+    view = None if sees_all(caller) else app.read_view(caller, height)
+    values = []
+    last = after
+    scanned = store.live_after(after, height, limit)
+    for key, value in scanned:
+        last = key
+        if view is None or view.may_read(key):
+            proof = app.state_value(key, height, prove=True)["proof"]
+            values.append({"key": key.hex(), "value": value.hex(), "proof": _proof_json(proof)})
+    return {"height": height, "header": row[1].hex(), "block_hash": row[0].hex(), "values": values,
+            "next": last.hex() if len(scanned) == limit else None}
+
+
 def add_routes(app: web.Application, api: Api) -> None:
     async def sync(request: web.Request) -> web.Response:
         caller = await api.reader(request)
@@ -171,4 +199,23 @@ def add_routes(app: web.Application, api: Api) -> None:
             raise HttpError("not_found", f"no block at height {height} (head is {api.node.app.height})")
         return json_response(doc)
 
+    async def snapshot(request: web.Request) -> web.Response:
+        caller = await api.reader(request)
+        require_member(caller)
+        try:
+            height = parse_int(request.match_info["height"])
+        except ValueError:
+            raise HttpError("bad_request", "height must be a non-negative integer") from None
+        if not 0 <= height <= MAX_INT_PARAM:
+            raise HttpError("bad_request", "height must be a non-negative integer")
+        after = hex_param(request.query.get("after", ""), "after") if request.query.get("after") else b""
+        limit = int_param(request, "limit", SNAPSHOT_PAGE, 1)
+        if limit > SNAPSHOT_PAGE:
+            raise HttpError("bad_request", f"parameter 'limit' is at most {SNAPSHOT_PAGE}")
+        doc = await api.run_blocking(snapshot_doc, api.node, height, caller, after, limit)
+        if doc is None:
+            raise HttpError("not_found", f"no block at height {height} (head is {api.node.app.height})")
+        return json_response(doc)
+
     app.router.add_get("/v1/sync/{height}", sync)
+    app.router.add_get("/v1/snapshot/{height}", snapshot)

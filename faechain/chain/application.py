@@ -276,6 +276,27 @@ class Application:
                 log.exception("block listener failed")
         return result
 
+    def commit_snapshot(self, header: Header, values: dict[bytes, bytes]) -> None:
+        """Start a member node from a checkpoint: block `header` and the state values its
+        organisation may read as of it (each proven against the header's app hash by the caller),
+        kept as the node's head without the blocks before it. A key this node holds from genesis
+        that is not among `values` is gone, or not the organisation's to read, as of that block:
+        it is written as deleted, as a validator answers it "not found" to this organisation."""
+        if self.height != 0:
+            raise ValueError(f"a checkpoint starts an empty node; this one is at block {self.height}")
+        block_hash = header.hash(self.hash)
+        writes: dict[bytes, bytes | None] = {k: None for k, _ in self.store.scan_prefix(b"", None, -1)}
+        writes.update(values)
+        index_del, index_add = self.writer.index_changes(writes)
+        head = encode({"height": header.height, "app_hash": header.app_hash, "block_hash": block_hash,
+                       "time": header.time})
+        self.store.commit(BlockWrite(height=header.height, block_hash=block_hash, header=header.encode(),
+                                     app_hash=header.app_hash, txs=[], executed=[], events=[], values=writes,
+                                     nodes={}, index_del=index_del, index_add=index_add, meta={"head": head}))
+        self.height, self.app_hash, self.block_hash = header.height, header.app_hash, block_hash
+        self.last_time = header.time
+        self._info = Info(self.height, self.app_hash, self.block_hash, self.chain_id)
+
     def _remember_executed(self, executed: list[tuple[bytes, int, int]]) -> None:
         """Keep spent hashes until they expire; expired ones are refused by expiry anyway."""
         recent = self._recent

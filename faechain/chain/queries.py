@@ -53,8 +53,9 @@ class Queries:
         if not 0 <= h <= head:
             raise ValueError(f"height {h} is not committed")
         block = self.store.block(h)
-        if block is None:  # not reached: every height up to the head is committed
-            raise ValueError(f"height {h} is not committed")
+        if block is None:  # a member node started from a checkpoint holds no block before it
+            raise Rejected("not_available_here", f"this node holds no block {h}: it started from a later "
+                           "checkpoint")
         header = Header.decode(block[1])
         value = self.store.get_value(key, h)
         out: dict[str, Any] = {"key": key, "value": value, "height": h, "app_hash": header.app_hash}
@@ -100,6 +101,9 @@ class Queries:
         before; None at genesis): a reader checks each version against its own block's app
         hash, and that the one before it is the version it replaced, so a version left out
         between two shown ones does not go unnoticed (`faechain.sdk.verified`)."""
+        if h > 0 and self.store.block(1) is None:
+            raise Rejected("not_available_here", "this node started from a checkpoint: it holds no history before "
+                           "it")
         out: list[dict[str, Any]] = []
         for at, v in self.store.history(key):
             if at <= h:

@@ -38,6 +38,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    "reads of the validators as")
     i.add_argument("--validator", action="append", default=[], metavar="URL",
                    help="with --member: a validator's API base URL to follow, repeatable (tried in order)")
+    i.add_argument("--checkpoint", metavar="HEIGHT[:HASH]",
+                   help="with --member: start from block HEIGHT's state instead of replaying from genesis; HASH "
+                   "is CometBFT header HEIGHT's hash (hex) on a CometBFT network, from a source you trust")
     i.add_argument("--force", action="store_true", help="overwrite an existing configuration")
     i.set_defaults(func=cmd_init)
 
@@ -110,8 +113,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         if args.block_signer_key:
             raise UsageError("a member node signs no headers: --block-signer-key is for a solo chain's node")
         signs = False
-    elif args.identity or args.validator:
-        raise UsageError("--identity and --validator are for a member node: give --member ORG too")
+    elif args.identity or args.validator or args.checkpoint:
+        raise UsageError("--identity, --validator and --checkpoint are for a member node: give --member ORG too")
     if args.block_signer_key and not signs:
         raise UsageError("--block-signer-key given, but the genesis declares no block signer")
     if signs and not args.block_signer_key and not os.path.exists(p["block_signer"]):
@@ -128,7 +131,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.member:
         try:
             config = NodeConfig(host=args.host, port=args.port, anonymous_reads=args.anonymous_reads, engine="member",
-                                member={"org": args.member, "identity": args.identity, "validators": args.validator})
+                                member={"org": args.member, "identity": args.identity, "validators": args.validator,
+                                        **({"checkpoint": _checkpoint(args.checkpoint)} if args.checkpoint else {})})
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         if not os.path.isdir(os.path.join(p["wallet"], args.identity)):
@@ -144,6 +148,20 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"  block signer key: {p['block_signer']} (the solo node signs every header with it)")
     print(f"start it with: fae node start --home {home}")
     return 0
+
+
+def _checkpoint(text: str) -> dict[str, Any]:
+    """`HEIGHT[:HASH]` as a member node's checkpoint."""
+    height, _, block_hash = text.partition(":")
+    try:
+        h = int(height)
+        bytes.fromhex(block_hash)
+    except ValueError:
+        raise UsageError(f"--checkpoint {text!r} is not HEIGHT[:HASH] (a block height, and a header hash in hex)") \
+            from None
+    if h < 0:
+        raise UsageError(f"--checkpoint {text!r}: the height is not a block height")
+    return {"height": h, **({"hash": block_hash.lower()} if block_hash else {})}
 
 
 def run_node(node, on_ready=None) -> None:

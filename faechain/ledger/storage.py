@@ -274,6 +274,15 @@ class Store:
                 check(key, at, value)
             yield key, value
 
+    def live_after(self, after: bytes, height: int, limit: int) -> list[tuple[bytes, bytes]]:
+        """Live (key, value) pairs as of `height` whose key sorts after `after`, in key order: the
+        whole state, a page at a time (a member node's checkpoint, faechain.api.sync)."""
+        rows: list[tuple[bytes, bytes]] = self.read.execute(
+            """SELECT key, value FROM kv AS a WHERE key>? AND height=(
+                   SELECT MAX(height) FROM kv AS b WHERE b.key=a.key AND b.height<=?)
+               AND value IS NOT NULL ORDER BY key LIMIT ?""", (after, height, limit)).fetchall()
+        return rows
+
     def has_tx(self, tx_hash: bytes) -> bool:
         return self.read.execute("SELECT 1 FROM tx_by_hash WHERE hash=?", (tx_hash,)).fetchone() is not None
 

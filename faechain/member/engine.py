@@ -34,9 +34,9 @@ from faechain.core.encoding import decode
 from faechain.core.genesis import Genesis
 from faechain.identity.wallet import Identity
 from faechain.ledger.smt import ProofError, verify_proof
-from faechain.member.verify import check_block
+from faechain.member.verify import check_block, check_snapshot_page
 from faechain.sdk.client import ApiError, Client
-from faechain.sdk.light.client import LightClient
+from faechain.sdk.light.client import Checkpoint, LightClient
 from faechain.sdk.trust import VerificationError
 
 log = logging.getLogger("faechain.member")
@@ -138,13 +138,17 @@ class MemberEngine:
     name = "member"
 
     def __init__(self, app: Application, genesis: Genesis, identity: Identity, validators: Sequence[str], *,
-                 light_store: str | None = None, poll_seconds: float = POLL_SECONDS, timeout: float = 30.0):
+                 light_store: str | None = None, poll_seconds: float = POLL_SECONDS, timeout: float = 30.0,
+                 checkpoint: dict[str, Any] | None = None):
         self.app = app
         self.genesis = genesis
         self.identity = identity
         self.consensus = "cometbft" if genesis.validators else "solo"  # what the validators run
         self.upstream = Upstream(validators, identity, timeout)
-        self.light = LightClient(genesis, _CurrentSource(self.upstream), store_path=light_store)
+        # a checkpoint: {"height": H, "hash": CometBFT header H's hash (hex; a CometBFT network)}: an
+        # empty node starts from block H's state instead of replaying from genesis (`join`)
+        self.checkpoint = dict(checkpoint or {})
+        self.light = self._light_client(light_store)
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -157,6 +161,12 @@ class MemberEngine:
         self._forwarding = 0
         self._idle = 0  # polls in a row that kept nothing
         self.last_problem = ""  # why the last attempt to follow did not get further, for /healthz
+
+    def _light_client(self, store_path: str | None) -> LightClient:
+        anchor = None
+        if self.consensus == "cometbft" and self.checkpoint.get("hash"):
+            anchor = Checkpoint(int(self.checkpoint["height"]), bytes.fromhex(self.checkpoint["hash"]))
+        return LightClient(self.genesis, _CurrentSource(self.upstream), store_path=store_path, checkpoint=anchor)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -213,6 +223,9 @@ class MemberEngine:
         True if at least one was kept."""
         if self._error is not None:
             return False
+        start = int(self.checkpoint.get("height") or 0)
+        if self.app.height == 0 and start > 0 and not self.join(start):
+            return False
         # /healthz, not /v1/info: a validator whose consensus stopped still answers its height, which
         # no longer moves; its health says so (503), and the next validator is asked instead
         head = self.upstream.call("tell its head", lambda c: int(c.health()["height"]))
@@ -246,6 +259,39 @@ class MemberEngine:
             self.upstream.prefer(best_url)
         return best
 
+    def join(self, height: int) -> bool:
+        """Start from block `height`'s state (the checkpoint) instead of from genesis: every value
+        the organisation may read as of it, page by page, each proven against the signed app hash,
+        then kept at once. False when it cannot be checked yet (retried)."""
+        url = self.upstream.url
+        try:
+            trusted = self.light.trusted(height)
+            values: dict[bytes, bytes] = {}
+            after, doc = b"", None
+            while True:
+                def fetch(c: Client, a: bytes = after) -> dict[str, Any]:
+                    return c.snapshot(height, a)
+
+                page = self.upstream.call(f"send the state of block {height}", fetch)
+                url = self.upstream.url
+                header = check_snapshot_page(page, height, trusted, chain_id=self.app.chain_id,
+                                             hasher=self.app.hash, values=values)
+                doc = doc or header
+                if page.get("next") is None:
+                    break
+                after = bytes.fromhex(page["next"])
+        except VerificationError as exc:
+            if exc.code in ("unavailable", "untrusted"):
+                self.last_problem = exc.message
+                return False
+            self.upstream.drop(url, exc.message)
+            self.light = self._light_client(self.light.store_path)
+            return False
+        assert doc is not None
+        self.app.commit_snapshot(doc, values)
+        log.info("member node joined at block %d from its checkpoint: %d values", height, len(values))
+        return True
+
     def keep(self, height: int) -> bool:
         """Fetch, check and keep block `height`; False if it cannot be checked yet."""
         started = time.perf_counter()
@@ -262,7 +308,7 @@ class MemberEngine:
                 self.last_problem = exc.message
                 return False
             self.upstream.drop(url, exc.message)
-            self.light = LightClient(self.genesis, _CurrentSource(self.upstream), store_path=self.light.store_path)
+            self.light = self._light_client(self.light.store_path)
             return False
         self.app.commit_synced(block.header, block.txs, block.withheld, block.events, block.writes, block.receipts,
                                block.end_events)

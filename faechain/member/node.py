@@ -42,7 +42,8 @@ class MemberNode(Node):
             raise ValueError(f"identity {self.config.member['identity']!r} belongs to {identity.org_id}, not to "
                              f"{self.member_org}, whose member node this is")
         engine = MemberEngine(self.app, self.genesis, identity, self.config.member["validators"],
-                              light_store=os.path.join(self.home, "data", "light.json"))
+                              light_store=os.path.join(self.home, "data", "light.json"),
+                              checkpoint=self.config.member.get("checkpoint"))
         if isinstance(self.store, MemberStore):  # reads of what it does not hold are asked of a validator
             self.store.hasher = self.app.hash
             self.store.ask = engine.ask_state

@@ -219,3 +219,38 @@ def check_block(doc: Any, height: int, trusted: TrustedHeader, *, chain_id: str,
             raise _bad(h, "a key is both written and hidden")
         writes[key] = None
     return SyncedBlock(h, header, header_bytes, block_hash, visible, withheld, events, writes, receipts, end_events)
+
+
+def check_snapshot_page(doc: Any, height: int, trusted: TrustedHeader, *, chain_id: str, hasher: Hasher,
+                        values: dict[bytes, bytes]) -> Header:
+    """A page of `GET /v1/snapshot/{height}` checked against `trusted` (block `height` as signatures
+    establish it): its header carries the signed app hash, and each value's proof leads to it.
+    The proven values are added to `values`; the header is returned."""
+    h = height
+    if not isinstance(doc, dict) or doc.get("height") != h:
+        raise _bad(h, "the state sent is not of the block asked for")
+    header_bytes = _hex(doc.get("header"), h, "the header")
+    try:
+        header = Header.decode(header_bytes)
+    except Exception:  # noqa: BLE001 - any malformed header is one not proven
+        raise _bad(h, "the header does not decode") from None
+    if header.chain != chain_id or header.height != h or header.app_hash != trusted.app_hash:
+        raise _bad(h, "the header sent with the state is not the signed one", "bad_header")
+    if trusted.block_hash and trusted.block_hash != header.hash(hasher):
+        raise _bad(h, "the header sent with the state is not the signed one", "bad_header")
+    raw = doc.get("values")
+    if not isinstance(raw, list):
+        raise _bad(h, "values is not a list")
+    for w in raw:
+        if not isinstance(w, dict) or w.get("value") is None:
+            raise _bad(h, "a state value is malformed")
+        key = _hex(w.get("key"), h, "a key")
+        value = _hex(w.get("value"), h, "a value")
+        try:
+            ok = verify_proof(hasher, trusted.app_hash, key, value, _proof(w.get("proof"), h))
+        except ProofError as exc:
+            raise _bad(h, f"the proof of {key.decode('utf-8', 'replace')} is malformed: {exc}") from None
+        if not ok:
+            raise _bad(h, f"the value of {key.decode('utf-8', 'replace')} is not the one the signed app hash holds")
+        values[key] = value
+    return header

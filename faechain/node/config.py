@@ -59,7 +59,8 @@ class NodeConfig:
     abci: dict = field(default_factory=dict)
     # engine "member" (a member node, faechain.member): {"org": the organisation whose view it
     # holds, "identity": the wallet identity (<home>/wallet/<name>) it signs its reads as,
-    # "validators": [the validators' API base URLs, in the order to try them]}
+    # "validators": [the validators' API base URLs, in the order to try them], optionally
+    # "checkpoint": {"height": H, "hash": CometBFT header H's hash} to start from block H's state}
     member: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -73,6 +74,10 @@ class NodeConfig:
             m["validators"] = check_peer_urls(m.get("validators", []))
             if not m["validators"]:
                 raise ValueError("a member node needs at least one validator URL to follow (member.validators)")
+            cp = m.get("checkpoint")
+            if cp is not None and not (isinstance(cp, dict) and type(cp.get("height")) is int and cp["height"] >= 0
+                                       and isinstance(cp.get("hash", ""), str)):
+                raise ValueError('member.checkpoint is {"height": <block>, "hash": "<CometBFT header hash, hex>"}')
         for name in ("vault_peer_timeout", "body_timeout", "idle_timeout"):
             t = getattr(self, name)
             if isinstance(t, bool) or not isinstance(t, (int, float)) or not (math.isfinite(t) and t > 0):

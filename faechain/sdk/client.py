@@ -485,6 +485,15 @@ class Client:
         query = urlencode({"wait": "true" if wait else "false", "timeout": f"{timeout:g}"})
         return self._call("POST", f"/v1/txs?{query}", raw, content_type="application/octet-stream")
 
+    def snapshot(self, height: int, after: bytes = b"", limit: int | None = None) -> dict:
+        """`GET /v1/snapshot/{height}`: a page of the state as of block `height` that this client's
+        organisation may read, with proofs (unverified as served; a member node joining from a
+        checkpoint checks them). `next` names the key to continue `after`."""
+        params = {"after": after.hex()} if after else {}
+        if limit is not None:
+            params["limit"] = str(int(limit))
+        return self._get(f"/v1/snapshot/{int(height)}" + ("?" + urlencode(params) if params else ""))
+
     def sync_block(self, height: int) -> dict:
         """`GET /v1/sync/{height}`: block `height` as a member node of this client's
         organisation keeps it (faechain.api.sync), unverified as served: the member node

@@ -222,6 +222,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/v1/sync/{height}"): Route(ANYONE, lambda s, r: request(s, "GET", "/v1/sync/1", who=r),
                                         "a block as the reader's member node keeps it: what the reader may read of "
                                         "it, with proofs (the leak crawl reads it as every member)"),
+    ("GET", "/v1/snapshot/{height}"): Route(ANYONE, lambda s, r: request(s, "GET", "/v1/snapshot/1?limit=50", who=r),
+                                            "the state as of a block that the reader may read, with proofs: where "
+                                            "its member node starts from a checkpoint (crawled as every member)"),
     ("GET", "/v1/state"): Route(ANYONE, lambda s, r: request(
         s, "GET", "/v1/state?" + urlencode({"key": f"membership/org/{s.o['bank2']}", "prove": "true"}), who=r),
         "raw state values with proofs, for every member that may read the key's record (the contract's can_read, "
