@@ -206,6 +206,10 @@ class EventHub:
                     continue
                 header = Header.decode(row[1])
                 receipts = [Receipt.from_map(decode(rec)) for _, _, _, rec in store.block_txs(h)]
+                withheld = store.withheld_txs(h)  # a member node holds only the hashes of some
+                if withheld:
+                    receipts += [Receipt(tx_hash, h, i, "withheld") for i, tx_hash, _ in withheld]
+                    receipts.sort(key=lambda r: r.index)
                 p = block_payload(h, row[0], header, receipts)
                 p.contract_events = []  # taken from the events table below, like the brief's contract
                 by_height[h] = p

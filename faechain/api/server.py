@@ -444,12 +444,17 @@ class Api:
         end = store.events_at(height, len(rows) + len(withheld))
         events = [{"contract": c, "type": t, "attrs": decode(d)} for c, t, d in end]
         record = end_block_record(events) if events else None
+        end_hash = hasher(record) if record is not None else None
+        kept = store.member_block(height)  # a member node may hold only some end-of-block events
+        held_all = True
+        if kept is not None:
+            end_hash, held_all = kept[0], kept[1]
         doc = {"height": height, "hash": row[0].hex(), "header": header_json(header), "txs": txs,
-               "end_block_hash": hasher(record).hex() if record is not None else None}
+               "end_block_hash": end_hash.hex() if end_hash is not None else None}
         if raw:
-            whole = view is None or all(view.sees_event(ev) for ev in events)
+            whole = held_all and (view is None or all(view.sees_event(ev) for ev in events))
             doc["end_block"] = record.hex() if record is not None and whole else None
-            if record is not None and not whole:
+            if end_hash is not None and not whole:
                 doc["end_block_withheld"] = True
         return doc
 

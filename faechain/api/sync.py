@@ -18,13 +18,14 @@ trusted:
     events                 the stored event rows the reader may see: of the transactions it
                            sees, and the end-of-block events it may see
     writes                 each state value the block wrote that the reader may read after it,
-                           with its Merkle proof against the block's app hash; and each record the
-                           block made readable to it without writing it (`Contract.related`: a
-                           voucher's chain of title once it holds a piece, a plan's pool once it
-                           subscribes, a package's loans once listed), proven the same way
-    hidden                 keys the block wrote, or related records, that the reader could read
-                           before it and may not after it: the member forgets their values, as a
-                           validator answers them "not found" to this reader from now on
+                           with its Merkle proof against the block's app hash
+    hidden                 keys the block wrote that the reader could read before it and may not
+                           after it: the member forgets their values, as a validator answers them
+                           "not found" to this reader from now on
+    revealed, concealed    the same for records the block did not write but made readable (with
+                           proofs) or unreadable to the reader (`Contract.related`: a voucher's
+                           chain of title once it holds a piece, a plan's pool once it subscribes,
+                           a package's loans once listed); kept apart, as they are no writes
 
 `GET /v1/snapshot/{height}?after=<key hex>&limit=<n>` pages through the whole state as of a
 block, each value the reader may read with its proof: where a member node joining from a
@@ -144,6 +145,7 @@ def sync_doc(node: Any, height: int, caller: Caller | None) -> dict[str, Any] | 
                            "proof": _proof_json(proof)})
         elif before is not None and before.may_read(key):
             hidden.append(key.hex())
+    revealed, concealed = [], []
     if not everything and before is not None:
         # records this block made readable (or unreadable) to the reader without writing them
         for key in related_keys(app, store, written, height):
@@ -151,14 +153,14 @@ def sync_doc(node: Any, height: int, caller: Caller | None) -> dict[str, Any] | 
             if now and not was:
                 res = app.state_value(key, height, prove=True)
                 value = res["value"]
-                writes.append({"key": key.hex(), "value": None if value is None else value.hex(),
-                               "proof": _proof_json(res["proof"])})
+                revealed.append({"key": key.hex(), "value": None if value is None else value.hex(),
+                                 "proof": _proof_json(res["proof"])})
             elif was and not now:
-                hidden.append(key.hex())
+                concealed.append(key.hex())
     return {"height": height, "header": row[1].hex(), "block_hash": row[0].hex(), "txs": txs,
             "end_block_hash": hasher(record).hex() if record is not None else None,
             "end_block_whole": record is not None and shown_end == len(end),
-            "events": events, "writes": writes, "hidden": hidden}
+            "events": events, "writes": writes, "hidden": hidden, "revealed": revealed, "concealed": concealed}
 
 
 def snapshot_doc(node: Any, height: int, caller: Caller | None, after: bytes, limit: int) -> dict[str, Any] | None:

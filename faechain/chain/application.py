@@ -89,6 +89,8 @@ class Application:
         self.listeners: list[Callable[[BlockResult], None]] = []
         # set by faechain.node.startup.halt when storage is found damaged while serving
         self.damaged: Exception | None = None
+        # a member node's organisation (faechain.member): the node holds only its view
+        self.own_view_of: str | None = None
         self._load_head()
 
     @property
@@ -238,7 +240,9 @@ class Application:
     def commit_synced(self, header: Header, txs: list[tuple[int, bytes, bytes, bytes]],
                       withheld: list[tuple[int, bytes, bytes]], events: list[tuple[int, int, str, str, bytes]],
                       writes: dict[bytes, bytes | None], receipts: list[Receipt],
-                      end_events: list[dict[str, Any]]) -> BlockResult:
+                      end_events: list[dict[str, Any]], *, end_block: tuple[bytes | None, bool] = (None, True),
+                      revealed: dict[bytes, bytes | None] | None = None,
+                      hidden: set[bytes] | None = None) -> BlockResult:
         """Keep a block another node executed, as a member node does (faechain.member): the
         transactions, events and state values its organisation may see, already checked against
         the validators' signed headers by the caller; `withheld` holds only the hashes of the
@@ -254,13 +258,15 @@ class Application:
                 executed.append((tx_hash, idx, self.auth.decode(envelope).expires))
             except (Rejected, ContractError):
                 pass  # an undecodable transaction is recorded by hash only, as a validator does
-        index_del, index_add = self.writer.index_changes(writes)
+        values = {**writes, **(revealed or {})}
+        index_del, index_add = self.writer.index_changes(values)
         head = encode({"height": header.height, "app_hash": header.app_hash, "block_hash": block_hash,
                        "time": header.time})
         write = BlockWrite(height=header.height, block_hash=block_hash, header=header.encode(),
                            app_hash=header.app_hash, txs=txs, executed=executed,
-                           events=[(idx, n, c, t, d) for idx, n, c, t, d in events], values=dict(writes), nodes={},
-                           index_del=index_del, index_add=index_add, meta={"head": head}, withheld=withheld)
+                           events=[(idx, n, c, t, d) for idx, n, c, t, d in events], values=values, nodes={},
+                           index_del=index_del, index_add=index_add, meta={"head": head}, withheld=withheld,
+                           end_block=end_block, revealed=sorted(set(revealed or {}) | set(hidden or ())))
         self.store.commit(write)
         self.height, self.app_hash, self.block_hash = header.height, header.app_hash, block_hash
         self.last_time = header.time
@@ -319,7 +325,12 @@ class Application:
 
     def read_view(self, caller: Caller | None, height: int | None = None) -> ReadView:
         """What `caller` may see of the ledger at a committed height (the head if None): the raw
-        routes' one question, answered by the contracts' own read rules."""
+        routes' one question, answered by the contracts' own read rules. On a member node
+        (`own_view_of`: its organisation) a reader of that organisation sees all the node holds:
+        the validators sent it exactly what the organisation may read, and the rules could not
+        be asked again here without the records of others they consult."""
+        if self.own_view_of is not None and caller is not None and caller.org_id == self.own_view_of:
+            caller = None
         return self.queries.view(caller, self.height if height is None else height)
 
     def caller_for_cert(self, cert_id: bytes, cert: bytes | None = None) -> Caller:

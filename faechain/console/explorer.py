@@ -58,7 +58,9 @@ def _proof_json(res: dict) -> dict:
 
 def keys_written(store, height: int, limit: int | None = MAX_WRITES + 1) -> list[bytes]:
     """The state keys a block wrote (set or deleted), in key order (all of them: `limit` None)."""
-    rows = store.read.execute("SELECT key FROM kv WHERE height=? ORDER BY key LIMIT ?",
+    # (on a member node, rows of records the block only made readable or unreadable are no writes)
+    rows = store.read.execute("SELECT key FROM kv WHERE height=? AND NOT EXISTS (SELECT 1 FROM revealed r "
+                              "WHERE r.key=kv.key AND r.height=kv.height) ORDER BY key LIMIT ?",
                               (height, -1 if limit is None else limit)).fetchall()
     return [bytes(r[0]) for r in rows]
 
@@ -110,7 +112,14 @@ def tx_detail(node, tx_hash: bytes, caller: Caller | None) -> dict | None:
     app, store = node.app, node.store
     row = store.tx(tx_hash)
     if row is None:
-        return None
+        held = store.withheld_tx(tx_hash)  # a member node's: only the hashes of what it may not see
+        if held is None:
+            return None
+        height, index, receipt_hash = held
+        header = Header.decode(store.block(height)[1])
+        return {"index": index, "hash": tx_hash.hex(), "tx_hash": tx_hash.hex(), "withheld": True,
+                "receipt_hash": receipt_hash.hex(), "height": height, "time": header.time,
+                "app_hash": header.app_hash.hex()}
     height, index, envelope, receipt_raw = row
     receipt = Receipt.from_map(decode(receipt_raw))
     header = Header.decode(store.block(height)[1])

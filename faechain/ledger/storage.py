@@ -27,6 +27,11 @@ Tables:
     withheld(height, idx, hash, receipt_hash)   a member node's record of the transactions
                                    of a block its organisation may not see (empty on a
                                    validator, which holds every transaction in `txs`)
+    member_blocks(height, end_block_hash, end_block_whole)   a member node's record of each
+                                   block's end-of-block hash, and whether it holds every one
+                                   of its end-of-block events (a validator computes both)
+    revealed(key, height)          a member node's `kv` rows that are not writes: records a
+                                   block made readable (or unreadable) to its organisation
 
 Why one file (over 500 lines): every table is written by the one SQLite transaction of
 `Store.commit`; its readers and that writer share the schema, the caches and the caches'
@@ -88,6 +93,10 @@ CREATE TABLE IF NOT EXISTS withheld (
     height INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, receipt_hash BLOB NOT NULL,
     PRIMARY KEY (height, idx)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS withheld_by_hash ON withheld (hash);
+CREATE TABLE IF NOT EXISTS member_blocks (
+    height INTEGER PRIMARY KEY, end_block_hash BLOB, end_block_whole INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS revealed (
+    key BLOB NOT NULL, height INTEGER NOT NULL, PRIMARY KEY (key, height)) WITHOUT ROWID;
 """
 HISTORY_META = "history_version"
 
@@ -124,6 +133,10 @@ class BlockWrite:
     # a member node's block: the transactions its organisation may not see, as (idx, hash,
     # receipt hash) — what lets it still check the block's roots (faechain.member)
     withheld: list[tuple[int, bytes, bytes]] = field(default_factory=list)
+    # a member node's block: (end-of-block hash or None, whether it holds all its end-of-block
+    # events), and the keys of `values` that the block did not write but made (un)readable to it
+    end_block: tuple[bytes | None, bool] | None = None
+    revealed: list[bytes] = field(default_factory=list)
 
 
 NODE_CACHE_MAX = 250_000  # Merkle nodes kept in memory (most recently written or read)
@@ -374,6 +387,18 @@ class Store:
         row = self.read.execute("SELECT height, idx, receipt_hash FROM withheld WHERE hash=?", (tx_hash,)).fetchone()
         return None if row is None else (row[0], row[1], row[2])
 
+    def member_block(self, height: int) -> tuple[bytes | None, bool] | None:
+        """A member node's (end-of-block hash, holds every end-of-block event) of block `height`;
+        None on a validator (its end-of-block events are all in `events`)."""
+        row = self.read.execute("SELECT end_block_hash, end_block_whole FROM member_blocks WHERE height=?",
+                                (height,)).fetchone()
+        return None if row is None else (row[0], bool(row[1]))
+
+    def was_revealed(self, key: bytes) -> bool:
+        """Whether a member node holds a version of `key` it was sent as made readable, not written:
+        its history here is not the key's history."""
+        return self.read.execute("SELECT 1 FROM revealed WHERE key=? LIMIT 1", (key,)).fetchone() is not None
+
     def writes_at(self, height: int) -> list[tuple[bytes, bytes | None]]:
         """(key, value or None when deleted) of every state value block `height` wrote, in key
         order: what a member node is sent of it, filtered by its read rules (faechain.api.sync)."""
@@ -584,6 +609,10 @@ class Store:
                 c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", {**w.meta, **hist_meta}.items())
                 c.executemany("INSERT INTO withheld VALUES (?,?,?,?)",
                               [(w.height, idx, h, rh) for idx, h, rh in w.withheld])
+                if w.end_block is not None:
+                    c.execute("INSERT INTO member_blocks VALUES (?,?,?)",
+                              (w.height, w.end_block[0], int(w.end_block[1])))
+                c.executemany("INSERT INTO revealed VALUES (?,?)", [(k, w.height) for k in w.revealed])
                 if w.signature is not None:
                     c.execute("INSERT INTO header_signatures VALUES (?,?,?)",
                               (w.height, w.signature.signer, w.signature.signature))

@@ -311,7 +311,8 @@ class MemberEngine:
             self.light = self._light_client(self.light.store_path)
             return False
         self.app.commit_synced(block.header, block.txs, block.withheld, block.events, block.writes, block.receipts,
-                               block.end_events)
+                               block.end_events, end_block=(block.end_block_hash, block.end_block_whole),
+                               revealed=block.revealed, hidden=block.hidden)
         self._blocks += 1
         self._seconds += time.perf_counter() - started
         self.last_problem = ""

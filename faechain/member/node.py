@@ -31,7 +31,9 @@ class MemberNode(Node):
             self.config.vault_peers = list(self.config.member["validators"])
         store = MemberStore(self.paths["db"], synchronous=self.config.synchronous)
         try:
-            return store, Application(store, self.genesis)
+            app = Application(store, self.genesis)
+            app.own_view_of = self.member_org
+            return store, app
         except BaseException:
             store.close()
             raise

@@ -58,6 +58,15 @@ class MemberStore(Store):
             return row[0]  # held: proven when its block was kept
         return self._asked_value(key, height)
 
+    def history(self, key: bytes) -> list[tuple[int, bytes | None]]:
+        """The versions of `key` this node saw written; `not_available_here` when it holds a
+        version it was sent as made readable (or hidden) rather than written: its history here
+        would not be the key's (a query asking for it is relayed to a validator)."""
+        if self.was_revealed(key):
+            raise Rejected("not_available_here", f"this member node does not hold every version of "
+                           f"{key.decode('utf-8', 'replace')}: it was made readable to its organisation later")
+        return super().history(key)
+
     def get_node(self, node_hash: bytes) -> bytes | None:
         """A member node keeps no Merkle tree past genesis (its values were proven as they came):
         a proof it would have to build itself is not available here — never damage to halt on."""

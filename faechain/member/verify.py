@@ -57,6 +57,10 @@ class SyncedBlock:
     writes: dict[bytes, bytes | None]  # proven values; None for a deleted key or one hidden from now on
     receipts: list[Receipt] = field(default_factory=list)  # of the visible transactions
     end_events: list[dict[str, Any]] = field(default_factory=list)  # the end-of-block events it may see
+    end_block_hash: bytes | None = None  # the end-of-block record's hash (a results-root leaf)
+    end_block_whole: bool = False  # whether `end_events` are all of the block's
+    revealed: dict[bytes, bytes | None] = field(default_factory=dict)  # made (un)readable, not written
+    hidden: set[bytes] = field(default_factory=set)  # written, and no longer the organisation's to read
 
 
 def _bad(height: int, what: str, code: str = "not_proven") -> VerificationError:
@@ -196,29 +200,38 @@ def check_block(doc: Any, height: int, trusted: TrustedHeader, *, chain_id: str,
         if end_hash is None or hasher(end_block_record(end_events)) != bytes.fromhex(end_hash):
             raise _bad(h, "its end-of-block events are not those the end-of-block hash commits to")
 
-    writes: dict[bytes, bytes | None] = {}
-    raw_writes = doc.get("writes")
-    hidden = doc.get("hidden")
-    if not isinstance(raw_writes, list) or not isinstance(hidden, list):
-        raise _bad(h, "writes or hidden is not a list")
-    for w in raw_writes:
+    writes = _proven(doc.get("writes"), doc.get("hidden"), h, trusted.app_hash, hasher)
+    revealed = _proven(doc.get("revealed", []), doc.get("concealed", []), h, trusted.app_hash, hasher)
+    if set(writes) & set(revealed):
+        raise _bad(h, "a key is both written and only made readable")
+    return SyncedBlock(h, header, header_bytes, block_hash, visible, withheld, events, writes, receipts, end_events,
+                       None if end_hash is None else bytes.fromhex(end_hash), doc.get("end_block_whole") is True,
+                       revealed, {bytes.fromhex(k) for k in doc["hidden"]})
+
+
+def _proven(raw: Any, hidden: Any, h: int, app_hash: bytes, hasher: Hasher) -> dict[bytes, bytes | None]:
+    """Values each proven against `app_hash`, and keys to forget (None)."""
+    if not isinstance(raw, list) or not isinstance(hidden, list):
+        raise _bad(h, "values or hidden keys are not a list")
+    out: dict[bytes, bytes | None] = {}
+    for w in raw:
         if not isinstance(w, dict):
-            raise _bad(h, "a written value is malformed")
-        key = _hex(w.get("key"), h, "a written key")
-        value = None if w.get("value") is None else _hex(w.get("value"), h, "a written value")
+            raise _bad(h, "a value is malformed")
+        key = _hex(w.get("key"), h, "a key")
+        value = None if w.get("value") is None else _hex(w.get("value"), h, "a value")
         try:
-            ok = verify_proof(hasher, trusted.app_hash, key, value, _proof(w.get("proof"), h))
+            ok = verify_proof(hasher, app_hash, key, value, _proof(w.get("proof"), h))
         except ProofError as exc:
             raise _bad(h, f"the proof of {key.decode('utf-8', 'replace')} is malformed: {exc}") from None
         if not ok:
             raise _bad(h, f"the value of {key.decode('utf-8', 'replace')} is not the one the signed app hash holds")
-        writes[key] = value
+        out[key] = value
     for k in hidden:
         key = _hex(k, h, "a hidden key")
-        if key in writes:
-            raise _bad(h, "a key is both written and hidden")
-        writes[key] = None
-    return SyncedBlock(h, header, header_bytes, block_hash, visible, withheld, events, writes, receipts, end_events)
+        if key in out:
+            raise _bad(h, "a key is both shown and hidden")
+        out[key] = None
+    return out
 
 
 def check_snapshot_page(doc: Any, height: int, trusted: TrustedHeader, *, chain_id: str, hasher: Hasher,
