@@ -328,3 +328,134 @@ def test_a_member_node_passes_over_a_validator_whose_consensus_stopped(net):
     finally:
         net.start([first], timeout=120)
         wait_caught_up(net, timeout=120)
+
+
+# -- a validator that lies to a member node --------------------------------------------------------------
+
+
+class LyingProxy:
+    """An HTTP proxy in front of a validator's API that alters the first written value of every
+    block it relays to member nodes (`GET /v1/sync/{h}`: its proof no longer holds); everything else
+    passes unchanged (tests/test_member_nodes.py's LyingProxy, over the network)."""
+
+    def __init__(self, target: str):
+        import http.server
+        import socketserver
+        import urllib.error
+
+        self.target, self.altered = target, 0
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _relay(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                req = urllib.request.Request(proxy.target + self.path, data=body, headers=headers,
+                                             method=self.command)
+                try:
+                    with urllib.request.urlopen(req, timeout=60) as resp:
+                        status, data, ctype = resp.status, resp.read(), resp.headers.get("Content-Type", "")
+                except urllib.error.HTTPError as exc:
+                    status, data, ctype = exc.code, exc.read(), exc.headers.get("Content-Type", "")
+                except OSError:
+                    status, data, ctype = 502, b'{"code": "unavailable", "message": "proxy"}', "application/json"
+                if self.path.startswith("/v1/sync/") and status == 200:
+                    doc = json.loads(data)
+                    written = [w for w in doc["writes"] if w["value"]]
+                    if written:
+                        value = written[0]["value"]
+                        written[0]["value"] = value[:-1] + ("0" if value[-1] != "0" else "1")
+                        proxy.altered += 1
+                        data = json.dumps(doc).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = _relay
+
+        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, name="lying-proxy", daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_member_node_drops_a_lying_validator_and_follows_the_others(net):
+    """supplier3's member node is restarted following a proxy in front of its first validator, first:
+    the proxy alters a value supplier3 may read in the block that writes it; the member node finds it
+    contradicts the signed app hash, drops the proxy for good (its log says so), and follows the
+    validators behind it, with their block and app hashes."""
+    import os
+
+    from faechain.node.config import NodeConfig, paths
+
+    name = "supplier3"
+    m = net.member(name)
+    me = identity(net, name)
+    core = identity(net, "core").org_id
+    config_path = paths(net.member_home(name))["config"]
+    with open(config_path, "rb") as f:
+        original = f.read()
+    first = next(n.index for n in net.nodes if n.api_url == m.validators[0])
+    proxy = LyingProxy(net.nodes[first].api_url)
+    log_path = net.log_file(name, "fae")
+    log_start = os.path.getsize(log_path) if os.path.exists(log_path) else 0
+    try:
+        net.stop(members=[name])
+        config = NodeConfig.load(net.member_home(name))
+        config.member = {**config.member, "validators": [proxy.url, *m.validators]}
+        config.save(net.member_home(name))
+        net.start(members=[name], timeout=120)
+        # a block that writes a value supplier3 may read: the proxy alters it
+        r = register_invoice(validator_client(net, first, name), me, "M0000404", core)
+        assert r.ok, r
+        wait_until(lambda: member_height(net, name) >= r.height, 120,
+                   f"{name}'s member node to keep block {r.height} past the lying proxy")
+        assert proxy.altered >= 1
+
+        def dropped() -> str:
+            with open(log_path, "rb") as f:
+                f.seek(log_start)
+                return next((line for line in f.read().decode("utf-8", "replace").splitlines()
+                             if f"validator {proxy.url} dropped" in line), "")
+
+        line = wait_until(dropped, 30, "the member node's log to name the dropped proxy")
+        assert "block" in line, line
+        health = _get(m.api_url + "/healthz")
+        assert health and health["ok"] is True, health  # the validators behind the proxy remain
+        # it follows the others: the next block of supplier3's reaches it, unaltered
+        r2 = register_invoice(validator_client(net, (first + 1) % VALIDATORS, name), me, "M0000405", core)
+        assert r2.ok, r2
+        wait_until(lambda: member_height(net, name) >= r2.height, 120,
+                   f"{name}'s member node to keep block {r2.height}")
+        mine, theirs = member_client(net, name), validator_client(net, first, name)
+        for tx, number in ((r, "M0000404"), (r2, "M0000405")):
+            invoice = tx.result["invoice"]
+            assert mine.query("receivables", "invoice", id=invoice)["invoice"]["number"] == number
+            assert mine.query("receivables", "invoice", _height=r2.height, id=invoice) == theirs.query(
+                "receivables", "invoice", _height=r2.height, id=invoice)
+        top = mine.info()["height"]
+        for h in range(max(1, r.height - 5), top + 1):
+            a, b = mine.block(h), theirs.block(h)
+            assert (a["hash"], a["header"]["app_hash"]) == (b["hash"], b["header"]["app_hash"]), h
+        assert mine.info()["app_hash"] == theirs.block(top)["header"]["app_hash"]
+    finally:
+        net.stop(members=[name])
+        with open(config_path, "wb") as f:
+            f.write(original)
+        proxy.close()
+        net.start(members=[name], timeout=120)
+    target = height(net, first)
+    assert target is not None
+    wait_until(lambda: member_height(net, name) >= target - 1, 120, f"{name}'s member node to follow again")
