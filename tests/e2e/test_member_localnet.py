@@ -459,3 +459,48 @@ def test_a_member_node_drops_a_lying_validator_and_follows_the_others(net):
     target = height(net, first)
     assert target is not None
     wait_until(lambda: member_height(net, name) >= target - 1, 120, f"{name}'s member node to follow again")
+
+
+def _files(home: str) -> bytes:
+    import os
+
+    out = []
+    for folder, _, names in os.walk(home):
+        for name in names:
+            with open(os.path.join(folder, name), "rb") as f:
+                out.append(f.read())
+    return b"\n".join(out)
+
+
+def test_a_competitor_member_node_holds_none_of_another_members_secrets(net):
+    """Each organisation's business reaches its own member node and no other: after an invoice of
+    supplier3's, a non-performing loan of bank2's and a credit line of bank's (a validator
+    operator) go through the validators, each member node's files — database, write-ahead log,
+    vault, light-client store — hold exactly the secrets of its own organisation."""
+    from faechain.core.encoding import encode
+
+    core2, core = identity(net, "core2").org_id, identity(net, "core").org_id
+    supplier3, bank2, bank = identity(net, "supplier3"), identity(net, "bank2"), identity(net, "bank")
+    c = validator_client(net, 1, "supplier3")
+    now = c.info()["time"] // 1000
+    secrets = {  # what, as it sits in a file -> the one member node that may hold it
+        b"E2ELEAKINV4711": "supplier3",
+        b"E2E-LEAK-LOAN-0815": "bank2",
+        encode(97_531_246_801): None,  # the credit line's amount: bank's and core2's, neither a member here
+    }
+    assert register_invoice(c, supplier3, "E2ELEAKINV4711", core).ok
+    r = validator_client(net, 2, "bank2").submit(
+        bank2, "npa", "register_loan", loan_no="E2E-LEAK-LOAN-0815",
+        borrower=hashlib.sha256(b"person:e2e leak borrower").hexdigest(), principal=900_000 * 100,
+        interest=10_000 * 100, classification="doubtful", days_past_due=400)
+    assert r.ok, r
+    r = validator_client(net, 3, "bank").submit(bank, "receivables", "grant_credit", core=core2,
+                                                amount=97_531_246_801, expires=now + 300 * 86_400)
+    assert r.ok, r
+    head = max(r.height, height(net, 0) or 0)
+    for name in MEMBERS:
+        wait_until(lambda name=name: member_height(net, name) >= head, 120, f"{name}'s member node to keep {head}")
+    for name in MEMBERS:
+        data = _files(net.member_home(name))
+        for secret, owner in secrets.items():
+            assert (secret in data) == (owner == name), (name, secret, owner)
