@@ -56,6 +56,7 @@ modules.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import sqlite3
 import threading
@@ -99,7 +100,7 @@ from faechain.contracts.runtime import Caller, sees_all
 from faechain.core.block import Header, end_block_record
 from faechain.core.encoding import EncodingError, decode
 from faechain.core.tx import TxError, decode_tx
-from faechain.core.wire import jsonable
+from faechain.core.wire import HEADER_CERT, HEADER_DATE, HEADER_SIGNATURE, HEADER_SIGNER, b64encode, jsonable
 from faechain.ledger.integrity import StorageDamaged, file_damage, is_corruption
 
 log = logging.getLogger("faechain.api")
@@ -594,7 +595,34 @@ class Api:
         nobody answers. Blocking: run it with `run_blocking`."""
         keep = ("Content-Type", "X-Fae-Signer", "X-Fae-Date", "X-Fae-Signature", "X-Fae-Cert", "Accept")
         headers = {k: request.headers[k] for k in keep if k in request.headers}
-        got = self.node.relay_read(request.method, request.raw_path, headers, body)
+        return self._relayed(self.node.relay_read(request.method, request.raw_path, headers, body))
+
+    def relay_as(self, ident: Any, method: str, path: str, body: bytes) -> web.Response | None:
+        """A read signed here as `ident` (a wallet identity the node holds: the console's session)
+        and passed on by the node (`Node.relay_read`); None when nobody answers. Blocking."""
+        date = int(time.time() * 1000)
+        sig = ident.sign_read(self.node.app.chain_id, method, path, hashlib.sha256(body).digest(), date)
+        headers = {HEADER_SIGNER: ident.cert_id.hex(), HEADER_DATE: str(date), HEADER_SIGNATURE: b64encode(sig),
+                   HEADER_CERT: b64encode(ident.cert), "Content-Type": "application/json"}
+        return self._relayed(self.node.relay_read(method, path, headers, body))
+
+    async def relay_refused(self, exc: HttpError, session: Any, contract: str, method: str, height: int,
+                            request: web.Request) -> web.Response:
+        """The answer to a console query this node refused with `exc`: on a member node, for
+        `not_available_here`, the validator's answer to `POST /v1/query/{contract}/{method}` at
+        `height` with `request`'s body, signed as the console `session`'s identity; otherwise (or when nobody
+        answers) `exc` is raised."""
+        if exc.code != "not_available_here" or session is None:
+            raise exc
+        path = f"/v1/query/{contract}/{method}?height={height}"
+        body = (await request.read()).strip() or b"{}"  # the console's JSON arguments, as /v1/query takes them
+        relayed = await self.run_blocking(self.relay_as, session.identity, "POST", path, body)
+        if relayed is None:
+            raise exc
+        return relayed
+
+    @staticmethod
+    def _relayed(got: tuple[int, bytes, str, str] | None) -> web.Response | None:
         if got is None:
             return None
         status, data, ctype, source = got

@@ -43,7 +43,6 @@ explorer answer follows the reader's view (docs/confidentiality.md).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import mimetypes
 import os
@@ -301,41 +300,12 @@ class Console:
         caller = await self.caller(request)
         args = model_args(from_json_args(await self._json(request)))
         contract, method = request.match_info["contract"], request.match_info["method"]
-        app = self.node.app
-        pinned = app.height
+        pinned = self.node.app.height
         try:
             result = await self.api.run_query(contract, method, args, caller, pinned)
-        except HttpError as exc:
-            s = self.session(request)
-            if exc.code != "not_available_here" or s is None:
-                raise
-            relayed = await self.api.run_blocking(self.relay_query, s.identity, contract, method,
-                                                  await request.read(), pinned)
-            if relayed is None:
-                raise
-            return relayed
+        except HttpError as exc:  # a member node's query resting on records it does not hold: relayed
+            return await self.api.relay_refused(exc, self.session(request), contract, method, pinned, request)
         return json_response({"result": jsonable(result), "height": pinned})
-
-    def relay_query(self, ident, contract: str, method: str, body: bytes, height: int) -> web.Response | None:
-        """A member node's query that rests on records it does not hold: `POST /v1/query` signed
-        as the session's identity, passed on to a validator (`Node.relay_read`), its answer marked
-        as relayed and not kept. None when no validator answers. Blocking."""
-        from faechain.core.wire import HEADER_CERT, HEADER_DATE, HEADER_SIGNATURE, HEADER_SIGNER, b64encode
-
-        path = f"/v1/query/{contract}/{method}"
-        query = f"height={height}"
-        body = body if body.strip() else b"{}"
-        date = int(time.time() * 1000)
-        sig = ident.sign_read(self.node.app.chain_id, "POST", f"{path}?{query}", hashlib.sha256(body).digest(), date)
-        headers = {HEADER_SIGNER: ident.cert_id.hex(), HEADER_DATE: str(date), HEADER_SIGNATURE: b64encode(sig),
-                   HEADER_CERT: b64encode(ident.cert), "Content-Type": "application/json"}
-        got = self.node.relay_read("POST", f"{path}?{query}", headers, body)
-        if got is None:
-            return None
-        status, data, ctype, source = got
-        resp = web.Response(body=data, status=status, content_type=ctype.split(";")[0] or "application/json")
-        resp.headers["X-Fae-Relayed-From"] = source
-        return resp
 
     async def prepare(self, request: web.Request) -> web.Response:
         s = self.require_session(request)
