@@ -9,8 +9,10 @@ import { checkSigned } from "./verify.js";
 // h("div.card#id", {onclick, ...attrs}, ...children)
 export function h(tag, attrs, ...children) {
   const m = /^([a-z0-9]+)?((?:[.#][\w-]+)*)$/i.exec(tag);
-  const el = document.createElement((m && m[1]) || "div");
-  if (m && m[2]) {
+  // a tag it cannot read would silently become a <div> (a "button" no keyboard reaches): refuse it
+  if (!m) throw new Error(`h(): cannot read the tag ${JSON.stringify(tag)} (name, then .class or #id parts)`);
+  const el = document.createElement(m[1] || "div");
+  if (m[2]) {
     for (const part of m[2].match(/[.#][\w-]+/g)) {
       if (part[0] === ".") el.classList.add(part.slice(1));
       else el.id = part.slice(1);
@@ -117,8 +119,10 @@ export function form(fields, submitLabel, onSubmit, opts = {}) {
   return el;
 }
 
+// `cls`: class names separated by spaces or dots ("small primary")
 export function button(label, onClick, cls = "", attrs = {}) {
-  const b = h("button" + (cls ? "." + cls : ""), { type: "button", ...attrs }, label);
+  const classes = String(cls).split(/[\s.]+/).filter(Boolean);
+  const b = h("button" + classes.map((c) => "." + c).join(""), { type: "button", ...attrs }, label);
   b.addEventListener("click", async (ev) => {
     b.disabled = true;
     try {
