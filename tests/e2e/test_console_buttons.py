@@ -1,4 +1,4 @@
-"""Every action in the console is a real button (issue 19: "main actions are not buttons").
+"""Every action in the console is a real button, and its dialogs keep the keyboard (issue 19).
 
 `button(label, onClick, "small primary")` once passed a class string with a space to `h()`, whose
 tag reader could not parse it and quietly made a `<div>`: Accept, Fund, Approve, Subscribe, Vote
@@ -78,3 +78,31 @@ def test_every_action_of_every_view_is_a_button(browser, node, pending, name):  
             assert pending[name] in seen, (name, pending[name], sorted(seen)[:10])
     finally:
         c.close()  # asserts no page error on any view
+
+
+def test_a_dialog_takes_the_focus_keeps_it_and_closes_on_escape(browser, node, pending):  # noqa: F811
+    """The signing dialog opened by supplier2's Accept: the focus moves into it, Tab and Shift+Tab
+    stay inside it, Esc closes it as Cancel does (nothing is signed) and the focus returns to
+    Accept."""
+    c = Console(browser, node, "supplier2", "en")
+    try:
+        c.go("#/v/supplier")
+        page = c.page
+        accept = f"#{pending['supplier2']}"
+        page.wait_for_selector(accept)
+        page.focus(accept)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#sign-cancel")
+        inside = "() => !!document.activeElement.closest('.modal')"
+        assert page.evaluate(inside)
+        assert page.get_attribute(".modal", "aria-modal") == "true"
+        for key in ["Tab"] * 6 + ["Shift+Tab"] * 6:
+            page.keyboard.press(key)
+            assert page.evaluate(inside), key
+        page.keyboard.press("Escape")
+        page.wait_for_selector(".modal", state="detached")
+        page.wait_for_function("id => document.activeElement && document.activeElement.id === id",
+                               arg=pending["supplier2"])
+        page.wait_for_selector(accept)  # nothing was signed: the voucher still waits to be accepted
+    finally:
+        c.close()

@@ -119,11 +119,14 @@ export function form(fields, submitLabel, onSubmit, opts = {}) {
   return el;
 }
 
+let pressed = null; // the button last pressed (see dialog)
+
 // `cls`: class names separated by spaces or dots ("small primary")
 export function button(label, onClick, cls = "", attrs = {}) {
   const classes = String(cls).split(/[\s.]+/).filter(Boolean);
   const b = h("button" + classes.map((c) => "." + c).join(""), { type: "button", ...attrs }, label);
   b.addEventListener("click", async (ev) => {
+    pressed = b; // disabled while it works, it loses the focus: a dialog it opens gives it back
     b.disabled = true;
     try {
       await onClick(ev);
@@ -142,18 +145,49 @@ export function toast(text, kind = "info") {
   setTimeout(() => el.remove(), kind === "error" ? 8000 : 4000);
 }
 
-// a modal dialog; resolves with what the clicked button returns
+const FOCUSABLE = "button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+// a modal dialog; resolves with what the clicked button returns. It takes the focus (its first
+// field, else its first button), keeps Tab and Shift+Tab inside it, closes on Esc as its cancel
+// button would (the button whose value is false or null), and gives the focus back on closing.
 export function dialog(title, body, buttons) {
   return new Promise((resolve) => {
     const root = document.getElementById("modal-root");
+    const active = document.activeElement;
+    const opener = active && active !== document.body ? active : pressed;
+    const cancel = buttons.find(([, value]) => value === false || value === null);
     const close = (v) => {
       root.replaceChildren();
       resolve(v);
+      // after the opener's own work has ended (a pressed button is re-enabled then)
+      setTimeout(() => {
+        if (opener && opener.isConnected && typeof opener.focus === "function") opener.focus();
+      }, 0);
     };
-    const box = h("div.modal", { role: "dialog", "aria-label": title },
-      h("h2", title), body,
-      h("div.actions", buttons.map(([label, value, cls, id]) => h("button" + (cls ? "." + cls : ""), { type: "button", id: id || null, onclick: () => close(value) }, label))));
+    const titleId = "modal-title-" + Math.random().toString(36).slice(2);
+    const box = h("div.modal", { role: "dialog", "aria-modal": "true", "aria-labelledby": titleId },
+      h("h2", { id: titleId }, title), body,
+      h("div.actions", buttons.map(([label, value, cls, id]) => button(label, () => close(value), cls || "", { id: id || null }))));
+    box.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape") {
+        ev.preventDefault();
+        close(cancel ? cancel[1] : null);
+      } else if (ev.key === "Tab") {
+        const items = [...box.querySelectorAll(FOCUSABLE)].filter((e) => e.offsetParent !== null);
+        if (!items.length) return;
+        const first = items[0], last = items[items.length - 1];
+        if (ev.shiftKey && document.activeElement === first) {
+          ev.preventDefault();
+          last.focus();
+        } else if (!ev.shiftKey && document.activeElement === last) {
+          ev.preventDefault();
+          first.focus();
+        }
+      }
+    });
     root.replaceChildren(h("div.backdrop", box));
+    const field = box.querySelector("input, select, textarea");
+    (field || box.querySelector(".actions button") || box).focus();
   });
 }
 
