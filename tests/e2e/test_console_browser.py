@@ -82,6 +82,7 @@ class Console:
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
         self.errors: list[str] = []
+        self.summaries: list[str] = []  # the signing dialog's readable summary, per transaction confirmed
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.url = node.url
         self.page.goto(self.url + "/")
@@ -107,6 +108,7 @@ class Console:
         assert page.text_content("#signed-method") == method
         assert page.text_content("#signed-check").startswith("✓")
         signed_hash = page.text_content("#signed-hash")
+        self.summaries.append(page.inner_text("#signed-summary"))  # what the member read before signing
         page.click("#sign-confirm")
         page.wait_for_selector("#receipt-code")
         code = page.text_content("#receipt-code")
@@ -173,6 +175,13 @@ def test_issue_and_split_a_voucher_in_the_browser(node, tab, who):
     supplier.page.fill("#transfer-amount", "400,000.00")
     supplier.page.click("#transfer-submit")
     split = json.loads(supplier.confirm("transfer"))
+    # what each signed: amounts in 元, the maturity as a date, organisations by name beside their code
+    assert "1,000,000.00 元" in supplier.summaries[0] and "00000042" in supplier.summaries[0]
+    issued = core.summaries[0]
+    assert "1,000,000.00 元" in issued and f"({ORG['supplier1']})" in issued, issued
+    assert re.search(r"\b20\d\d-\d\d-\d\d\b", issued) and "100000000" not in issued, issued
+    transfer = supplier.summaries[-1]
+    assert "400,000.00 元" in transfer and f"({ORG['supplier2']})" in transfer, transfer
     # the tree redraws with the root and both pieces
     for vid in (voucher, split["voucher"], split["remainder"]):
         supplier.page.wait_for_selector(f"svg.tree g[data-id='{vid}']")

@@ -50,6 +50,8 @@ export const STRINGS = {
   "expires": ["过期时间", "Expires"],
   "tx_hash": ["交易哈希", "Tx hash"],
   "args": ["参数", "Arguments"],
+  "what_you_sign": ["您签署的内容", "What you sign"],
+  "raw_body": ["原始参数（JSON）", "Raw arguments (JSON)"],
   "height": ["高度", "Height"],
   "result": ["结果", "Result"],
   "amount": ["金额", "Amount"],

@@ -4,6 +4,7 @@ import * as api from "./api.js";
 import { datetime, orgName, short } from "./fmt.js";
 import { t, tv } from "./i18n.js";
 import { hasherFor } from "./smt.js";
+import { summaryRows } from "./summary.js";
 import { checkSigned } from "./verify.js";
 
 // h("div.card#id", {onclick, ...attrs}, ...children)
@@ -202,8 +203,9 @@ function signedView(signed, check) {
       [t("tx_hash"), h("code#signed-hash", signed.tx_hash)],
       [t("check_in_browser"), check.ok ? h("span.ok#signed-check", "✓ " + t(check.hashed ? "body_matches" : "body_fields_match")) : h("span.bad#signed-check", "✗ " + check.problems.join("; "))],
     ]),
-    h("h3", t("args")),
-    h("pre.args#signed-args", JSON.stringify(signed.args, null, 2)));
+    h("h3", t("what_you_sign")),
+    h("dl.kv#signed-summary", summaryRows(signed.args).flatMap(([k, v]) => [h("dt", k), h("dd", v)])),
+    h("details", h("summary", t("raw_body")), h("pre.args#signed-args", JSON.stringify(signed.args, null, 2))));
 }
 
 function receiptView(receipt) {
