@@ -106,3 +106,28 @@ def test_a_dialog_takes_the_focus_keeps_it_and_closes_on_escape(browser, node, p
         page.wait_for_selector(accept)  # nothing was signed: the voucher still waits to be accepted
     finally:
         c.close()
+
+
+def test_the_explorer_folds_runs_of_empty_blocks(browser, node):  # noqa: F811 - fixtures
+    """Heartbeat blocks (one a second on this node) no longer fill the latest blocks: a run of two
+    or more empty ones is one row, and a new empty block extends the run on top instead of adding
+    a row."""
+    c = Console(browser, node, "exchange", "en")
+    try:
+        c.go("#/explorer")
+        page = c.page
+        page.wait_for_selector("#latest-blocks tr.empty-run")
+        adjacent = page.eval_on_selector_all(
+            "#latest-blocks tr", "rows => rows.some((r, i) => i > 0 && r.dataset.empty === '1' && "
+                                 "rows[i - 1].dataset.empty === '1')")
+        assert not adjacent
+        page.wait_for_function("() => document.querySelector('#latest-blocks tr').classList.contains('empty-run')")
+        top = int(page.get_attribute("#latest-blocks tr.empty-run", "data-to"))
+        rows = page.eval_on_selector_all("#latest-blocks tr", "rows => rows.length")
+        page.wait_for_function(
+            "top => Number(document.querySelector('#latest-blocks tr').dataset.to) > top", arg=top)
+        text = page.inner_text("#latest-blocks tr.empty-run")
+        assert "empty blocks" in text
+        assert page.eval_on_selector_all("#latest-blocks tr", "rows => rows.length") <= rows
+    finally:
+        c.close()

@@ -50,6 +50,7 @@ export const STRINGS = {
   "expires": ["过期时间", "Expires"],
   "tx_hash": ["交易哈希", "Tx hash"],
   "args": ["参数", "Arguments"],
+  "empty_blocks": ["区块 {from}–{to}：{n} 个空区块", "blocks {from}–{to}: {n} empty blocks"],
   "what_you_sign": ["您签署的内容", "What you sign"],
   "raw_body": ["原始参数（JSON）", "Raw arguments (JSON)"],
   "height": ["高度", "Height"],

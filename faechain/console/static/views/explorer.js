@@ -57,12 +57,49 @@ export async function render(el, ctx) {
   return home(body, ctx);
 }
 
+// a run of empty blocks, folded into one row (heartbeat blocks would otherwise fill the list)
+function emptyRun(from, to) {
+  return h("tr.empty-run", { "data-from": from, "data-to": to },
+    h("td", { colspan: 5 }, h("span.note", t("empty_blocks", { from, to, n: to - from + 1 }))));
+}
+
+// newest first: each run of two or more empty blocks as one row
+function foldedRows(blocks) {
+  const rows = [];
+  for (let i = 0; i < blocks.length;) {
+    let j = i;
+    while (j < blocks.length && (blocks[j].txs.length ?? blocks[j].txs) === 0) j++;
+    if (j - i >= 2) {
+      rows.push(emptyRun(blocks[j - 1].height, blocks[i].height));
+      i = j;
+    } else {
+      rows.push(blockRow(blocks[i]));
+      i++;
+    }
+  }
+  return rows;
+}
+
+// a new block on top of the list: an empty one extends the empty run (or empty block) just below
+function addBlock(body, b) {
+  const top = body.firstElementChild;
+  const empty = (b.txs.length ?? b.txs) === 0;
+  if (empty && top && top.classList.contains("empty-run") && Number(top.dataset.to) === b.height - 1) {
+    top.replaceWith(emptyRun(Number(top.dataset.from), b.height));
+  } else if (empty && top && top.dataset.empty === "1" && Number(top.dataset.height) === b.height - 1) {
+    top.replaceWith(emptyRun(b.height - 1, b.height));
+  } else {
+    body.prepend(blockRow(b));
+  }
+}
+
 function blockRow(b) {
-  return h("tr", { "data-height": b.height },
+  const n = b.txs.length ?? b.txs;
+  return h("tr", { "data-height": b.height, "data-empty": n === 0 ? "1" : null },
     h("td", h("a", { href: `#/explorer/block/${b.height}` }, b.height)),
     h("td", datetime(b.time ?? (b.header && b.header.time))),
     h("td", h("code", short(b.hash, 16))),
-    h("td", b.txs.length ?? b.txs),
+    h("td", n),
     h("td", h("code", short(b.app_hash ?? b.header.app_hash, 16))));
 }
 
@@ -84,7 +121,7 @@ function txRow(b, tx) {
 
 async function home(el, ctx) {
   const doc = await api.blocks(20);
-  const blocksBody = h("tbody#latest-blocks", doc.blocks.map((b) => blockRow({ ...b, time: b.header.time, app_hash: b.header.app_hash })));
+  const blocksBody = h("tbody#latest-blocks", foldedRows(doc.blocks.map((b) => ({ ...b, time: b.header.time, app_hash: b.header.app_hash }))));
   const txs = [];
   for (const b of doc.blocks) for (const tx of b.txs) txs.push([b, tx]);
   const txBody = h("tbody#latest-txs", txs.slice(0, 25).map(([b, tx]) => txRow(b, tx)));
@@ -93,7 +130,7 @@ async function home(el, ctx) {
       section([t("latest_blocks"), " ", h("span.live", "● " + t("live"))], h("table", h("thead", h("tr", [t("height"), t("time"), t("hash"), t("txs"), t("app_hash")].map((x) => h("th", x)))), blocksBody)),
       section(t("latest_txs"), h("table", h("thead", h("tr", [t("tx_hash"), t("height"), t("call"), t("code")].map((x) => h("th", x)))), txBody))));
   ctx.onBlock(async (b) => {
-    blocksBody.prepend(blockRow({ height: b.height, time: b.time, hash: b.hash, txs: { length: b.txs }, app_hash: b.app_hash }));
+    addBlock(blocksBody, { height: b.height, time: b.time, hash: b.hash, txs: { length: b.txs }, app_hash: b.app_hash });
     while (blocksBody.children.length > 30) blocksBody.lastChild.remove();
     if (b.txs > 0) {
       const full = await api.block(b.height);
