@@ -63,6 +63,11 @@ def _proof_json(proof: dict[str, Any]) -> dict[str, Any]:
             "leaf": [x.hex() for x in proof["leaf"]] if proof["leaf"] else None}
 
 
+def _committed(node: Any, height: int) -> tuple[bytes, bytes] | None:
+    """(block hash, header) of committed block `height`; None past the head."""
+    return node.store.block(height) if 0 <= height <= node.app.height else None
+
+
 def related_keys(app: Any, store: Any, written: list[tuple[bytes, bytes | None]], height: int) -> list[bytes]:
     """The records whose readers the block's writes may have changed without writing them
     (`Contract.related`, followed from record to record up to MAX_RELATED), in key order."""
@@ -96,9 +101,7 @@ def sync_doc(node: Any, height: int, caller: Caller | None) -> dict[str, Any] | 
     """Block `height` as `caller`'s organisation may keep it (see the module docstring); None
     past the head. Blocking: run it with `Api.run_blocking`."""
     store, app = node.store, node.app
-    if not 0 <= height <= app.height:
-        return None
-    row = store.block(height)
+    row = _committed(node, height)
     if row is None:
         return None
     hasher = app.hash
@@ -168,9 +171,7 @@ def snapshot_doc(node: Any, height: int, caller: Caller | None, after: bytes, li
     against that block's app hash: what a member node joining from a checkpoint starts from.
     `next` is the key to ask `after` for the next page (None: the last page). Blocking."""
     app, store = node.app, node.store
-    if not 0 <= height <= app.height:
-        return None
-    row = store.block(height)
+    row = _committed(node, height)
     if row is None:
         return None
     view = None if sees_all(caller) else app.read_view(caller, height)
@@ -186,16 +187,22 @@ def snapshot_doc(node: Any, height: int, caller: Caller | None, after: bytes, li
             "next": last.hex() if len(scanned) == limit else None}
 
 
+def _height(request: web.Request) -> int:
+    """The route's `{height}`; bad_request when it is not one."""
+    try:
+        height = parse_int(request.match_info["height"])
+    except ValueError:
+        raise HttpError("bad_request", "height must be a non-negative integer") from None
+    if not 0 <= height <= MAX_INT_PARAM:
+        raise HttpError("bad_request", "height must be a non-negative integer")
+    return height
+
+
 def add_routes(app: web.Application, api: Api) -> None:
     async def sync(request: web.Request) -> web.Response:
         caller = await api.reader(request)
         require_member(caller)  # None: an open dev node's anonymous reader, who sees everything
-        try:
-            height = parse_int(request.match_info["height"])
-        except ValueError:
-            raise HttpError("bad_request", "height must be a non-negative integer") from None
-        if not 0 <= height <= MAX_INT_PARAM:
-            raise HttpError("bad_request", "height must be a non-negative integer")
+        height = _height(request)
         doc = await api.run_blocking(sync_doc, api.node, height, caller)
         if doc is None:
             raise HttpError("not_found", f"no block at height {height} (head is {api.node.app.height})")
@@ -204,12 +211,7 @@ def add_routes(app: web.Application, api: Api) -> None:
     async def snapshot(request: web.Request) -> web.Response:
         caller = await api.reader(request)
         require_member(caller)
-        try:
-            height = parse_int(request.match_info["height"])
-        except ValueError:
-            raise HttpError("bad_request", "height must be a non-negative integer") from None
-        if not 0 <= height <= MAX_INT_PARAM:
-            raise HttpError("bad_request", "height must be a non-negative integer")
+        height = _height(request)
         after = hex_param(request.query.get("after", ""), "after") if request.query.get("after") else b""
         limit = int_param(request, "limit", SNAPSHOT_PAGE, 1)
         if limit > SNAPSHOT_PAGE:

@@ -281,16 +281,21 @@ class MemberEngine:
                     break
                 after = bytes.fromhex(page["next"])
         except VerificationError as exc:
-            if exc.code in ("unavailable", "untrusted"):
-                self.last_problem = exc.message
-                return False
-            self.upstream.drop(url, exc.message)
-            self.light = self._light_client(self.light.store_path)
-            return False
+            return self._not_checked(url, exc)
         assert doc is not None
         self.app.commit_snapshot(doc, values)
         log.info("member node joined at block %d from its checkpoint: %d values", height, len(values))
         return True
+
+    def _not_checked(self, url: str, exc: VerificationError) -> bool:
+        """What a failed check means (False: nothing kept): not yet (no signed header, retried), or
+        a validator that sent what the signed headers contradict (dropped, the next one used)."""
+        if exc.code in ("unavailable", "untrusted"):
+            self.last_problem = exc.message
+            return False
+        self.upstream.drop(url, exc.message)
+        self.light = self._light_client(self.light.store_path)
+        return False
 
     def keep(self, height: int) -> bool:
         """Fetch, check and keep block `height`; False if it cannot be checked yet."""
@@ -304,12 +309,7 @@ class MemberEngine:
             block = check_block(doc, height, trusted, chain_id=self.app.chain_id, hasher=self.app.hash,
                                 prev=self.app.block_hash, ties=ties)
         except VerificationError as exc:
-            if exc.code in ("unavailable", "untrusted"):
-                self.last_problem = exc.message
-                return False
-            self.upstream.drop(url, exc.message)
-            self.light = self._light_client(self.light.store_path)
-            return False
+            return self._not_checked(url, exc)
         self.app.commit_synced(block.header, block.txs, block.withheld, block.events, block.writes, block.receipts,
                                block.end_events, end_block=(block.end_block_hash, block.end_block_whole),
                                revealed=block.revealed, hidden=block.hidden)

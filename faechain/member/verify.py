@@ -93,21 +93,7 @@ def check_block(doc: Any, height: int, trusted: TrustedHeader, *, chain_id: str,
     establish it), the member's own previous block hash `prev` and, on CometBFT, `ties`
     (what the signed headers fix of block `height`, with its data_hash)."""
     h = height
-    if not isinstance(doc, dict) or doc.get("height") != h:
-        raise _bad(h, "it is not the block asked for")
-    header_bytes = _hex(doc.get("header"), h, "the header")
-    try:
-        header = Header.decode(header_bytes)
-    except Exception:  # noqa: BLE001 - any malformed header is one not proven
-        raise _bad(h, "the header does not decode") from None
-    block_hash = header.hash(hasher)
-    if header.chain != chain_id or header.height != h:
-        raise _bad(h, f"the header is of chain {header.chain!r} height {header.height}")
-    if header.app_hash != trusted.app_hash:
-        raise _bad(h, f"its app hash {header.app_hash.hex()} is not the one the validators signed "
-                   f"({trusted.app_hash.hex()})", "bad_header")
-    if trusted.block_hash and trusted.block_hash != block_hash:
-        raise _bad(h, "its header is not the signed header", "bad_header")
+    header, header_bytes, block_hash = _signed_header(doc, h, trusted, chain_id, hasher)
     if header.prev != prev:
         raise _bad(h, "its header does not follow the member's previous block", "bad_header")
     if doc.get("block_hash") != block_hash.hex():
@@ -234,36 +220,39 @@ def _proven(raw: Any, hidden: Any, h: int, app_hash: bytes, hasher: Hasher) -> d
     return out
 
 
-def check_snapshot_page(doc: Any, height: int, trusted: TrustedHeader, *, chain_id: str, hasher: Hasher,
-                        values: dict[bytes, bytes]) -> Header:
-    """A page of `GET /v1/snapshot/{height}` checked against `trusted` (block `height` as signatures
-    establish it): its header carries the signed app hash, and each value's proof leads to it.
-    The proven values are added to `values`; the header is returned."""
-    h = height
+def _signed_header(doc: Any, h: int, trusted: TrustedHeader, chain_id: str,
+                   hasher: Hasher) -> tuple[Header, bytes, bytes]:
+    """The header `doc` carries for block `h`, as (header, its bytes, its hash), if it is the one
+    the validators signed: this chain and height, the signed app hash (and, where signed whole,
+    the signed block hash)."""
     if not isinstance(doc, dict) or doc.get("height") != h:
-        raise _bad(h, "the state sent is not of the block asked for")
+        raise _bad(h, "it is not the block asked for")
     header_bytes = _hex(doc.get("header"), h, "the header")
     try:
         header = Header.decode(header_bytes)
     except Exception:  # noqa: BLE001 - any malformed header is one not proven
         raise _bad(h, "the header does not decode") from None
-    if header.chain != chain_id or header.height != h or header.app_hash != trusted.app_hash:
-        raise _bad(h, "the header sent with the state is not the signed one", "bad_header")
-    if trusted.block_hash and trusted.block_hash != header.hash(hasher):
-        raise _bad(h, "the header sent with the state is not the signed one", "bad_header")
+    block_hash = header.hash(hasher)
+    if header.chain != chain_id or header.height != h:
+        raise _bad(h, f"the header is of chain {header.chain!r} height {header.height}")
+    if header.app_hash != trusted.app_hash:
+        raise _bad(h, f"its app hash {header.app_hash.hex()} is not the one the validators signed "
+                   f"({trusted.app_hash.hex()})", "bad_header")
+    if trusted.block_hash and trusted.block_hash != block_hash:
+        raise _bad(h, "its header is not the signed header", "bad_header")
+    return header, header_bytes, block_hash
+
+
+def check_snapshot_page(doc: Any, height: int, trusted: TrustedHeader, *, chain_id: str, hasher: Hasher,
+                        values: dict[bytes, bytes]) -> Header:
+    """A page of `GET /v1/snapshot/{height}` checked against `trusted` (block `height` as signatures
+    establish it): its header carries the signed app hash, and each value's proof leads to it.
+    The proven values are added to `values`; the header is returned."""
+    header, _, _ = _signed_header(doc, height, trusted, chain_id, hasher)
     raw = doc.get("values")
-    if not isinstance(raw, list):
-        raise _bad(h, "values is not a list")
-    for w in raw:
-        if not isinstance(w, dict) or w.get("value") is None:
-            raise _bad(h, "a state value is malformed")
-        key = _hex(w.get("key"), h, "a key")
-        value = _hex(w.get("value"), h, "a value")
-        try:
-            ok = verify_proof(hasher, trusted.app_hash, key, value, _proof(w.get("proof"), h))
-        except ProofError as exc:
-            raise _bad(h, f"the proof of {key.decode('utf-8', 'replace')} is malformed: {exc}") from None
-        if not ok:
-            raise _bad(h, f"the value of {key.decode('utf-8', 'replace')} is not the one the signed app hash holds")
+    if not isinstance(raw, list) or any(not isinstance(w, dict) or w.get("value") is None for w in raw):
+        raise _bad(height, "a state value is malformed")
+    for key, value in _proven(raw, [], height, trusted.app_hash, hasher).items():
+        assert value is not None  # checked above: a snapshot lists live values only
         values[key] = value
     return header

@@ -333,62 +333,13 @@ def test_a_member_node_passes_over_a_validator_whose_consensus_stopped(net):
 # -- a validator that lies to a member node --------------------------------------------------------------
 
 
-class LyingProxy:
-    """An HTTP proxy in front of a validator's API that alters the first written value of every
-    block it relays to member nodes (`GET /v1/sync/{h}`: its proof no longer holds); everything else
-    passes unchanged (tests/test_member_nodes.py's LyingProxy, over the network)."""
+def lying_proxy(target: str):
+    """tests/test_member_nodes.py's LyingProxy in front of a validator's API, over the network: it
+    alters the first written value of every block it relays to member nodes (its proof no longer
+    holds); everything else passes unchanged."""
+    from tests.test_member_nodes import LyingProxy, _alter_value
 
-    def __init__(self, target: str):
-        import http.server
-        import socketserver
-        import urllib.error
-
-        self.target, self.altered = target, 0
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _relay(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                req = urllib.request.Request(proxy.target + self.path, data=body, headers=headers,
-                                             method=self.command)
-                try:
-                    with urllib.request.urlopen(req, timeout=60) as resp:
-                        status, data, ctype = resp.status, resp.read(), resp.headers.get("Content-Type", "")
-                except urllib.error.HTTPError as exc:
-                    status, data, ctype = exc.code, exc.read(), exc.headers.get("Content-Type", "")
-                except OSError:
-                    status, data, ctype = 502, b'{"code": "unavailable", "message": "proxy"}', "application/json"
-                if self.path.startswith("/v1/sync/") and status == 200:
-                    doc = json.loads(data)
-                    written = [w for w in doc["writes"] if w["value"]]
-                    if written:
-                        value = written[0]["value"]
-                        written[0]["value"] = value[:-1] + ("0" if value[-1] != "0" else "1")
-                        proxy.altered += 1
-                        data = json.dumps(doc).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = _relay
-
-        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-            daemon_threads = True
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, name="lying-proxy", daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    return LyingProxy(target, _alter_value)
 
 
 def test_a_member_node_drops_a_lying_validator_and_follows_the_others(net):
@@ -408,7 +359,7 @@ def test_a_member_node_drops_a_lying_validator_and_follows_the_others(net):
     with open(config_path, "rb") as f:
         original = f.read()
     first = next(n.index for n in net.nodes if n.api_url == m.validators[0])
-    proxy = LyingProxy(net.nodes[first].api_url)
+    proxy = lying_proxy(net.nodes[first].api_url)
     log_path = net.log_file(name, "fae")
     log_start = os.path.getsize(log_path) if os.path.exists(log_path) else 0
     try:
