@@ -1,0 +1,3 @@
+// Console labels of regulator: key -> [中文, English] (merged into i18n.js's table).
+export const STRINGS = {
+};
