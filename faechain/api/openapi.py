@@ -314,6 +314,26 @@ def build_document(version: str) -> dict:
                 "413": _err("`too_large`"),
                 "429": _err("`mempool_full`: retry later"),
             }}},
+        "/v1/txs/dry-run": {"post": {
+            "summary": "Try a signed transaction without committing it", "operationId": "dryRunTx",
+            "tags": ["transactions"],
+            "description": "The body is a signed envelope, as for `POST /v1/txs`. The node runs it through "
+                           "the block's own checks and its contract against the committed head, at the next "
+                           "height and the chain's time, and answers 200 with the receipt the block would "
+                           "give — `code` and `message` of a refusal, or the result and events — and "
+                           "`dry_run: true`. Nothing is committed or spent: the same envelope can be "
+                           "submitted afterwards. Advice, not a promise: transactions ahead of it in the "
+                           "mempool and the end-of-block work are not applied. A member node passes it on "
+                           "to a validator.",
+            "requestBody": {"required": True, "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                J: {"schema": {"type": "object", "required": ["tx"], "properties": {
+                    "tx": {"type": "string", "contentEncoding": "base64"}}}}}},
+            "responses": {
+                "200": _json(_ref("Receipt"), "what the block would answer (`dry_run: true`)"),
+                "400": _err("a malformed request (`bad_request`)", "bad_request"),
+                "413": _err("`too_large`"),
+            }}},
         "/v1/txs/batch": {"post": {
             "summary": "Submit many signed transactions at once", "operationId": "submitTxBatch",
             "tags": ["transactions"],

@@ -319,6 +319,23 @@ class Api:
             raise HttpError("unavailable", exc.message) from None
         return json_response(receipt_json(receipt))
 
+    async def dry_run(self, request: web.Request) -> web.Response:
+        """`POST /v1/txs/dry-run`: the receipt the next block would give this signed envelope,
+        with nothing committed (`Application.dry_run`). 200 whatever the outcome, as a receipt
+        is the answer; a member node, which holds only its organisation's records, relays it."""
+        body = await request.read()
+        raw = submit_body(request.content_type, body)
+        try:
+            receipt = await self.run_blocking(self.node.app.dry_run, raw, self.node.engine.now_ms())
+        except Rejected as exc:
+            if exc.code != "not_available_here":
+                raise HttpError(exc.code, exc.message) from None
+            relayed = await self.run_blocking(self.relay, request, body)
+            if relayed is None:
+                raise HttpError("unavailable", "no validator answered the dry run") from None
+            return relayed
+        return json_response({**receipt_json(receipt), "dry_run": True})
+
     async def submit_batch(self, request: web.Request) -> web.Response:
         """Many envelopes in one request: all go to the engine at once (one check batch),
         and the answer lists each one's outcome in request order; 200 unless the request
@@ -692,6 +709,7 @@ def build_app(node, extensions: Sequence[Extension] = ()) -> web.Application:
     r.add_get("/v1/info", api.info)
     r.add_post("/v1/txs", api.submit)
     r.add_post("/v1/txs/batch", api.submit_batch)
+    r.add_post("/v1/txs/dry-run", api.dry_run)
     r.add_get("/v1/txs/{hash}", api.tx)
     r.add_get("/v1/blocks/{height}", api.block)
     r.add_get(LIGHT_ROUTE, api.light)

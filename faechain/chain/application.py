@@ -37,7 +37,7 @@ from faechain.chain.execution import Executor, validator_updates
 from faechain.chain.persistence import BlockWriter
 from faechain.chain.queries import Queries
 from faechain.chain.results import OK, BlockResult, CheckResult, Info, Receipt, Rejected
-from faechain.chain.state import BlockState, CommittedState
+from faechain.chain.state import BlockState, CommittedState, TrialState
 from faechain.chain.visibility import ReadView
 from faechain.contracts.errors import ContractError
 from faechain.contracts.runtime import REGISTRY, Caller, Contract, Ctx
@@ -190,6 +190,31 @@ class Application:
                         "bad_signature", "the signature does not verify against the signer's certificate", tx.hash
                     )
         return results  # type: ignore[return-value]
+
+    def dry_run(self, raw: bytes, now_ms: int | None = None) -> Receipt:
+        """What the next block would answer to this one transaction, committing nothing.
+
+        The transaction goes through the block's own checks (decoding, chain, expiry,
+        replay, signer, signature, arguments) and its contract against the committed state
+        of the head, at the next height and the chain's time, so the receipt carries the
+        code and message the block would give, and the events and result it would emit.
+        Its writes are thrown away; no nonce is spent, nothing is logged on the ledger.
+
+        Only a dry run of a transaction its signer signed: the answer tells the signer what
+        its own receipt would, no more (refusal messages follow docs/confidentiality.md).
+        The contracts' end-of-block work is not run, and transactions still waiting in the
+        mempool are not applied first: a dry run is advice, the block decides.
+        """
+        if self.own_view_of is not None:
+            raise Rejected("not_available_here", "a member node holds only its organisation's records: "
+                           "a dry run needs the whole state, ask a validator")
+        if self.damaged is not None:
+            raise self.damaged
+        head = self._info.height
+        now = now_ms if now_ms is not None else max(self.last_time, int(_time.time() * 1000))
+        trial = TrialState(self.store, head)
+        receipt, _ = self.executor.deliver(trial, head + 1, now, 0, raw, set(), self._recent, [])
+        return receipt
 
     # -- block execution -------------------------------------------------------------
     def finalize_block(self, height: int, time_ms: int, txs: list[bytes], proposer: bytes = b"") -> BlockResult:

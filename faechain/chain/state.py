@@ -3,6 +3,7 @@
     CommittedState   committed state, latest or at a height (queries, admission checks)
     BlockState       a block's pending writes over the committed store
     TxState          one transaction's writes over its block; merged only if it succeeds
+    TrialState       a dry run's writes over committed state at one height; thrown away
 
 Each offers what `faechain.contracts.runtime.StateAccess` asks (`get_raw`, `put_raw`,
 `scan_raw`). Nothing here touches the store's tables: a block's writes reach storage
@@ -97,3 +98,21 @@ class TxState:
 
     def scan_raw(self, prefix: bytes, limit: int | None) -> Rows:
         return overlay_scan(self.block.scan_raw, self.writes, prefix, limit)
+
+
+class TrialState(BlockState):
+    """A dry run's block: committed state as of `height`, with the writes of the one
+    transaction tried on it, which are thrown away. Every read is pinned to `height`, so
+    a block committed while the trial runs cannot mix two states into one answer."""
+
+    def __init__(self, store: ChainStore, height: int):
+        super().__init__(store)
+        self.height = height
+
+    def get_raw(self, key: bytes) -> bytes | None:
+        if key in self.writes:
+            return self.writes[key]
+        return self.store.get_value(key, self.height)
+
+    def _committed_scan(self, prefix: bytes, limit: int | None) -> Rows:
+        return list(self.store.scan_prefix(prefix, self.height, -1 if limit is None else limit))

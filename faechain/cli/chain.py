@@ -62,6 +62,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     t.add_argument("method", metavar="METHOD")
     t.add_argument("args", nargs="*", metavar="KEY=VALUE", help=ARGS_HELP)
     t.add_argument("--no-wait", action="store_true", help="return once the node accepts it, before its block")
+    t.add_argument("--dry-run", action="store_true",
+                   help="do not submit: print the receipt the next block would give it (nothing is committed; "
+                   "exits 1 if it would be refused)")
     t.set_defaults(func=cmd_tx)
 
     q = sub.add_parser("query", parents=[reader], help="run a contract query",
@@ -195,15 +198,21 @@ def _reserved(args: dict) -> None:
 def cmd_tx(args: argparse.Namespace) -> int:
     call_args = parse_pairs(args.args)
     client, url, identity = _client(args)
-    receipt = sdk_call(url, client.submit_args, identity, args.contract, args.method, call_args,
-                       wait=not args.no_wait)
+    if args.dry_run:
+        receipt = sdk_call(url, client.dry_run_args, identity, args.contract, args.method, call_args)
+    else:
+        receipt = sdk_call(url, client.submit_args, identity, args.contract, args.method, call_args,
+                           wait=not args.no_wait)
     data = receipt_dict(receipt)
+    if args.dry_run:
+        data["dry_run"] = True
     print_json(data)
     if args.no_wait and data.get("code") == "pending":
         return 0  # accepted into the mempool; `fae tx-info HASH` shows it once committed
     if not receipt_ok(receipt):
         code = data.get("code", "rejected")
-        print(f"fae: transaction rejected: {code}: {data.get('message', '')}".rstrip(": "), file=_stderr())
+        verdict = "would be rejected (dry run)" if args.dry_run else "rejected"
+        print(f"fae: transaction {verdict}: {code}: {data.get('message', '')}".rstrip(": "), file=_stderr())
         return 1
     return 0
 

@@ -42,7 +42,6 @@ explorer answer follows the reader's view (docs/confidentiality.md).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import mimetypes
 import os
@@ -57,18 +56,16 @@ from faechain.api import auth
 from faechain.api.auth import is_loopback
 from faechain.api.errors import HttpError
 from faechain.api.events import stream_events
-from faechain.api.http import bool_param, int_param, json_response, parse_int, receipt_json
-from faechain.chain.engine import EngineError
+from faechain.api.http import bool_param, int_param, json_response, parse_int
 from faechain.console import explorer
 from faechain.console.sessions import COOKIE, CSRF_HEADER, SessionTable
-from faechain.core.encoding import EncodingError, check, encode
-from faechain.core.tx import decode_tx
+from faechain.console.signing import Signing, from_json_args, model_args
+from faechain.core.encoding import encode
 from faechain.core.wire import jsonable
 from faechain.identity.organisations import ORG_TYPES
 
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-RECEIPT_WAIT_SECONDS = 30.0
 FAILURE_WINDOW = 60.0
 MAX_FAILURES = 5  # wrong passphrases per window before sign-in pauses
 CONSOLE_KEY: web.AppKey[Console] = web.AppKey("faechain_console")
@@ -104,39 +101,6 @@ def wallet_identities(home: str) -> list[dict]:
     return [found[n] for n in sorted(found, key=lambda n: (ROLE_ORDER.get(found[n]["role"], len(ROLE_ORDER)), n))]
 
 
-def from_json_args(value: Any) -> Any:
-    """JSON arguments to the value model: `{"$bytes": "<hex>"}` stands for a byte string."""
-    if isinstance(value, dict):
-        if set(value) == {"$bytes"} and isinstance(value["$bytes"], str):
-            try:
-                return bytes.fromhex(value["$bytes"])
-            except ValueError:
-                raise HttpError("bad_request", "a {\"$bytes\": ...} argument must be hex") from None
-        return {k: from_json_args(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [from_json_args(v) for v in value]
-    if isinstance(value, float):
-        raise HttpError("bad_request", "numbers must be integers (amounts are fen)")
-    return value
-
-
-def model_args(args: dict) -> dict:
-    """Arguments only of the ledger's value model (no lone surrogates, 64-bit integers)."""
-    try:
-        check(args)
-    except EncodingError as exc:
-        raise HttpError("bad_request", f"unacceptable argument value: {exc}") from None
-    return args
-
-
-def signed_json(tx, identity) -> dict:
-    """Every field of a signed body, as the console shows it (nonce as text: it may exceed 2^53)."""
-    return {"tx_hash": tx.hash.hex(), "chain": tx.chain, "contract": tx.contract, "method": tx.method,
-            "args": jsonable(tx.args), "nonce": str(tx.nonce), "expires": tx.expires, "signer": tx.signer.hex(),
-            "signer_name": identity.name, "signer_org": identity.org_id, "body": tx.body.hex(),
-            "signature": tx.signature.hex(), "cert_attached": tx.cert is not None}
-
-
 class Console:
     def __init__(self, api):
         self.api = api
@@ -170,7 +134,7 @@ class Console:
             raise HttpError("unauthenticated", "sign in to the console first", 401)
         return await auth.resolve_caller(self.node.app, s.identity.cert_id, s.identity.cert)
 
-    async def _json(self, request: web.Request) -> dict:
+    async def read_json(self, request: web.Request) -> dict:
         body = await request.read()
         if not body.strip():
             return {}
@@ -245,7 +209,7 @@ class Console:
 
     async def sign_in(self, request: web.Request) -> web.Response:
         self.check_csrf(request, None)
-        doc = await self._json(request)
+        doc = await self.read_json(request)
         rules = self._sign_in_rules()
         if not rules["sign_in_allowed"]:
             raise HttpError("forbidden", "console sign-in on a node that is not a dev chain on loopback needs a "
@@ -298,7 +262,7 @@ class Console:
     async def query(self, request: web.Request) -> web.Response:
         self.check_csrf(request, self.session(request))
         caller = await self.caller(request)
-        args = model_args(from_json_args(await self._json(request)))
+        args = model_args(from_json_args(await self.read_json(request)))
         contract, method = request.match_info["contract"], request.match_info["method"]
         pinned = self.node.app.height
         try:
@@ -306,53 +270,6 @@ class Console:
         except HttpError as exc:  # a member node's query resting on records it does not hold: relayed
             return await self.api.relay_refused(exc, self.session(request), contract, method, pinned, request)
         return json_response({"result": jsonable(result), "height": pinned})
-
-    async def prepare(self, request: web.Request) -> web.Response:
-        s = self.require_session(request)
-        self.check_csrf(request, s)
-        doc = await self._json(request)
-        contract, method, args = doc.get("contract"), doc.get("method"), doc.get("args", {})
-        if not isinstance(contract, str) or not isinstance(method, str) or not isinstance(args, dict):
-            raise HttpError("bad_request", 'the body is {"contract": ..., "method": ..., "args": {...}}')
-        app = self.node.app
-        c = app.contracts.get(contract)
-        m = c.methods.get(method) if c is not None else None
-        if m is None or m.kind != "tx":
-            raise HttpError("not_found", f"no transaction method {contract}.{method}")
-        args = model_args(from_json_args(args))
-        ident = s.identity
-        now = self.node.engine.now_ms()
-        raw = ident.sign_tx(app.chain_id, contract, method, args, attach_cert=True, now_ms=now)
-        tx = decode_tx(raw, app.hash)
-        self.sessions.hold(s, tx.hash.hex(), raw, max(1.0, (tx.expires - now) / 1000))
-        return json_response({"signed": signed_json(tx, ident), "now": now})
-
-    async def submit(self, request: web.Request) -> web.Response:
-        s = self.require_session(request)
-        self.check_csrf(request, s)
-        doc = await self._json(request)
-        tx_hash = doc.get("tx_hash")
-        if not isinstance(tx_hash, str):
-            raise HttpError("bad_request", 'the body is {"tx_hash": "<hash of a prepared transaction>"}')
-        raw = self.sessions.take(s, tx_hash)
-        if raw is None:
-            raise HttpError("not_found", "no prepared transaction with this hash in your session (expired or sent)")
-        tx = decode_tx(raw, self.node.app.hash)
-        signed = signed_json(tx, s.identity)
-        check_future, receipt_future = self.node.engine.submit_async(raw, True)
-        check = await asyncio.wrap_future(check_future)
-        if not check.ok:
-            return json_response({"signed": signed, "receipt": {"ok": False, "code": check.code,
-                                                                "message": check.message, "tx_hash": tx_hash}})
-        try:
-            receipt = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(receipt_future)),
-                                             RECEIPT_WAIT_SECONDS)
-        except TimeoutError:
-            return json_response({"signed": signed, "receipt": {"ok": False, "code": "pending", "tx_hash": tx_hash,
-                                                                "message": "accepted, not committed yet"}})
-        except EngineError as exc:  # the engine stopped
-            raise HttpError("unavailable", exc.message) from None
-        return json_response({"signed": signed, "receipt": receipt_json(receipt)})
 
     # -- explorer reads ---------------------------------------------------------------------------
     async def blocks(self, request: web.Request) -> web.Response:
@@ -487,8 +404,9 @@ def add_routes(app: web.Application, api) -> Console:
     r.add_post("/console/api/session", console.sign_in)
     r.add_delete("/console/api/session", console.sign_out)
     r.add_post("/console/api/query/{contract}/{method}", console.query)
-    r.add_post("/console/api/tx/prepare", console.prepare)
-    r.add_post("/console/api/tx/submit", console.submit)
+    signing = Signing(console)
+    r.add_post("/console/api/tx/prepare", signing.prepare)
+    r.add_post("/console/api/tx/submit", signing.submit)
     r.add_get("/console/api/blocks", console.blocks)
     r.add_get("/console/api/blocks/{height}", console.block)
     r.add_get("/console/api/txs/{hash}", console.tx)

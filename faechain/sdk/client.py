@@ -358,6 +358,30 @@ class Client:
                     pass
             return Receipt(ok=False, code=code, message=doc.get("message", ""), tx_hash=doc.get("tx_hash", ""))
 
+    def dry_run(self, identity: Identity | None, contract: str, method: str, **args: Any) -> Receipt:
+        """Sign the call and ask the node what its block would answer, committing nothing
+        (`POST /v1/txs/dry-run`): a receipt with the code and message of a refusal, or the
+        result and events of success. Nothing is spent; submit the call afterwards to do it.
+        Advice, not a promise: the block decides, after whatever comes first."""
+        return self.dry_run_args(identity, contract, method, args)
+
+    def dry_run_args(self, identity: Identity | None, contract: str, method: str,
+                     args: dict[str, Any]) -> Receipt:
+        """`dry_run` with the arguments as a dict (any argument name allowed)."""
+        ident = identity or self.identity
+        if ident is None:
+            raise ValueError("dry_run needs an identity (pass one, or give the Client one)")
+        chain_id = self._chain_id()
+        attach = ident.cert_id not in self._submitted
+        while True:
+            raw = ident.sign_tx(chain_id, contract, method, args, attach_cert=attach, now_ms=self.now_ms())
+            doc = self._ok(*self._call("POST", "/v1/txs/dry-run", raw, content_type="application/octet-stream"))
+            receipt = Receipt.from_json(doc)
+            if receipt.code == "unknown_signer" and not attach:
+                attach = True  # a certificate the chain has not seen yet travels with the envelope
+                continue
+            return receipt
+
     def submit_many(self, identity: Identity | None, calls: list[tuple[str, str, dict[str, Any]]], *,
                     wait: bool = True, timeout: float | None = None) -> list[Receipt]:
         """Sign each `(contract, method, args)` and submit them all in one request

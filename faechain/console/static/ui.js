@@ -220,6 +220,22 @@ function receiptView(receipt) {
     receipt.events && receipt.events.length ? h("ul.events", receipt.events.map((e) => h("li", h("code", `${e.contract}.${e.type}`), " ", JSON.stringify(e.attrs)))) : null);
 }
 
+// what the dry run of the signed transaction said (Signing.trial on the node): accepted, refused
+// with the block's own code and message, or not known
+function trialView(trial) {
+  if (trial.code === "ok") return h("p.trial.ok#dry-run", "✓ " + t("dry_run_ok", { height: trial.height }));
+  if (trial.code === "unavailable") return h("p.trial.note#dry-run", t("dry_run_unavailable", { message: trial.message || "—" }));
+  return h("div.trial.refused#dry-run", { role: "alert" },
+    h("p", h("strong.bad", "✗ " + t("dry_run_refused"))),
+    h("p#dry-run-message", refusalText(trial.code, trial.message)),
+    h("p.note", t("dry_run_note")));
+}
+
+// a refusal in the member's words: code label and message
+function refusalText(code, message) {
+  return `${tv("code", code)}${message ? ": " + message : ""}`;
+}
+
 let suite = "ed25519";
 export function setSuite(name) {
   suite = name;
@@ -231,8 +247,15 @@ export async function signAndSubmit(contract, method, args, title) {
   const prepared = await api.prepare(contract, method, args);
   const signed = prepared.signed;
   const check = await checkSigned(signed, hasherFor(suite));
-  const go = await dialog(title || t("confirm_sign"), h("div", h("p.note", t("sign_note")), signedView(signed, check)),
-    [[t("cancel"), false, "", "sign-cancel"], [t("submit_signed"), true, "primary", "sign-confirm"]]);
+  const trial = prepared.dry_run || { code: "unavailable", message: "" };
+  const refused = trial.code !== "ok" && trial.code !== "unavailable";
+  // a refusal the dry run foresees: cancelling is the default, sending stays possible (the
+  // state may change before the block: the block decides)
+  const buttons = refused
+    ? [[t("cancel"), false, "primary", "sign-cancel"], [t("submit_anyway"), true, "", "sign-confirm"]]
+    : [[t("cancel"), false, "", "sign-cancel"], [t("submit_signed"), true, "primary", "sign-confirm"]];
+  const go = await dialog(title || t("confirm_sign"),
+    h("div", trialView(trial), h("p.note", t("sign_note")), signedView(signed, check)), buttons);
   if (!go) {
     toast(t("not_sent"));
     return null;
