@@ -39,6 +39,10 @@ ORG = demo_org_ids()
 TIMEOUT_MS = 20_000
 
 
+# a phone as an iPhone 12-14 shows a page (tests/e2e/test_console_phone.py)
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
+
+
 def yuan(fen: int) -> str:
     """As the console shows an amount: 1,234.50 元."""
     return f"{fen // 100:,}.{fen % 100:02d} 元"
@@ -76,9 +80,11 @@ def who(node):
 class Console:
     """One signed-in browser tab."""
 
-    def __init__(self, browser, node, name: str, lang: str = "zh"):
-        # bypass_csp: the test harness evaluates its own scripts in the page (the console itself never evals)
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", bypass_csp=True)
+    def __init__(self, browser, node, name: str, lang: str = "zh", device: dict | None = None):
+        # bypass_csp: the test harness evaluates its own scripts in the page (the console itself never evals);
+        # `device`: the browser context's screen (PHONE below for a phone), a desk's by default
+        self.context = browser.new_context(**(device or {"viewport": {"width": 1280, "height": 900}}),
+                                           locale="zh-CN", bypass_csp=True)
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
         self.errors: list[str] = []

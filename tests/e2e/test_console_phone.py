@@ -8,31 +8,12 @@ member's views are all reachable from it. Before, the navigation shrank to 0 px 
 from __future__ import annotations
 
 import pytest
-from test_console_browser import TIMEOUT_MS, Console, browser, node  # noqa: F401 - module fixtures
+from test_console_browser import PHONE, Console, browser, node  # noqa: F401 - module fixtures
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 ROLES = ("exchange", "regulator", "bank", "factor", "core", "supplier1", "investor1", "amc", "bank2", "underwriter")
-
-
-class Phone(Console):
-    """A signed-in tab at a phone's size."""
-
-    def __init__(self, browser, node, name: str, lang: str = "zh"):  # noqa: F811 - fixture name
-        self.context = browser.new_context(viewport=PHONE, locale="zh-CN", bypass_csp=True, is_mobile=True,
-                                           has_touch=True, device_scale_factor=3)
-        self.context.set_default_timeout(TIMEOUT_MS)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.url = node.url
-        self.page.goto(self.url + "/")
-        if lang == "en":
-            self.page.evaluate("localStorage.setItem('fae.lang', 'en')")
-            self.page.reload()
-        self.page.click(f"#signin-{name}")
-        self.page.wait_for_selector("#member")
+WIDTH = PHONE["viewport"]["width"]
 
 
 FIT_JS = """() => {
@@ -48,7 +29,7 @@ FIT_JS = """() => {
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("name", ROLES)
 def test_every_view_fits_a_phone(browser, node, name, lang):  # noqa: F811 - fixtures
-    c = Phone(browser, node, name, lang)
+    c = Console(browser, node, name, lang, device=PHONE)
     try:
         views = c.page.eval_on_selector_all("nav a[id^='nav-']", "els => els.map(e => e.getAttribute('href'))")
         assert views, f"{name} has no views"
@@ -57,7 +38,7 @@ def test_every_view_fits_a_phone(browser, node, name, lang):  # noqa: F811 - fix
             c.page.wait_for_load_state("networkidle")
             fit = c.page.evaluate(FIT_JS)
             # a mobile browser widens its layout viewport to fit wider content: it must stay the phone's
-            assert fit["page"] <= fit["screen"] <= PHONE["width"], (name, lang, href, fit)
+            assert fit["page"] <= fit["screen"] <= WIDTH, (name, lang, href, fit)
             left, right, width, height = fit["nav"]
             assert left >= 0 and right <= fit["screen"] + 1 and width >= 300 and height >= 30, (href, fit["nav"])
             assert not fit["wide"], (href, fit["wide"])
@@ -65,7 +46,7 @@ def test_every_view_fits_a_phone(browser, node, name, lang):  # noqa: F811 - fix
         last = c.page.locator("nav a[id^='nav-']").last
         last.scroll_into_view_if_needed()
         box = last.bounding_box()
-        assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"] + 1
+        assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= WIDTH + 1
         last.tap()
         c.page.wait_for_selector("main h1")
     finally:
