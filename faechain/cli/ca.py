@@ -17,6 +17,7 @@ from faechain.cli.common import (
     print_json,
     receipt_dict,
     receipt_ok,
+    refused_line,
     resolve_home,
     resolve_url,
     sdk_call,
@@ -190,7 +191,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     data = receipt_dict(receipt)
     print_json(data)
     if not receipt_ok(receipt):
-        print(f"fae: revocation rejected: {data.get('code')}: {data.get('message', '')}", file=sys.stderr)
+        print(refused_line("revocation", str(data.get("code")), str(data.get("message") or "")), file=sys.stderr)
         return 1
     return 0
 

@@ -19,6 +19,7 @@ from faechain.cli.common import (
     print_json,
     receipt_dict,
     receipt_ok,
+    refused_line,
     resolve_home,
     resolve_url,
     sdk_call,
@@ -210,9 +211,8 @@ def cmd_tx(args: argparse.Namespace) -> int:
     if args.no_wait and data.get("code") == "pending":
         return 0  # accepted into the mempool; `fae tx-info HASH` shows it once committed
     if not receipt_ok(receipt):
-        code = data.get("code", "rejected")
-        verdict = "would be rejected (dry run)" if args.dry_run else "rejected"
-        print(f"fae: transaction {verdict}: {code}: {data.get('message', '')}".rstrip(": "), file=_stderr())
+        what = "dry_run" if args.dry_run else "transaction"
+        print(refused_line(what, str(data.get("code", "rejected")), str(data.get("message") or "")), file=_stderr())
         return 1
     return 0
 

@@ -216,8 +216,35 @@ def describe_error(exc: BaseException, url: str | None = None, unsigned: bool = 
     if code == "not_found" and unsigned:
         return f"{code}: {message} (read unsigned, as a non-member; --as NAME reads as a member)"
     if isinstance(code, str) and code:
-        return f"{code}: {message}"
+        return f"{code}: {refusal_text(code, message)}"
     return message
+
+
+# -- refusals, in the reader's language ---------------------------------------------------------
+REFUSED = {"transaction": ("交易被拒绝", "transaction rejected"), "revocation": ("吊销被拒绝", "revocation rejected"),
+           "dry_run": ("交易将被拒绝（试运行）", "transaction would be rejected (dry run)")}
+
+
+def refusal_text(code: str, message: str, environ=None) -> str:
+    """A node's refusal as the reader of this terminal reads it: Chinese when LC_ALL,
+    LC_MESSAGES or LANG (the first set) starts with "zh", else English; amounts in 元 and
+    times in China time either way (`faechain.core.refusals`)."""
+    from faechain.core.refusals import language_from_env, localise
+
+    lang = language_from_env(os.environ if environ is None else environ)
+    return localise(code, message, lang, explain=lang == "zh")
+
+
+def refused_line(what: str, code: str, message: str, environ=None) -> str:
+    """"fae: transaction rejected [limit_exceeded]: amount 1,500,000.00 yuan exceeds ..." (or
+    "fae: 交易被拒绝 [limit_exceeded]：金额 150.00 万元 超过 ..."): the code stays in brackets, in
+    any language, for scripts to find."""
+    from faechain.core.refusals import language_from_env
+
+    zh = language_from_env(os.environ if environ is None else environ) == "zh"
+    head = REFUSED.get(what, REFUSED["transaction"])[0 if zh else 1]
+    text = refusal_text(code, message, environ)
+    return f"fae: {head} [{code}]" + ((("：" if zh else ": ") + text) if text else "")
 
 
 def _is_connection_error(exc: BaseException) -> bool:

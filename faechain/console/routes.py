@@ -13,6 +13,7 @@
     GET    /console/api/txs/{hash}          a transaction: signer's certificate chain, events, writes
     GET    /console/api/events              server-sent events (as /v1/events), for the session
     GET    /console/api/events/recent       the latest contract events as JSON
+    GET    /console/api/refusals            the refusals catalog, Chinese and English (refusals.py)
     GET    /console/api/genesis             the chain's genesis as canonical CBOR (the browser hashes
                                             and pins it: the trust anchor of its header checks)
     GET    /console/api/light/{height}      GET /v1/light/{height}: what the browser's light client
@@ -57,7 +58,7 @@ from faechain.api.auth import is_loopback
 from faechain.api.errors import HttpError
 from faechain.api.events import stream_events
 from faechain.api.http import bool_param, int_param, json_response, parse_int
-from faechain.console import explorer
+from faechain.console import explorer, refusals
 from faechain.console.sessions import COOKIE, CSRF_HEADER, SessionTable
 from faechain.console.signing import Signing, from_json_args, model_args
 from faechain.core.encoding import encode
@@ -415,4 +416,5 @@ def add_routes(app: web.Application, api) -> Console:
     r.add_get("/console/api/read/{path:.+}", console.signed_read)
     r.add_get("/console/api/genesis", console.genesis)
     r.add_get("/console/api/light/{height}", console.light)
+    r.add_get("/console/api/refusals", refusals.catalog)
     return console

@@ -8,6 +8,8 @@ keywords, signed reads).
 
 from faechain.identity.wallet import Identity
 from faechain.sdk.client import ApiError, Client, Receipt
+from faechain.sdk.refusals import TransactionRefused
 from faechain.sdk.trust import HeaderTrust, TrustedHeader, VerificationError
 
-__all__ = ["ApiError", "Client", "HeaderTrust", "Identity", "Receipt", "TrustedHeader", "VerificationError"]
+__all__ = ["ApiError", "Client", "HeaderTrust", "Identity", "Receipt", "TransactionRefused", "TrustedHeader",
+           "VerificationError"]

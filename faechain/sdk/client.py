@@ -19,6 +19,9 @@ Conventions:
     rejections (`unauthorized`, `not_found`, ...) come back as a `Receipt` with
     `ok` False and the `code`. `ApiError(code, message, status)` is raised only for
     transport and authentication failures (unreachable node, 401, 5xx, timeouts).
+    `receipt.raise_for_refusal()` raises `TransactionRefused` for a refused one instead
+    (`faechain.sdk.refusals`); `receipt.localised("zh")` (and `ApiError.localised`) is the
+    message in Chinese, amounts in 元 and times in China time.
   * JSON renders bytes as lowercase hex: results, events and block fields hold hex
     strings where the chain holds bytes.
   * `submit_many(identity, [(contract, method, args), ...])` signs many transactions
@@ -62,6 +65,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from faechain.core.encoding import EncodingError, decode, encode
 from faechain.core.errors import ENVELOPE_CODES, FaeError
+from faechain.core.refusals import localise
 from faechain.core.wire import (
     HEADER_CERT,
     HEADER_DATE,
@@ -78,6 +82,7 @@ from faechain.sdk import verified as verifiers
 from faechain.sdk.penetration import Penetration
 from faechain.sdk.penetration import verify as verify_penetration
 from faechain.sdk.proofs import difference_text, first_difference
+from faechain.sdk.refusals import TransactionRefused
 from faechain.sdk.trust import HeaderTrust, TrustedHeader, VerificationError
 
 # Codes with which a node refuses a transaction before it enters a block (check_tx).
@@ -107,6 +112,10 @@ class ApiError(FaeError):
     def __str__(self) -> str:
         return f"{self.code}: {self.message}" + (f" (HTTP {self.status})" if self.status else "")
 
+    def localised(self, lang: str = "zh") -> str:
+        """The node's message in `lang` ("zh" or "en"), amounts in 元 (`faechain.core.refusals`)."""
+        return localise(self.code, self.message, lang)
+
 
 @dataclass
 class Receipt:
@@ -128,6 +137,16 @@ class Receipt:
     @property
     def pending(self) -> bool:
         return self.code == "pending"
+
+    def localised(self, lang: str = "zh") -> str:
+        """A refused transaction's message in `lang` ("zh" or "en"), amounts in 元; "" when it succeeded."""
+        return "" if self.ok else localise(self.code, self.message, lang)
+
+    def raise_for_refusal(self) -> Receipt:
+        """This receipt, or `TransactionRefused` when the chain refused the transaction."""
+        if not self.ok and not self.pending:
+            raise TransactionRefused(self.code, self.message, self)
+        return self
 
     @classmethod
     def from_json(cls, d: dict) -> Receipt:

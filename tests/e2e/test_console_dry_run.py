@@ -49,7 +49,12 @@ def test_a_refusal_is_shown_before_signing_and_nothing_is_sent(browser, node, la
         assert page.get_attribute("#dry-run", "role") == "alert"
         text = page.text_content("#dry-run")
         assert ("链将拒绝此交易" if lang == "zh" else "the chain would refuse this") in text
-        assert page.text_content("#dry-run-message").strip()
+        # the block's own refusal, in the member's language, the amounts in 元
+        message = page.text_content("#dry-run-message")
+        assert "元" in message or "yuan" in message, message
+        assert str(v["amount"] + 1) not in message, message  # no raw fen
+        if lang == "zh":
+            assert "超过" in message, message
         # cancelling is the default: the primary button, and Esc
         assert "primary" in page.get_attribute("#sign-cancel", "class")
         page.keyboard.press("Escape")

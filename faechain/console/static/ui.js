@@ -3,6 +3,8 @@
 import * as api from "./api.js";
 import { datetime, orgName, short } from "./fmt.js";
 import { t, tv } from "./i18n.js";
+import { localiseRefusal, refusalsReady } from "./refusals.js";
+import { whatWillHappen } from "./outcomes.js";
 import { hasherFor } from "./smt.js";
 import { summaryRows } from "./summary.js";
 import { checkSigned } from "./verify.js";
@@ -211,7 +213,9 @@ function signedView(signed, check) {
 function receiptView(receipt) {
   const ok = receipt.code === "ok";
   return h("div.receipt",
-    h("p", ok ? h("strong.ok#receipt-code", "✓ " + t("committed")) : h("strong.bad#receipt-code", "✗ " + receipt.code), " ", receipt.message || ""),
+    h("p", ok ? h("strong.ok#receipt-code", "✓ " + t("committed")) : h("strong.bad#receipt-code", "✗ " + t("refused")), " ",
+      h("span#receipt-message", ok ? receipt.message || "" : refusalText(receipt.code, receipt.message)),
+      ok ? null : h("code.note", { title: t("code_for_support") }, " " + receipt.code)),
     kv([
       [t("height"), receipt.height],
       [t("tx_hash"), txLink(receipt.tx_hash)],
@@ -231,9 +235,10 @@ function trialView(trial) {
     h("p.note", t("dry_run_note")));
 }
 
-// a refusal in the member's words: code label and message
+// a refusal in the member's words: the code's sentence or the message's own template, in the
+// member's language, amounts in 元 and times as China-time dates (refusals.js)
 function refusalText(code, message) {
-  return `${tv("code", code)}${message ? ": " + message : ""}`;
+  return localiseRefusal(code, message);
 }
 
 let suite = "ed25519";
@@ -244,9 +249,11 @@ export function setSuite(name) {
 // Ask the node to sign contract.method(args) as the member, show exactly what it signed,
 // submit on confirmation, and show the receipt with what was signed. -> receipt or null
 export async function signAndSubmit(contract, method, args, title) {
+  await refusalsReady();
   const prepared = await api.prepare(contract, method, args);
   const signed = prepared.signed;
   const check = await checkSigned(signed, hasherFor(suite));
+  const said = await whatWillHappen(signed.contract, signed.method, signed.args, { me: signed.signer_org, name: signed.signer_name });
   const trial = prepared.dry_run || { code: "unavailable", message: "" };
   const refused = trial.code !== "ok" && trial.code !== "unavailable";
   // a refusal the dry run foresees: cancelling is the default, sending stays possible (the
@@ -255,7 +262,8 @@ export async function signAndSubmit(contract, method, args, title) {
     ? [[t("cancel"), false, "primary", "sign-cancel"], [t("submit_anyway"), true, "", "sign-confirm"]]
     : [[t("cancel"), false, "", "sign-cancel"], [t("submit_signed"), true, "primary", "sign-confirm"]];
   const go = await dialog(title || t("confirm_sign"),
-    h("div", trialView(trial), h("p.note", t("sign_note")), signedView(signed, check)), buttons);
+    h("div", trialView(trial), h("div.outcome#signed-outcome", h("h3", t("what_will_happen")), said.map((x) => h("p", x))),
+      h("p.note", t("sign_note")), signedView(signed, check)), buttons);
   if (!go) {
     toast(t("not_sent"));
     return null;
@@ -270,8 +278,13 @@ export function loading() {
   return h("p.loading", t("loading"));
 }
 
+// an error as a person reads it: a node's refusal (an ApiError's code and English message) in the
+// console's language, amounts in 元 (refusals.js); its code stays in data-code and the tooltip
 export function errorBox(e) {
-  return h("p.error", (e && (e.msg || e.message)) || String(e));
+  if (!e || typeof e.code !== "string" || typeof e.msg !== "string") return h("p.error", (e && (e.msg || e.message)) || String(e));
+  const el = h("p.error", { "data-code": e.code, title: t("refusal.code") + " " + e.code }, localiseRefusal(e.code, e.msg));
+  refusalsReady().then(() => { el.textContent = localiseRefusal(e.code, e.msg); }); // the catalog may come after
+  return el;
 }
 
 // render async content into a placeholder: slot(async () => node)
