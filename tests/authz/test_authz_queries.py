@@ -312,6 +312,10 @@ TABLE: dict[str, QRow] = {
         PRODUCT_PARTIES | SEE_ALL | party("investor1", "investor3", what="its seller and buyer"), "not_found",
         lambda r, w, m: r["id"] == w.t["T_proposed"],
         "products.transfer docstring: its parties, registrar, exchange, regulator"),
+    "products.transfers": QRow(
+        lambda w: dict(status="ACCEPTED"),
+        PRODUCT_PARTIES | SEE_ALL | party("investor2", "investor3", what="its seller and buyer"), None,
+        lambda r, w, m: w.t["T_accepted"] in ids(r), "as transfer, filtered from the listing"),
     # -- supervision: alerts, the frozen list and the action log for the regulator and the exchange; whether an
     # -- asset is frozen for all, why (and its actions) for its parties --------------------------------------------
     "supervision.alerts": QRow(lambda w: {}, SEE_ALL, "unauthorized", lambda r, w, m: len(r) >= 1,

@@ -139,7 +139,9 @@ async function route() {
   document.getElementById("modal-root").replaceChildren();
   renderChrome();
   const main = document.getElementById("main");
-  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  // "#/v/<view>/<params>?focus=<id>": the home page's to-do links name the row to bring into view
+  const [path, search] = location.hash.replace(/^#\/?/, "").split("?");
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   const s = state.session;
   const ctx = {
     session: s,
@@ -179,6 +181,8 @@ async function route() {
       return;
     }
     await show(view.load);
+    const focus = new URLSearchParams(search || "").get("focus");
+    if (focus && seq === routeSeq) focusOn(main, focus);
   } catch (e) {
     if (seq !== routeSeq) return;
     clear(main, errorBox(e));
@@ -187,6 +191,29 @@ async function route() {
       renderChrome();
     }
   }
+}
+
+// bring the element naming `id` (an action's id ending in it, a cell or link showing it) into view
+// and mark it, once the view has drawn it (its tables may come a moment after the page)
+function focusOn(main, id) {
+  const find = () => [...main.querySelectorAll("[id], [title], a, code, td")].find((e) =>
+    e.id === id || e.id.endsWith("-" + id) || e.getAttribute("title") === id || e.textContent.trim() === id);
+  const mark = (el) => {
+    const row = el.closest("tr") || el;
+    row.classList.add("focused");
+    row.scrollIntoView({ block: "center" });
+  };
+  const el = find();
+  if (el) return mark(el);
+  const watch = new MutationObserver(() => {
+    const found = find();
+    if (found) {
+      watch.disconnect();
+      mark(found);
+    }
+  });
+  watch.observe(main, { childList: true, subtree: true });
+  setTimeout(() => watch.disconnect(), 10_000);
 }
 
 async function start() {

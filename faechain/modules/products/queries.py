@@ -79,6 +79,26 @@ class Queries:
         return out
 
     @query
+    def transfers(self, q: QueryCtx, product: str | None = None, status: str | None = None, seller: str | None = None,
+                  buyer: str | None = None, limit: int = 200) -> list[Transfer]:
+        """Negotiated transfers by product, seller, buyer or status, as far as the reader may see each
+        (its seller and buyer, the product's parties, the exchange, the regulator): the registrar's list
+        of accepted transfers to enter in the register, a buyer's of offers to accept."""
+        given = [(f, v) for f, v in (("product", product), ("seller", seller), ("buyer", buyer), ("status", status))
+                 if v is not None]
+        ensure(given, BadRequest("give product, seller, buyer or status"))
+        field, value = given[0]
+        out: list[Transfer] = []
+        for _, tr in q.find("transfer", field, value, 10_000):
+            if any(tr[f] != v for f, v in given):
+                continue
+            if q.may_read(transfer_key(tr["id"])):
+                out.append(tr)
+            if len(out) >= max(1, min(limit, 1000)):
+                break
+        return out
+
+    @query
     def transfer(self, q: QueryCtx, id: str) -> Transfer:
         """A negotiated transfer (its parties, the registrar, the exchange and the regulator)."""
         tr: Transfer | None = q.state.get(transfer_key(id))

@@ -9,12 +9,17 @@ const ALL = ["EXCHANGE", "REGULATOR", "CORE_ENTERPRISE", "SUPPLIER", "FACTOR", "
 const BIDDERS = ["AMC", "INVESTOR", "FACTOR", "BANK", "INTERMEDIARY", "CORE_ENTERPRISE"];
 
 export const VIEWS = [
+  // first: the page after sign-in (app.js opens a member's first view), what waits for the member
+  { id: "home", title: "view.home", roles: ALL, load: () => import("./home.js") },
   { id: "supplier", title: "view.supplier", roles: ["SUPPLIER"], load: () => import("./supplier.js") },
   { id: "core", title: "view.core", roles: ["CORE_ENTERPRISE"], load: () => import("./core.js") },
   { id: "funder", title: "view.funder", roles: ["FACTOR", "BANK"], load: () => import("./funder.js") },
   { id: "investor", title: "view.investor", roles: ["INVESTOR"], load: () => import("./investor.js") },
   { id: "exchange", title: "view.exchange", roles: ["EXCHANGE"], load: () => import("./exchange.js") },
   { id: "regulator", title: "view.regulator", roles: ["REGULATOR"], load: () => import("./regulator.js") },
+  { id: "registrar", title: "view.registrar", roles: ["REGISTRAR"], load: () => import("./registrar.js") },
+  { id: "rating", title: "view.rating", roles: ["RATING_AGENCY"], load: () => import("./rating.js") },
+  { id: "intermediary", title: "view.intermediary", roles: ["INTERMEDIARY"], load: () => import("./intermediary.js") },
   { id: "auctions", title: "view.auctions", roles: [...BIDDERS, "EXCHANGE", "REGULATOR"], load: () => import("./auctions.js") },
   { id: "governance", title: "view.governance", roles: ALL, feature: "governance", load: () => import("./governance.js") },
   { id: "calls", title: "view.calls", roles: ALL, load: () => import("./calls.js") },
