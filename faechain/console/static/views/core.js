@@ -1,10 +1,12 @@
-// Core enterprise: issue vouchers against invoices, credit-line use, payables calendar.
+// Core enterprise: issue vouchers against invoices, credit-line use, payables calendar, and the
+// plans it sponsors. An invoice is offered for a new voucher only while it has something undrawn
+// and is not pooled; otherwise the reason stands in its row.
 import * as api from "../api.js";
 import { bars, gauge, voucherTree } from "../charts.js";
 import { date, orgName, yuan } from "../fmt.js";
 import { t } from "../i18n.js";
 import { badge, clear, form, h, idLink, org, section, signAndSubmit, slot, table } from "../ui.js";
-import { LIVE, day, fen, hashOf, inDays, lineage, orgOptions, settlementBanks } from "./common.js";
+import { LIVE, day, fen, hashOf, inDays, lineage, orgOptions, planSection, settlementBanks, stateNote } from "./common.js";
 
 export async function render(el, ctx) {
   const me = ctx.me;
@@ -29,7 +31,8 @@ export async function render(el, ctx) {
       [t("amount"), (r) => yuan(r.invoice.amount)],
       [t("undrawn"), (r) => yuan(r.undrawn)],
       [t("pooled"), (r) => r.invoice.locked_by || ""],
-      [t("actions"), (r) => r.undrawn > 0 && !r.invoice.locked_by ? h("button.small", {
+      [t("actions"), (r) => r.invoice.locked_by ? stateNote("invoice_pooled", { to: r.invoice.lock_purpose || r.invoice.locked_by }, "s-locked")
+        : r.undrawn <= 0 ? stateNote("invoice_drawn", {}, "s-closed") : h("button.small", {
         type: "button", id: `use-${r.invoice.id}`,
         onclick: () => {
           const f = document.getElementById("issue");
@@ -37,7 +40,7 @@ export async function render(el, ctx) {
           f.inputs.invoices.value = `${r.invoice.id}=${(r.undrawn / 100).toFixed(2)}`;
           f.inputs.amount.value = (r.undrawn / 100).toFixed(2);
         },
-      }, t("use_invoice")) : null],
+      }, t("use_invoice"))],
     ], rows, { empty: t("no_invoices_to_me") });
   });
 
@@ -112,5 +115,6 @@ export async function render(el, ctx) {
     section(t("credit_use"), creditBox),
     section(t("payables_calendar"), calendarBox),
     section(t("issued_vouchers"), issuedBox),
-    section(t("voucher_tree"), treeBox));
+    section(t("voucher_tree"), treeBox),
+    planSection(ctx, []));
 }

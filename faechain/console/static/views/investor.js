@@ -10,8 +10,24 @@ import { hasherFor } from "../smt.js";
 import { evidenceButton, recordOf } from "../evidence.js";
 import { basisLine, freshHeader, noBrowserCheck, trustAnchor, trustFailure } from "../trust.js";
 import { verifyPenetration } from "../verify.js";
-import { askText, badge, button, clear, h, idLink, kv, org, section, signAndSubmit, slot, table } from "../ui.js";
-import { fen } from "./common.js";
+import { badge, button, clear, h, idLink, kv, org, section, signAndSubmit, slot, table } from "../ui.js";
+import { fen, nowSeconds, stateNote } from "./common.js";
+
+// what an investor may do with an offer now: subscribe inside the window if qualified, else why not
+function offerState(p, qualified) {
+  const now = nowSeconds();
+  if (!qualified) return stateNote("not_qualified", {}, "s-cancelled");
+  if (p.opens && now < p.opens) return stateNote("window_not_open", { at: date(p.opens) }, "s-issued");
+  if (p.closes && now >= p.closes) return stateNote("window_closed", { at: date(p.closes) }, "s-closed");
+  return null;
+}
+
+// an amount (and, for a product, a tranche) typed beside the offer, then signed
+function subscribeForm(id, tranches, minTicket, onSubmit) {
+  const amount = h("input", { type: "text", id: `subscribe-${id}-amount`, placeholder: minTicket ? "≥ " + (minTicket / 100).toFixed(2) : t("amount_yuan"), "aria-label": t("amount_yuan"), size: 12 });
+  const pick = tranches ? h("select", { id: `subscribe-${id}-tranche`, "aria-label": t("tranche") }, tranches.map((x) => h("option", { value: x.name }, `${x.name} · ${bps(x.coupon_bps)}`))) : null;
+  return h("span.inline-form", pick, " ", amount, " ", button(t("subscribe"), () => onSubmit(fen(amount.value, t("amount_yuan")), pick && pick.value), "small primary", { id: `subscribe-${id}` }));
+}
 
 export async function render(el, ctx) {
   if (ctx.params[0] === "plan" && ctx.params[1]) return penetration(el, ctx, ctx.params[1]);
@@ -39,7 +55,8 @@ export async function render(el, ctx) {
       [t("subscribed"), (p) => yuan(p.subscribed)],
       [t("coupon"), (p) => bps(p.coupon_bps)],
       [t("window"), (p) => `${date(p.opens)} – ${date(p.closes)}`],
-      [t("actions"), (p) => qualified ? button(t("subscribe"), async () => sign("plans", "subscribe", { plan: p.id, amount: fen(await askText(t("amount_yuan"))) }, t("subscribe")), "small primary", { id: `subscribe-${p.id}` }) : null],
+      [t("actions"), (p) => offerState(p, qualified)
+        || subscribeForm(p.id, null, 0, (amount) => sign("plans", "subscribe", { plan: p.id, amount }, t("subscribe")))],
     ], listedPlans, { empty: t("no_offers") }),
     h("h3", t("products")),
     table([
@@ -47,13 +64,11 @@ export async function render(el, ctx) {
       [t("name"), (p) => p.name],
       [t("rating"), (p) => (p.rating ? `${p.rating.grade} (${p.rating.outlook})` : "—")],
       [t("window"), (p) => `${date(p.opens)} – ${date(p.closes)}`],
-      [t("actions"), (p) => qualified ? button(t("subscribe"), async () => {
+      [t("actions"), (p) => offerState(p, qualified) || slot(async () => {
         const view = await api.query("products", "product", { id: p.id });
-        const tranches = view.product.tranches.map((x) => x.name);
-        const tranche = await askText(t("tranche") + " (" + tranches.join(" / ") + ")", tranches[0]);
-        const amount = fen(await askText(t("amount_yuan") + " ≥ " + yuan(view.product.min_ticket)));
-        await sign("products", "subscribe", { product: p.id, tranche, amount }, t("subscribe"));
-      }, "small primary", { id: `subscribe-${p.id}` }) : null],
+        return subscribeForm(p.id, view.product.tranches, view.product.min_ticket,
+          (amount, tranche) => sign("products", "subscribe", { product: p.id, tranche, amount }, t("subscribe")));
+      })],
     ], openProducts, { empty: t("no_offers") }));
 
   const holdings = slot(async () => {

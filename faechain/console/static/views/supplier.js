@@ -1,17 +1,26 @@
 // Supplier: my vouchers as a tree, accept/reject, transfer or split, request financing,
-// register invoices (receivables contract).
+// register invoices (receivables contract), and plans it sponsors.
+//
+// Only what may be done now is offered: a frozen piece, one locked to a plan or product, one
+// awaiting acceptance or a financing answer is left out of the transfer and financing choices and
+// explained where it is listed (a badge and a sentence), and an empty choice says why it is empty.
 import * as api from "../api.js";
 import { voucherTree } from "../charts.js";
 import { bps, date, orgName, yuan } from "../fmt.js";
 import { t } from "../i18n.js";
 import { badge, button, clear, form, h, idLink, org, section, signAndSubmit, slot, table } from "../ui.js";
-import { LIVE, day, fen, hashOf, int, lineage, orgOptions, today } from "./common.js";
+import { LIVE, blockNote, day, fen, hashOf, lineage, orgOptions, percentBps, planSection, stateNote, today, voucherBlock } from "./common.js";
 
 export async function render(el, ctx) {
   const me = ctx.me;
   const mine = await api.query("receivables", "vouchers", { holder: me });
   const live = mine.filter((v) => LIVE.includes(v.status));
-  const movable = live.filter((v) => ["ACTIVE", "FINANCED"].includes(v.status) && !v.locked_by && !v.frozen);
+  const movable = live.filter((v) => ["ACTIVE", "FINANCED"].includes(v.status) && !voucherBlock(v));
+  const financeable = live.filter((v) => v.status === "ACTIVE" && !voucherBlock(v));
+  const blocked = live.filter((v) => voucherBlock(v));
+  // an empty choice says why: the pieces held that cannot be used now, each with its reason
+  const whyNone = (what) => h("div.why-none", stateNote("none_" + what, {}, "s-closed"),
+    blocked.length ? h("ul", blocked.map((v) => h("li", h("code", v.id), " · ", yuan(v.amount), " · ", t("state." + voucherBlock(v).key)))) : null);
   const refresh = () => ctx.rerender();
 
   const act = async (method, args, title) => {
@@ -25,11 +34,11 @@ export async function render(el, ctx) {
     [t("payer"), (v) => org(v.payer)],
     [t("amount"), (v) => h("span.amount", yuan(v.amount))],
     [t("maturity"), (v) => date(v.maturity)],
-    [t("status"), (v) => [badge(v.status), v.frozen ? h("span.badge.s-frozen", t("frozen")) : null, v.locked_by ? h("small", " " + t("locked_by") + ": " + v.locked_by) : null]],
-    [t("actions"), (v) => v.status === "ISSUED" ? [
+    [t("status"), (v) => badge(v.status)],
+    [t("actions"), (v) => v.status === "ISSUED" && !v.frozen ? [
       button(t("accept"), () => act("accept", { id: v.id }, t("accept_voucher")), "small primary", { id: `accept-${v.id}` }),
-      button(t("reject"), () => act("reject", { id: v.id, reason: "rejected in the console" }, t("reject_voucher")), "small", { id: `reject-${v.id}` }),
-    ] : null],
+      button(t("reject"), () => act("reject", { id: v.id, reason: t("rejected_in_console") }, t("reject_voucher")), "small", { id: `reject-${v.id}` }),
+    ] : blockNote(v)],
   ], live, { empty: t("no_vouchers"), rowAttrs: (v) => ({ "data-voucher": v.id }) });
 
   const treeBox = slot(async () => {
@@ -44,7 +53,7 @@ export async function render(el, ctx) {
   });
 
   const suppliers = orgOptions(["SUPPLIER", "FACTOR", "BANK", "CORE_ENTERPRISE", "AMC", "INVESTOR", "INTERMEDIARY"], me);
-  const transferForm = form([
+  const transferForm = !movable.length ? whyNone("movable") : form([
     { name: "id", label: t("voucher"), type: "select", options: movable.map((v) => [v.id, `${v.id} · ${yuan(v.amount)}`]) },
     { name: "to", label: t("to"), type: "select", options: suppliers },
     { name: "amount", label: t("amount_yuan"), placeholder: "100,000.00" },
@@ -52,13 +61,13 @@ export async function render(el, ctx) {
     await act("transfer", { id: v.id, to: v.to, amount: fen(v.amount) }, t("transfer_or_split"));
   }, { id: "transfer" });
 
-  const financeForm = form([
-    { name: "id", label: t("voucher"), type: "select", options: live.filter((v) => v.status === "ACTIVE" && !v.locked_by).map((v) => [v.id, `${v.id} · ${yuan(v.amount)}`]) },
+  const financeForm = !financeable.length ? whyNone("financeable") : form([
+    { name: "id", label: t("voucher"), type: "select", options: financeable.map((v) => [v.id, `${v.id} · ${yuan(v.amount)}`]) },
     { name: "funder", label: t("funder"), type: "select", options: orgOptions(["FACTOR", "BANK"], me) },
     { name: "amount", label: t("amount_yuan") },
-    { name: "rate_bps", label: t("rate_bps"), value: "550" },
+    { name: "rate", label: t("discount_rate_pct"), value: "5.50", hint: t("percent_hint") },
   ], t("request_financing"), async (v) => {
-    await act("request_financing", { id: v.id, funder: v.funder, amount: fen(v.amount), rate_bps: int(v.rate_bps, t("rate_bps")) }, t("request_financing"));
+    await act("request_financing", { id: v.id, funder: v.funder, amount: fen(v.amount), rate_bps: percentBps(v.rate, t("discount_rate_pct")) }, t("request_financing"));
   }, { id: "finance" });
 
   const invoiceForm = form([
@@ -80,7 +89,7 @@ export async function render(el, ctx) {
     [t("rate"), (f) => bps(f.rate_bps)],
     [t("status"), (f) => badge(f.status)],
     [t("advance"), (f) => (f.advance ? yuan(f.advance) : "—")],
-    [t("actions"), (f) => ["REQUESTED", "REGISTERED"].includes(f.status) ? button(t("cancel"), () => signAndSubmit("receivables", "cancel_financing", { financing: f.id, reason: "withdrawn" }).then(refresh), "small") : null],
+    [t("actions"), (f) => ["REQUESTED", "REGISTERED"].includes(f.status) ? button(t("withdraw"), () => act("cancel_financing", { financing: f.id, reason: t("withdrawn_in_console") }, t("withdraw_financing")), "small", { id: `withdraw-${f.id}` }) : null],
   ], await api.query("receivables", "financings", { holder: me }), { empty: t("none") }));
 
   const invoices = slot(async () => {
@@ -109,5 +118,6 @@ export async function render(el, ctx) {
       section(t("transfer_or_split"), h("p.note", t("transfer_note")), transferForm),
       section(t("request_financing"), financeForm)),
     section(t("my_financings"), financings),
-    h("div.cols", section(t("register_invoice"), invoiceForm), section(t("my_invoices"), invoices)));
+    h("div.cols", section(t("register_invoice"), invoiceForm), section(t("my_invoices"), invoices)),
+    planSection(ctx, live));
 }
