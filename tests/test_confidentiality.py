@@ -336,10 +336,13 @@ def crawl(s: Site, who: str) -> Crawler:
     c.get("/console/api/events/recent", "/console/api/events/recent?limit=1000", console=True)
     c.get("/console/api/events", f"/console/api/events?from={s.first_height}", console=True, stream_until=head)
     c.get("/console/api/genesis", "/console/api/genesis", console=True)
+    c.get("/console/api/refusals", "/console/api/refusals", console=True)  # the same catalog for everyone
     c.get("/console/api/light/{height}", f"/console/api/light/{head}", console=True)
     for contract, method, args in QUERIES[:4]:
         c.get("/console/api/query/{contract}/{method}", f"/console/api/query/{contract}/{method}", "POST",
               json.dumps({k: v for k, v in args(s).items() if k != "prove"}).encode(), console=True)
+    for text in [*s.refs.values(), *(h[:8] for h in tx_hashes)]:  # the explorer's search: ids, hash prefixes
+        c.get("/console/api/search", "/console/api/search?" + urlencode({"q": text}), console=True)
     if who != ANONYMOUS:
         c.get("/console/api/read/{path}", f"/console/api/read/txs/{tx_hashes[0]}", console=True)
     c.close()
@@ -350,6 +353,8 @@ def crawl(s: Site, who: str) -> Crawler:
 NOT_CRAWLED = {
     ("POST", "/v1/txs"): "a submission, not a read",
     ("POST", "/v1/txs/batch"): "a submission, not a read",
+    ("POST", "/v1/txs/dry-run"): "a transaction its signer signed, tried: what that signer's own receipt would say "
+                                 "(tests/modules/receivables/test_dry_run.py holds the two equal)",
     ("POST", "/v1/dev/advance_time"): "moves a dev chain's clock; answers only the new time",
     ("PUT", "/v1/vault/{hash}"): "an upload",
     ("GET", "/v1/vault/{hash}"): "documents' bytes: the vault matrix (tests/authz/test_authz_http.py); no secret "

@@ -25,6 +25,7 @@ from typing import Any
 from faechain.api.confidential import visible_indexes, withheld_tx
 from faechain.api.http import receipt_json
 from faechain.chain.results import Receipt
+from faechain.console.signers import SignerNames
 from faechain.contracts.runtime import Caller, sees_all
 from faechain.core.block import Header
 from faechain.core.encoding import EncodingError, decode, decode_trusted
@@ -137,6 +138,7 @@ def tx_detail(node, tx_hash: bytes, caller: Caller | None) -> dict | None:
     doc.update(chain=tx.chain, contract=tx.contract, method=tx.method, args=jsonable(tx.args),
                nonce=str(tx.nonce), expires=tx.expires, signature=tx.signature.hex(), body=tx.body.hex(),
                cert_attached=tx.cert is not None, size=tx.size)
+    doc.update(SignerNames(store).of(tx.signer.hex(), height))  # who signed, in words (the list's too)
     doc["certificates"] = _cert_chain(node, tx, height)
     mentioned: set[str] = set()
     _ids(tx.args, mentioned)

@@ -146,6 +146,16 @@ def paths() -> dict:
             params=[_query("contract", {"type": "string"}, "only this contract's events"),
                     _query("type", {"type": "string"}, "only events of this type"),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "how many")])},
+        "/console/api/search": {"get": _op(
+            "consoleSearch", "The explorer's search: organisations, ids, heights, hash prefixes",
+            "Groups of what `q` names that the session's member may see (faechain/console/search.py): "
+            "organisations by any part of their name or the beginning of their code; vouchers, plans, packages, "
+            "products, auctions, financings and invoices by id or its beginning; a block by height; blocks and "
+            "transactions by at least 6 hex characters of their hash. A record the member may not read is left "
+            "out exactly as one that does not exist.",
+            {"200": _resp("{height, groups: [{kind, items, more}], per_group, notes}"),
+             "400": _err("`bad_request` with `reason`: empty, too_long, too_short or not_hex"), **UNAUTH},
+            params=[_query("q", {"type": "string", "maxLength": 128}, "what to search for")])},
         "/console/api/genesis": {"get": _op(
             "consoleGenesis", "The chain's genesis, canonically encoded (the browser's trust anchor)",
             "`canonical`: the genesis document as canonical CBOR, hex (the bytes whose hash is block 0's "
@@ -155,6 +165,13 @@ def paths() -> dict:
                 "type": "object", "required": ["chain_id", "suite", "canonical"],
                 "properties": {"chain_id": {"type": "string"}, "suite": {"type": "string"},
                                "canonical": {"type": "string"}}}), **UNAUTH})},
+        "/console/api/refusals": {"get": _op(
+            "consoleRefusals", "The refusals catalog: every refusal the chain writes, in Chinese and English",
+            "The same document for everyone (faechain/core/refusals_zh.json): each refusal template as the "
+            "chain writes it in English, its Chinese, and the kind of each placeholder (an amount in fen, a "
+            "time, basis points...), with a sentence per code. The console renders receipts' messages from it "
+            "in the member's language, amounts in 元 and times in China time, as faechain.core.refusals does.",
+            {"200": _resp("the catalog", {"type": "object"})}, security=None)},
         "/console/api/light/{height}": {"get": _op(
             "consoleLight", "What the browser's light client checks block {height}'s header by",
             "As GET /v1/light/{height}, for the session: the header bytes and the block signer's signature "

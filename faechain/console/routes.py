@@ -14,6 +14,7 @@
     GET    /console/api/events              server-sent events (as /v1/events), for the session
     GET    /console/api/events/recent       the latest contract events as JSON
     GET    /console/api/refusals            the refusals catalog, Chinese and English (refusals.py)
+    GET    /console/api/search?q=           the explorer's search: names, ids, heights, hash prefixes (search.py)
     GET    /console/api/genesis             the chain's genesis as canonical CBOR (the browser hashes
                                             and pins it: the trust anchor of its header checks)
     GET    /console/api/light/{height}      GET /v1/light/{height}: what the browser's light client
@@ -58,7 +59,7 @@ from faechain.api.auth import is_loopback
 from faechain.api.errors import HttpError
 from faechain.api.events import stream_events
 from faechain.api.http import bool_param, int_param, json_response, parse_int
-from faechain.console import explorer, refusals
+from faechain.console import explorer, refusals, search, signers
 from faechain.console.sessions import COOKIE, CSRF_HEADER, SessionTable
 from faechain.console.signing import Signing, from_json_args, model_args
 from faechain.core.encoding import encode
@@ -283,7 +284,7 @@ class Console:
 
         def load() -> list:
             return [d for h in range(top, max(top - limit, -1), -1)
-                    if (d := self.api.block_doc(h, caller=caller)) is not None]
+                    if (d := signers.named(self.node, self.api.block_doc(h, caller=caller))) is not None]
 
         return json_response({"head": self.node.app.height, "blocks": await self.api.run_blocking(load)})
 
@@ -294,7 +295,7 @@ class Console:
             height = self.node.app.height if which == "latest" else parse_int(which)
         except ValueError:
             raise HttpError("bad_request", "height must be a non-negative integer or 'latest'") from None
-        doc = await self.api.run_blocking(lambda: self.api.block_doc(height, caller=caller))
+        doc = await self.api.run_blocking(lambda: signers.named(self.node, self.api.block_doc(height, caller=caller)))
         if doc is None:
             raise HttpError("not_found", f"no block at height {height} (head is {self.node.app.height})")
         return json_response(doc)
@@ -413,6 +414,7 @@ def add_routes(app: web.Application, api) -> Console:
     r.add_get("/console/api/txs/{hash}", console.tx)
     r.add_get("/console/api/events", console.events)
     r.add_get("/console/api/events/recent", console.recent_events)
+    r.add_get("/console/api/search", search.route(console))
     r.add_get("/console/api/read/{path:.+}", console.signed_read)
     r.add_get("/console/api/genesis", console.genesis)
     r.add_get("/console/api/light/{height}", console.light)

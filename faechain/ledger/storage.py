@@ -61,6 +61,7 @@ log = logging.getLogger("faechain.storage")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash BLOB NOT NULL, header BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS blocks_by_hash ON blocks (hash);
 CREATE TABLE IF NOT EXISTS txs (
     height INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
     envelope BLOB NOT NULL, receipt BLOB NOT NULL, PRIMARY KEY (height, idx)) WITHOUT ROWID;

@@ -106,6 +106,11 @@ export async function tx(hash) {
   return call("GET", `/console/api/txs/${encodeURIComponent(hash)}`);
 }
 
+// the explorer's search: the groups of matches of what a person typed, as the member may see them
+export async function search(q) {
+  return call("GET", `/console/api/search?q=${encodeURIComponent(q)}`);
+}
+
 export async function recentEvents(params = {}) {
   const q = new URLSearchParams(params).toString();
   return (await call("GET", "/console/api/events/recent" + (q ? "?" + q : ""))).events;

@@ -362,8 +362,6 @@ export const STRINGS = {
   "contract_call": ["调用合约方法", "Call a contract method"],
   "calls_note": ["每个合约方法都可在此以当前身份调用：查询直接返回，交易先签名确认。金额以分为单位。", "Any contract method, as you: queries answer at once, transactions go through the signing dialog. Amounts are in fen here."],
   "search": ["搜索", "Search"],
-  "search_placeholder": ["区块高度、交易哈希、凭证/计划/资产包/产品/竞价编号、机构代码、发票号", "Block height, tx hash, voucher / plan / package / product / auction id, organisation id, invoice"],
-  "search_unknown": ["无法识别的编号", "Not an id the explorer knows"],
   "latest_blocks": ["最新区块", "Latest blocks"],
   "latest_txs": ["最新交易", "Latest transactions"],
   "txs": ["交易数", "Txs"],

@@ -16,45 +16,96 @@ import { badge, button, clear, h, idLink, kv, org, section, slot, table, txLink 
 import { personCell } from "../personal.js";
 import { lineage } from "./common.js";
 
-// what a search text names
-export function classify(q) {
-  const s = q.trim();
-  if (/^\d+$/.test(s)) return ["block", s];
-  if (/^[0-9a-fA-F]{64}$/.test(s)) return ["tx", s.toLowerCase()];
-  if (/^V-[\d-]+$/.test(s)) return ["voucher", s];
-  if (/^PKG-[\d-]+$/.test(s)) return ["package", s];
-  if (/^P-[\d-]+$/.test(s)) return ["plan", s];
-  if (/^R-[\d-]+$/.test(s)) return ["product", s];
-  if (/^A-[\d-]+$/.test(s)) return ["auction", s];
-  if (/^F-[\d-]+$/.test(s)) return ["financing", s];
-  if (/^[0-9A-Z]{18}$/.test(s)) return ["org", s];
-  if (/^[0-9A-Za-z]{1,20}-[0-9A-Za-z]{1,20}$/.test(s)) return ["invoice", s];
+// what the search box refuses before asking the node: the rules of search.py's Query, said in the
+// reader's language (the node refuses the same texts with the same reasons)
+export function searchProblem(text) {
+  const q = text.normalize("NFKC").trim();
+  if (!q) return "empty";
+  if (q.length > 128) return "too_long";
+  if (/^0x/i.test(q)) {
+    const rest = q.slice(2);
+    if (!/^[0-9a-f]+$/i.test(rest)) return "not_hex";
+    if (rest.length < 6) return "too_short";
+  } else if (q.length >= 32 && /^[0-9a-z]+$/i.test(q) && !/^[0-9a-f]+$/i.test(q)) {
+    return "not_hex";
+  }
+  if (q.length < 2 && !/^[0-9]$/.test(q)) return "too_short";
   return null;
 }
 
+// at the top of every explorer page: one box for names, ids, heights and hash prefixes
 function searchBox(initial = "") {
-  const input = h("input#search-input", { type: "search", placeholder: t("search_placeholder"), value: initial });
-  const msg = h("span.note");
-  const f = h("form.search#search", input, h("button.primary#search-go", { type: "submit" }, t("search")), msg);
+  const input = h("input#search-input", { type: "search", placeholder: t("explorer.search_placeholder"), title: t("explorer.search_title"), value: initial,
+    "aria-label": t("search"), autocomplete: "off", enterkeyhint: "search" });
+  const msg = h("p.bad#search-problem", { role: "alert", hidden: true });
+  const f = h("form.search#search", { role: "search" }, input, h("button.primary#search-go", { type: "submit" }, t("search")));
   f.addEventListener("submit", (ev) => {
     ev.preventDefault();
-    const c = classify(input.value);
-    if (!c) {
-      msg.textContent = t("search_unknown");
-      return;
-    }
-    location.hash = `#/explorer/${c[0]}/${encodeURIComponent(c[1])}`;
+    const problem = searchProblem(input.value);
+    msg.hidden = !problem;
+    msg.textContent = problem ? t("search_bad." + problem) : "";
+    if (!problem) location.hash = `#/explorer/search/${encodeURIComponent(input.value.normalize("NFKC").trim())}`;
   });
-  return f;
+  return [f, msg];
 }
 
 export async function render(el, ctx) {
   const [kind, id] = ctx.params;
-  const pages = { block: blockPage, tx: txPage, voucher: voucherPage, plan: planPage, package: packagePage, product: productPage, auction: auctionPage, invoice: invoicePage, financing: financingPage, org: orgPage };
+  const pages = { search: searchPage, block: blockPage, tx: txPage, voucher: voucherPage, plan: planPage, package: packagePage, product: productPage, auction: auctionPage, invoice: invoicePage, financing: financingPage, org: orgPage };
   const body = h("div");
   clear(el, h("h1", h("a", { href: "#/explorer" }, t("view.explorer"))), searchBox(kind && id ? id : ""), body);
   if (kind && pages[kind]) return pages[kind](body, id, ctx);
   return home(body, ctx);
+}
+
+// -- search results (GET /console/api/search: search.py) ------------------------------------------
+// where a result leads: the page of its kind
+function resultHref(kind, item) {
+  if (kind === "block") return `#/explorer/block/${item.height}`;
+  if (kind === "tx") return `#/explorer/tx/${item.hash}`;
+  return `#/explorer/${kind}/${encodeURIComponent(item.id)}`;
+}
+
+function resultLink(kind, item, text) {
+  return h("a.result", { href: resultHref(kind, item), "data-kind": kind, title: item.id || item.hash || null }, text);
+}
+
+const RESULT_COLUMNS = {
+  org: (k) => [[t("name"), (o) => resultLink(k, o, o.name || o.id)], [t("org_code"), (o) => h("code", o.id)],
+    [t("type"), (o) => tv("role", o.type)], [t("status"), (o) => badge(o.status)]],
+  block: (k) => [[t("height"), (b) => resultLink(k, b, b.height)], [t("time_cst"), (b) => datetime(b.time)],
+    [t("hash"), (b) => h("code", { title: b.hash }, short(b.hash, 16))], [t("txs"), (b) => b.txs]],
+  tx: (k) => txListColumns((x) => resultLink(k, x, short(x.hash, 12))),
+};
+
+function recordColumns(k) {
+  return [[t("id"), (r) => resultLink(k, r, r.id)], [t("name"), (r) => r.name || "—"],
+    [t("status"), (r) => (r.status ? badge(r.status) : "—")], [t("amount"), (r) => (r.amount !== undefined ? yuan(r.amount) : "—")]];
+}
+
+function resultGroup(group, perGroup) {
+  const cols = (RESULT_COLUMNS[group.kind] || recordColumns)(group.kind);
+  return h("section.card.results", { "data-kind": group.kind },
+    h("h2", t("search_group." + group.kind), " ", h("span.note", `(${group.items.length}${group.more ? "+" : ""})`)),
+    table(cols, group.items, { rowAttrs: () => ({ class: "result-row" }) }),
+    group.more ? h("p.note.more", t("search_more", { n: perGroup })) : null);
+}
+
+async function searchPage(el, q) {
+  clear(el, h("p.loading", t("searching")));
+  let doc;
+  try {
+    doc = await api.search(q);
+  } catch (e) {
+    return clear(el, h("p.bad#search-problem", { role: "alert" }, e.msg || String(e)));
+  }
+  const all = doc.groups.flatMap((g) => g.items.map((item) => [g.kind, item]));
+  // one exact match (a whole hash, id, code or height): its page, as if its link were followed
+  if (all.length === 1 && all[0][1].exact) return location.replace(resultHref(...all[0]));
+  clear(el, h("div#search-results", { "data-query": q },
+    h("p.note", t("search_results", { q })),
+    all.length ? doc.groups.map((g) => resultGroup(g, doc.per_group)) : h("p.empty#search-none", t("search_none", { q })),
+    doc.notes.includes("short_hex") ? h("p.note#search-short-hex", t("search_short_hex")) : null));
 }
 
 // a run of empty blocks, folded into one row (heartbeat blocks would otherwise fill the list)
@@ -105,7 +156,7 @@ function blockRow(b) {
 
 // a transaction the reader may not see (docs/confidentiality.md): its hash and position only
 function callCell(tx) {
-  return tx.withheld ? h("em.withheld", t("withheld")) : h("code", `${tx.contract || "?"}.${tx.method || "?"}`);
+  return tx.withheld ? h("em.withheld", t("withheld")) : h("code", `${tx.contract || "?"}.`, h("wbr"), tx.method || "?");
 }
 
 function codeCell(tx) {
@@ -113,10 +164,34 @@ function codeCell(tx) {
   return tx.code === "ok" ? h("span.ok", "ok") : h("span.bad", tx.code);
 }
 
+// who signed, in words: the organisation's name (its page), then its code and the identity's name
+// (signers.py names those the reader sees in full; a withheld transaction shows none)
+function signerCell(tx) {
+  if (tx.withheld) return h("em.withheld", "—");
+  if (!tx.signer_org) return tx.signer ? h("code", { title: tx.signer }, short(tx.signer, 12)) : "—";
+  return h("span.signer", h("a", { href: `#/explorer/org/${tx.signer_org}` }, tx.signer_org_name || tx.signer_org), " ",
+    h("small", h("span", { style: "white-space: nowrap" }, `(${tx.signer_org})`), " · ", h("span.identity", tx.signer_name || "—")));
+}
+
+// the block (height, position) and its time, China time
+function whenLine(x) {
+  return [h("a", { href: `#/explorer/block/${x.height}`, style: "white-space: nowrap" }, `${x.height} #${x.index}`), " · ",
+    h("span.time", { style: "white-space: nowrap" }, datetime(x.time))];
+}
+
+// every list of transactions (latest, a block's, search results) in two columns, so that a phone
+// shows all of it without scrolling sideways: the transaction (hash; call and outcome) and its
+// place (block and time; signer). A function: labels in the language chosen when the list is drawn.
+function txListColumns(hashCell = (x) => txLink(x.hash)) {
+  return [
+    [t("tx_and_call"), (x) => [hashCell(x), h("br"), callCell(x), " ", x.withheld ? null : codeCell(x)]],
+    [t("when_and_signer"), (x) => [whenLine(x), h("br"), signerCell(x)]],
+  ];
+}
+
 function txRow(b, tx) {
-  return h("tr", { "data-tx": tx.hash },
-    h("td", txLink(tx.hash)), h("td", h("a", { href: `#/explorer/block/${b.height}` }, b.height)),
-    h("td", callCell(tx)), h("td", codeCell(tx)));
+  const x = { ...tx, height: b.height, time: b.header.time };
+  return h("tr", { "data-tx": tx.hash }, txListColumns().map(([, cell]) => h("td", cell(x))));
 }
 
 async function home(el, ctx) {
@@ -127,8 +202,8 @@ async function home(el, ctx) {
   const txBody = h("tbody#latest-txs", txs.slice(0, 25).map(([b, tx]) => txRow(b, tx)));
   clear(el,
     h("div.cols",
-      section([t("latest_blocks"), " ", h("span.live", "● " + t("live"))], h("table", h("thead", h("tr", [t("height"), t("time"), t("hash"), t("txs"), t("app_hash")].map((x) => h("th", x)))), blocksBody)),
-      section(t("latest_txs"), h("table", h("thead", h("tr", [t("tx_hash"), t("height"), t("call"), t("code")].map((x) => h("th", x)))), txBody))));
+      section([t("latest_blocks"), " ", h("span.live", "● " + t("live"))], h("table", h("thead", h("tr", [t("height"), t("time_cst"), t("hash"), t("txs"), t("app_hash")].map((x) => h("th", x)))), blocksBody)),
+      section(t("latest_txs"), h("table", h("thead", h("tr", txListColumns().map(([label]) => h("th", label)))), txBody))));
   ctx.onBlock(async (b) => {
     addBlock(blocksBody, { height: b.height, time: b.time, hash: b.hash, txs: { length: b.txs }, app_hash: b.app_hash });
     while (blocksBody.children.length > 30) blocksBody.lastChild.remove();
@@ -169,14 +244,12 @@ async function blockPage(el, height, ctx) {
   const hd = b.header;
   clear(el,
     section(t("block") + " " + b.height, kv([
-      [t("hash"), h("code", b.hash)], [t("time"), datetime(hd.time)], [t("prev"), hd.height > 0 ? h("a", { href: `#/explorer/block/${hd.height - 1}` }, h("code", hd.prev)) : h("code", hd.prev)],
+      [t("hash"), h("code", b.hash)], [t("time_cst"), datetime(hd.time)], [t("prev"), hd.height > 0 ? h("a", { href: `#/explorer/block/${hd.height - 1}` }, h("code", hd.prev)) : h("code", hd.prev)],
       [t("app_hash"), h("code#block-app-hash", hd.app_hash)], [t("txs_root"), h("code", hd.txs_root)], [t("results_root"), h("code", hd.results_root)],
       [t("proposer"), h("code", hd.proposer || "")],
     ]), headerCheck(b, ctx), h("p", h("a", { href: `#/explorer/block/${b.height + 1}` }, t("next_block") + " →"))),
-    section(t("transactions"), table([
-      ["#", (x) => x.index], [t("tx_hash"), (x) => txLink(x.hash)], [t("call"), callCell],
-      [t("code"), codeCell],
-    ], b.txs, { empty: t("empty_block") })));
+    section(t("transactions"), table(txListColumns(), b.txs.map((x) => ({ ...x, height: b.height, time: hd.time })),
+      { empty: t("empty_block"), rowAttrs: (x) => ({ "data-tx": x.hash }) })));
 }
 
 async function txPage(el, hash, ctx) {
@@ -184,7 +257,7 @@ async function txPage(el, hash, ctx) {
   if (d.withheld) {
     clear(el, section(t("transaction"), kv([
       [t("tx_hash"), h("code#tx-hash", d.tx_hash)], [t("block"), h("a", { href: `#/explorer/block/${d.height}` }, `${d.height} (#${d.index})`)],
-      [t("time"), datetime(d.time)], [t("receipt_hash"), h("code", d.receipt_hash)],
+      [t("time_cst"), h("span#tx-time", datetime(d.time))], [t("receipt_hash"), h("code", d.receipt_hash)],
     ]), h("p.note#tx-withheld", t("withheld_note"))));
     return;
   }
@@ -221,7 +294,8 @@ async function txPage(el, hash, ctx) {
   clear(el,
     section(t("transaction"), kv([
       [t("tx_hash"), h("code#tx-hash", d.tx_hash)], [t("block"), h("a", { href: `#/explorer/block/${d.height}` }, `${d.height} (#${d.index})`)],
-      [t("time"), datetime(d.time)], [t("call"), h("code#tx-call", `${d.contract}.${d.method}`)],
+      [t("time_cst"), h("span#tx-time", datetime(d.time))], [t("call"), h("code#tx-call", `${d.contract}.${d.method}`)],
+      [t("signer"), h("span#tx-signer", signerCell(d.signer_org ? d : { signer_org: m.org_id, signer_org_name: m.org_id && orgName(m.org_id), signer_name: m.name, signer: certs.signer }))],
       [t("outcome"), r.code === "ok" ? h("span.ok#tx-code", "ok") : h("span.bad#tx-code", `${r.code}: ${r.message}`)],
       [t("result"), r.result ? h("code", JSON.stringify(r.result)) : null],
       [t("nonce"), h("code", d.nonce)], [t("expires"), datetime(d.expires)], [t("size"), d.size + " B"],
