@@ -1,7 +1,7 @@
 """Regulator views: any organisation's or asset's history, and the audit-trail export.
 
     GET /v1/history?ref=<id>&limit=&after=          the records naming `ref`, oldest first (paged)
-    GET /v1/audit/export?format=csv|xlsx&ref=<id>|org=<uscc>&from_height=&to_height=
+    GET /v1/audit/export?format=csv|zip|xlsx&ref=<id>|org=<uscc>&from_height=&to_height=
                                                     a file, one row per record (see faechain.ledger.audit)
 
 Both read the history index (`faechain.ledger.history`): every committed transaction,
@@ -12,16 +12,22 @@ events). Only the REGULATOR and the EXCHANGE may read them; any other member get
 
 The history is paged with `after`, the `next` cursor of the previous page
 ("<height>:<index>"). An export is pinned to the head when it starts (`to_height`
-defaults to it), so its meta (the last block's hash and app hash) describe exactly the
-rows it holds. CSV is streamed; XLSX is built in memory and refused beyond
-`MAX_XLSX_ROWS` rows (413 `too_large`: narrow the height range or use CSV). A CSV
-stream that breaks off lacks its `#end` line, which `fae audit verify` reports.
+defaults to it), so its manifest (the last block's hash and app hash) describes exactly
+the rows it holds. The formats (faechain.ledger.audit_files):
+
+    csv    the rows alone, streamed: what `pandas.read_csv` and a spreadsheet open as is
+    zip    the rows (<name>.csv) and their manifest (<name>.meta.csv: chain, range, last block,
+           who exported them and when, the row count and the data file's SHA-256), written to
+           a temporary file and then sent: what `fae audit verify` checks whole
+    xlsx   one workbook, the manifest in its second sheet; built in memory and refused beyond
+           `MAX_XLSX_ROWS` rows (413 `too_large`: narrow the height range or use zip)
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import tempfile
 import time
 from typing import TYPE_CHECKING
 
@@ -43,6 +49,9 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_XLSX_ROWS = _audit.MAX_XLSX_ROWS
 CSV_TYPE = "text/csv"
+ZIP_TYPE = "application/zip"
+FORMATS = ("csv", "zip", "xlsx")
+SPOOL = 8 << 20  # a ZIP export is kept in memory up to this size, then in a temporary file
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -113,10 +122,10 @@ def add_routes(app: web.Application, api: Api) -> None:
         return json_response({"ref": ref, "height": head, "items": items, "next": nxt})
 
     async def export(request: web.Request) -> web.StreamResponse:
-        await _auditor(api, request)
+        caller = await _auditor(api, request)
         fmt = (request.query.get("format") or "csv").lower()
-        if fmt not in ("csv", "xlsx"):
-            raise HttpError("bad_request", "parameter 'format' is csv or xlsx")
+        if fmt not in FORMATS:
+            raise HttpError("bad_request", "parameter 'format' is csv, zip or xlsx")
         ref = _ref_param(request, "ref", False)
         org = _ref_param(request, "org", False)
         if ref is not None and org is not None:
@@ -130,10 +139,14 @@ def add_routes(app: web.Application, api: Api) -> None:
             raise HttpError("bad_request", "from_height lies above to_height")
         store = node.store
         sel = _audit.Selection(lo, hi, ref, org)
-        meta = await api.run_blocking(_audit.export_meta, store, sel, node.app.chain_id, int(time.time() * 1000))
+        by = caller.org_id if caller is not None else None
+        meta = await api.run_blocking(_audit.export_meta, store, sel, node.app.chain_id, int(time.time() * 1000), by)
         what = ref or org or "all"
-        filename = _FILENAME_UNSAFE.sub("_", f"audit-{node.app.chain_id}-{what}-{lo}-{hi}.{fmt}")
-        disposition = f'attachment; filename="{filename}"'
+        stem = _FILENAME_UNSAFE.sub("_", f"audit-{node.app.chain_id}-{what}-{lo}-{hi}")
+        disposition = f'attachment; filename="{stem}.{fmt}"'
+        if fmt == "zip":
+            return await _send_zip(request, stem, disposition, lambda out: _audit.write_zip(
+                out, stem, meta, _audit.export_rows(store, sel)))
         if fmt == "xlsx":
             n = await api.run_blocking(sel.count, store)
             if n > MAX_XLSX_ROWS:
@@ -145,15 +158,14 @@ def add_routes(app: web.Application, api: Api) -> None:
                                            "Content-Disposition": disposition})
         await resp.prepare(request)
         writer = _audit.CsvWriter()
-        await resp.write(writer.start(meta).encode("utf-8"))
+        await resp.write(writer.start())
         batches = _audit.export_rows(store, sel)
         try:
             while True:
                 batch = await api.run_blocking(next, batches, None)
                 if batch is None:
                     break
-                await resp.write(writer.rows(batch).encode("utf-8"))
-            await resp.write(writer.end().encode("utf-8"))
+                await resp.write(writer.rows(batch))
         except (ConnectionError, RuntimeError) as exc:  # the reader went away
             log.info("audit export stream ended early: %s", exc)
             return resp
@@ -162,6 +174,20 @@ def add_routes(app: web.Application, api: Api) -> None:
             return resp
         await resp.write_eof()
         return resp
+
+    async def _send_zip(request: web.Request, stem: str, disposition: str, write) -> web.StreamResponse:
+        """Write the ZIP in a worker (to memory, or a temporary file once large), then send it."""
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL) as out:
+            await api.run_blocking(write, out)
+            size = out.tell()
+            out.seek(0)
+            resp = web.StreamResponse(headers={"Content-Type": ZIP_TYPE, "Content-Disposition": disposition,
+                                               "Content-Length": str(size)})
+            await resp.prepare(request)
+            while chunk := await api.run_blocking(out.read, 1 << 20):
+                await resp.write(chunk)
+            await resp.write_eof()
+            return resp
 
     r = app.router
     r.add_get("/v1/history", history)

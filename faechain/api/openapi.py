@@ -601,22 +601,27 @@ def build_document(version: str) -> dict:
                 "400": _err("`bad_request`"), "403": _err("`forbidden`: not the regulator or the exchange"),
                 **AUTH_ERRORS}}},
         "/v1/audit/export": {"get": {
-            "summary": "Audit-trail export as CSV or XLSX (regulator views)", "operationId": "auditExport",
+            "summary": "Audit-trail export as CSV, ZIP or XLSX (regulator views)", "operationId": "auditExport",
             "tags": ["audit"],
-            "description": "A file (`Content-Disposition: attachment`), one row per record, oldest first: "
-                           "height, block_hash, block_time (ISO 8601 UTC), block_time_ms, index, kind "
-                           "(`tx` or `end_block`), tx_hash, signer_org, signer_cert, contract, method, args "
-                           "(canonical JSON), args_sha256, code, message, events (JSON). `ref` selects the "
-                           "records naming a reference (as `/v1/history`), `org` those signed by an "
-                           "organisation, neither every record of the range. Its meta (CSV: leading "
-                           "`#meta,key,value` rows and a final `#end,rows,N`; XLSX: the last sheet, `meta`) "
-                           "give the format, chain id, filter, height range and the last block's hash, app "
-                           "hash and time, so `fae audit verify` can check every row against a node's "
-                           "blocks. CSV is streamed; XLSX is limited to 100,000 rows (413 `too_large`). "
-                           "Only the REGULATOR and the EXCHANGE (403 `forbidden` for other members).",
+            "description": "A file (`Content-Disposition: attachment`), one row per record, oldest first, "
+                           "with bilingual headers (中文 / English): height, index, block time (China time, "
+                           "UTC+8), kind (`tx` or `end_block`), the signer's code and name, contract, method, "
+                           "the main amount in yuan and in fen and where it comes from, the other "
+                           "organisations named (name and code), code, message, then the machine columns "
+                           "(tx_hash, block_hash, signer_cert, args as canonical JSON, args_sha256, events, "
+                           "block_time_ms); see faechain.ledger.audit_columns. `ref` selects the records naming "
+                           "a reference (as `/v1/history`), `org` those signed by an organisation, neither "
+                           "every record of the range. `csv`: the rows alone, streamed (any CSV reader takes "
+                           "it as is). `zip`: the rows and their manifest (`<name>.meta.csv`: format, chain "
+                           "id, filter, height range, the last block's hash, app hash and time, who exported "
+                           "it and when, the row count and the data file's SHA-256), so `fae audit verify` "
+                           "can check every row against a node's blocks. `xlsx`: one workbook, times as date "
+                           "cells, amounts as numbers, the manifest in its second sheet; limited to 100,000 "
+                           "rows (413 `too_large`). Only the REGULATOR and the EXCHANGE (403 `forbidden` for "
+                           "other members).",
             "security": SIGNED,
             "parameters": [
-                _q("format", {"enum": ["csv", "xlsx"], "default": "csv"}, "file format"),
+                _q("format", {"enum": ["csv", "zip", "xlsx"], "default": "csv"}, "file format"),
                 _q("ref", {"type": "string", "maxLength": 128}, "records naming this reference"),
                 _q("org", {"type": "string", "maxLength": 128}, "records signed by this organisation (USCC id)"),
                 _q("from_height", {"type": "integer", "minimum": 0, "default": 0}, "first height"),
@@ -627,6 +632,7 @@ def build_document(version: str) -> dict:
                         "headers": {"Content-Disposition": {"schema": {"type": "string"},
                                                             "description": "attachment; filename=..."}},
                         "content": {"text/csv": {"schema": {"type": "string"}},
+                                    "application/zip": {"schema": {"type": "string", "format": "binary"}},
                                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                                         "schema": {"type": "string", "format": "binary"}}}},
                 "400": _err("`bad_request`"), "403": _err("`forbidden`: not the regulator or the exchange"),

@@ -2,22 +2,29 @@
 
     fae audit history --as regulator REF [--limit N] [--after CURSOR] [--all]
     fae audit export  --as regulator (--ref ID | --org USCC) [--from-height H] [--to-height H]
-                      [--format csv|xlsx] -o FILE
-    fae audit verify  --home H FILE.csv|FILE.xlsx        (offline, against the node's own blocks)
+                      [--format csv|zip|xlsx] -o FILE
+    fae audit verify  --home H FILE.xlsx|FILE.zip|FILE.csv [--meta FILE.meta.csv]
+                                                         (offline, against the node's own blocks)
     fae audit reindex --home H [--check]                 (rebuild or check the history index)
 
 `history` and `export` ask a running node through its API (signed by --as: the regulator
-or the exchange). `verify` opens the node's database read-only, like `fae verify`, and
-checks every row of an export against the stored blocks; it prints
+or the exchange). `export -o trail.csv` writes the rows to trail.csv (what a spreadsheet
+and `pandas.read_csv` open as is) and their manifest beside it, trail.meta.csv (chain,
+range, last block, who exported them and when, row count, the data file's SHA-256);
+`-o trail.zip` keeps both in one ZIP, `-o trail.xlsx` one workbook. `verify` opens the node's
+database read-only, like `fae verify`, and checks every row of an export against the stored
+blocks; it prints
 "N rows verified against blocks a..b" or the first row that does not match (exit 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sqlite3
 import sys
+import zipfile
 
 from faechain.cli.common import (
     CliError,
@@ -66,23 +73,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     e = a_sub.add_parser("export", parents=[node], help="write the audit trail as CSV or XLSX",
                          description="Fetch the audit trail of --ref (records naming it) or --org "
                          "(transactions it signed) from the node and write it to --out. The format "
-                         "follows --format, else the file's extension (.xlsx), else CSV.")
+                         "follows --format, else the file's extension (.xlsx, .zip), else CSV: the rows "
+                         "in FILE and their manifest in FILE's name with .meta.csv (with -o -, the rows "
+                         "alone to standard output).")
     which = e.add_mutually_exclusive_group()
     which.add_argument("--ref", metavar="ID", help="records naming this reference")
     which.add_argument("--org", metavar="USCC", help="transactions signed by this organisation")
     e.add_argument("--from-height", type=int, metavar="H", help="first height (default 0)")
     e.add_argument("--to-height", type=int, metavar="H", help="last height (default: the head)")
-    e.add_argument("--format", choices=("csv", "xlsx"), help="file format")
+    e.add_argument("--format", choices=("csv", "zip", "xlsx"), help="file format")
     e.add_argument("-o", "--out", required=True, metavar="FILE", help="where to write it ('-': stdout)")
     e.set_defaults(func=cmd_export)
 
     v = a_sub.add_parser("verify", help="check an export against the node's blocks (offline)",
                          description="Open the node's database read-only and check every row of FILE "
-                         "(CSV or XLSX) against the stored blocks: block hash and time, the transaction's "
-                         "hash, place, signer, organisation, arguments, code, message and events, the "
-                         "export's last block and app hash, its row count, and that no record of its "
-                         "filter is missing. Exit 1 at the first mismatch.")
+                         "(XLSX, ZIP, or CSV with its manifest) against the stored blocks: block hash and "
+                         "time, the transaction's hash, place, signer, organisation and its name, "
+                         "arguments, amount, code, message and events, the export's last block and app "
+                         "hash, its row count, and that no record of its filter is missing. Exit 1 at the "
+                         "first mismatch.")
     v.add_argument("--home", help="node home (default: $FAE_HOME or ~/.faechain/demo)")
+    v.add_argument("--meta", metavar="FILE", help="a CSV's manifest (default: FILE's name with .meta.csv)")
     v.add_argument("--json", action="store_true", help="print the report as JSON")
     v.add_argument("file", metavar="FILE")
     v.set_defaults(func=cmd_verify)
@@ -116,21 +127,52 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def meta_path(path: str) -> str:
+    """Where a data CSV's manifest lies: trail.csv -> trail.meta.csv."""
+    stem = path[:-4] if path.lower().endswith(".csv") else path
+    return stem + ".meta.csv"
+
+
+def _format_of(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    lower = args.out.lower()
+    return "xlsx" if lower.endswith(".xlsx") else "zip" if lower.endswith(".zip") else "csv"
+
+
+def _unzip(data: bytes) -> tuple[bytes, bytes]:
+    """(data CSV, manifest) of a ZIP export."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        meta = [n for n in names if n.endswith(".meta.csv")]
+        rows = [n for n in names if n.endswith(".csv") and n not in meta]
+        if len(meta) != 1 or len(rows) != 1:
+            raise CliError("the node sent a ZIP without one data CSV and one manifest")
+        return z.read(rows[0]), z.read(meta[0])
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    fmt = args.format or ("xlsx" if args.out.lower().endswith(".xlsx") else "csv")
+    fmt = _format_of(args)
     for name in ("from_height", "to_height"):
         if getattr(args, name) is not None and getattr(args, name) < 0:
             raise UsageError(f"--{name.replace('_', '-')} must not be negative")
     client, url = _client(args)
-    data = sdk_call(url, client.audit_export, ref=args.ref, org=args.org, format=fmt,
+    # a CSV to a file comes as a ZIP, so that the rows and their manifest describe the same export
+    ask = "zip" if fmt == "csv" and args.out != "-" else fmt
+    data = sdk_call(url, client.audit_export, ref=args.ref, org=args.org, format=ask,
                     from_height=args.from_height, to_height=args.to_height)
     if args.out == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return 0
-    with open(args.out, "wb") as f:
-        f.write(data)
-    print(f"wrote {args.out} ({fmt}, {len(data)} bytes)", file=sys.stderr)
+    files = [(args.out, data)]
+    if ask != fmt:
+        rows, meta = _unzip(data)
+        files = [(args.out, rows), (meta_path(args.out), meta)]
+    for path, content in files:
+        with open(path, "wb") as f:
+            f.write(content)
+        print(f"wrote {path} ({len(content)} bytes)", file=sys.stderr)
     return 0
 
 
@@ -159,17 +201,28 @@ def _close(store) -> None:
         pass
 
 
+def _read_file(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from faechain.cli.verify import open_readonly_store
     from faechain.ledger.audit import verify_export
 
     home = resolve_home(args.home)
     p, genesis = _open_store(home)
-    try:
-        with open(args.file, "rb") as f:
-            data = f.read()
-    except OSError as exc:
-        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    data = _read_file(args.file)
+    manifest = None
+    if not data.startswith(b"PK") and not data.lstrip(b"\xef\xbb\xbf").startswith(b"#meta"):  # a data CSV
+        path = args.meta or meta_path(args.file)
+        if args.meta is None and not os.path.exists(path):
+            raise UsageError(f"{args.file} is a CSV export without its manifest: {path} is missing "
+                             "(give it with --meta, or verify the ZIP or XLSX export)")
+        manifest = _read_file(path)
     try:
         store = open_readonly_store(p["db"])
     except sqlite3.Error as exc:
@@ -178,7 +231,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         conn = store.read
         conn.execute("BEGIN")  # one consistent snapshot, also beside a running node
         try:
-            report = verify_export(store, data, genesis)
+            report = verify_export(store, data, genesis, manifest=manifest)
         finally:
             conn.execute("ROLLBACK")
     except sqlite3.Error as exc:

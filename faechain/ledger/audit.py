@@ -7,56 +7,60 @@ gives everything about it: block hash and time, transaction hash, signer organis
 and certificate id, contract, method, arguments, receipt code and message, result and
 events.
 
-An export is one row per record, oldest first, with the columns `COLUMNS`:
-
-    height, block_hash, block_time (ISO 8601 UTC), block_time_ms (unix ms), index,
-    kind ("tx" | "end_block"), tx_hash, signer_org, signer_cert, contract, method,
-    args (canonical JSON: keys sorted, no spaces, bytes as hex), args_sha256 (SHA-256
-    of that JSON's UTF-8), code, message, events (canonical JSON of the receipt's
-    events, [{contract, type, attrs}])
-
-and a description of itself (`meta`): the format, the chain id, the filter (`ref` or
-`org`), the height range, and the block hash, app hash and time of the range's last
-block, so a reader can hold the file against any member's node. In CSV (UTF-8 with a
-byte-order mark) the meta are leading rows `#meta,<key>,<value>` and the file ends with
-`#end,rows,<N>`; text cells that a spreadsheet could take for a formula (starting with
-= + - @, a tab or a CR) or that start with an apostrophe get one apostrophe in front,
-which the reader removes. In XLSX the rows are the sheet `audit` and the meta (with
-`rows`) the last sheet, `meta`; a cell longer than Excel's 32,767 characters is cut
-and ends with `TRUNCATED` (arguments are still checked through `args_sha256`).
+An export is one row per record, oldest first, with the columns of
+`faechain.ledger.audit_columns` (format `faechain-audit/2`: bilingual headers, China-time
+block times, the main amount in 元 beside its fen, organisation names beside their codes,
+then the machine columns: hashes, canonical JSON of the arguments and events, unix ms), and
+a description of itself, the *manifest* (`export_meta`): the format, the chain id, the
+filter (`ref` or `org`), the height range, the block hash, app hash and time of the range's
+last block, who exported it and when, so a reader can hold the file against any member's
+node. The files (CSV with its manifest beside it or in one ZIP, or XLSX with the manifest
+in its second sheet) are written and read by `faechain.ledger.audit_files`.
 
 `verify_export(store, data, genesis)` re-reads every row against the stored blocks:
 the block at that height has that hash (and its header hashes to it), that block time
 and the export's chain; the transaction at that index has that hash, which is hash(its
 signed body) and is in the header's transaction root; its receipt (in the results
 root) has that code, message and events; the signer certificate and contract, method
-and arguments are those of the signed body; the organisation is the certificate's.
+and arguments are those of the signed body; the organisation is the certificate's; the
+readable columns (time, names, amount, organisations named) are what the record gives.
 End-block rows carry exactly the block's end-block events. The meta's last block
 must match the node's, rows must be in order, inside the range, and as many as the
-file says; and, where the node has the history index, no record of the filter and
-range may be missing.
+manifest says; and, where the node has the history index, no record of the filter and
+range may be missing. A data CSV whose bytes differ from the manifest's SHA-256 though
+every row checks out (saved again by a spreadsheet program) gets a note.
 
-Why one file (over 500 lines): an export and its row-by-row verification must agree on
-the columns and how each is rendered, so they are defined together.
+Why one file (over 500 lines): an export's rows and their row-by-row verification must
+agree on how each column is derived from a record, so they are defined together.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import hashlib
-import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from faechain.core.block import Header, end_block_record
 from faechain.core.encoding import decode_trusted
-from faechain.core.errors import UNAUTHENTICATED_CODES, UNDECODABLE_CODES, FaeError
+from faechain.core.errors import UNAUTHENTICATED_CODES, UNDECODABLE_CODES
 from faechain.core.merkle import merkle_root
+from faechain.ledger import audit_columns as cols
 from faechain.ledger import history as _history
 from faechain.ledger import xlsx
+from faechain.ledger.audit_files import TRUNCATED as TRUNCATED  # the files' API, re-exported for callers
+from faechain.ledger.audit_files import CsvWriter as CsvWriter
+from faechain.ledger.audit_files import Export as Export
+from faechain.ledger.audit_files import ExportError as ExportError
+from faechain.ledger.audit_files import csv_bytes as csv_bytes
+from faechain.ledger.audit_files import manifest_bytes as manifest_bytes
+from faechain.ledger.audit_files import read_export as read_export
+from faechain.ledger.audit_files import write_zip as write_zip
+from faechain.ledger.audit_files import xlsx_bytes as xlsx_bytes
+from faechain.ledger.audit_files import zip_bytes as zip_bytes
 
 if TYPE_CHECKING:
     from faechain.core.genesis import Genesis
@@ -65,15 +69,10 @@ if TYPE_CHECKING:
 Record = dict[str, Any]  # one record of the history, as `record` reads it (see the module doc)
 Row = dict[str, str]  # one row of an export file as read back, by column
 
-FORMAT = "faechain-audit/1"
-COLUMNS = ("height", "block_hash", "block_time", "block_time_ms", "index", "kind", "tx_hash", "signer_org",
-           "signer_cert", "contract", "method", "args", "args_sha256", "code", "message", "events")
-INT_COLUMNS = frozenset({"height", "block_time_ms", "index"})
-WIDTHS = [8, 20, 24, 15, 6, 9, 20, 20, 20, 12, 18, 60, 20, 12, 30, 60]
+FORMAT = cols.FORMAT
+COLUMNS = cols.COLUMNS
+HEADERS = cols.HEADERS
 MAX_XLSX_ROWS = 100_000
-TRUNCATED = "…[truncated]"
-CSV_GUARD = ("=", "+", "-", "@", "\t", "\r", "'")
-XLSX_MAGIC = b"PK\x03\x04"
 
 
 def jsonable(value: Any) -> Any:
@@ -192,18 +191,25 @@ def record_json(rec: Record, via: list[str] | None = None) -> dict[str, Any]:
     return out
 
 
-def export_row(rec: Record) -> dict[str, Any]:
-    """A record as one export row (text and integers, keyed by column)."""
+def export_row(rec: Record, names: cols.Names) -> dict[str, Any]:
+    """A record as one export row (text and integers, keyed by column); `names` gives an
+    organisation's registered name by its code (`audit_columns.OrgNames`)."""
     is_tx = rec["kind"] == _history.KIND_TX
     args = canonical_json(rec["args"]) if is_tx and rec["args"] is not None else ""
     return {
-        "height": rec["height"], "block_hash": rec["block_hash"].hex(), "block_time": iso_time(rec["block_time"]),
-        "block_time_ms": rec["block_time"], "index": rec["index"], "kind": rec["kind"],
-        "tx_hash": rec["tx_hash"].hex(), "signer_org": rec["signer_org"], "signer_cert": rec["signer_cert"].hex(),
-        "contract": rec["contract"], "method": rec["method"], "args": args,
-        "args_sha256": sha256_hex(args) if args else "", "code": rec["code"], "message": rec["message"],
-        "events": canonical_json(rec["events"]),
+        "height": rec["height"], "index": rec["index"], "kind": rec["kind"],
+        "signer_org": rec["signer_org"], "contract": rec["contract"], "method": rec["method"],
+        "code": rec["code"], "message": rec["message"],
+        "tx_hash": rec["tx_hash"].hex(), "block_hash": rec["block_hash"].hex(), "signer_cert": rec["signer_cert"].hex(),
+        "args": args, "args_sha256": sha256_hex(args) if args else "", "events": canonical_json(rec["events"]),
+        "block_time_ms": rec["block_time"],
+        **cols.readable(rec, names),
     }
+
+
+def org_names(store: Store, height: int) -> cols.OrgNames:
+    """Organisation names as the export of heights ..`height` shows them."""
+    return cols.OrgNames(store.get_value, height, decode_trusted)
 
 
 # -- selecting and exporting ---------------------------------------------------------------------
@@ -240,21 +246,30 @@ class Selection:
         return store.history_count(self.ref, self.org, self.from_height, self.to_height)
 
 
-def export_meta(store: Store, sel: Selection, chain_id: str,
-                exported_at_ms: int | None = None) -> list[tuple[str, Any]]:
-    """The export's description (the last block of its range included)."""
+def export_meta(store: Store, sel: Selection, chain_id: str, exported_at_ms: int | None = None,
+                exported_by: str | None = None) -> list[tuple[str, Any]]:
+    """The export's manifest (the last block of its range included; `rows` and, for CSV, the
+    data file's hash are added by the writer, `audit_files`)."""
     row = store.block(sel.to_height)
     if row is None:
         raise ValueError(f"height {sel.to_height} is not committed")
     header = Header.decode(row[1])
+    names = org_names(store, sel.to_height)
     meta: list[tuple[str, Any]] = [
         ("format", FORMAT), ("chain_id", chain_id), ("ref", sel.ref or ""), ("org", sel.org or ""),
+    ]
+    if sel.org:
+        meta.append(("org_name", names(sel.org)))
+    meta += [
         ("from_height", sel.from_height), ("to_height", sel.to_height),
         ("to_block_hash", row[0].hex()), ("to_app_hash", header.app_hash.hex()),
-        ("to_block_time", iso_time(header.time)),
+        ("to_block_time", cols.china_time(header.time)), ("to_block_time_ms", header.time),
+        ("time_zone", cols.ZONE),
     ]
+    if exported_by is not None:
+        meta += [("exported_by", exported_by), ("exported_by_name", names(exported_by))]
     if exported_at_ms is not None:
-        meta.append(("exported_at", iso_time(exported_at_ms)))
+        meta.append(("exported_at", cols.china_time(exported_at_ms)))
     return meta
 
 
@@ -262,172 +277,14 @@ def export_rows(store: Store, sel: Selection, batch: int = 500) -> Iterator[list
     """The export's rows in batches (each batch is read in one go: call from a worker)."""
     headers = Headers(store)
     resolver = _history.OrgResolver()
+    names = org_names(store, sel.to_height)
     for keys in sel.keys(store, batch):
         out = []
         for h, i in keys:
             rec = record(store, h, i, headers, resolver)
             if rec is not None:
-                out.append(export_row(rec))
+                out.append(export_row(rec, names))
         yield out
-
-
-def _guard(text: str) -> str:
-    return "'" + text if text.startswith(CSV_GUARD) else text
-
-
-def _unguard(text: str) -> str:
-    return text[1:] if text.startswith("'") else text
-
-
-class CsvWriter:
-    """Builds the CSV text piece by piece (for streaming): `start`, `rows`, `end`."""
-
-    def __init__(self) -> None:
-        self.buf = io.StringIO()
-        self.w = csv.writer(self.buf, lineterminator="\r\n")
-        self.count = 0
-
-    def _take(self) -> str:
-        text = self.buf.getvalue()
-        self.buf.seek(0)
-        self.buf.truncate()
-        return text
-
-    def start(self, meta: list[tuple[str, Any]]) -> str:
-        self.buf.write("\ufeff")
-        for k, v in meta:
-            self.w.writerow(["#meta", k, _guard(str(v))])
-        self.w.writerow(COLUMNS)
-        return self._take()
-
-    def rows(self, rows: Iterable[dict[str, Any]]) -> str:
-        for row in rows:
-            self.w.writerow([row[c] if c in INT_COLUMNS else _guard(row[c]) for c in COLUMNS])
-            self.count += 1
-        return self._take()
-
-    def end(self) -> str:
-        self.w.writerow(["#end", "rows", self.count])
-        return self._take()
-
-
-def csv_bytes(meta: list[tuple[str, Any]], batches: Iterable[list[dict[str, Any]]]) -> bytes:
-    w = CsvWriter()
-    parts = [w.start(meta)]
-    parts.extend(w.rows(b) for b in batches)
-    parts.append(w.end())
-    return "".join(parts).encode("utf-8")
-
-
-def _cell(text: str) -> str:
-    if len(text) <= xlsx.MAX_CELL:
-        return text
-    return text[: xlsx.MAX_CELL - len(TRUNCATED)] + TRUNCATED
-
-
-def xlsx_bytes(meta: list[tuple[str, Any]], batches: Iterable[list[dict[str, Any]]]) -> bytes:
-    rows: list[list[xlsx.Cell]] = [list(COLUMNS)]
-    for batch in batches:
-        for row in batch:
-            rows.append([row[c] if c in INT_COLUMNS else _cell(row[c]) for c in COLUMNS])
-    meta_rows = [["key", "value"], *([k, v] for k, v in meta), ["rows", len(rows) - 1]]
-    return xlsx.write_workbook([("audit", rows), ("meta", meta_rows)], widths={"audit": WIDTHS, "meta": [16, 70]},
-                               freeze_header=("audit",))
-
-
-# -- reading an export back ----------------------------------------------------------------------
-class ExportError(FaeError, ValueError):
-    """The file is not a faechain audit export (or is damaged)."""
-
-    code = "bad_export"
-
-
-@dataclass
-class Export:
-    format: str  # "csv" or "xlsx"
-    meta: dict[str, str]
-    rows: list[dict[str, str]]
-    declared_rows: int | None  # what the file says it holds (None: it does not say)
-
-
-def read_export(data: bytes) -> Export:
-    """Parse an export file (CSV or XLSX, told apart by their first bytes)."""
-    if data.startswith(XLSX_MAGIC):
-        return _read_xlsx(data)
-    return _read_csv(data)
-
-
-def _rows_from(table: list[list[str]], unguard: bool) -> list[dict[str, str]]:
-    out = []
-    for cells in table:
-        if not any(cells):
-            continue
-        cells = list(cells) + [""] * (len(COLUMNS) - len(cells))
-        if len(cells) > len(COLUMNS):
-            raise ExportError(f"a row has {len(cells)} cells; an export has {len(COLUMNS)} columns")
-        out.append({c: (_unguard(v) if unguard and c not in INT_COLUMNS else v)
-                    for c, v in zip(COLUMNS, cells, strict=True)})
-    return out
-
-
-def _read_csv(data: bytes) -> Export:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ExportError(f"not UTF-8 text: {exc}") from None
-    meta: dict[str, str] = {}
-    declared = None
-    header = None
-    table: list[list[str]] = []
-    for cells in csv.reader(io.StringIO(text, newline="")):
-        if cells and cells[0] == "#meta" and header is None:
-            if len(cells) >= 3:
-                meta[cells[1]] = _unguard(cells[2])
-            continue
-        if cells and cells[0] == "#end":
-            if len(cells) >= 3 and cells[1] == "rows":
-                try:
-                    declared = int(cells[2])
-                except ValueError:
-                    raise ExportError("the end line's row count is not a number") from None
-            continue
-        if header is None:
-            if not any(cells):
-                continue
-            header = cells
-            continue
-        table.append(cells)
-    _check_header(header, meta)
-    return Export("csv", meta, _rows_from(table, unguard=True), declared)
-
-
-def _read_xlsx(data: bytes) -> Export:
-    try:
-        sheets = xlsx.read_workbook(data)
-    except xlsx.XlsxError as exc:
-        raise ExportError(str(exc)) from None
-    if "audit" not in sheets or "meta" not in sheets:
-        raise ExportError("an XLSX export has the sheets 'audit' and 'meta'")
-    meta = {}
-    for cells in sheets["meta"][1:]:
-        if len(cells) >= 1 and cells[0]:
-            meta[cells[0]] = cells[1] if len(cells) > 1 else ""
-    table = sheets["audit"]
-    header = table[0] if table else None
-    _check_header(header, meta)
-    declared = meta.pop("rows", None)
-    try:
-        declared_rows = int(declared) if declared is not None else None
-    except ValueError:
-        raise ExportError("the meta sheet's row count is not a number") from None
-    return Export("xlsx", meta, _rows_from(table[1:], unguard=False), declared_rows)
-
-
-def _check_header(header: list[str] | None, meta: dict[str, str]) -> None:
-    if meta.get("format") != FORMAT:
-        raise ExportError(f"not a faechain audit export of format {FORMAT} (format: {meta.get('format')!r})")
-    if header is None or tuple(header) != COLUMNS:
-        raise ExportError(f"the header row is not {','.join(COLUMNS)}")
 
 
 # -- verifying against the chain -----------------------------------------------------------------
@@ -470,12 +327,29 @@ def _same_text(col: str, got: str, want: str, allow_cut: bool) -> None:
     raise _Mismatch(f"{col} is {shown!r}, the chain says {wanted!r}")
 
 
+def _same_amount(got: str, want: str, numeric: bool) -> None:
+    """The amount in 元: the same text (CSV), or the same number (XLSX: a spreadsheet writes
+    1000000.00 as 1000000, and a very large amount to a double's precision)."""
+    if got == want or not numeric or not got or not want:
+        _same_text("amount_yuan", got, want, False)
+        return
+    try:
+        diff, size = abs(Decimal(got) - Decimal(want)), abs(Decimal(want))
+    except InvalidOperation:
+        raise _Mismatch(f"amount_yuan {got!r} is not a number") from None
+    if diff > size * Decimal("1e-15"):
+        raise _Mismatch(f"amount_yuan is {got!r}, the chain says {want!r}")
+
+
 class _Checker:
-    def __init__(self, store: Store, hasher: Callable[[bytes], bytes] | None, chain_id: str, cut: bool) -> None:
+    def __init__(self, store: Store, hasher: Callable[[bytes], bytes] | None, chain_id: str, cut: bool,
+                 version: int = 2, names: cols.Names | None = None) -> None:
         self.store = store
         self.hasher = hasher
         self.chain_id = chain_id
-        self.cut = cut  # cells may be truncated (XLSX)
+        self.cut = cut  # cells may be truncated, numbers and dates come back as a spreadsheet writes them (XLSX)
+        self.version = version  # 1: a format-1 file (ISO UTC times, no readable columns)
+        self.names = names or (lambda code: "")
         self.headers = Headers(store)
         self.roots_ok: dict[int, str | None] = {}
         self.resolver = _history.OrgResolver()
@@ -518,17 +392,29 @@ class _Checker:
         _same_text("block_hash", row["block_hash"], block_hash.hex(), False)
         if _int(row, "block_time_ms") != header.time:
             raise _Mismatch(f"block_time_ms is {row['block_time_ms']}, the block's time is {header.time}")
-        _same_text("block_time", row["block_time"], iso_time(header.time), False)
+        if self.version == 1:
+            _same_text("block_time", row["block_time"], iso_time(header.time), False)
         self.roots(height, header)
         if row["kind"] == _history.KIND_END:
-            self.end_row(row, height, idx)
+            rec = self.end_row(row, height, idx)
         elif row["kind"] == _history.KIND_TX:
-            self.tx_row(row, height, idx)
+            rec = self.tx_row(row, height, idx)
         else:
             raise _Mismatch(f"kind {row['kind']!r} is neither tx nor end_block")
+        if self.version >= 2:
+            self.readable(row, {**rec, "block_time": header.time})
         return height, idx
 
-    def end_row(self, row: Row, height: int, idx: int) -> None:
+    def readable(self, row: Row, rec: Record) -> None:
+        """The columns a person reads are what the (checked) record gives."""
+        want = cols.readable(rec, self.names)
+        for c in cols.READABLE:
+            if c == "amount_yuan":
+                _same_amount(row[c], want[c], self.cut)
+            else:
+                _same_text(c, row[c], str(want[c]), False)
+
+    def end_row(self, row: Row, height: int, idx: int) -> Record:
         n = self.store.tx_count(height)
         if idx != n:
             raise _Mismatch(f"an end_block row's index must be the block's transaction count {n}")
@@ -541,8 +427,9 @@ class _Checker:
                 raise _Mismatch(f"an end_block row has no {col}")
         events = [{"contract": c, "type": t, "attrs": decode_trusted(d)} for c, t, d in end]
         _same_text("events", row["events"], canonical_json(events), self.cut)
+        return {"kind": _history.KIND_END, "args": None, "events": events, "signer_org": ""}
 
-    def tx_row(self, row: Row, height: int, idx: int) -> None:
+    def tx_row(self, row: Row, height: int, idx: int) -> Record:
         tx = self.store.tx_at(height, idx)
         if tx is None:
             raise _Mismatch(f"block {height} has no transaction at index {idx}")
@@ -572,19 +459,24 @@ class _Checker:
         _same_text("args", row["args"], args, self.cut)
         _same_text("code", row["code"], code, False)
         _same_text("message", row["message"], receipt.get("message", ""), self.cut)
-        _same_text("events", row["events"], canonical_json(_events(receipt.get("events"))), self.cut)
+        events = _events(receipt.get("events"))
+        _same_text("events", row["events"], canonical_json(events), self.cut)
+        return {"kind": _history.KIND_TX, "args": body.get("args") if body else None, "events": events,
+                "signer_org": org}
 
 
 def verify_export(store: Store, data: bytes, genesis: Genesis | None = None, *,
-                  hasher: Callable[[bytes], bytes] | None = None, complete: bool = True) -> AuditReport:
-    """Check an export file against `store`'s blocks (see the module doc).
+                  hasher: Callable[[bytes], bytes] | None = None, complete: bool = True,
+                  manifest: bytes | None = None) -> AuditReport:
+    """Check an export file against `store`'s blocks (see the module doc): an XLSX or ZIP
+    export, or a data CSV with its `manifest` (a format-1 CSV carries its own meta).
 
     `genesis` (a `Genesis`) names the chain and its hash function; without it the
     chain id is taken from the file and `hasher`, if given, is used for the hash checks
     (without either, hashes are compared as stored but not recomputed).
     """
     try:
-        exp = read_export(data)
+        exp = read_export(data, manifest)
     except ExportError as exc:
         return AuditReport(False, 0, reason=str(exc))
     meta = exp.meta
@@ -600,7 +492,8 @@ def verify_export(store: Store, data: bytes, genesis: Genesis | None = None, *,
     except ValueError:
         return AuditReport(False, 0, reason="the export's meta have no height range")
     report = AuditReport(False, 0, lo, hi)
-    checker = _Checker(store, hasher, meta.get("chain_id", ""), exp.format == "xlsx")
+    checker = _Checker(store, hasher, meta.get("chain_id", ""), exp.format == "xlsx", exp.version,
+                       org_names(store, hi))
     try:
         last_hash, last_header, _ = checker.block(hi)
     except _Mismatch as exc:
@@ -646,6 +539,10 @@ def verify_export(store: Store, data: bytes, genesis: Genesis | None = None, *,
             report.reason = (f"{len(missing)} record(s) of this export's filter and range are missing from the "
                              f"file, the first at height {h}, index {i}")
             return report
+    stated = meta.get("data_sha256")
+    if exp.data_sha256 is not None and stated and stated != exp.data_sha256:
+        report.notes.append("the data file's bytes are not those the manifest's SHA-256 names (saved again, "
+                            "e.g. by a spreadsheet program?); every row was checked against the chain")
     report.ok = True
     return report
 

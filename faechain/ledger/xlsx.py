@@ -1,14 +1,17 @@
 """A small Office Open XML spreadsheet (XLSX) writer and reader, standard library only.
 
 Enough for the audit-trail export: a workbook of named sheets whose cells are text
-(inline strings, never formulas) or integers; the reader also understands what a
+(inline strings, never formulas), integers, date-times (`DateTime`: a date number shown
+as yyyy-mm-dd hh:mm:ss) or amounts of money (`Money`: fen shown as 元, #,##0.00); a
+sheet may have its header row in bold and frozen. The reader also understands what a
 spreadsheet program writes when it saves such a file again (shared strings, numbers,
-formula results), so an export that went through Excel can still be verified.
+formula results, its own styles), so an export that went through Excel can still be verified.
 
     data = write_workbook([("audit", [["height", "tx_hash"], [12, "ab12…"]]), ("meta", [...])])
     sheets = read_workbook(data)          # {"audit": [["height", "tx_hash"], ["12", "ab12…"]], ...}
 
-Cells read back as text (integers as their decimal digits). Text a worksheet cannot
+Cells read back as text (integers as their decimal digits, a cell whose number format is
+a date as "YYYY-MM-DD HH:MM:SS"). Text a worksheet cannot
 hold (XML-illegal control characters, and a literal `_xHHHH_`) is written with the
 format's own `_xHHHH_` escape and unescaped on reading. A cell holds at most
 `MAX_CELL` characters (Excel's limit); the writer refuses longer text, callers cut it.
@@ -16,16 +19,36 @@ format's own `_xHHHH_` escape and unescaped on reading. A cell holds at most
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
 from faechain.core.errors import FaeError
 
-Cell = str | int | None  # what a worksheet cell holds when written
+
+@dataclass(frozen=True)
+class DateTime:
+    """A wall-clock date and time, `seconds` since 1970-01-01 00:00:00 of the zone it is shown in
+    (the caller adds the zone's offset); written as a spreadsheet date number."""
+
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in hundredths (fen), written as the decimal number of units (元) with two
+    decimals and shown with thousands separators."""
+
+    cents: int
+
+
+Cell = str | int | DateTime | Money | None  # what a worksheet cell holds when written
 
 MAX_CELL = 32_767
 MAX_ROWS = 1_048_576
@@ -35,6 +58,12 @@ NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_R = "http://schemas.openxmlformats.org/package/2006/relationships"
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+EPOCH_SERIAL = 25569  # the spreadsheet date number of 1970-01-01 (days since 1899-12-30)
+DAY_S = 86_400
+STYLE_DATETIME, STYLE_MONEY, STYLE_HEADER = 1, 2, 3  # cellXfs indexes in _STYLES
+DATE_FORMAT_ID = 164  # our custom number format: yyyy-mm-dd hh:mm:ss
+BUILTIN_DATE_FORMATS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47})
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")  # \r too: parsers drop it
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -98,27 +127,57 @@ def _sheet_xml(rows: Iterable[Sequence[Cell]], widths: list[int] | None, freeze_
             ref = f"{column_name(c)}{r}"
             if value is None or value == "":
                 continue
+            if type(value) is DateTime:
+                out.write(f'<c r="{ref}" s="{STYLE_DATETIME}"><v>{date_number(value.seconds)}</v></c>')
+                continue
+            if type(value) is Money:
+                out.write(f'<c r="{ref}" s="{STYLE_MONEY}"><v>{money_number(value.cents)}</v></c>')
+                continue
             if type(value) is int and -(2**53) < value < 2**53:
                 out.write(f'<c r="{ref}"><v>{value}</v></c>')
                 continue
             text = str(value)
             if len(text) > MAX_CELL:
                 raise XlsxError(f"cell {ref} has {len(text)} characters; a cell holds at most {MAX_CELL}")
-            out.write(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_escape_text(text)}</t></is></c>')
+            style = f' s="{STYLE_HEADER}"' if freeze_header and r == 1 else ""
+            out.write(f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{_escape_text(text)}</t></is>'
+                      '</c>')
         out.write("</row>")
     out.write("</sheetData></worksheet>")
     return out.getvalue().encode("utf-8")
 
 
+def date_number(seconds: int) -> str:
+    """Wall-clock seconds since 1970 as a spreadsheet date number (days since 1899-12-30),
+    exact to well under a millisecond: integer arithmetic, no float."""
+    days, secs = divmod(seconds, DAY_S)
+    serial = EPOCH_SERIAL + days
+    if not secs:
+        return str(serial)
+    return f"{serial}.{secs * 10**10 // DAY_S:010d}"
+
+
+def money_number(cents: int) -> str:
+    """Hundredths as the decimal number of units: 123456 -> "1234.56" (exact)."""
+    whole, part = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{whole}.{part:02d}"
+
+
+# cellXfs: 0 general, 1 date-time, 2 money (#,##0.00, built-in 4), 3 bold (header row)
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     f'<styleSheet xmlns="{NS}">'
-    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    f'<numFmts count="1"><numFmt numFmtId="{DATE_FORMAT_ID}" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    f'<xf numFmtId="{DATE_FORMAT_ID}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
@@ -215,6 +274,50 @@ def _number_text(v: str) -> str:
         return v
 
 
+def _is_date_format(code: str) -> bool:
+    """Whether a custom number format shows a date or time (y, d, h or s outside quotes and [..])."""
+    bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code).lower()
+    return any(ch in bare for ch in "ydhs")
+
+
+def _date_styles(z: zipfile.ZipFile, budget: list[int]) -> set[int]:
+    """The cellXfs indexes whose number format is a date (from xl/styles.xml, if any)."""
+    if "xl/styles.xml" not in z.namelist():
+        return set()
+    try:
+        root = ET.fromstring(_read(z, "xl/styles.xml", budget))
+    except ET.ParseError as exc:
+        raise XlsxError(f"malformed styles: {exc}") from None
+    dates = set(BUILTIN_DATE_FORMATS)
+    fmts = root.find(_q("numFmts"))
+    for f in (fmts if fmts is not None else []):
+        try:
+            if _is_date_format(f.get("formatCode", "")):
+                dates.add(int(f.get("numFmtId", "-1")))
+        except ValueError:
+            continue
+    xfs = root.find(_q("cellXfs"))
+    out = set()
+    for i, xf in enumerate(xfs if xfs is not None else []):
+        try:
+            if int(xf.get("numFmtId", "0")) in dates:
+                out.add(i)
+        except ValueError:
+            continue
+    return out
+
+
+def date_text(number: str) -> str:
+    """A spreadsheet date number as "YYYY-MM-DD HH:MM:SS" (to the nearest second); the
+    number itself if it is none."""
+    try:
+        seconds = int(((Decimal(number) - EPOCH_SERIAL) * DAY_S).to_integral_value(ROUND_HALF_EVEN))
+        dt = _dt.datetime(1970, 1, 1) + _dt.timedelta(seconds=seconds)
+    except (InvalidOperation, ValueError, OverflowError):
+        return number
+    return f"{dt:%Y-%m-%d %H:%M:%S}"
+
+
 def read_workbook(data: bytes) -> dict[str, list[list[str]]]:
     """Every sheet of an XLSX file, by name, as rows of text cells (trailing empty cells
     dropped, missing cells as "")."""
@@ -244,6 +347,7 @@ def read_workbook(data: bytes) -> dict[str, list[list[str]]]:
             except ET.ParseError as exc:
                 raise XlsxError(f"malformed shared strings: {exc}") from None
             shared = [_text_of(si) for si in sst.findall(_q("si"))]
+        date_styles = _date_styles(z, budget)
         out: dict[str, list[list[str]]] = {}
         sheets_el = wb.find(_q("sheets"))
         for sheet in (sheets_el if sheets_el is not None else []):
@@ -282,6 +386,8 @@ def read_workbook(data: bytes) -> dict[str, list[list[str]]]:
                         text = _unescape_text(v.text or "") if v is not None else ""
                     elif t == "b":
                         text = "TRUE" if v is not None and v.text == "1" else "FALSE"
+                    elif v is not None and c.get("s", "0").isdigit() and int(c.get("s", "0")) in date_styles:
+                        text = date_text(v.text or "")
                     else:
                         text = _number_text(v.text or "") if v is not None else ""
                     cells.append(text)

@@ -787,10 +787,11 @@ class Client:
     def audit_export(self, *, ref: str | None = None, org: str | None = None, format: str = "csv",
                      from_height: int | None = None, to_height: int | None = None,
                      _as: Identity | None = None) -> bytes:
-        """`GET /v1/audit/export`: the audit trail as a CSV or XLSX file's bytes, one row per
-        transaction naming `ref` (or signed by `org`; neither: every one) in the height
-        range, with the meta that `faechain.ledger.audit.verify_export` (or `fae audit
-        verify`) checks against a node's blocks. Regulator and exchange only."""
+        """`GET /v1/audit/export`: the audit trail as a file's bytes, one row per transaction
+        naming `ref` (or signed by `org`; neither: every one) in the height range. `format`:
+        "csv" (the rows alone), "zip" (the rows and their manifest) or "xlsx" (the manifest in
+        its second sheet); `faechain.ledger.audit.verify_export` (or `fae audit verify`) checks
+        a zip or xlsx export against a node's blocks. Regulator and exchange only."""
         params: dict[str, Any] = {"format": format}
         if ref is not None:
             params["ref"] = ref

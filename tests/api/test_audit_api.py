@@ -1,7 +1,8 @@
 """Regulator views through a real node's API: the history of a voucher and of an
 organisation (a rejected transaction included), paging, access (regulator and exchange
-only), and audit-trail exports in CSV and XLSX that verify against the node's blocks
-while tampered copies do not."""
+only), and audit-trail exports (CSV, the ZIP of CSV and manifest, XLSX) that people read —
+bilingual headers, China time, 元, organisation names — and that verify against the node's
+blocks while tampered copies, the readable columns included, do not."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import hashlib
 import http.client
 import io
 import re
+import zipfile
 
 import pytest
 
@@ -18,7 +20,7 @@ from faechain.api.openapi import build_document
 from faechain.core.wire import HEADER_CERT, b64encode
 from faechain.devnet.demo import Samples, create_demo, demo_org_ids
 from faechain.devnet.samples import receivables as receivables_demo
-from faechain.ledger import audit, xlsx
+from faechain.ledger import audit, audit_columns, audit_files, xlsx
 from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import ApiError, Client, Identity
 
@@ -166,18 +168,33 @@ def test_anonymous_reads_are_refused_where_the_node_wants_signatures(node):
 
 
 # -- export and verification -------------------------------------------------------------------
-def test_csv_export_round_trips_through_verify(node, ids, client):
-    data = client("regulator").audit_export(ref=ids["root"])
+def unzip(data: bytes) -> tuple[bytes, bytes]:
+    """(data CSV, manifest) of a ZIP export."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        [meta] = [n for n in z.namelist() if n.endswith(".meta.csv")]
+        [rows] = [n for n in z.namelist() if n != meta]
+        return z.read(rows), z.read(meta)
+
+
+def test_zip_export_round_trips_through_verify(node, ids, client):
+    data = client("regulator").audit_export(ref=ids["root"], format="zip")
     exp = audit.read_export(data)
     assert exp.format == "csv" and exp.meta["ref"] == ids["root"] and exp.meta["chain_id"] == node.app.chain_id
+    assert exp.meta["exported_by"] == ORGS["regulator"] and exp.meta["exported_by_name"]
     assert [r["method"] for r in exp.rows][:3] == ["issue", "accept", "transfer"]
     assert exp.declared_rows == len(exp.rows)
     row = exp.rows[0]
-    assert row["block_time"].endswith("Z") and int(row["block_time_ms"]) > 0
+    assert re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d:\d\d", row["block_time"]), row["block_time"]
+    assert row["block_time"] == audit_columns.china_time(int(row["block_time_ms"]))
+    assert row["signer_org"] == ORGS["core"] and row["signer_name"] and row["signer_name"] != ORGS["core"]
+    assert int(row["amount_fen"]) > 0 and row["amount_yuan"] == audit_columns.yuan_text(int(row["amount_fen"]))
+    assert row["amount_field"] == "args.amount" and f"({ORGS['supplier1']})" in row["parties"]
     assert row["args_sha256"] == hashlib.sha256(row["args"].encode()).hexdigest()
     report = audit.verify_export(node.store, data, node.genesis)
-    assert report.ok, report
+    assert report.ok and not report.notes, report
     assert str(report) == f"{len(exp.rows)} rows verified against blocks 0..{exp.meta['to_height']}"
+    rows, manifest = unzip(data)
+    assert audit.verify_export(node.store, rows, node.genesis, manifest=manifest).ok  # the two files apart
 
 
 def test_xlsx_export_round_trips_through_verify(node, ids, client):
@@ -188,30 +205,44 @@ def test_xlsx_export_round_trips_through_verify(node, ids, client):
     assert headers["content-disposition"].startswith("attachment; filename=") and ".xlsx" in headers[
         "content-disposition"]
     sheets = xlsx.read_workbook(data)
-    assert list(sheets) == ["audit", "meta"]
-    assert tuple(sheets["audit"][0]) == audit.COLUMNS
+    assert list(sheets) == [audit_files.SHEET_ROWS, audit_files.SHEET_META]
+    assert tuple(sheets[audit_files.SHEET_ROWS][0]) == audit.HEADERS
     exp = audit.read_export(data)
     assert exp.rows and all(r["signer_org"] == ORGS["supplier1"] for r in exp.rows)
+    assert {r["signer_name"] for r in exp.rows} == {exp.meta["org_name"]} and exp.meta["org_name"]
     assert {"register_invoice", "accept", "transfer"} <= {r["method"] for r in exp.rows}
     report = audit.verify_export(node.store, data, node.genesis)
     assert report.ok, report
     assert report.rows == len(exp.rows) == exp.declared_rows
 
 
-def test_csv_is_streamed_as_an_attachment(node, ids):
+def test_csv_is_streamed_as_the_table_alone(node, ids):
     status, headers, data = raw_get(node, Identity.load(node.home, "regulator"),
                                     f"/v1/audit/export?format=csv&ref={ids['tier3']}&from_height=9")
     assert status == 200 and headers["content-type"].startswith("text/csv")
-    to_height = audit.read_export(data).meta["to_height"]
-    assert headers["content-disposition"] == (
-        f'attachment; filename="audit-{node.app.chain_id}-{ids["tier3"]}-9-{to_height}.csv"')
-    exp = audit.read_export(data)
-    assert [r["method"] for r in exp.rows] == ["request_financing", "fund"]  # the transfer lies below 9
+    table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert list(table[0]) == list(audit.HEADERS)  # no meta lines before or after: any CSV reader takes it
+    assert [r["方法 / Method"] for r in table] == ["request_financing", "fund"]  # the transfer lies below 9
+    to_height = max(int(r["区块高度 / Height"]) for r in table)
+    assert headers["content-disposition"].startswith(
+        f'attachment; filename="audit-{node.app.chain_id}-{ids["tier3"]}-9-')
+    assert int(headers["content-disposition"].rsplit("-", 1)[1].split(".")[0]) >= to_height
+    assert [r["金额（元）/ Amount (yuan)"] for r in table] == ["1200000.00", "1200000.00"]
+
+
+def test_a_zip_is_sent_whole_with_its_name(node, ids):
+    status, headers, data = raw_get(node, Identity.load(node.home, "regulator"),
+                                    f"/v1/audit/export?format=zip&ref={ids['tier3']}")
+    assert status == 200 and headers["content-type"] == "application/zip"
+    assert int(headers["content-length"]) == len(data)
+    stem = headers["content-disposition"].split('filename="')[1].rstrip('"')[:-4]
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert sorted(z.namelist()) == [f"{stem}.csv", f"{stem}.meta.csv"]
     assert audit.verify_export(node.store, data, node.genesis).ok
 
 
 def test_an_export_of_everything_in_a_range(node, ids, client):
-    data = client("regulator").audit_export(from_height=1, to_height=8)
+    data = client("regulator").audit_export(from_height=1, to_height=8, format="zip")
     exp = audit.read_export(data)
     heights = [int(r["height"]) for r in exp.rows]
     assert heights and min(heights) >= 1 and max(heights) <= 8
@@ -220,14 +251,18 @@ def test_an_export_of_everything_in_a_range(node, ids, client):
     assert audit.verify_export(node.store, data, node.genesis).ok
 
 
-def _tamper_csv(data: bytes, row_no: int, column: str, value: str) -> bytes:
+def _rewrite(data: bytes, edit) -> bytes:
     text = data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    header_at = next(i for i, r in enumerate(rows) if r and r[0] == "height")
-    rows[header_at + row_no][audit.COLUMNS.index(column)] = value
+    edit(rows)
     out = io.StringIO()
+    out.write("\ufeff")
     csv.writer(out, lineterminator="\r\n").writerows(rows)
     return out.getvalue().encode()
+
+
+def _tamper_csv(data: bytes, row_no: int, column: str, value: str) -> bytes:
+    return _rewrite(data, lambda rows: rows[row_no].__setitem__(audit.COLUMNS.index(column), value))
 
 
 @pytest.mark.parametrize("column, value, says", [
@@ -241,60 +276,74 @@ def _tamper_csv(data: bytes, row_no: int, column: str, value: str) -> bytes:
     ("events", '[{"attrs":{},"contract":"receivables","type":"VoucherIssued"}]', "events"),
     ("block_time_ms", "1", "block_time_ms"),
     ("index", "3", "no transaction at index 3"),
+    # what a person reads is checked too
+    ("block_time", "2020-01-01 00:00:00", "block_time"),
+    ("signer_name", "Someone Else Ltd.", "signer_name"),
+    ("amount_yuan", "999.00", "amount_yuan"),
+    ("amount_fen", "99900", "amount_fen"),
+    ("parties", "Nobody (91110000MA0000099X)", "parties"),
 ])
 def test_a_tampered_row_is_reported(node, ids, client, column, value, says):
-    data = client("regulator").audit_export(org=ORGS["core"])
-    rows = audit.read_export(data).rows
-    target = next(n for n, r in enumerate(rows, start=1) if r["code"] == "limit_exceeded")
-    if column == "code":
-        value = "ok"  # the rejected issue claimed to have succeeded
-    bad = _tamper_csv(data, target, column, value)
-    report = audit.verify_export(node.store, bad, node.genesis)
+    rows, manifest = unzip(client("regulator").audit_export(org=ORGS["core"], format="zip"))
+    exp = audit.read_export(rows, manifest)
+    target = next(n for n, r in enumerate(exp.rows, start=1) if r["code"] == "limit_exceeded")
+    bad = _tamper_csv(rows, target, column, value)
+    report = audit.verify_export(node.store, bad, node.genesis, manifest=manifest)
     assert not report.ok and report.bad_row == target, report
     assert says in report.reason
     assert str(report).startswith(f"row {target}: ")
 
 
 def test_a_row_left_out_or_a_cut_file_is_reported(node, ids, client):
-    data = client("regulator").audit_export(ref=ids["root"])
-    lines = data.decode("utf-8-sig").splitlines(keepends=True)
-    header_at = next(i for i, line in enumerate(lines) if line.startswith("height,"))
-    dropped = "".join(lines[: header_at + 2] + lines[header_at + 3:]).encode()
-    report = audit.verify_export(node.store, dropped, node.genesis)
-    assert not report.ok and "holds" in report.reason  # the end line says one more
-    fixed_count = dropped.replace(f"#end,rows,{len(lines) - header_at - 2}".encode(),
-                                  f"#end,rows,{len(lines) - header_at - 3}".encode())
-    report = audit.verify_export(node.store, fixed_count, node.genesis)
+    rows, manifest = unzip(client("regulator").audit_export(ref=ids["root"], format="zip"))
+    n = len(audit.read_export(rows, manifest).rows)
+    dropped = _rewrite(rows, lambda r: r.pop(2))
+    report = audit.verify_export(node.store, dropped, node.genesis, manifest=manifest)
+    assert not report.ok and "holds" in report.reason  # the manifest says one more
+    fixed_count = manifest.replace(f",{n}\r\n".encode(), f",{n - 1}\r\n".encode())
+    assert fixed_count != manifest
+    report = audit.verify_export(node.store, dropped, node.genesis, manifest=fixed_count)
     assert not report.ok and "missing from the file" in report.reason
-    cut = "".join(lines[:-1]).encode()  # no end line
-    report = audit.verify_export(node.store, cut, node.genesis)
+    cut = rows[: rows.rindex(b"\r\n", 0, len(rows) - 2) + 2]  # the last row lost
+    report = audit.verify_export(node.store, cut, node.genesis, manifest=manifest)
     assert not report.ok and "truncated" in report.reason
 
 
+def test_a_data_file_saved_again_gets_a_note(node, ids, client):
+    rows, manifest = unzip(client("regulator").audit_export(ref=ids["root"], format="zip"))
+    resaved = rows.replace(b"\r\n", b"\n")  # the same cells, other bytes
+    report = audit.verify_export(node.store, resaved, node.genesis, manifest=manifest)
+    assert report.ok and any("SHA-256" in note for note in report.notes), report
+
+
 def test_meta_that_disagree_with_the_chain_are_reported(node, ids, client):
-    data = client("regulator").audit_export(ref=ids["root"])
-    exp = audit.read_export(data)
+    rows, manifest = unzip(client("regulator").audit_export(ref=ids["root"], format="zip"))
+    meta = audit.read_export(rows, manifest).meta
     for key, value, says in [("to_app_hash", "33" * 32, "app hash"), ("to_block_hash", "44" * 32, "hash"),
                              ("chain_id", "another-chain", "chain")]:
-        bad = data.replace(f"#meta,{key},{exp.meta[key]}".encode(), f"#meta,{key},{value}".encode())
-        assert bad != data
-        report = audit.verify_export(node.store, bad, node.genesis)
+        bad = manifest.replace(f",{meta[key]}\r\n".encode(), f",{value}\r\n".encode())
+        assert bad != manifest
+        report = audit.verify_export(node.store, rows, node.genesis, manifest=bad)
         assert not report.ok and says in report.reason, (key, report)
 
 
 def test_a_tampered_xlsx_is_reported(node, ids, client):
     data = client("regulator").audit_export(ref=ids["tier3"], format="xlsx")
     sheets = xlsx.read_workbook(data)
-    col = audit.COLUMNS.index("signer_org")
-    sheets["audit"][2][col] = ORGS["supplier1"]
-    bad = xlsx.write_workbook([(name, rows) for name, rows in sheets.items()])
-    report = audit.verify_export(node.store, bad, node.genesis)
-    assert not report.ok and report.bad_row == 2 and "signer_org" in report.reason
+    for column, value in [("signer_org", ORGS["supplier1"]), ("amount_yuan", "1.5"),
+                          ("block_time", "2020-01-01 00:00:00")]:
+        table = [list(r) for r in sheets[audit_files.SHEET_ROWS]]
+        table[2][audit.COLUMNS.index(column)] = value
+        bad = xlsx.write_workbook([(audit_files.SHEET_ROWS, table), (audit_files.SHEET_META,
+                                                                      sheets[audit_files.SHEET_META])])
+        report = audit.verify_export(node.store, bad, node.genesis)
+        assert not report.ok and report.bad_row == 2 and column in report.reason, (column, report)
 
 
 def test_export_parameters(node, ids, client):
     reg = client("regulator")
-    for params, code in [({"format": "pdf"}, "bad_request"), ({"ref": "x1y", "org": ORGS["core"]}, "bad_request"),
+    for params, code in [({"format": "pdf"}, "bad_request"), ({"format": "json"}, "bad_request"),
+                         ({"ref": "x1y", "org": ORGS["core"]}, "bad_request"),
                          ({"to_height": 10 ** 9}, "not_found"), ({"from_height": 5, "to_height": 4}, "bad_request")]:
         with pytest.raises(ApiError) as err:
             reg.audit_export(**params)
@@ -309,6 +358,7 @@ def test_xlsx_beyond_the_row_limit_is_refused(node, ids, client, monkeypatch):
         client("regulator").audit_export(ref=ids["root"], format="xlsx")
     assert (err.value.code, err.value.status) == ("too_large", 413)
     assert client("regulator").audit_export(ref=ids["root"], format="csv")  # CSV has no such limit
+    assert audit.read_export(client("regulator").audit_export(ref=ids["root"], format="zip")).rows  # nor ZIP
 
 
 # -- documentation -------------------------------------------------------------------------------
@@ -342,7 +392,7 @@ def test_an_open_dev_node_serves_anonymous_readers_too(tmp_path):
         with Client(nt.node.url) as anon:
             [item] = anon.history("011002600999-00000001")["items"]
             assert (item["method"], item["signer_org"]) == ("register_invoice", ORGS["supplier1"])
-            data = anon.audit_export(ref="011002600999-00000001")
+            data = anon.audit_export(ref="011002600999-00000001", format="zip")
         assert audit.verify_export(nt.node.store, data, nt.node.genesis).ok
         # a signed reader is still held to its role
         with Client(nt.node.url, identity=Identity.load(home, "supplier1")) as member:

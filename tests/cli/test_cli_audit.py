@@ -1,11 +1,15 @@
-"""`fae audit`: history and export through a running node's API, verify against the node's
-database (read-only, beside the running node), a tampered file (exit 1), reindex."""
+"""`fae audit`: history and export through a running node's API (CSV with its manifest beside
+it, ZIP, XLSX), verify against the node's database (read-only, beside the running node), a
+tampered file (exit 1), a CSV without its manifest (exit 2), reindex."""
 
 from __future__ import annotations
 
+import csv
 import gc
 import hashlib
+import io
 import json
+import os
 
 import pytest
 
@@ -44,7 +48,7 @@ def test_history_needs_the_regulator_or_the_exchange(running, capsys):
     assert "forbidden" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("suffix, fmt", [(".csv", []), (".xlsx", []), (".dat", ["--format", "xlsx"])])
+@pytest.mark.parametrize("suffix, fmt", [(".csv", []), (".xlsx", []), (".zip", []), (".dat", ["--format", "xlsx"])])
 def test_export_then_verify(running, tmp_path, capsys, suffix, fmt):
     home, node, ids, _ = running
     out = str(tmp_path / f"trail{suffix}")
@@ -52,10 +56,21 @@ def test_export_then_verify(running, tmp_path, capsys, suffix, fmt):
     capsys.readouterr()
     data = open(out, "rb").read()
     assert data.startswith(b"PK") == (suffix != ".csv")
-    exp = audit.read_export(data)
+    manifest = open(tmp_path / "trail.meta.csv", "rb").read() if suffix == ".csv" else None
+    assert os.path.exists(tmp_path / "trail.meta.csv") == (suffix == ".csv")
+    exp = audit.read_export(data, manifest)
+    assert exp.meta["exported_by"] == ORGS["regulator"]
     assert main(["audit", "verify", "--home", home, out]) == 0
     printed = capsys.readouterr().out.strip()
     assert printed == f"{len(exp.rows)} rows verified against blocks 0..{exp.meta['to_height']}"
+
+
+def test_the_csv_rows_alone_go_to_standard_output(running, capsysbinary):
+    home, _, ids, _ = running
+    assert main(["audit", "export", "--home", home, "--as", "regulator", "--ref", ids["root"], "-o", "-"]) == 0
+    out = capsysbinary.readouterr().out
+    rows = list(csv.reader(io.StringIO(out.decode("utf-8-sig"), newline="")))
+    assert tuple(rows[0]) == audit.HEADERS and len(rows) > 3 and not out.startswith(b"PK")
 
 
 def test_a_tampered_file_fails_verification(running, tmp_path, capsys):
@@ -65,7 +80,7 @@ def test_a_tampered_file_fails_verification(running, tmp_path, capsys):
                  "--format", "csv", "-o", out]) == 0
     capsys.readouterr()
     data = open(out, "rb").read()
-    exp = audit.read_export(data)
+    exp = audit.read_export(data, open(tmp_path / "trail.meta.csv", "rb").read())
     row = exp.rows[1]
     bad = data.replace(row["tx_hash"].encode(), b"ff" * 32, 1)
     assert bad != data
@@ -86,8 +101,11 @@ def test_usage_errors(running, tmp_path, capsys):
     assert main(["audit", "verify", "--home", home, str(tmp_path / "missing.csv")]) == 2
     not_export = tmp_path / "other.csv"
     not_export.write_text("a,b\n1,2\n")
-    assert main(["audit", "verify", "--home", home, str(not_export)]) == 1
-    assert "not a faechain audit export" in capsys.readouterr().out
+    capsys.readouterr()
+    assert main(["audit", "verify", "--home", home, str(not_export)]) == 2  # no manifest beside it
+    assert "other.meta.csv is missing" in capsys.readouterr().err
+    assert main(["audit", "verify", "--home", home, "--meta", str(not_export), str(not_export)]) == 1
+    assert "manifest" in capsys.readouterr().out
 
 
 def test_reindex_check_then_rebuild(running, capsys):

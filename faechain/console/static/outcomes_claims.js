@@ -2,6 +2,7 @@
 // Each entry is async (a, c) => [sentence, ...] with `a` the call's arguments and `c` the kit of
 // outcomes.js (reads that answer null on failure, names, amounts, labels). An entry reads state
 // only to say more; with every read null it still says what the arguments say.
+import { thresholdText } from "./thresholds.js";
 
 // a voucher piece and its root, or nulls
 async function voucherOf(c, id) {
@@ -15,7 +16,7 @@ function proposalWhat(c, kind, p) {
   if (kind === "admit_org") return c.s("gov.admit_org", { name: p.name || "—", org: p.org_id || "—", type: c.label("role", p.type) });
   if (kind === "revoke_cert") return c.s("gov.revoke_cert", { cert: c.short(p.cert_id), org: c.who(p.org_id) });
   if (kind === "remove_org") return c.s("gov.remove_org", { org: c.who(p.org_id) });
-  if (kind === "set_threshold") return c.s("gov.set_threshold", { rule: c.label("rule", p.rule), value: thresholdText(c, p.rule, p.value) });
+  if (kind === "set_threshold") return c.s("gov.set_threshold", { rule: c.label("rule", p.rule), value: (p.value === undefined || p.value === null ? "—" : thresholdText(p.rule, p.value)) });
   if (kind === "set_validator") {
     const v = p.name || (p.org_id ? c.who(p.org_id) : c.short(p.pub_key));
     return Number(p.power) === 0 ? c.s("gov.remove_validator", { v }) : c.s("gov.set_validator", { v, power: p.power });
@@ -24,14 +25,6 @@ function proposalWhat(c, kind, p) {
 }
 
 // a risk threshold in its unit (supervision.rules: fen, basis points, days or a count)
-function thresholdText(c, rule, value) {
-  if (value === undefined || value === null) return "—";
-  if (rule === "large_transfer") return c.m(value);
-  if (rule === "payer_concentration") return c.pct(value);
-  if (rule === "long_tenor") return c.s("days", { n: value });
-  return String(value);
-}
-
 export const CLAIMS = {
   // -- receivables ---------------------------------------------------------------------------
   "receivables.register_invoice": async (a, c) => [

@@ -4,10 +4,11 @@
 // Large sums also in 万元/亿元 for Chinese readers (money, below); outcomes.js says in a sentence
 // what the call will do.
 import { date, datetime, orgName, yuan, yuanNumber } from "./fmt.js";
-import { lang, t } from "./i18n.js";
+import { lang, t, tv } from "./i18n.js";
+import { thresholdText } from "./thresholds.js";
 
 // units: a product tranche's units are fen of principal
-const MONEY = /^(amount|price|size|reserve_price|list_price|margin|principal|interest|min_ticket|limit|payment|total|fee|deposit|balance|paid|value|units|increment|step)$|_(amount|price|fen)$/;
+const MONEY = /^(amount|price|size|reserve_price|list_price|margin|principal|interest|min_ticket|limit|payment|total|fee|deposit|balance|paid|units|increment|step)$|_(amount|price|fen)$/;
 const DAY = /^(date|maturity|base_date|value_date|due)$|_date$/;
 const TIME = /^(expires|opens|closes|deadline|until|since|starts|ends)$|_at$/;
 const BPS = /_bps$/;
@@ -39,7 +40,7 @@ export function money(fen) {
 
 // an amount in a summary row: exact in 元, and beside it in 万元/亿元 for Chinese readers
 // ("3,000,000.00 元（300.00 万元）"; "（约 123.46 万元）" where that unit would round it)
-function moneyRow(value) {
+export function moneyRow(value) {
   const exact = yuan(value);
   if (lang() !== "zh") return exact;
   const v = BigInt(Math.trunc(Number(value)));
@@ -74,6 +75,10 @@ export function readable(name, value) {
       return value.map(([id, fen]) => `${typeof id === "string" && ORG_ID.test(id) ? org(id) : id}: ${yuan(fen)}`).join("; ");
     }
     return value.map((x) => readable(name, x)).join(", ");
+  }
+  // a risk rule and its threshold (a set_threshold proposal): the value in the rule's own unit
+  if (typeof value.rule === "string" && "value" in value) {
+    return `${tv("rule", value.rule)}: ${thresholdText(value.rule, value.value)}`;
   }
   return Object.entries(value).map(([k, v]) => `${t(k)}: ${readable(k, v)}`).join("; ");
 }
