@@ -127,11 +127,11 @@ def test_every_code_has_a_sentence_in_both_languages():
 # -- rendering -----------------------------------------------------------------------------------------
 def test_amounts_rates_and_times():
     assert yuan(150_000_000, "zh") == "150.00 万元"
-    assert yuan(150_000_000, "en") == "1,500,000.00 yuan"
+    assert yuan(150_000_000, "en") == "1,500,000.00 元"
     assert yuan(123_456_789, "zh") == "1,234,567.89 元"  # not exact in 万: written out
     assert yuan(12_000_000_000, "zh") == "1.20 亿元"
     assert yuan(12_345_000_000_00, "zh") == "123.45 亿元" and yuan(1_234_500_000_000_00, "zh") == "12,345.00 亿元"
-    assert yuan(1, "zh") == "0.01 元" and yuan(-250, "en") == "-2.50 yuan" and yuan(0, "zh") == "0.00 元"
+    assert yuan(1, "zh") == "0.01 元" and yuan(-250, "en") == "-2.50 元" and yuan(0, "zh") == "0.00 元"
     assert percent(15_000) == "150%" and percent(125) == "1.25%" and percent(10) == "0.1%"
     assert china_time("2028-05-10T06:00:00Z", "zh") == "2028-05-10 14:00"
     assert china_time("2028-05-10T20:30:05Z", "en") == "2028-05-11 04:30:05 (UTC+8)"
@@ -140,7 +140,7 @@ def test_amounts_rates_and_times():
 
 @pytest.mark.parametrize(("code", "message", "zh", "en"), [
     ("limit_exceeded", "amount 150000000 fen exceeds the piece's 100000000 fen",
-     "金额 150.00 万元 超过本凭证的金额 100.00 万元", "amount 1,500,000.00 yuan exceeds the piece's 1,000,000.00 yuan"),
+     "金额 150.00 万元 超过本凭证的金额 100.00 万元", "amount 1,500,000.00 元 exceeds the piece's 1,000,000.00 元"),
     ("not_found", "voucher 'V-166-01' not found", "凭证 V-166-01 不存在", "voucher 'V-166-01' not found"),
     ("not_found", "voucher:V-166-01 not found", "凭证 V-166-01 不存在", "voucher:V-166-01 not found"),
     ("invalid_state", "voucher V-1 is ISSUED, not movable", "凭证 V-1 当前状态为待签收，不能转让或拆分",
@@ -149,17 +149,17 @@ def test_amounts_rates_and_times():
      "bidding on auction A-1 closed at 2028-05-10 14:00 (UTC+8)"),
     ("limit_exceeded", "pooled 100000000000 fen is below 120000000000 fen (size x coverage 12000 bps)",
      "入池资产 10.00 亿元 低于所需的 12.00 亿元（发行规模 × 覆盖率 120%）",
-     "pooled 1,000,000,000.00 yuan is below 1,200,000,000.00 yuan (size x coverage 120%)"),
+     "pooled 1,000,000,000.00 元 is below 1,200,000,000.00 元 (size x coverage 120%)"),
     ("invalid_state", "plan P-1 is DRAFT; this needs FILED or APPROVED",
      "计划 P-1 当前状态为草稿；此操作要求状态为已备案或已批准", "plan P-1 is DRAFT; this needs FILED or APPROVED"),
     ("unauthorized", "a core enterprise cannot bid", "核心企业不能参与竞价", "a core enterprise cannot bid"),
     ("frozen", "voucher:V-1 is frozen by the regulator: court order", "凭证 V-1 已被监管机构冻结：court order",
      "voucher:V-1 is frozen by the regulator: court order"),
     ("bad_request", "price must be 1 .. 2^63-1 fen", "价格不得低于 0.01 元",
-     "price must be at least 0.01 yuan, within the 64-bit range"),
+     "price must be at least 0.01 元, within the 64-bit range"),
     # no template: the code's sentence, then the message with its amounts in 元
     ("limit_exceeded", "a new rule: 250 fen too many", "超出限额：a new rule: 2.50 元 too many",
-     "Limit exceeded: a new rule: 2.50 yuan too many"),
+     "Limit exceeded: a new rule: 2.50 元 too many"),
 ])
 def test_messages_read_in_both_languages(code, message, zh, en):
     assert localise(code, message, "zh") == zh
@@ -196,7 +196,7 @@ def test_each_entry_renders_its_own_example_without_raw_fen():
         assert not RAW_FEN.search(zh) and not RAW_FEN.search(en), (message, zh, en)
         assert "{" not in zh.replace("{name, size", ""), zh
         if "123456700" in message:
-            assert "1,234,567.00 元" in zh and "1,234,567.00 yuan" in en, (zh, en)
+            assert "1,234,567.00 元" in zh and "1,234,567.00 元" in en, (zh, en)
 
 
 @given(st.text(max_size=300), st.text(max_size=300), st.sampled_from(["zh", "en", "zh-CN", "", "xx"]))
@@ -285,14 +285,14 @@ def test_real_refusals_read_in_yuan(demo):
     assert too_much.message == "amount 150000000 fen exceeds the piece's 100000000 fen"  # the receipt is untouched
     zh, en = localise(too_much.code, too_much.message, "zh"), localise(too_much.code, too_much.message, "en")
     assert "150.00 万元" in zh and "100.00 万元" in zh and zh.startswith("金额")
-    assert "1,500,000.00 yuan" in en and "1,000,000.00 yuan" in en
+    assert "1,500,000.00 元" in en and "1,000,000.00 元" in en
 
     inv = r.invoice(50_000_001, seller="supplier1", buyer="core")
     over = r.rejected("core", "issue", "limit_exceeded", to=r.o["supplier1"], amount=50_000_001,
                       maturity=demo.now + 90 * 86_400, invoices=[[inv, 50_000_001]], contract_hash="ab" * 32)
     zh, en = localise(over.code, over.message, "zh"), localise(over.code, over.message, "en")
     assert "1,500,000.01 元" in zh and "100.00 万元" in zh and "授信额度" in zh, zh
-    assert "1,500,000.01 yuan" in en and "1,000,000.00 yuan" in en, en
+    assert "1,500,000.01 元" in en and "1,000,000.00 元" in en, en
     for text in (zh, en):
         assert not RAW_FEN.search(text), text
 
@@ -308,7 +308,7 @@ def test_sdk_refusal_reads_in_yuan_and_localises():
         receipt.raise_for_refusal()
     exc = caught.value
     assert exc.code == "limit_exceeded" and exc.receipt is receipt and exc.original == message
-    assert exc.message == "amount 1,500,000.00 yuan exceeds the piece's 1,000,000.00 yuan"
+    assert exc.message == "amount 1,500,000.00 元 exceeds the piece's 1,000,000.00 元"
     assert str(exc) == exc.message + " [limit_exceeded]"
     assert exc.localised("zh") == "金额 150.00 万元 超过本凭证的金额 100.00 万元" == receipt.localised("zh")
     assert exc.localised("en") == exc.message

@@ -10,6 +10,7 @@ Routes (all JSON unless noted; bytes as lowercase hex; errors `{"code","message"
     GET  /v1/info                  chain id, head, suite, engine, node time (public)
     POST /v1/txs                   submit a signed envelope (the envelope authenticates itself)
     POST /v1/txs/batch             submit up to MAX_BATCH envelopes at once; per-item results
+    POST /v1/txs/dry-run           what the next block would answer to a signed envelope; nothing committed
     GET  /v1/txs/{hash}            a committed transaction, decoded, with its receipt (to whoever may
                                    see it; anyone else: its hash, position and receipt hash)
     GET  /v1/blocks/{height}       a block header and its transactions ("latest" allowed; each as

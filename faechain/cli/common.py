@@ -236,7 +236,7 @@ def refusal_text(code: str, message: str, environ=None) -> str:
 
 
 def refused_line(what: str, code: str, message: str, environ=None) -> str:
-    """"fae: transaction rejected [limit_exceeded]: amount 1,500,000.00 yuan exceeds ..." (or
+    """"fae: transaction rejected [limit_exceeded]: amount 1,500,000.00 元 exceeds ..." (or
     "fae: 交易被拒绝 [limit_exceeded]：金额 150.00 万元 超过 ..."): the code stays in brackets, in
     any language, for scripts to find."""
     from faechain.core.refusals import language_from_env

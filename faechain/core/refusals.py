@@ -6,14 +6,14 @@ hashed into blocks, so they never change. What a person reads is made from them 
 
     localise("limit_exceeded", "amount 150000000 fen exceeds the piece's 100000000 fen", "zh")
     -> "金额 150.00 万元 超过本凭证的金额 100.00 万元"
-    localise(..., "en") -> "amount 1,500,000.00 yuan exceeds the piece's 1,000,000.00 yuan"
+    localise(..., "en") -> "amount 1,500,000.00 元 exceeds the piece's 1,000,000.00 元"
 
 The catalog is data (`refusals_zh.json` beside this file), so that the console's
 `static/refusals.js` renders the very same templates (served at GET /console/api/refusals).
 Each template is an English message as the code writes it, its `{holes}` named, each of a
 kind that says how it is matched and shown:
 
-    money   integer fen followed by " fen"   -> "1,500,000.00 yuan" / "150.00 万元"
+    money   integer fen followed by " fen"   -> "1,500,000.00 元" / "150.00 万元"
     bps     basis points followed by " bps"  -> "150%"
     time    `contracts.time.date_time`'s ISO 8601 UTC ("2028-05-10T06:00:00Z")
                                              -> China time, "2028-05-10 14:00"
@@ -211,7 +211,7 @@ class Catalog:
 
 # -- amounts, rates and times ------------------------------------------------------------------
 def yuan(fen: int, lang: str = "en") -> str:
-    """Integer fen as 元: "1,500,000.00 yuan"; in Chinese 万元/亿元 when that is exact to the fen
+    """Integer fen as 元: "1,500,000.00 元"; in Chinese 万元/亿元 when that is exact to the fen
     shown ("150.00 万元", "1.20 亿元"), else "1,234,567.89 元"."""
     sign, v = ("-" if fen < 0 else ""), abs(fen)
     if lang == "zh":
@@ -220,7 +220,7 @@ def yuan(fen: int, lang: str = "en") -> str:
         if v >= 10**6 and v % 10**4 == 0:
             return f"{sign}{v // 10**6:,}.{v % 10**6 // 10**4:02d} 万元"
         return f"{sign}{v // 100:,}.{v % 100:02d} 元"
-    return f"{sign}{v // 100:,}.{v % 100:02d} yuan"
+    return f"{sign}{v // 100:,}.{v % 100:02d} 元"
 
 
 def percent(bps: int) -> str:

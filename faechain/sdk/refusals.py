@@ -7,7 +7,7 @@ rather stop on a refusal calls `receipt.raise_for_refusal()`, which raises `Tran
         client.submit(alice, "receivables", "split", id=vid, amount=150_000_000_00).raise_for_refusal()
     except TransactionRefused as exc:
         exc.code            # "limit_exceeded": the stable code to branch on
-        str(exc)            # "amount 1,500,000,000.00 yuan exceeds the piece's ... [limit_exceeded]"
+        str(exc)            # "amount 1,500,000,000.00 元 exceeds the piece's ... [limit_exceeded]"
         exc.localised("zh") # "金额 15.00 亿元 超过本凭证的金额 ..."
         exc.original        # the receipt's message as the chain recorded it (fen, English)
 

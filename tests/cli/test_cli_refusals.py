@@ -30,14 +30,14 @@ def test_a_refused_transaction_line_in_both_languages():
     assert refused_line("transaction", "limit_exceeded", MESSAGE, {"LANG": "zh_CN.UTF-8"}) == \
         "fae: 交易被拒绝 [limit_exceeded]：金额 150.00 万元 超过本凭证的金额 100.00 万元"
     assert refused_line("transaction", "limit_exceeded", MESSAGE, {"LANG": "en_US.UTF-8"}) == \
-        "fae: transaction rejected [limit_exceeded]: amount 1,500,000.00 yuan exceeds the piece's 1,000,000.00 yuan"
+        "fae: transaction rejected [limit_exceeded]: amount 1,500,000.00 元 exceeds the piece's 1,000,000.00 元"
     assert refused_line("dry_run", "limit_exceeded", MESSAGE, {}).startswith(
-        "fae: transaction would be rejected (dry run) [limit_exceeded]: amount 1,500,000.00 yuan")
+        "fae: transaction would be rejected (dry run) [limit_exceeded]: amount 1,500,000.00 元")
     assert refused_line("revocation", "duplicate", "certificate is already revoked", {"LANG": "zh_CN"}) == \
         "fae: 吊销被拒绝 [duplicate]：证书已被吊销"
     # a message no template knows: in English as it was (amounts in 元), in Chinese after the code's sentence
     assert refused_line("transaction", "limit_exceeded", "new: 5 fen", {}) == \
-        "fae: transaction rejected [limit_exceeded]: new: 0.05 yuan"
+        "fae: transaction rejected [limit_exceeded]: new: 0.05 元"
     assert refused_line("transaction", "limit_exceeded", "new: 5 fen", {"LANG": "zh_CN"}) == \
         "fae: 交易被拒绝 [limit_exceeded]：超出限额：new: 0.05 元"
     assert refused_line("transaction", "replay", "", {}) == "fae: transaction rejected [replay]"
@@ -90,8 +90,8 @@ def fae_in(lang: str, home: str, *argv: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize(("lang", "expected"), [
     ("zh_CN.UTF-8", "fae: 交易被拒绝 [limit_exceeded]：金额 150.00 万元 超过本凭证的金额 100.00 万元"),
-    ("en_US.UTF-8", "fae: transaction rejected [limit_exceeded]: amount 1,500,000.00 yuan exceeds the piece's "
-                    "1,000,000.00 yuan"),
+    ("en_US.UTF-8", "fae: transaction rejected [limit_exceeded]: amount 1,500,000.00 元 exceeds the piece's "
+                    "1,000,000.00 元"),
 ])
 def test_fae_tx_prints_a_refusal_in_the_readers_language(node_with_a_voucher, lang, expected):
     node, home, vid, supplier2 = node_with_a_voucher

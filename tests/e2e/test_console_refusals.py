@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 SHOTS = "/tmp/shots/refusals"
 AMOUNT = 100_000_000  # 100 万元, in fen
 ZH = "金额 150.00 万元 超过本凭证的金额 100.00 万元"
-EN = "amount 1,500,000.00 yuan exceeds the piece's 1,000,000.00 yuan"
+EN = "amount 1,500,000.00 元 exceeds the piece's 1,000,000.00 元"
 DESK = {"viewport": {"width": 1440, "height": 900}}
 
 

@@ -63,7 +63,9 @@ async function loadSession() {
 
 function renderChrome() {
   const s = state.session;
-  document.getElementById("lang").textContent = lang() === "zh" ? "EN" : "中文";
+  const switcher = document.getElementById("lang");
+  switcher.textContent = lang() === "zh" ? "EN" : "中文";
+  switcher.setAttribute("lang", lang() === "zh" ? "en" : "zh-CN"); // read out in its own language
   const nav = document.getElementById("nav");
   const views = s && s.signed_in ? viewsFor(s.member.role, s.features) : [];
   const cur = location.hash;

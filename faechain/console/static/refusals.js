@@ -103,7 +103,7 @@ function two(n) {
   return n.toString().padStart(2, "0");
 }
 
-// integer fen (a string of digits) -> "1,500,000.00 yuan"; in Chinese 万元/亿元 when exact
+// integer fen (a string of digits) -> "1,500,000.00 元"; in Chinese 万元/亿元 when exact
 export function yuanText(fen, language) {
   let v = BigInt(fen);
   const sign = v < 0n ? "-" : "";
@@ -113,7 +113,7 @@ export function yuanText(fen, language) {
     if (v >= 10n ** 6n && v % 10n ** 4n === 0n) return `${sign}${group((v / 10n ** 6n).toString())}.${two(v % 10n ** 6n / 10n ** 4n)} 万元`;
     return `${sign}${group((v / 100n).toString())}.${two(v % 100n)} 元`;
   }
-  return `${sign}${group((v / 100n).toString())}.${two(v % 100n)} yuan`;
+  return `${sign}${group((v / 100n).toString())}.${two(v % 100n)} 元`;
 }
 
 export function percentText(bps) {

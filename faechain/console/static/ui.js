@@ -1,5 +1,6 @@
 // Small DOM toolkit shared by every view: elements, tables, forms, dialogs, and the signing
 // dialog that shows exactly what the node signed for the member before and after sending.
+import { watchAmount } from "./amount.js";
 import * as api from "./api.js";
 import { datetime, orgName, short } from "./fmt.js";
 import { t, tv } from "./i18n.js";
@@ -33,7 +34,26 @@ export function h(tag, attrs, ...children) {
     else el.setAttribute(k, v === true ? "" : v);
   }
   append(el, children);
+  if (el.matches(SCROLLERS)) keyboardScrolls(el);
   return el;
+}
+
+// The boxes style.css lets scroll when their content is wider (a table or a tree on a phone) or
+// taller (a long <pre>). A keyboard user can scroll one only once it takes the focus, so it takes
+// the focus (tabindex 0) exactly while its content overflows: no extra Tab stop where it fits.
+// One observer for every such box h() makes; it is told again whenever the box changes size.
+const SCROLLERS = "table, pre, .card, .tree-wrap";
+let sizes = null;
+function keyboardScrolls(el) {
+  if (typeof ResizeObserver === "undefined") return;
+  sizes ??= new ResizeObserver((entries) => {
+    for (const { target } of entries) {
+      const overflows = target.scrollWidth > target.clientWidth + 1 || target.scrollHeight > target.clientHeight + 1;
+      if (overflows) target.setAttribute("tabindex", "0");
+      else if (target.getAttribute("tabindex") === "0") target.removeAttribute("tabindex");
+    }
+  });
+  sizes.observe(el);
 }
 
 function append(el, children) {
@@ -87,6 +107,8 @@ export function kv(pairs) {
 // onSubmit(values) is awaited; the form's button is disabled while it runs
 export function form(fields, submitLabel, onSubmit, opts = {}) {
   const inputs = {};
+  const watchers = [];
+  const current = () => Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, input.value.trim()]));
   const el = h("form.form" + (opts.id ? "#" + opts.id : ""), { autocomplete: "off" });
   for (const f of fields) {
     let input;
@@ -101,8 +123,14 @@ export function form(fields, submitLabel, onSubmit, opts = {}) {
       input = h("input", { ...attrs, type: f.type === "date" ? "date" : f.type === "password" ? "password" : "text", value: f.value ?? null });
     }
     inputs[f.name] = input;
-    el.append(h("label", h("span", f.label), input, f.hint ? h("small", f.hint) : null));
+    // an amount checks itself as it is typed, against what the member may use now (amount.js)
+    const line = f.type === "money" ? watchAmount(input, f, current, () => h("small.live", { "aria-live": "polite" })) : null;
+    if (line) watchers.push(line.update);
+    el.append(h("label", h("span", f.label), input, f.hint ? h("small", f.hint) : null, line ? line.live : null));
   }
+  // what another field picks (a voucher, a payment kind) may change what an amount may be
+  el.addEventListener("change", () => watchers.forEach((update) => update()));
+  watchers.forEach((update) => update());
   const button = h("button.primary", { type: "submit", id: opts.id ? `${opts.id}-submit` : null }, submitLabel);
   el.append(h("div.actions", button));
   el.addEventListener("submit", async (ev) => {

@@ -1,6 +1,13 @@
 // Console labels of forms: key -> [中文, English] (merged into i18n.js's table).
 // "state.<x>" is a state badge and "state.<x>.why" the sentence beside it: what it means for the member now.
 export const STRINGS = {
+  // -- amounts checked as they are typed (amount.js) --------------------------------------------------------
+  "amount.available": ["可用 {max}", "{max} available"],
+  "amount.minimum": ["至少 {min}", "At least {min}"],
+  "amount.not_amount": ["请输入金额（元），如 100,000.00", "Type an amount in 元, e.g. 100,000.00"],
+  "amount.over": ["超过可用的 {max}", "More than the {max} available"],
+  "amount.under": ["低于最低金额 {min}", "Less than the minimum of {min}"],
+  "amount.left": ["剩余 {left}", "{left} left"],
   // -- states explained in place -------------------------------------------------------------------------
   "state.frozen": ["冻结中", "Frozen"],
   "state.frozen.why": ["监管机构已冻结（原因：{reason}），不能融资或转让。", "Frozen by the regulator (reason: {reason}): it cannot be financed or transferred."],

@@ -46,7 +46,7 @@ export async function render(el, ctx) {
 
   const issueForm = form([
     { name: "to", label: t("supplier"), type: "select", options: orgOptions(["SUPPLIER"], me) },
-    { name: "amount", label: t("amount_yuan") },
+    { name: "amount", label: t("amount_yuan"), type: "money" },
     { name: "maturity", label: t("maturity"), type: "date", value: inDays(90) },
     { name: "invoices", label: t("invoices_draw"), type: "textarea", placeholder: "011002600999-00000001=100000.00", hint: t("invoices_hint") },
     { name: "contract", label: t("contract_doc"), hint: t("hash_hint") },

@@ -53,7 +53,7 @@ export async function render(el, ctx) {
   if (isBank) {
     parts.push(section(t("grant_credit"), form([
       { name: "core", label: t("core_enterprise"), type: "select", options: orgOptions(["CORE_ENTERPRISE"]) },
-      { name: "amount", label: t("line_yuan") },
+      { name: "amount", label: t("line_yuan"), type: "money" },
       { name: "expires", label: t("expires"), type: "date", value: inDays(365) },
     ], t("grant_credit"), (v) => sign("receivables", "grant_credit", { core: v.core, amount: fen(v.amount), expires: day(v.expires) }, t("grant_credit")), { id: "grant-credit" })));
   }
@@ -62,7 +62,7 @@ export async function render(el, ctx) {
     parts.push(section(t("settlement_due"), h("p.note", t("settlement_due_note")), slot(() => settlementRows(me, sign))));
     parts.push(section(t("confirm_voucher_payment"), h("p.note", t("confirm_payment_note")), form([
       { name: "root", label: t("root_voucher"), placeholder: "V-…" },
-      { name: "amount", label: t("amount_yuan") },
+      { name: "amount", label: t("amount_yuan"), type: "money" },
       { name: "bank_ref", label: t("bank_ref") },
     ], t("confirm_payment"), (v) => sign("receivables", "confirm_payment", { root: v.root, amount: fen(v.amount), bank_ref: v.bank_ref }, t("confirm_payment")), { id: "confirm-payment" })));
     // a bidder registering, a payment falling due: the list follows the chain without a reload
@@ -153,7 +153,7 @@ async function settlementRows(me, sign) {
 function planPayment(p, sign) {
   return form([
     { name: "kind", label: t("payment_kind"), type: "select", options: [["coupon", t("coupon_payment")], ["principal", t("principal_payment")]] },
-    { name: "amount", label: t("amount_yuan") },
+    { name: "amount", label: t("amount_yuan"), type: "money", max: (v) => (v.kind === "principal" ? p.outstanding : null) },
     { name: "bank_ref", label: t("bank_ref") },
   ], t("confirm_payment"), (v) => sign("plans", "pay", { plan: p.id, kind: v.kind, amount: fen(v.amount), bank_ref: v.bank_ref }, t("confirm_payment")), { id: `plan-pay-${p.id}` });
 }

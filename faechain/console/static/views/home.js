@@ -83,7 +83,8 @@ function chart(c) {
 function counts(items) {
   const W = 560, row = 26, L = 200;
   const max = Math.max(1, ...items.map((x) => x.value));
-  return svg("svg", { class: "chart counts", width: W, height: items.length * row + 8, viewBox: `0 0 ${W} ${items.length * row + 8}`, role: "img" },
+  return svg("svg", { class: "chart counts", width: W, height: items.length * row + 8, viewBox: `0 0 ${W} ${items.length * row + 8}`, role: "img",
+    "aria-label": items.map((x) => `${x.label}: ${x.value}`).join("; ") },
     items.map((x, i) => svg("g", {},
       svg("text", { x: L - 6, y: i * row + 18, class: "axis", "text-anchor": "end" }, String(x.label).slice(0, 24)),
       svg("rect", { x: L, y: i * row + 6, width: Math.max(2, (W - L - 40) * (x.value / max)), height: 16, rx: 2, fill: "#c0392b" }),

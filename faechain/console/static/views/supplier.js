@@ -56,7 +56,7 @@ export async function render(el, ctx) {
   const transferForm = !movable.length ? whyNone("movable") : form([
     { name: "id", label: t("voucher"), type: "select", options: movable.map((v) => [v.id, `${v.id} · ${yuan(v.amount)}`]) },
     { name: "to", label: t("to"), type: "select", options: suppliers },
-    { name: "amount", label: t("amount_yuan"), placeholder: "100,000.00" },
+    { name: "amount", label: t("amount_yuan"), placeholder: "100,000.00", type: "money", max: (v) => amountOf(movable, v.id) },
   ], t("transfer_or_split"), async (v) => {
     await act("transfer", { id: v.id, to: v.to, amount: fen(v.amount) }, t("transfer_or_split"));
   }, { id: "transfer" });
@@ -64,7 +64,7 @@ export async function render(el, ctx) {
   const financeForm = !financeable.length ? whyNone("financeable") : form([
     { name: "id", label: t("voucher"), type: "select", options: financeable.map((v) => [v.id, `${v.id} · ${yuan(v.amount)}`]) },
     { name: "funder", label: t("funder"), type: "select", options: orgOptions(["FACTOR", "BANK"], me) },
-    { name: "amount", label: t("amount_yuan") },
+    { name: "amount", label: t("amount_yuan"), type: "money", max: (v) => amountOf(financeable, v.id) },
     { name: "rate", label: t("discount_rate_pct"), value: "5.50", hint: t("percent_hint") },
   ], t("request_financing"), async (v) => {
     await act("request_financing", { id: v.id, funder: v.funder, amount: fen(v.amount), rate_bps: percentBps(v.rate, t("discount_rate_pct")) }, t("request_financing"));
@@ -74,7 +74,7 @@ export async function render(el, ctx) {
     { name: "code", label: t("invoice_code"), placeholder: "011002600999" },
     { name: "number", label: t("invoice_number"), placeholder: "00000001" },
     { name: "buyer", label: t("buyer"), type: "select", options: orgOptions(["CORE_ENTERPRISE"], me) },
-    { name: "amount", label: t("amount_yuan") },
+    { name: "amount", label: t("amount_yuan"), type: "money" },
     { name: "date", label: t("invoice_date"), type: "date", value: today() },
     { name: "doc", label: t("invoice_scan"), hint: t("hash_hint") },
   ], t("register_invoice"), async (v) => {
@@ -120,4 +120,10 @@ export async function render(el, ctx) {
     section(t("my_financings"), financings),
     h("div.cols", section(t("register_invoice"), invoiceForm), section(t("my_invoices"), invoices)),
     planSection(ctx, live));
+}
+
+// the amount of the piece `id` among `pieces` (what a transfer or financing may use), null if none
+function amountOf(pieces, id) {
+  const v = pieces.find((p) => p.id === id);
+  return v ? v.amount : null;
 }
