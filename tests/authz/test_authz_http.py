@@ -193,6 +193,17 @@ def submit_batch(s: Site, reader: str) -> tuple[int, Any]:
     return status, doc
 
 
+def dry_run(s: Site, reader: str) -> tuple[int, Any]:
+    """The same call as submit_one, tried: the receipt the block would give, nothing written."""
+    signer = "investor4" if reader == ANONYMOUS else reader
+    raw = envelope(s, signer, "membership", "set_attributes", {"org_id": s.o["investor4"], "attributes": {"d": reader}})
+    status, doc = request(s, "POST", "/v1/txs/dry-run", raw, who=ANONYMOUS,
+                          headers={"Content-Type": "application/octet-stream"})
+    want = "ok" if signer == "exchange" else "unauthorized"
+    assert status != 200 or (doc["code"] == want and doc["dry_run"] is True), (reader, doc)
+    return status, doc
+
+
 def upload(s: Site, reader: str, scope: str, subject: str) -> tuple[int, Any]:
     data = f"authz upload by {reader} to {scope} {subject}".encode()
     h = s.node.app.hash(data).hex()
@@ -211,6 +222,8 @@ ROUTES: dict[tuple[str, str], Route] = {
                                "the signed envelope is the credential: no read signature; the receipt's code is the "
                                "contract's (test_authz_contracts.py)"),
     ("POST", "/v1/txs/batch"): Route(None, submit_batch, "as /v1/txs"),
+    ("POST", "/v1/txs/dry-run"): Route(None, dry_run, "as /v1/txs, nothing committed: the signer is told what its "
+                                                       "own receipt would say"),
     ("GET", "/v1/txs/{hash}"): Route(ANYONE, lambda s, r: request(s, "GET", f"/v1/txs/{s.t['tx']}", who=r),
                                      "every member is answered: in full if it may see the transaction, else its "
                                      "hash, position and receipt hash (test_authz_raw.py)"),

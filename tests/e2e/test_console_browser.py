@@ -39,7 +39,7 @@ ORG = demo_org_ids()
 TIMEOUT_MS = 20_000
 
 
-# a phone as an iPhone 12-14 shows a page (tests/e2e/test_console_phone.py)
+# a phone as an iPhone 12-14 shows a page (views at this size: tests/e2e/test_console_every_view.py)
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
 
 

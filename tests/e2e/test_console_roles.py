@@ -14,8 +14,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from test_console_browser import PHONE, Console, browser, node, who  # noqa: F401 - module fixtures
-from test_console_phone import FIT_JS
+from test_console_browser import Console, browser, node, who  # noqa: F401 - module fixtures
 
 from faechain.cli.demo import advance_clock
 from faechain.devnet.demo import demo_org_ids
@@ -343,26 +342,4 @@ def test_home_counts_follow_the_chain_for_supplier_and_factor(node, tab, who):  
     wait_count(fac, "register_financings", len(requested))
     assert count(fac, "fund_financings") >= 1
 
-
-TITLES = {"home": ("工作台", "Home"), "registrar": ("登记结算", "Registrar"), "rating": ("评级", "Ratings"),
-          "intermediary": ("中介业务", "Intermediary")}
-
-
-# -- on a phone -------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("name, view", [("registrar", "registrar"), ("rating", "rating"),
-                                        ("underwriter", "intermediary"), ("lawfirm", "intermediary")])
-def test_home_and_role_views_fit_a_phone(browser, node, name, view, lang):  # noqa: F811
-    c = Console(browser, node, name, lang, device=PHONE)
-    try:
-        for route, title in (("#/", TITLES["home"]), (f"#/v/{view}", TITLES[view])):
-            c.page.goto(f"{c.url}/{route}")
-            c.page.reload()
-            c.page.wait_for_function("(document.querySelector('main h1') || {textContent: ''}).textContent"
-                                     f".startsWith('{title[0 if lang == 'zh' else 1]}')")
-            c.page.wait_for_load_state("networkidle")
-            fit = c.page.evaluate(FIT_JS)
-            assert fit["page"] <= fit["screen"] <= PHONE["viewport"]["width"], (name, lang, route, fit)
-            assert not fit["wide"], (route, fit["wide"])
-    finally:
-        c.close()
+# Fitting a phone: every view of every role is checked at 390×844 by tests/e2e/test_console_every_view.py.

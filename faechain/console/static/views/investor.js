@@ -3,6 +3,7 @@
 // hash of a header trusted by signatures (trust.js), not the node's word — and fresh (at most
 // MAX_LAG_BLOCKS behind the newest signed header known), with its evidence offered as a file.
 import * as api from "../api.js";
+import { watchAmount } from "../amount.js";
 import { bars } from "../charts.js";
 import { bps, date, datetime, orgName, short, yuan } from "../fmt.js";
 import { t } from "../i18n.js";
@@ -22,11 +23,22 @@ function offerState(p, qualified) {
   return null;
 }
 
-// an amount (and, for a product, a tranche) typed beside the offer, then signed
-function subscribeForm(id, tranches, minTicket, onSubmit) {
+// an amount (and, for a product, a tranche) typed beside the offer, checked as it is typed (amount.js:
+// at least the minimum ticket, at most what remains of the plan or of the tranche picked), then signed.
+// `maxOf(tranche)`: what remains to subscribe (null: not known to this investor).
+function subscribeForm(id, tranches, minTicket, maxOf, onSubmit) {
   const amount = h("input", { type: "text", id: `subscribe-${id}-amount`, placeholder: minTicket ? "≥ " + (minTicket / 100).toFixed(2) : t("amount_yuan"), "aria-label": t("amount_yuan"), size: 12 });
   const pick = tranches ? h("select", { id: `subscribe-${id}-tranche`, "aria-label": t("tranche") }, tranches.map((x) => h("option", { value: x.name }, `${x.name} · ${bps(x.coupon_bps)}`))) : null;
-  return h("span.inline-form", pick, " ", amount, " ", button(t("subscribe"), () => onSubmit(fen(amount.value, t("amount_yuan")), pick && pick.value), "small primary", { id: `subscribe-${id}` }));
+  const line = watchAmount(amount, { min: () => minTicket || null, max: () => maxOf(pick && pick.value) }, () => ({}),
+    () => h("small.live", { id: `subscribe-${id}-live`, "aria-live": "polite" }));
+  if (pick) pick.addEventListener("change", line.update);
+  line.update();
+  const go = () => {
+    line.update();
+    if (!amount.checkValidity()) throw new Error(amount.validationMessage); // refused here, before anything is signed
+    return onSubmit(fen(amount.value, t("amount_yuan")), pick && pick.value);
+  };
+  return h("span.inline-form", pick, " ", amount, " ", button(t("subscribe"), go, "small primary", { id: `subscribe-${id}` }), line.live);
 }
 
 export async function render(el, ctx) {
@@ -55,8 +67,16 @@ export async function render(el, ctx) {
       [t("subscribed"), (p) => yuan(p.subscribed)],
       [t("coupon"), (p) => bps(p.coupon_bps)],
       [t("window"), (p) => `${date(p.opens)} – ${date(p.closes)}`],
-      [t("actions"), (p) => offerState(p, qualified)
-        || subscribeForm(p.id, null, 0, (amount) => sign("plans", "subscribe", { plan: p.id, amount }, t("subscribe")))],
+      [t("actions"), (p) => offerState(p, qualified) || slot(async () => {
+        // the minimum ticket counts what this investor already subscribed; what remains is known to it
+        // only once it holds the plan (an outsider is not told the subscribed total): else the size
+        const [view, mine] = await Promise.all([api.query("plans", "plan", { id: p.id }).catch(() => null),
+          myPlans.some((x) => x.id === p.id) ? api.query("plans", "holding", { plan: p.id, investor: me }).catch(() => null) : null]);
+        const plan = (view && view.plan) || p;
+        const min = Math.max(0, (plan.min_ticket || 0) - ((mine && mine.subscribed) || 0));
+        const left = plan.size - (plan.subscribed || 0);
+        return subscribeForm(p.id, null, min, () => left, (amount) => sign("plans", "subscribe", { plan: p.id, amount }, t("subscribe")));
+      })],
     ], listedPlans, { empty: t("no_offers") }),
     h("h3", t("products")),
     table([
@@ -66,7 +86,8 @@ export async function render(el, ctx) {
       [t("window"), (p) => `${date(p.opens)} – ${date(p.closes)}`],
       [t("actions"), (p) => offerState(p, qualified) || slot(async () => {
         const view = await api.query("products", "product", { id: p.id });
-        return subscribeForm(p.id, view.product.tranches, view.product.min_ticket,
+        const left = (name) => { const x = view.product.tranches.find((tr) => tr.name === name); return x ? x.size - (x.subscribed || 0) : null; };
+        return subscribeForm(p.id, view.product.tranches, view.product.min_ticket, left,
           (amount, tranche) => sign("products", "subscribe", { product: p.id, tranche, amount }, t("subscribe")));
       })],
     ], openProducts, { empty: t("no_offers") }));

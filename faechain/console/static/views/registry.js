@@ -21,6 +21,8 @@ export const VIEWS = [
   { id: "rating", title: "view.rating", roles: ["RATING_AGENCY"], load: () => import("./rating.js") },
   { id: "intermediary", title: "view.intermediary", roles: ["INTERMEDIARY"], load: () => import("./intermediary.js") },
   { id: "auctions", title: "view.auctions", roles: [...BIDDERS, "EXCHANGE", "REGULATOR"], load: () => import("./auctions.js") },
+  // after the auction: the seller (a bank or an AMC, also bidders), the winning bidder, the exchange
+  { id: "deals", title: "view.deals", roles: [...BIDDERS, "EXCHANGE"], load: () => import("./deals.js") },
   { id: "governance", title: "view.governance", roles: ALL, feature: "governance", load: () => import("./governance.js") },
   { id: "calls", title: "view.calls", roles: ALL, load: () => import("./calls.js") },
 ];

@@ -298,8 +298,8 @@ async function amc(me, now) {
   return {
     items: [
       ...items,
-      item("deals_to_sign", won.filter((p) => p.status === "AWARDED"), "calls", { focus: (p) => p.id }),
-      item("dispositions_to_record", won.filter((p) => ["NOTICED", "POST_TRANSFER"].includes(p.status)), "calls", { focus: (p) => p.id, tone: "wait" }),
+      item("deals_to_sign", won.filter((p) => p.status === "AWARDED"), "deals", { focus: (p) => p.id }),
+      item("dispositions_to_record", won.filter((p) => ["NOTICED", "POST_TRANSFER"].includes(p.status)), "deals", { focus: (p) => p.id, tone: "wait" }),
     ],
     kpis: [["kpi.packages_won", won.length], ["kpi.principal_won", sum(won, "principal"), "fen"]],
     chart: { kind: "bars", title: "chart.packages_won", items: won.map((p) => ({ label: p.id, value: p.principal })) },
@@ -323,8 +323,8 @@ async function exchange() {
       item("approve_products", products, "exchange", { focus: (p) => p.id }),
       item("approve_packages", ready, "exchange", { focus: (p) => p.id, amount: "principal" }),
       item("list_packages", approved, "exchange", { focus: (p) => p.id, amount: "reserve_price" }),
-      item("assign_inspectors", afterFull.filter((p) => !p.inspector), "calls", { focus: (p) => p.id }),
-      item("close_packages", inspected, "calls", { focus: (p) => p.id }),
+      item("assign_inspectors", afterFull.filter((p) => !p.inspector), "deals", { focus: (p) => p.id }),
+      item("close_packages", inspected, "deals", { focus: (p) => p.id }),
       item("packages_in_dd", ddFull.filter((p) => !ready.includes(p)), "exchange", { focus: (p) => p.id, tone: "wait" }),
     ],
     kpis: [["kpi.plans_live", listed.length], ["kpi.size_live", sum(listed, "size"), "fen"]],
