@@ -278,3 +278,22 @@ def engine(chain):
     eng.start()
     yield eng
     eng.stop()
+
+
+# -- the order files start in --------------------------------------------------------------------------
+def _start_rank(path: str) -> int:
+    """Longest first: the CometBFT networks and the other multi-process files, then the browser and
+    fuzz files, then the rest. The workers take files in this order (one file per worker), so the
+    longest are not the last to start, leaving one worker busy while the others wait."""
+    name = os.path.basename(path)
+    if "/e2e/" in path and ("localnet" in name or name in ("test_sm_e2e.py", "test_crash.py", "test_crash_http.py",
+                                                           "test_light_abci.py")):
+        return 0
+    if "/e2e/" in path or "/fuzz/" in path or "/cli/" in path:
+        return 1
+    return 2
+
+
+def pytest_collection_modifyitems(config, items):
+    """Order only: which test runs, and what it checks, never depends on it."""
+    items.sort(key=lambda item: _start_rank(str(item.path)))

@@ -66,6 +66,8 @@ def test_every_action_of_every_view_is_a_button(browser, node, pending, name):  
         for href in views:
             c.go(href.lstrip("/"))
             c.page.wait_for_load_state("networkidle")
+            # and every part drawn: a slot shows "loading" until its reads have come back and drawn it
+            c.page.wait_for_function("!document.querySelector('main .loading')")
             fake += c.page.eval_on_selector_all(
                 "div.small, div.primary, span.small.primary",
                 "els => els.map(e => e.tagName + ' ' + e.className + ' ' + e.textContent.slice(0, 30))")
