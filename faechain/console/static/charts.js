@@ -31,12 +31,18 @@ function compactYuan(fen) {
   return y.toFixed(0);
 }
 
+// a name cut to `n` characters with an ellipsis, so a cut name is seen to be cut (the node's
+// title and label carry it whole)
+function clip(text, n) {
+  return text.length > n ? text.slice(0, n - 1) + "…" : text;
+}
+
 // pieces: voucher records (id, parent, children, holder, amount, status, tier); a tidy tree
 // laid out leaves-first, each node centred over its children. onPick(id) on click.
 export function voucherTree(pieces, opts = {}) {
   const byId = new Map(pieces.map((p) => [p.id, p]));
   const roots = pieces.filter((p) => !p.parent || !byId.has(p.parent));
-  const W = 172, H = 58, GX = 16, GY = 34;
+  const W = 196, H = 58, GX = 16, GY = 34;
   const pos = new Map();
   let nextX = 0, maxDepth = 0;
   const place = (p, depth) => {
@@ -72,7 +78,7 @@ export function voucherTree(pieces, opts = {}) {
       svg("rect", { width: W, height: H, rx: 6, fill: "#fff", stroke: STATUS_COLOURS[p.status] || "#888", "stroke-width": mine ? 3 : 1.5 }),
       svg("rect", { width: 6, height: H, rx: 3, fill: STATUS_COLOURS[p.status] || "#888" }),
       svg("text", { x: 12, y: 16, class: "vid" }, p.id + (p.frozen ? " ❄" : "")),
-      svg("text", { x: 12, y: 32, class: "vholder" }, orgName(p.holder).slice(0, 22)),
+      svg("text", { x: 12, y: 32, class: "vholder" }, clip(orgName(p.holder), 28)),
       svg("text", { x: 12, y: 49, class: "vamount" }, yuanNumber(p.amount) + "  " + tv("status", p.status)));
     if (opts.onPick) {
       // a node opens its piece: a link for the keyboard and screen readers too, not only the mouse

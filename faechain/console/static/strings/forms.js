@@ -24,6 +24,8 @@ export const STRINGS = {
   "state.none_financeable": ["暂无可融资凭证", "Nothing to finance"],
   "state.none_financeable.why": ["目前没有可以申请融资的凭证（须已签收、未冻结、未锁定、未在融资中）：", "No voucher can be offered for financing now (it must be accepted, not frozen, not locked, not already offered):"],
   "state.invoice_pooled": ["已入池", "Pooled"],
+  "locker.plans": ["债权融资计划", "plan"],
+  "locker.products": ["收益权产品", "product"],
   "state.invoice_pooled.why": ["已锁定于{to}，不能再用于签发。", "Locked to {to}: it backs no new voucher."],
   "state.invoice_drawn": ["已用完", "Fully drawn"],
   "state.invoice_drawn.why": ["发票金额已全部占用。", "The invoice's whole amount is drawn."],

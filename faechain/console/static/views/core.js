@@ -4,9 +4,9 @@
 import * as api from "../api.js";
 import { bars, gauge, voucherTree } from "../charts.js";
 import { date, orgName, yuan } from "../fmt.js";
-import { t } from "../i18n.js";
+import { t, tv } from "../i18n.js";
 import { badge, clear, form, h, idLink, org, section, signAndSubmit, slot, table } from "../ui.js";
-import { LIVE, day, fen, hashOf, inDays, lineage, orgOptions, planSection, settlementBanks, stateNote } from "./common.js";
+import { LIVE, day, fen, hashOf, inDays, lineage, lockedTo, orgOptions, planSection, settlementBanks, stateNote } from "./common.js";
 
 export async function render(el, ctx) {
   const me = ctx.me;
@@ -30,8 +30,8 @@ export async function render(el, ctx) {
       [t("seller"), (r) => org(r.invoice.seller)],
       [t("amount"), (r) => yuan(r.invoice.amount)],
       [t("undrawn"), (r) => yuan(r.undrawn)],
-      [t("pooled"), (r) => r.invoice.locked_by || ""],
-      [t("actions"), (r) => r.invoice.locked_by ? stateNote("invoice_pooled", { to: r.invoice.lock_purpose || r.invoice.locked_by }, "s-locked")
+      [t("pooled"), (r) => (r.invoice.locked_by ? tv("locker", r.invoice.locked_by) : "")],
+      [t("actions"), (r) => r.invoice.locked_by ? stateNote("invoice_pooled", { to: lockedTo(r.invoice) }, "s-locked")
         : r.undrawn <= 0 ? stateNote("invoice_drawn", {}, "s-closed") : h("button.small", {
         type: "button", id: `use-${r.invoice.id}`,
         onclick: () => {
