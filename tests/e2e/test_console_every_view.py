@@ -121,6 +121,8 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 STATUS_CODES = set(re.findall(r'"status\.([A-Z_]{3,})"',
                               (Path(__file__).parents[2] / "faechain/console/static/strings.js").read_text()))
+# sentences a contract writes in English into records a page shows (a disclosure's title)
+CONTRACT_ENGLISH = re.compile(r"\b(periodic report to|final report|initial disclosure)\b")
 RAW_CODE = re.compile(r"\b(" + "|".join(sorted(STATUS_CODES, key=len, reverse=True)) + r")\b")
 
 
@@ -131,8 +133,8 @@ def foreign(texts: list[str], lang: str) -> list[str]:
     for text in texts:
         if lang == "en" and CJK.search(text.replace("元", "")):
             out.append(f"Chinese in English: {text[:80]!r}")
-        if lang.startswith("zh") and (m := RAW_CODE.search(text)):
-            out.append(f"raw code {m.group(0)}: {text[:80]!r}")
+        if lang.startswith("zh") and (m := RAW_CODE.search(text) or CONTRACT_ENGLISH.search(text)):
+            out.append(f"untranslated {m.group(0)}: {text[:80]!r}")
         if m := SNAKE.search(text):
             out.append(f"identifier {m.group(0)}: {text[:80]!r}")
     return out

@@ -1,6 +1,6 @@
 // Helpers several views share: organisation pickers, voucher lineage, amounts and hashes typed in forms.
 import * as api from "../api.js";
-import { allOrgs, bps, nowMs, orgName, parseDate, parseYuan, yuan } from "../fmt.js";
+import { allOrgs, bps, date, nowMs, orgName, parseDate, parseYuan, yuan } from "../fmt.js";
 import { t, tv } from "../i18n.js";
 import { bytesToHex } from "../cbor.js";
 import { sha256 } from "../smt.js";
@@ -300,4 +300,19 @@ export function productSection(ctx, held) {
     ], products, { empty: t("no_products") });
     return h("div", h("p.note", t("product_note")), f, h("h3", t("my_products_list")), rows);
   }));
+}
+
+// A disclosure's title as the member reads it. The plans contract writes the titles of the
+// disclosures it schedules itself in English ("periodic report to 2028-05-10T06:00:00Z", "final
+// report", "initial disclosure: ...", "default: <reason>"); those read in the member's language,
+// the date in China time. A title a member typed stays as typed.
+export function disclosureTitle(title) {
+  const text = String(title || "");
+  const periodic = /^periodic report to (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$/.exec(text);
+  if (periodic) return t("dtitle.periodic", { date: date(Date.parse(periodic[1])) });
+  if (text === "final report") return t("dtitle.final");
+  if (text.startsWith("initial disclosure:")) return t("dtitle.initial");
+  const fault = /^default: (.*)$/s.exec(text);
+  if (fault) return t("dtitle.default", { reason: fault[1] });
+  return text;
 }

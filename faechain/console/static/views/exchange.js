@@ -10,7 +10,7 @@ import * as api from "../api.js";
 import { bps, date, orgName, short, yuan } from "../fmt.js";
 import { t, tv } from "../i18n.js";
 import { badge, button, clear, form, h, idLink, kv, org, section, signAndSubmit, slot, table } from "../ui.js";
-import { day, fen, inDays, int, nowSeconds, settlementBanks, stateNote, today } from "./common.js";
+import { day, disclosureTitle, fen, inDays, int, nowSeconds, settlementBanks, stateNote, today } from "./common.js";
 
 const hashCell = (hash) => h("code", { title: hash }, short(hash, 16));
 
@@ -116,7 +116,7 @@ async function planReview(s, sign, approveForm) {
     table([[t("asset"), (a) => h("code", a.asset)], [t("payer"), (a) => org(a.payer)], [t("amount"), (a) => yuan(a.amount)], [t("maturity"), (a) => date(a.maturity)]],
       pool, { empty: t("pool_empty"), cls: "pool" }),
     h("h3", t("disclosures")),
-    table([[t("kind"), (d) => tv("disclosure", d.kind)], [t("title"), (d) => d.title], [t("status"), (d) => badge(d.status)], [t("due"), (d) => date(d.due)],
+    table([[t("kind"), (d) => tv("disclosure", d.kind)], [t("title"), (d) => disclosureTitle(d.title)], [t("status"), (d) => badge(d.status)], [t("due"), (d) => date(d.due)],
       [t("documents"), (d) => (d.documents || []).map((x) => [hashCell(x), " "])]], disclosures, { empty: t("none"), cls: "disclosures" }),
     h("h3", t("documents")), docTable(view.documents || []),
     ready ? approveForm(`approve-plan-${p.id}`, (v) => sign("plans", "approve", { plan: p.id, ...v }, t("approve_plan")), 90)

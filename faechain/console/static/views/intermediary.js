@@ -7,7 +7,7 @@
 import { date, datetime, orgName, short, yuan } from "../fmt.js";
 import { t, tv } from "../i18n.js";
 import { askText, badge, button, clear, dialog, form, h, org, section, signAndSubmit, table } from "../ui.js";
-import { day, hashOf, int, nowSeconds } from "./common.js";
+import { day, disclosureTitle, hashOf, int, nowSeconds } from "./common.js";
 import { DAY, intermediaryDesk, planSteps, poolNeeded } from "./todos.js";
 
 // the contracts' words (plans/records.py DOC_KINDS, DISCLOSURE_KINDS; npa/records.py OPINIONS, RESULTS)
@@ -52,7 +52,7 @@ export async function render(el, ctx) {
   const items = desk.plans.flatMap((v) => v.disclosures.map((d) => ({ ...d, docs: v.documents || [] })));
   const shown = items.filter((d) => ["SCHEDULED", "OVERDUE"].includes(d.status) || (d.status === "PUBLISHED"));
   const disclosureBox = table([
-    [t("plan"), (d) => link("plan", d.plan)], ["#", (d) => d.n], [t("kind"), (d) => tv("dkind", d.kind)], [t("title"), (d) => d.title],
+    [t("plan"), (d) => link("plan", d.plan)], ["#", (d) => d.n], [t("kind"), (d) => tv("dkind", d.kind)], [t("title"), (d) => disclosureTitle(d.title)],
     [t("due"), (d) => [datetime(d.due), d.status === "SCHEDULED" ? h("br") : null, d.status === "SCHEDULED" ? h("small", dueIn(d.due - now)) : null]],
     [t("status"), (d) => [badge(d.status), d.late ? h("small", " " + t("imd.late")) : null]],
     [t("reg.now"), (d) => (d.status === "PUBLISHED"
@@ -121,7 +121,7 @@ async function publish(d, correcting, sign) {
   const docs = d.docs.filter((x) => !x.superseded_by);
   const boxes = docs.map((x) => h("input", { type: "checkbox", value: x.hash, id: `publish-doc-${x.hash.slice(0, 12)}` }));
   const ok = await dialog(t(correcting ? "imd.correct" : "imd.publish") + ` · ${d.plan} #${d.n}`, h("div.form",
-    h("p.note", d.title),
+    h("p.note", disclosureTitle(d.title)),
     h("label", h("span", t("summary")), summary),
     reason ? h("label", h("span", t("imd.correction_reason")), reason) : null,
     h("p", t("documents")),

@@ -6,13 +6,13 @@ import * as api from "../api.js";
 import { watchAmount } from "../amount.js";
 import { bars } from "../charts.js";
 import { bps, date, datetime, orgName, short, yuan } from "../fmt.js";
-import { t } from "../i18n.js";
+import { t, tv } from "../i18n.js";
 import { hasherFor } from "../smt.js";
 import { evidenceButton, recordOf } from "../evidence.js";
 import { basisLine, freshHeader, noBrowserCheck, trustAnchor, trustFailure } from "../trust.js";
 import { verifyPenetration } from "../verify.js";
 import { badge, button, clear, h, idLink, kv, org, section, signAndSubmit, slot, table } from "../ui.js";
-import { fen, nowSeconds, stateNote } from "./common.js";
+import { disclosureTitle, fen, nowSeconds, stateNote } from "./common.js";
 
 // what an investor may do with an offer now: subscribe inside the window if qualified, else why not
 function offerState(p, qualified) {
@@ -201,7 +201,7 @@ async function penetration(el, ctx, planId) {
       section(t("pool"), h("div.assets", answer.assets.map(assetCard))),
       section(t("documents"), table([[t("name"), (d) => d.value.name], [t("kind"), (d) => d.value.kind], [t("hash"), (d) => h("a", { href: `/console/api/read/vault/${d.value.hash}?scope=plans`, title: d.value.hash }, short(d.value.hash, 16))], [t("size"), (d) => d.value.size]], answer.documents)),
       section(t("cash_flows"), table([[t("date"), (c) => date(c.value.value_date)], [t("payer"), (c) => org(c.value.payer)], [t("payee"), (c) => org(c.value.payee)], [t("amount"), (c) => yuan(c.value.amount)], [t("bank_ref"), (c) => c.value.bank_ref]], answer.cash_flows)),
-      section(t("disclosures"), table([[t("kind"), (d) => d.value.kind], [t("title"), (d) => d.value.title], [t("due"), (d) => date(d.value.due)], [t("status"), (d) => badge(d.value.status)], [t("published"), (d) => (d.value.published_at ? datetime(d.value.published_at) : "—")]], answer.disclosures)));
+      section(t("disclosures"), table([[t("kind"), (d) => tv("dkind", d.value.kind)], [t("title"), (d) => disclosureTitle(d.value.title)], [t("due"), (d) => date(d.value.due)], [t("status"), (d) => badge(d.value.status)], [t("published"), (d) => (d.value.published_at ? datetime(d.value.published_at) : "—")]], answer.disclosures)));
   };
   draw(first);
   clear(el,
