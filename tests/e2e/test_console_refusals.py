@@ -51,7 +51,8 @@ SHOW_REFUSAL = """async ([vid, to]) => {
   const prepared = await api.prepare('receivables', 'transfer', { id: vid, to, amount: 150000000 });
   const box = ui.errorBox(new api.ApiError(prepared.dry_run.code, prepared.dry_run.message, 200));
   box.id = 'refusal-under-test';
-  document.querySelector('main').prepend(box);
+  // outside <main>: a new block redraws the view, which would take the box with it
+  document.getElementById('toasts').before(box);
   return prepared.dry_run;
 }"""
 
@@ -86,7 +87,8 @@ def check_refusal(supplier, voucher: str, lang: str, expected: str) -> None:
     assert trial["message"] == "amount 150000000 fen exceeds the piece's 100000000 fen"  # what the chain says
     box = supplier.page.locator("#refusal-under-test")
     box.wait_for()
-    supplier.page.wait_for_function("document.querySelector('#refusal-under-test').textContent.includes('00 ')")
+    supplier.page.wait_for_function(
+        "(document.querySelector('#refusal-under-test') || {textContent: ''}).textContent.includes('00 ')")
     assert box.text_content() == expected
     assert box.get_attribute("data-code") == "limit_exceeded"
     shoot(supplier, f"errorbox-{lang}-1440.png")
@@ -104,7 +106,7 @@ def test_a_refusal_reads_on_a_phone(browser, node, voucher):  # noqa: F811
     phone = Console(browser, node, "supplier1", "zh", device=PHONE)
     try:
         show_refusal(phone, voucher)
-        phone.page.wait_for_function(f"document.querySelector('#refusal-under-test').textContent === {ZH!r}")
+        phone.page.wait_for_function(f"(document.querySelector('#refusal-under-test') || {{}}).textContent === {ZH!r}")
         box = phone.page.locator("#refusal-under-test").bounding_box()
         assert box is not None and box["width"] <= 390  # it wraps inside the screen, no sideways scroll
         shoot(phone, "errorbox-zh-390.png")
