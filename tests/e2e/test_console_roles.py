@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from test_console_browser import Console, browser, node, who  # noqa: F401 - module fixtures
+from test_console_browser import Console, browser, node, tab, who  # noqa: F401 - module fixtures
 
 from faechain.cli.demo import advance_clock
 from faechain.devnet.demo import demo_org_ids
@@ -39,20 +39,6 @@ def now(node) -> int:  # noqa: F811
 
 def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-@pytest.fixture
-def tab(browser, node):  # noqa: F811
-    tabs: list[Console] = []
-
-    def open_tab(name: str, lang: str = "zh") -> Console:
-        c = Console(browser, node, name, lang)
-        tabs.append(c)
-        return c
-
-    yield open_tab
-    for c in tabs:
-        c.close()
 
 
 def count(c: Console, key: str) -> int:
