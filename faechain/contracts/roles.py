@@ -19,6 +19,8 @@ ROLE_WORDS = {
     "EXCHANGE": "exchange", "CORE_ENTERPRISE": "core enterprise", "SUPPLIER": "supplier", "FACTOR": "factor",
     "BANK": "bank", "AMC": "asset management company", "INVESTOR": "investor", "RATING_AGENCY": "rating agency",
     "REGISTRAR": "registrar", "INTERMEDIARY": "intermediary", "REGULATOR": "regulator",
+    "REGISTRY_AGENT": "registry agent", "TAX_SERVICE": "e-invoice verification service",
+    "PAYMENT_RAIL": "payment rail operator",
 }
 _THE = frozenset({"EXCHANGE", "REGULATOR"})
 

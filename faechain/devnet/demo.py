@@ -60,6 +60,10 @@ MEMBERS: tuple[DemoMember, ...] = (
     DemoMember("registrar", "REGISTRAR", "Beijing Equity Registration and Settlement Co.", {}),
     DemoMember("underwriter", "INTERMEDIARY", "Jinrong Securities Underwriting Co., Ltd.", {}),
     DemoMember("lawfirm", "INTERMEDIARY", "Haidian Tongda Law Firm", {}),
+    # the outside services, each run by a simulator process in the demo (docs/outside-world.md)
+    DemoMember("registry", "REGISTRY_AGENT", "Movable-property registry agent (simulator)", {}),
+    DemoMember("taxservice", "TAX_SERVICE", "E-invoice verification service (simulator)", {}),
+    DemoMember("ecny", "PAYMENT_RAIL", "e-CNY payment rail operator (simulator)", {}),
 )
 
 

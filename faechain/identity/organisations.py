@@ -14,6 +14,8 @@ from faechain.core.encoding import encode
 ORG_TYPES = (
     "EXCHANGE", "CORE_ENTERPRISE", "SUPPLIER", "FACTOR", "BANK", "AMC", "INVESTOR",
     "RATING_AGENCY", "REGISTRAR", "INTERMEDIARY", "REGULATOR",
+    # services outside the chain whose signed transactions are attestations (docs/outside-world.md)
+    "REGISTRY_AGENT", "TAX_SERVICE", "PAYMENT_RAIL",
 )
 REVOKE_DOMAIN = b"faechain/revoke/v1\x00"
 

@@ -1,12 +1,12 @@
 """The governance sample of `fae demo`: two proposals carried by a vote, one still open.
 
 1. The exchange proposes to admit Tianjin Binhai Commercial Factoring (`factor2`, a
-   FACTOR) with its organisation CA; 13 of the 19 member organisations (two thirds)
-   vote yes and the 13th vote admits it. Its CA and an admin identity are made in the
+   FACTOR) with its organisation CA; two thirds of the 22 member organisations (15)
+   vote yes and the 15th vote admits it. Its CA and an admin identity are made in the
    demo home (`ca/factor2`, `wallet/factor2`), so it can sign like any other member.
 2. With the supervision module present, the regulator proposes to lower the
-   large-transfer alert threshold to CNY 5,000,000; it passes the same way (14 of
-   the now 20 members).
+   large-transfer alert threshold to CNY 5,000,000; it passes the same way (16 of
+   the now 23 members).
 3. Also with supervision: the regulator's proposal to alert at 150 product holders
    instead of 180 is still OPEN, with a few votes cast (one against).
 """

@@ -20,7 +20,7 @@ from tests.modules.driver import Driver
 
 VAL_A, VAL_B, VAL_C = "0a" * 32, "0b" * 32, "0c" * 32
 VOTERS = [m.name for m in MEMBERS]  # every demo organisation, in consortium order
-NEED = 13  # ceil(2 * 19 / 3)
+NEED = -(-2 * len(VOTERS) // 3)  # ceil(2n/3) of every demo organisation
 RULE = "large_transfer"  # a risk rule of supervision (rules.DEFAULTS)
 
 

@@ -8,7 +8,8 @@ import { t, tv } from "../i18n.js";
 import { badge, button, clear, form, h, org, section, signAndSubmit, table } from "../ui.js";
 import { fen, int, orgOptions, percentBps, stateNote } from "./common.js";
 
-const ORG_TYPES = ["CORE_ENTERPRISE", "SUPPLIER", "FACTOR", "BANK", "AMC", "INVESTOR", "RATING_AGENCY", "REGISTRAR", "INTERMEDIARY"];
+const ORG_TYPES = ["CORE_ENTERPRISE", "SUPPLIER", "FACTOR", "BANK", "AMC", "INVESTOR", "RATING_AGENCY", "REGISTRAR", "INTERMEDIARY",
+  "REGISTRY_AGENT", "TAX_SERVICE", "PAYMENT_RAIL"];
 // a threshold's unit as a person types it: a share of a product in %, an amount in 元, else a whole number
 const RULE_UNITS = { payer_concentration: "pct", large_transfer: "yuan" };
 
