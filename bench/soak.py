@@ -53,7 +53,7 @@ from faechain.sdk import ApiError, Client, Identity
 DAY = 86_400
 YUAN = 100
 NAMES = ("exchange", "regulator", "core", "supplier1", "supplier2", "supplier3", "factor", "bank", "underwriter",
-         "investor1", "investor2")
+         "investor1", "investor2", "registry")
 
 
 def free_port() -> int:
@@ -186,6 +186,9 @@ class Soak:
         fid = self.tx(c, "supplier3", "receivables", "request_financing", id=piece, funder=self.o["factor"],
                       amount=amount, rate_bps=500)["financing"]
         self.tx(c, "factor", "receivables", "record_registration", financing=fid, reg_no=f"ZDW-{fid}")
+        self.tx(c, "registry", "receivables", "attest_registration", financing=fid, reg_no=f"ZDW-{fid}",
+                kind="ASSIGNMENT", creditor=self.o["factor"], debtor=self.o["supplier3"], amount=amount, voucher=piece)
+        self.tx(c, "registry", "receivables", "attest_search", financing=fid, search_no=f"S-{fid}", earlier=[])
         self.tx(c, "factor", "receivables", "fund", financing=fid)
 
     def reuse(self, c: Client, rnd: random.Random) -> None:

@@ -5,8 +5,10 @@ distinctive values of several parties, each known to a few members only:
 
     a credit line's amount               bank's line to core2: bank, core2
     an invoice's number                  supplier3's invoice on core: supplier3, core, factor (offered a
-                                         voucher drawing on it)
-    a financing's rate and registration  supplier3's offer to factor: supplier3, factor
+                                         voucher drawing on it), taxservice (every invoice is the tax
+                                         authority's own data)
+    a financing's rate and registration  supplier3's offer to factor: supplier3, factor, registry (the
+                                         registry agent reads every financing: it attests them)
     a freeze's case number               the regulator's freeze of supplier3's voucher: supplier3, core
     a package's reserve price            bank2's draft package: bank2
     a plan holding                       investor1's subscription to a new plan: investor1 and the plan's
@@ -109,17 +111,18 @@ def _record_secrets(s: Site) -> None:
     inv = s.ok("supplier3", "receivables", "register_invoice", code="0110026LEAK", number="LEAKQ4711X",
                seller=o["supplier3"], buyer=o["core"], amount=3_000_000 * YUAN, date=now - DAY, doc_hash=doc)
     s.refs["invoice"] = inv["invoice"]
-    s.secrets.append(Secret("invoice number", "LEAKQ4711X", frozenset({"supplier3", "core", "factor"})))
+    s.secrets.append(Secret("invoice number", "LEAKQ4711X", frozenset({"supplier3", "core", "factor", "taxservice"})))
     vid = s.ok("core", "receivables", "issue", to=o["supplier3"], amount=2_500_000 * YUAN, maturity=now + 90 * DAY,
                invoices=[[inv["invoice"], 2_500_000 * YUAN]], contract_hash=doc)["voucher"]
     s.refs["voucher"] = vid
     s.ok("supplier3", "receivables", "accept", id=vid)
     fid = s.ok("supplier3", "receivables", "request_financing", id=vid, funder=o["factor"], amount=2_500_000 * YUAN,
-               rate_bps=8677)["financing"]
+               rate_bps=2347)["financing"]
     s.refs["financing"] = fid
     s.ok("factor", "receivables", "record_registration", financing=fid, reg_no="ZDWLEAK20260451")
-    s.secrets.append(Secret("financing rate", 8677, frozenset({"supplier3", "factor"}), field="rate_bps"))
-    s.secrets.append(Secret("financing registration", "ZDWLEAK20260451", frozenset({"supplier3", "factor"})))
+    s.secrets.append(Secret("financing rate", 2347, frozenset({"supplier3", "factor", "registry"}), field="rate_bps"))
+    s.secrets.append(Secret("financing registration", "ZDWLEAK20260451",
+                            frozenset({"supplier3", "factor", "registry"})))
     case = "(2026) Jing 0105 Zhi No. 4711-LEAK"
     s.ok("regulator", "supervision", "freeze", asset=f"voucher:{vid}", reason=case)
     s.secrets.append(Secret("freeze case number", case, frozenset({"supplier3", "core"})))

@@ -67,6 +67,14 @@ MEMBERS: tuple[DemoMember, ...] = (
 )
 
 
+# The demo's contract settings (genesis `contracts`). The demo's dev setting: an invoice the tax service has
+# not verified may back up to 1亿元 of vouchers, so that the samples and the tests run without a tax service
+# verifying each invoice; production's default (receivables/rules.py) is 0: nothing until verified. For the
+# same reason the demo's regulator is not alerted of each such voucher (`unverified_invoice`, on by default).
+DEMO_CONTRACTS: dict[str, Any] = {"receivables": {"rules": {"unverified_invoice_cap": 100_000_000_00}},
+                                  "supervision": {"rules": {"unverified_invoice": 0}}}
+
+
 def demo_org_id(index: int) -> str:
     """A well-formed 18-character USCC for the index-th demo organisation."""
     return f"91110000MA{index:07d}X"
@@ -101,6 +109,7 @@ def create_demo(home: str, port: int | None = None, suite: str = "ed25519", *,
         genesis_time=int(now.timestamp() * 1000) - 60_000,
         dev=True,
         orgs=orgs,
+        contracts=DEMO_CONTRACTS,
         block_signer=create_block_signer(p["block_signer"], suite, name=f"{DEMO_CHAIN_ID} node") if block_signer
         else None,
     )
@@ -130,6 +139,22 @@ class TxReceipt(Protocol):
 
 Submit = Callable[[str, str, str, dict[str, Any]], TxReceipt]  # (identity name, contract, method, args) -> receipt
 Upload = Callable[[bytes], str]  # document bytes -> their hash hex, once stored in the node's vault
+Query = Callable[[str, str, str, dict[str, Any]], Any]  # (identity name, contract, method, args) -> the answer
+OUTSIDE_WAIT = 60.0  # seconds a sample waits for a simulator's attestation to reach the chain
+
+
+class Outside(Protocol):
+    """The outside services' simulators a sample talks to, as their customers would (`fae demo` starts
+    them: faechain/devnet/simulators/world.py). Without them (`Samples.outside` None) a sample signs
+    the services' attestations itself, as the service members."""
+
+    def file_registration(self, kind: str, creditor: str, debtor: str, amount: int, voucher: str) -> str:
+        """A funder files a registration at the registry; its registration number."""
+        ...
+
+    def collect(self, account: str, amount: int, reference: str) -> tuple[int, str]:
+        """The rail collects up to `amount` fen from a payer's account: (fen collected, rail reference)."""
+        ...
 
 
 @dataclass
@@ -144,6 +169,9 @@ class Samples:
     what happens at a maturity or a deadline (the demo node keeps the advanced
     clock across restarts). `suite` is the chain's signature suite: new organisations
     get CAs of it, and `hash(data)` is the chain's document hash (hex) of it.
+    `ask(who, contract, method, ...)` reads the chain as a member (when the seed was given a
+    `query`); `outside` is the simulators of the outside services when they run (`fae demo`),
+    None when the sample signs the services' attestations itself (samples/world.py).
     """
 
     submit: Submit
@@ -153,6 +181,8 @@ class Samples:
     now: Callable[[], int] = lambda: int(time.time())  # block time as the node sees it (unix s)
     advance: Callable[[int], None] = field(default=lambda seconds: _cannot_advance())  # a dev chain's clock
     suite: str = "ed25519"
+    query: Query | None = None
+    outside: Outside | None = None
 
     def hash(self, data: bytes) -> str:
         """The chain's hash (hex) of a document: SHA-256 or SM3 as the suite says."""
@@ -166,6 +196,24 @@ class Samples:
             raise RuntimeError(f"demo seed {who} {contract}.{method}: {receipt.code}: {receipt.message}")
         return receipt.result
 
+    def ask(self, who: str, contract: str, method: str, **args) -> Any:
+        """A query's answer as member `who` reads it."""
+        if self.query is None:
+            raise RuntimeError("this seed cannot read the chain (seed_samples was given no query)")
+        return self.query(who, contract, method, args)
+
+    def wait(self, what: str, probe: Callable[[], Any], seconds: float = OUTSIDE_WAIT) -> Any:
+        """`probe()`'s first truthy answer, polled until `seconds` have passed (a simulator's
+        attestation reaching the chain); a RuntimeError naming `what` after that."""
+        end = time.monotonic() + seconds
+        while True:
+            got = probe()
+            if got:
+                return got
+            if time.monotonic() > end:
+                raise RuntimeError(f"demo seed: gave up after {seconds:g} s waiting for {what}")
+            time.sleep(0.25)
+
 
 def _cannot_advance() -> None:
     raise RuntimeError("this chain's clock cannot be advanced (seed_samples was given no advance)")
@@ -173,6 +221,20 @@ def _cannot_advance() -> None:
 
 def demo_org_ids() -> dict[str, str]:
     return {m.name: demo_org_id(i) for i, m in enumerate(MEMBERS, start=1)}
+
+
+def _query_of(submit: Submit) -> Query | None:
+    """Queries signed as a wallet identity on the node behind `submit` (a node's bound `submit_as`)."""
+    node: Any = getattr(submit, "__self__", None)
+    if getattr(node, "app", None) is None or getattr(node, "home", None) is None:
+        return None
+
+    def query(who: str, contract: str, method: str, args: dict[str, Any]) -> Any:
+        from faechain.identity.wallet import Identity
+
+        ident = Identity.load(node.home, who)
+        return node.app.run_query(contract, method, args, node.app.caller_for_cert(ident.cert_id, ident.cert))
+    return query
 
 
 def _suite_of(submit: Submit) -> str:
@@ -185,19 +247,23 @@ def _suite_of(submit: Submit) -> str:
 # packages financed vouchers), so the order is the business order, not alphabetical;
 # the exchange records who the individual investors are (membership) before one of
 # them subscribes to the product.
-SAMPLE_ORDER = ("receivables", "plans", "npa", "membership", "products", "supervision", "governance")
+# The payments sample moves the clock a day on (a root's maturity): after the samples with open windows.
+SAMPLE_ORDER = ("receivables", "plans", "npa", "membership", "products", "payments", "supervision", "governance")
 
 
 def seed_samples(submit: Submit, upload: Upload | None = None, now: Callable[[], int] | None = None,
-                 advance: Callable[[int], None] | None = None, suite: str | None = None) -> list[str]:
+                 advance: Callable[[int], None] | None = None, suite: str | None = None,
+                 query: Query | None = None, outside: Outside | None = None) -> list[str]:
     """Run each present module's sample `seed(samples)` in SAMPLE_ORDER; returns those run.
 
-    Without `upload` documents are recorded by their hash only (the chain suite's)."""
+    Without `upload` documents are recorded by their hash only (the chain suite's). Without
+    `query` a node's bound `submit_as` lends its node's queries. With `outside` (the running
+    simulators) the outside services attest what they see; without, the samples sign it."""
     import faechain.devnet.samples as sample_modules
 
     present = {info.name for info in pkgutil.iter_modules(sample_modules.__path__)}
     samples = Samples(submit, upload or (lambda data: samples.hash(data)), demo_org_ids(),
-                      suite=suite or _suite_of(submit))
+                      suite=suite or _suite_of(submit), query=query or _query_of(submit), outside=outside)
     if now is not None:
         samples.now = now
     if advance is not None:

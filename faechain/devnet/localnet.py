@@ -3,7 +3,7 @@
     <home>/localnet.json          the network: chain id, ports, node ids, validator keys
     <home>/genesis.json           faechain's genesis (members, validators), shared by all
     <home>/config.json            a copy of node 0's config: `fae ... --home <home>` talks to node 0
-    <home>/wallet/<name>/         the demo consortium's 19 member identities
+    <home>/wallet/<name>/         the demo consortium's 22 member identities
     <home>/ca/<name>/             their organisation CAs
     <home>/node<i>/               faechain node home of validator i (config.json, genesis.json, data/,
                                   vault/); its config names the other nodes' APIs as `vault_peers`,
@@ -72,13 +72,13 @@ PORTS = {"api": 0, "p2p": 1, "rpc": 2, "abci": 3}
 # Who runs validator i: the market operator, the regulator, the banks, the registrar, ...
 VALIDATOR_ORDER = ("exchange", "regulator", "bank", "registrar", "bank2", "factor", "core", "amc",
                    "underwriter", "rating", "core2", "lawfirm", "supplier1", "supplier2", "supplier3",
-                   "investor1", "investor2", "investor3", "investor4")
+                   "investor1", "investor2", "investor3", "investor4", "registry", "taxservice", "ecny")
 VALIDATOR_POWER = 10
 # Which organisations run a member node, in order (those that operate a node are passed over): a
 # supplier, a bank and an individual investor first, then the rest of the demo consortium
 MEMBER_ORDER = ("supplier3", "bank2", "investor4", "investor1", "factor", "supplier1", "investor2", "core", "amc",
                 "rating", "underwriter", "lawfirm", "supplier2", "core2", "investor3", "registrar", "bank",
-                "regulator", "exchange")
+                "regulator", "exchange", "registry", "taxservice", "ecny")
 MEMBER_API_OFFSET = 5  # member node j's API port: base + 10 j + 5
 
 # CometBFT settings for a responsive network on one machine (see BENCHMARKS.md for
@@ -842,7 +842,7 @@ def create(home: str, validators: int, *, base_port: int = DEFAULT_BASE_PORT, ch
                       + [member_port(base_port, j) for j in range(members)], "the localnet")
     os.makedirs(home, exist_ok=True)
     try:
-        # CAs and wallets of the 19 demo members, a dev genesis; no solo block signer: the
+        # CAs and wallets of the 22 demo members, a dev genesis; no solo block signer: the
         # validators sign this network's headers
         create_demo(home, suite=suite, block_signer=False)
         genesis = Genesis.load(paths(home)["genesis"])

@@ -5,6 +5,7 @@ from faechain.modules import (  # noqa: F401
     governance,
     membership,
     npa,
+    payments,
     plans,
     products,
     receivables,

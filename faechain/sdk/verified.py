@@ -55,7 +55,7 @@ from faechain.sdk.proofs import (
 from faechain.sdk.trust import TrustedHeader, VerificationError
 
 SEE_ALL = frozenset({"REGULATOR", "EXCHANGE"})  # roles that every query shows in full
-LIVE = frozenset({"ISSUED", "ACTIVE", "FINANCING", "FINANCED"})  # pieces paid at maturity
+LIVE = frozenset({"ISSUED", "ACTIVE", "FINANCING", "FINANCED", "PLEDGED"})  # pieces paid at maturity
 MAX_DESCENDANTS = 1000  # receivables.voucher shows at most this many descendants
 
 Headers = Callable[[int], TrustedHeader]
@@ -406,7 +406,7 @@ def _versions_shown(versions: list[Version]) -> list[dict[str, Any]]:
 
 
 def _summary(v: dict[str, Any]) -> dict[str, Any]:
-    return {k: v[k] for k in ("id", "parent", "tier", "holder", "amount", "status")}
+    return {k: v[k] for k in ("id", "parent", "tier", "holder", "amount", "status")} | {"paid": v.get("paid", 0)}
 
 
 def voucher(answer: Any, id: str, header: TrustedHeader, hasher: Hasher, *, reader: Reader = ANONYMOUS,
@@ -463,6 +463,7 @@ def voucher(answer: Any, id: str, header: TrustedHeader, hasher: Hasher, *, read
     status = "OVERDUE" if root["status"] == "OVERDUE" and v["status"] in LIVE else v["status"]
     a.source(("voucher",), key)
     a.source(("voucher", "status"), f"{key} (a live piece of an OVERDUE root shows OVERDUE)")
+    a.source(("voucher", "outstanding"), f"{key} (face less what it has been paid; 0 once PAID)")
     a.source(("root",), root_key)
     a.listing(("ancestors",), f"the lineage the proven parents name from {id} up to its root")
     if complete:
@@ -472,7 +473,7 @@ def voucher(answer: Any, id: str, header: TrustedHeader, hasher: Hasher, *, read
     for i, (k, _) in enumerate(descendants):
         a.source(("descendants", i), k)
     a.compare({
-        "voucher": dict(v, status=status),
+        "voucher": dict(v, status=status, outstanding=0 if v["status"] == "PAID" else v["amount"] - v.get("paid", 0)),
         "root": {k: x for k, x in root.items() if k != "invoice_refs"},
         "ancestors": [_summary(r) for _, r in lineage],
         "descendants": [_summary(r) for _, r in descendants],

@@ -82,6 +82,7 @@ def test_history_of_a_voucher_through_transfer_and_financing(node, ids, client):
     assert [(i["method"], i["code"], i["signer_org"]) for i in items] == [
         ("transfer", "ok", ORGS["supplier2"]),
         ("request_financing", "ok", ORGS["supplier3"]),
+        ("attest_registration", "ok", ORGS["registry"]),  # the registry agent's attestation names the piece
         ("fund", "ok", ORGS["factor"]),
     ]
     first = items[0]
@@ -222,12 +223,13 @@ def test_csv_is_streamed_as_the_table_alone(node, ids):
     assert status == 200 and headers["content-type"].startswith("text/csv")
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert list(table[0]) == list(audit.HEADERS)  # no meta lines before or after: any CSV reader takes it
-    assert [r["方法 / Method"] for r in table] == ["request_financing", "fund"]  # the transfer lies below 9
+    assert [r["方法 / Method"] for r in table] == ["request_financing", "attest_registration", "fund"]  # the
+    # transfer lies below 9
     to_height = max(int(r["区块高度 / Height"]) for r in table)
     assert headers["content-disposition"].startswith(
         f'attachment; filename="audit-{node.app.chain_id}-{ids["tier3"]}-9-')
     assert int(headers["content-disposition"].rsplit("-", 1)[1].split(".")[0]) >= to_height
-    assert [r["金额（元）/ Amount (yuan)"] for r in table] == ["1200000.00", "1200000.00"]
+    assert [r["金额（元）/ Amount (yuan)"] for r in table] == ["1200000.00", "1200000.00", "1200000.00"]
 
 
 def test_a_zip_is_sent_whole_with_its_name(node, ids):

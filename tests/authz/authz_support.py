@@ -73,11 +73,12 @@ TYPE = {name: t for name, t, _ in MEMBERS}
 ATTRS = {name: a for name, _, a in MEMBERS}
 # signers that are no (longer) members: the envelope refuses them before any contract runs
 OUTSIDERS = {"removed": "not_member", "revoked": "revoked"}
-EXTRA_ORGS = {"factor2": (demo_org_id(20), "Haidian Supply-Chain Factoring Co., Ltd.", "FACTOR"),
-              "registrar2": (demo_org_id(21), "Tianjin Equity Registration Co.", "REGISTRAR"),
-              "amc2": (demo_org_id(22), "Bohai Asset Management Co., Ltd.", "AMC"),
-              "accountant": (demo_org_id(23), "Xicheng Certified Public Accountants", "INTERMEDIARY"),
-              "removed": (demo_org_id(24), "Shunyi Removed Trading Co., Ltd.", "SUPPLIER")}
+# numbered after the demo's members (22 of them, the outside services' included), so no id is taken twice
+EXTRA_ORGS = {"factor2": (demo_org_id(31), "Haidian Supply-Chain Factoring Co., Ltd.", "FACTOR"),
+              "registrar2": (demo_org_id(32), "Tianjin Equity Registration Co.", "REGISTRAR"),
+              "amc2": (demo_org_id(33), "Bohai Asset Management Co., Ltd.", "AMC"),
+              "accountant": (demo_org_id(34), "Xicheng Certified Public Accountants", "INTERMEDIARY"),
+              "removed": (demo_org_id(35), "Shunyi Removed Trading Co., Ltd.", "SUPPLIER")}
 
 
 class Who(frozenset):
@@ -243,10 +244,12 @@ class Builder:
                        doc_hash=H)["invoice"]
 
     def voucher(self, amount: int, to: str = "supplier1", core: str = "core", days: int = 120,
-                accept: bool = True) -> str:
+                accept: bool = True, rail: str | None = None) -> str:
+        """A voucher of `core` to `to`; with `rail`, the root names that settlement bank."""
         inv = self.invoice(amount, seller=to, buyer=core)
+        named = {} if rail is None else {"settlement_bank": self.o[rail]}
         vid = self.ok(core, "receivables", "issue", to=self.o[to], amount=amount,
-                      maturity=self.c.now + days * DAY, invoices=[[inv, amount]], contract_hash=H)["voucher"]
+                      maturity=self.c.now + days * DAY, invoices=[[inv, amount]], contract_hash=H, **named)["voucher"]
         if accept:
             self.ok(to, "receivables", "accept", id=vid)
         return vid
@@ -257,7 +260,35 @@ class Builder:
         fid = self.ok(holder, "receivables", "request_financing", id=vid, funder=self.o[funder], amount=amount,
                       rate_bps=500)["financing"]
         self.ok(funder, "receivables", "record_registration", financing=fid, reg_no=f"ZDW-{fid}")
+        self.attest(fid)
         return self.ok(funder, "receivables", "fund", financing=fid)["voucher"]
+
+    def instructed(self, root: str, amount: int) -> list[str]:
+        """The settlement bank confirms `amount` paid on a root and end_block instructs its pieces:
+        their clearing instructions, PENDING on the bank's rail."""
+        self.ok("bank", "receivables", "confirm_payment", root=root, amount=amount, bank_ref=f"PAY-{root}")
+        self.c.block([])
+        rows = self.c.store.scan_prefix(b"payments/instruction/", None, 10**9)
+        return sorted(i["id"] for i in (decode(v) for _, v in rows)
+                      if i["status"] == "PENDING" and i["ref"].startswith("voucher:")
+                      and decode(self.c.store.get_value(f"receivables/{i['ref'].replace(':', '/')}".encode()))["root"]
+                      == root)
+
+    def conditional(self, expires_in: int, payer: str = "supplier1", payee: str = "supplier2") -> str:
+        """A conditional payment of `payer` to `payee` on the bank's rail, paid once core confirms the
+        goods arrived: AWAITING_FUNDS."""
+        return self.ok(payer, "payments", "create_conditional", payee=self.o[payee], amount=10_000 * YUAN,
+                       rail=self.o["bank"], condition={"kind": "confirmed", "by": self.o["core"],
+                                                       "what": "goods received"},
+                       expires=self.c.now + expires_in)["payment"]
+
+    def attest(self, fid: str) -> None:
+        """As "registry": the financing's recorded registration attested as it stands, and a clear search."""
+        raw = self.c.store.get_value(f"receivables/financing/{fid}".encode())
+        f = decode(raw)
+        self.ok("registry", "receivables", "attest_registration", financing=fid, reg_no=f["registration"],
+                kind=f["kind"], creditor=f["funder"], debtor=f["holder"], amount=f["amount"], voucher=f["voucher"])
+        self.ok("registry", "receivables", "attest_search", financing=fid, search_no=f"S-{fid}", earlier=[])
 
     # -- plans ---------------------------------------------------------------------------------------
     def plan(self, size: int = 100_000 * YUAN) -> str:
@@ -468,7 +499,24 @@ def build_world(home: str) -> World:
     t["F_registered"] = b.ok("supplier1", "receivables", "request_financing", id=v, funder=b.o["bank2"],
                              amount=500_000 * YUAN, rate_bps=500)["financing"]
     b.ok("bank2", "receivables", "record_registration", financing=t["F_registered"], reg_no="ZDW-0002")
+    b.attest(t["F_registered"])
     t["V_maturing"] = b.voucher(1_000_000 * YUAN, days=1)  # matures during the world's two-day jump
+    # paid after the jump: one piece's instruction left PENDING, the other's FAILED on the bank's rail
+    paid_pending, paid_failed = b.voucher(100_000 * YUAN, days=1), b.voucher(100_000 * YUAN, days=1)
+    t["V_paid_rail"] = b.voucher(100_000 * YUAN, days=1, rail="bank")  # paid after the jump through the rail it names
+    # early payment: the root names its rail (the bank), the payer offers, the holder (supplier1) may take it
+    t["V_early"] = b.voucher(1_000_000 * YUAN, rail="bank")
+    b.ok("core", "receivables", "offer_early_payment", root=t["V_early"], rate_bps=300, until=c.now + 60 * DAY)
+    # recourse: supplier1 passes a piece on to supplier2 with recourse; it falls overdue unpaid in the jump
+    v = b.voucher(1_000_000 * YUAN, days=1, rail="bank")
+    t["V_recourse"] = b.ok("supplier1", "receivables", "transfer", id=v, to=b.o["supplier2"],
+                           amount=400_000 * YUAN, recourse=True)["voucher"]
+    # competing quotes: supplier1 asks the factor and bank2; the factor has quoted
+    v = b.voucher(1_000_000 * YUAN)
+    t["RFQ"] = b.ok("supplier1", "receivables", "request_quotes", id=v, amount=500_000 * YUAN,
+                    funders=[b.o["factor"], b.o["bank2"]], closes=c.now + 10 * DAY)["rfq"]
+    b.ok("factor", "receivables", "quote", rfq=t["RFQ"], rate_bps=500)
+    b.ok("bank2", "receivables", "quote", rfq=t["RFQ"], rate_bps=550)  # a competitor's quote the factor may not read
     t["INV_core"] = b.invoice(500_000 * YUAN, "supplier1", "core")
     t["INV_core2"] = b.invoice(500_000 * YUAN, "supplier1", "core2")
     t["INV_frozen"] = b.invoice(500_000 * YUAN)
@@ -483,7 +531,18 @@ def build_world(home: str) -> World:
     t["F_q"] = b.ok("supplier2", "receivables", "request_financing", id=piece, funder=b.o["factor"],
                     amount=400_000 * YUAN, rate_bps=600)["financing"]
     b.ok("factor", "receivables", "record_registration", financing=t["F_q"], reg_no="ZDW-0003")
+    b.attest(t["F_q"])
     t["V_q_financed"] = b.ok("factor", "receivables", "fund", financing=t["F_q"])["voucher"]
+
+    # -- payments: supplier2's account on the e-CNY rail; conditional payments of supplier1 to supplier2 on the
+    #    bank's rail, core confirming ------------------------------------------------------------------------
+    b.ok("supplier2", "payments", "register_account", rail=b.o["ecny"], account="ECNY-WALLET-0002")
+    t["CP_awaiting"] = b.conditional(30 * DAY)  # AWAITING_FUNDS, its condition unconfirmed
+    t["CP_met"] = b.conditional(30 * DAY)
+    b.ok("bank", "payments", "reserve", payment=t["CP_met"], rail_ref="ECNY-RSV-0001")
+    b.ok("core", "payments", "confirm_condition", payment=t["CP_met"])  # RESERVED and met: the rail may pay
+    t["CP_cancelled"] = b.conditional(DAY)  # reserved; expires unmet in the jump, then cancelled
+    b.ok("bank", "payments", "reserve", payment=t["CP_cancelled"], rail_ref="ECNY-RSV-0002")
 
     # -- plans (sponsor supplier1, underwriter `underwriter`, servicer factor, settlement bank `bank`) --------
     t["PL_draft"] = b.plan()
@@ -531,8 +590,19 @@ def build_world(home: str) -> World:
     # the product's underlying is paid: the collection is credited to it
     underlying = w.get("products", f"product/{t['PR_outstanding']}")["underlying"][0]
     root = w.get("receivables", f"voucher/{underlying}")["root"]
-    b.ok("bank", "receivables", "confirm_payment", root=root, amount=400_000 * YUAN, bank_ref="PAY-R-0001")
+    [ins] = b.instructed(root, 400_000 * YUAN)
+    assert w.get("products", f"product/{t['PR_outstanding']}")["collected"] == 0  # until the rail pays the piece
+    b.ok("bank", "payments", "confirm", results=[[ins, "PAID", "RAIL-R-0001"]])
     assert w.get("products", f"product/{t['PR_outstanding']}")["collected"] == 400_000 * YUAN
+    # clearing instructions for payments.confirm (PENDING) and payments.retry (FAILED; payee supplier1)
+    [t["I_pending"]] = b.instructed(paid_pending, 100_000 * YUAN)
+    [t["I_failed"]] = b.instructed(paid_failed, 100_000 * YUAN)
+    b.instructed(t["V_paid_rail"], 100_000 * YUAN)
+    b.ok("bank", "payments", "confirm", results=[[t["I_failed"], "FAILED", "account closed"]])
+    recourse_root = w.get("receivables", f"voucher/{t['V_recourse']}")["root"]
+    assert w.get("receivables", f"root/{recourse_root}")["status"] == "OVERDUE"
+    # the conditional payment reserved for a day, unmet: its payer cancels, the rail is to release it
+    b.ok("supplier1", "payments", "cancel_conditional", payment=t["CP_cancelled"], reason="goods never came")
     # negotiated transfers of PR_outstanding's senior units, to investor3
     t["T_proposed"] = b.ok("investor1", "products", "propose_transfer", product=t["PR_outstanding"], tranche="senior",
                            buyer=b.o["investor3"], units=50_000 * YUAN, price=51_000 * YUAN)["transfer"]

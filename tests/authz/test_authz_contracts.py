@@ -50,6 +50,7 @@ from tests.authz.authz_support import (
 )
 
 EXCHANGE = roles("EXCHANGE")
+RAILS = SETTLEMENT | roles("PAYMENT_RAIL")
 REGULATOR = roles("REGULATOR")
 PRICES = dict(reserve_price=1_200_000 * YUAN, list_price=1_500_000 * YUAN, margin=150_000 * YUAN)
 T = Callable[[World, str], dict]
@@ -61,6 +62,10 @@ class Row:
     args: T  # (world, calling member) -> the method's arguments
     why: str
     at: Callable[[World], int] | None = None  # the block time (ms) if not the world's next block
+
+
+def root(w: World, key: str) -> dict:
+    return w.get("receivables", f"root/{w.t[key]}")
 
 
 def plan(w: World, key: str) -> dict:
@@ -138,18 +143,113 @@ TABLE: dict[str, Row] = {
     "receivables.record_registration": Row(
         party("factor", what="the funder"), lambda w, m: dict(financing=w.t["F_requested"], reg_no="ZDW-9001"),
         "the funder records the registry number (domain 1: record_registration by funder)"),
+    "receivables.verify_invoice": Row(
+        roles("TAX_SERVICE"),
+        lambda w, m: dict(invoice=w.t["INV_core"], seller=w.o["supplier1"], buyer=w.o["core"], amount=500_000 * YUAN,
+                          status="NORMAL", reference="SW-9001"),
+        "only the tax service attests invoices (docs/outside-world.md: TAX_SERVICE signs verify_invoice)"),
+    "receivables.void_invoice": Row(
+        roles("TAX_SERVICE"), lambda w, m: dict(invoice=w.t["INV_core"], reference="HC-9001", reason="红冲"),
+        "as verify_invoice: the tax system's voiding, reported by its service"),
+    "receivables.attest_registration": Row(
+        roles("REGISTRY_AGENT"),
+        lambda w, m: dict(financing=w.t["F_registered"], reg_no="ZDW-0002", kind="ASSIGNMENT", creditor=w.o["bank2"],
+                          debtor=w.o["supplier1"], amount=500_000 * YUAN,
+                          voucher=w.get("receivables", f"financing/{w.t['F_registered']}")["voucher"]),
+        "only the registry agent attests what the registry holds (docs/outside-world.md); not the funder itself"),
+    "receivables.attest_search": Row(
+        roles("REGISTRY_AGENT"), lambda w, m: dict(financing=w.t["F_requested"], search_no="S-9001", earlier=[]),
+        "as attest_registration: the registry's search for earlier registrations"),
+    "receivables.attest_release": Row(
+        roles("REGISTRY_AGENT"), lambda w, m: dict(financing=w.t["F_q"], reference="REL-9001"),
+        "as attest_registration: the registration of a funded financing released"),
+    "receivables.acknowledge_notice": Row(
+        party("core", what="the notified debtor (the payer)"), lambda w, m: dict(financing=w.t["F_q"]),
+        "the payer the funding notified acknowledges the assignment (docs/outside-world.md); core2 is not it"),
     "receivables.fund": Row(
         party("bank2", what="the funder"), lambda w, m: dict(financing=w.t["F_registered"]),
-        "the funder pays, after registration; bank (another BANK) is not the funder"),
+        "the funder pays, after the registry agent attested the registration; bank (another BANK) is not the "
+        "funder"),
     "receivables.confirm_payment": Row(
-        SETTLEMENT, lambda w, m: dict(root=w.t["V_maturing"], amount=1_000_000 * YUAN, bank_ref="PAY-9001"),
-        "a settlement BANK (the organisation's `settlement` attribute, set by the exchange) confirms; the root "
-        "names no settlement bank, so any settlement bank may; bank2 is a BANK without the attribute"),
+        RAILS, lambda w, m: dict(root=w.t["V_maturing"], amount=1_000_000 * YUAN, bank_ref="PAY-9001"),
+        "a payment rail: a settlement BANK (the organisation's `settlement` attribute, set by the exchange) or a "
+        "PAYMENT_RAIL operator confirms what the payer paid (docs/outside-world.md); the root names no settlement "
+        "bank, so any rail may; bank2 is a BANK without the attribute"),
+    "receivables.schedule_instalments": Row(
+        party("core", what="the payer"),
+        lambda w, m: dict(root=w.t["V_issued"], instalments=[[root(w, "V_issued")["maturity"] - 30 * DAY,
+                                                              400_000 * YUAN],
+                                                             [root(w, "V_issued")["maturity"], 600_000 * YUAN]]),
+        "the payer agrees to pay in instalments, before the supplier accepts; core2 is another payer"),
+    "receivables.offer_early_payment": Row(
+        party("core", what="the payer"),
+        lambda w, m: dict(root=w.t["V_active"], rate_bps=300, until=w.now + 30 * DAY),
+        "the payer offers every holder of its root early payment at a discount; core2 is another payer"),
+    "receivables.accept_early_payment": Row(
+        party("supplier1", what="the holder"), lambda w, m: dict(id=w.t["V_early"]),
+        "the holder takes the payer's offer for its own piece (supplier2 holds none of that root)"),
+    "receivables.claim_recourse": Row(
+        party("supplier2", what="the holder of a piece received with recourse"),
+        lambda w, m: dict(id=w.t["V_recourse"]),
+        "the holder of an overdue piece passed on with recourse claims from the one who passed it; that one "
+        "(supplier1, another SUPPLIER) may not claim against itself"),
+    "receivables.request_quotes": Row(
+        party("supplier1", what="the holder"),
+        lambda w, m: dict(id=w.t["V_active"], amount=100_000 * YUAN, funders=[w.o["factor"], w.o["bank2"]],
+                          closes=w.now + 5 * DAY),
+        "only the holder asks funders to quote on its piece"),
+    "receivables.quote": Row(
+        party("factor", "bank2", what="the funders invited"), lambda w, m: dict(rfq=w.t["RFQ"], rate_bps=450),
+        "only a funder the holder invited quotes (factor2 and bank, of the same types, were not invited)"),
+    "receivables.accept_quote": Row(
+        party("supplier1", what="the holder"), lambda w, m: dict(rfq=w.t["RFQ"], funder=w.o["factor"]),
+        "only the holder who asked accepts a quote"),
+    "receivables.cancel_rfq": Row(
+        party("supplier1", what="the holder"), lambda w, m: dict(rfq=w.t["RFQ"]),
+        "only the holder who asked withdraws its request for quotes"),
     "receivables.freeze": Row(
         REGULATOR, lambda w, m: dict(id=w.t["V_active"], reason="investigation"),
         "only the regulator freezes (domain 1: freeze/unfreeze REGULATOR)"),
     "receivables.unfreeze": Row(
         REGULATOR, lambda w, m: dict(id=w.t["V_frozen"], reason="order lifted"), "as freeze"),
+    # -- payments (instructions and conditional payments on the bank's rail; payer supplier1, payee supplier2,
+    #    the condition confirmed by core) ------------------------------------------------------------------
+    "payments.register_account": Row(
+        ANYONE, lambda w, m: dict(rail=w.o["bank"], account="6222 0000 0000 9001"),
+        "every member names the account it is paid at on each rail (docs/outside-world.md)"),
+    "payments.confirm": Row(
+        party("bank", what="the instruction's rail"),
+        lambda w, m: dict(results=[[w.t["I_pending"], "PAID", "RAIL-9001"]]),
+        "only the rail an instruction was sent to reports it paid (bank2 is a BANK and ecny a rail, neither "
+        "this instruction's)"),
+    "payments.retry": Row(
+        party("supplier1", what="the payee"), lambda w, m: dict(instruction=w.t["I_failed"]),
+        "the payee of a FAILED instruction asks the rail to pay again, once it has fixed its account"),
+    "payments.create_conditional": Row(
+        ANYONE,
+        lambda w, m: dict(payee=w.o["supplier1" if m == "supplier2" else "supplier2"], amount=1_000 * YUAN,
+                          rail=w.o["bank"], condition={"kind": "confirmed", "by": w.o["core"], "what": "delivery"},
+                          expires=w.now + 10 * DAY),
+        "any member pays another conditionally (e-CNY, docs/outside-world.md); the payer is the signer"),
+    "payments.reserve": Row(
+        party("bank", what="the payment's rail"), lambda w, m: dict(payment=w.t["CP_awaiting"], rail_ref="RSV-9001"),
+        "only the rail holds the payer's funds"),
+    "payments.decline": Row(
+        party("bank", what="the payment's rail"),
+        lambda w, m: dict(payment=w.t["CP_awaiting"], reason="balance short"), "as reserve"),
+    "payments.confirm_condition": Row(
+        party("core", what="the organisation the condition names"), lambda w, m: dict(payment=w.t["CP_awaiting"]),
+        "only the confirmer the payer named (core2 is another core enterprise; neither payer nor payee may)"),
+    "payments.settle_conditional": Row(
+        party("bank", what="the payment's rail"), lambda w, m: dict(payment=w.t["CP_met"], rail_ref="STL-9001"),
+        "the rail pays out reserved funds once the condition is met on chain"),
+    "payments.cancel_conditional": Row(
+        party("supplier1", what="the payer"), lambda w, m: dict(payment=w.t["CP_awaiting"], reason="withdrawn"),
+        "only the payer withdraws (the payee supplier2 may not)"),
+    "payments.release_reserve": Row(
+        party("bank", what="the payment's rail"),
+        lambda w, m: dict(payment=w.t["CP_cancelled"], rail_ref="REL-9001"),
+        "the rail returns a cancelled payment's reserve"),
     # -- plans (sponsor supplier1, underwriter `underwriter`, servicer factor, settlement bank `bank`) ------------
     "plans.create": Row(
         roles("CORE_ENTERPRISE", "SUPPLIER", "FACTOR", "BANK"),

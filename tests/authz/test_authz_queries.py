@@ -55,6 +55,15 @@ PRODUCT_HOLDERS = party("investor1", "investor2", "investor3", what="the product
 AGENCIES = roles("RATING_AGENCY")
 INVOICE_PARTIES = party("supplier1", "core", what="the frozen invoice's seller and buyer, the frozen voucher's "
                         "holder and payer")
+TAX = roles("TAX_SERVICE")  # reads every invoice: the invoices are the tax authority's own data
+REGISTRY = roles("REGISTRY_AGENT")  # reads every financing: it attests their registrations and searches
+FUNDED = party("supplier2", "factor", what="its holder and funder") | party(
+    "core", what="the payer (debtor) notified of it when funded") | REGISTRY
+RFQ_PARTIES = party("supplier1", what="the holder") | party("factor", "bank2", what="the funders it invited")
+INSTRUCTION_PARTIES = party("core", "supplier1", "bank", what="the instruction's payer, payee and rail")
+CONDITIONAL_PARTIES = party("supplier1", "supplier2", "bank", what="the payment's payer, payee and rail") | party(
+    "core", what="the organisation its `confirmed` condition names")
+ACCOUNT_PARTIES = party("supplier2", "ecny", what="the organisation and the rail")
 
 
 @dataclass(frozen=True)
@@ -128,10 +137,11 @@ TABLE: dict[str, QRow] = {
     "receivables.invoice": QRow(
         lambda w: dict(id=w.t["INV_q"]),
         party("supplier1", "core", what="its seller and buyer")
-        | party("factor", what="the funder supplier2 offered a piece drawing on it to") | SEE_ALL, "not_found",
+        | party("factor", what="the funder supplier2 offered a piece drawing on it to") | TAX | SEE_ALL, "not_found",
         lambda r, w, m: r["invoice"]["id"] == w.t["INV_q"],
         "README: 'invoices to their seller, buyer, the funders a holder has offered them to, the exchange and the "
-        "regulator' (bank, bank2, factor2: funders never offered it, refused as if it did not exist)"),
+        "regulator'; and every TAX_SERVICE, whose own data the invoice is (receivables/reading.py read_invoice) "
+        "(bank, bank2, factor2: funders never offered it, refused as if it did not exist)"),
     "receivables.credit": QRow(
         lambda w: dict(core=w.o["core"]),
         party("core", what="the core enterprise") | party("bank", what="a bank with a line to it") | SEE_ALL,
@@ -143,11 +153,51 @@ TABLE: dict[str, QRow] = {
                 lambda r, w, m: set(r) == {"core", "lines"} and [x["bank"] for x in r["lines"]] == [w.o["bank"]],
                 "its own line only"))),
     "receivables.financing": QRow(
-        lambda w: dict(id=w.t["F_q"]), party("supplier2", "factor", what="its holder and funder") | SEE_ALL,
-        "not_found", lambda r, w, m: r["id"] == w.t["F_q"], "the two parties of the offer"),
+        lambda w: dict(id=w.t["F_q"]), FUNDED | SEE_ALL, "not_found", lambda r, w, m: r["id"] == w.t["F_q"],
+        "docs/confidentiality.md: a financing to its holder and funder; once funded, the payer notified of it; "
+        "every REGISTRY_AGENT, which attests its registration and search (supplier1, the root's first holder, "
+        "is none of these)"),
+    "receivables.financing#requested": QRow(
+        lambda w: dict(id=w.t["F_requested"]),
+        party("supplier1", "factor", what="its holder and funder") | REGISTRY | SEE_ALL, "not_found",
+        lambda r, w, m: r["id"] == w.t["F_requested"],
+        "as financing: an offer not yet funded has notified nobody, so its payer (core) does not read it"),
     "receivables.financings": QRow(
-        lambda w: dict(funder=w.o["factor"]), party("supplier2", "factor", what="its holder and funder") | SEE_ALL,
-        None, lambda r, w, m: w.t["F_q"] in ids(r), "as financing, filtered from the listing"),
+        lambda w: dict(funder=w.o["factor"]), FUNDED | SEE_ALL, None, lambda r, w, m: w.t["F_q"] in ids(r),
+        "as financing, filtered from the listing"),
+    "receivables.quotes": QRow(
+        lambda w: dict(rfq=w.t["RFQ"]), RFQ_PARTIES | SEE_ALL, "not_found",
+        lambda r, w, m: r["rfq"]["id"] == w.t["RFQ"],
+        "receivables/reading.py: a request for quotes to its holder and the funders it invited; each quote to the "
+        "holder and its funder only, never to a competitor",
+        (Detail(party("supplier1", what="the holder") | SEE_ALL,
+                lambda r, w, m: {x["funder"] for x in r["quotes"]} == {w.o["factor"], w.o["bank2"]}, "every quote"),
+         Detail(party("factor", what="an invited funder"),
+                lambda r, w, m: [x["funder"] for x in r["quotes"]] == [w.o["factor"]], "the factor's own quote only"),
+         Detail(party("bank2", what="an invited funder"),
+                lambda r, w, m: [x["funder"] for x in r["quotes"]] == [w.o["bank2"]], "bank2's own quote only"))),
+    "receivables.rules": QRow(
+        lambda w: {}, ANYONE, None, lambda r, w, m: r["unverified_invoice_cap"]["value"] > 0 and "max_rate_bps" in r,
+        "the receivables rules in force (the genesis's override included) are every member's: they bind all"),
+    # -- payments: an account, instruction or conditional payment is its parties' and its rail's -----------------
+    "payments.account": QRow(
+        lambda w: dict(org=w.o["supplier2"], rail=w.o["ecny"]), ACCOUNT_PARTIES | SEE_ALL, "not_found",
+        lambda r, w, m: r["account"] == "ECNY-WALLET-0002",
+        "payments/reading.py: the account an organisation is paid at on a rail, to that organisation and that rail "
+        "(not the bank, another rail)"),
+    "payments.instruction": QRow(
+        lambda w: dict(id=w.t["I_pending"]), INSTRUCTION_PARTIES | SEE_ALL, "not_found",
+        lambda r, w, m: r["id"] == w.t["I_pending"], "a clearing instruction: its payer, payee and rail"),
+    "payments.instructions": QRow(
+        lambda w: dict(field="payee", value=w.o["supplier1"], status="PENDING"), INSTRUCTION_PARTIES | SEE_ALL, None,
+        lambda r, w, m: w.t["I_pending"] in ids(r), "as instruction, filtered from the listing",
+        (Detail(INSTRUCTION_PARTIES | SEE_ALL, lambda r, w, m: w.t["I_failed"] not in ids(r)
+                and {x["status"] for x in r} == {"PENDING"}, "only the status asked for (not the FAILED one)"),)),
+    "payments.conditional": QRow(
+        lambda w: dict(id=w.t["CP_met"]), CONDITIONAL_PARTIES | SEE_ALL, "not_found",
+        lambda r, w, m: r["id"] == w.t["CP_met"],
+        "a conditional payment: its payer, payee and rail, and the organisation whose confirmation it waits for",
+        (Detail(CONDITIONAL_PARTIES | SEE_ALL, lambda r, w, m: r["met"] is True, "whether its condition is met"),)),
     # -- plans: listed ones offered to qualified investors; the inside for parties, investors, exchange, regulator --
     "plans.plan": QRow(
         lambda w: dict(id=w.t["PL_outstanding"]), PLAN_PARTIES | PLAN_HOLDERS | SEE_ALL | QUALIFIED, "not_found",

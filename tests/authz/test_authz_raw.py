@@ -27,13 +27,20 @@ from faechain.core.encoding import decode
 from faechain.core.tx import Tx, decode_tx
 from tests.authz.authz_support import ANYONE, NAMES, QUALIFIED, SEE_ALL, Who, World, party
 from tests.authz.test_authz_queries import (
+    ACCOUNT_PARTIES,
+    CONDITIONAL_PARTIES,
+    FUNDED,
+    INSTRUCTION_PARTIES,
     INVOICE_PARTIES,
     PACKAGE_PARTIES,
     PLAN_HOLDERS,
     PLAN_PARTIES,
     PRODUCT_HOLDERS,
     PRODUCT_PARTIES,
+    REGISTRY,
+    RFQ_PARTIES,
     SOLD_PARTIES,
+    TAX,
 )
 
 NOBODY_ELSE = Who(set(), "no one but the regulator and the exchange")
@@ -54,6 +61,12 @@ class Row:
     why: str
 
 
+def _paid_root(w: World) -> str:
+    """The root whose payment the bank confirmed and end_block instructed as I_pending."""
+    piece = w.get("payments", f"instruction/{w.t['I_pending']}")["ref"].split(":", 1)[1]
+    return w.get("receivables", f"voucher/{piece}")["root"]
+
+
 def _pooled(w: World) -> str:
     asset = w.get("plans", f"plan/{w.t['PL_outstanding']}")["assets"][0]
     return f"receivables/voucher/{asset.split(':', 1)[1]}"
@@ -61,8 +74,12 @@ def _pooled(w: World) -> str:
 
 RECORDS: dict[str, Row] = {
     # receivables
-    "receivables/invoice": Row(lambda w: f"receivables/invoice/{w.t['INV_q']}", OFFERED_INVOICE,
-                               "README: seller, buyer, the funders a holder offered it to"),
+    "receivables/invoice": Row(lambda w: f"receivables/invoice/{w.t['INV_q']}", OFFERED_INVOICE | TAX,
+                               "README: seller, buyer, the funders a holder offered it to; every TAX_SERVICE (the "
+                               "tax authority's own data)"),
+    "receivables/drawers": Row(lambda w: f"receivables/drawers/{w.t['INV_q']}/{w.t['V_q']}", OFFERED_INVOICE | TAX,
+                               "what a root draws on an invoice: as the invoice (reading.py read_drawer), the tax "
+                               "service included (it voids the invoice and so freezes the roots)"),
     "receivables/line": Row(lambda w: f"receivables/line/{w.o['core']}/{w.o['bank']}", LINE,
                             "README: a credit line to the core and the bank that granted it"),
     "receivables/core": Row(lambda w: f"receivables/core/{w.o['core']}", party("core", what="the core enterprise"),
@@ -75,10 +92,34 @@ RECORDS: dict[str, Row] = {
                                                        "(penetration shows it them)"),
     "receivables/root": Row(lambda w: f"receivables/root/{w.t['V_q']}", CHAIN_OF_TITLE,
                             "a root: whoever may read a piece of it (and its invoices' readers: the same here)"),
-    "receivables/financing": Row(lambda w: f"receivables/financing/{w.t['F_q']}",
-                                 party("supplier2", "factor", what="its holder and funder"),
-                                 "the rate, advance and registration: the two parties of the offer"),
+    "receivables/financing": Row(lambda w: f"receivables/financing/{w.t['F_q']}", FUNDED,
+                                 "the rate, advance and registration: the two parties of the offer, the payer "
+                                 "notified once it was funded, every REGISTRY_AGENT (it attests them)"),
+    "receivables/financing#requested": Row(lambda w: f"receivables/financing/{w.t['F_requested']}",
+                                           party("supplier1", "factor", what="its holder and funder") | REGISTRY,
+                                           "not funded: no notice yet, so not the payer (core)"),
+    "receivables/bankref": Row(lambda w: f"receivables/bankref/{w.t['V_paid_rail']}/PAY-{w.t['V_paid_rail']}",
+                               party("supplier1", "core", "bank",
+                                     what="the root's holder and payer, the settlement bank it names and that "
+                                          "confirmed its payment"),
+                               "a confirmed payment's bank reference: as its root (like live/)"),
+    "receivables/rfq": Row(lambda w: f"receivables/rfq/{w.t['RFQ']}", RFQ_PARTIES,
+                           "a request for quotes: its holder and the funders it invited"),
+    "receivables/quote": Row(lambda w: f"receivables/quote/{w.t['RFQ']}/{w.o['factor']}",
+                             party("supplier1", "factor", what="the holder and the quoting funder"),
+                             "a quote: the holder and that funder, not its competitor (bank2, invited too)"),
+    "receivables/quote#competitor": Row(lambda w: f"receivables/quote/{w.t['RFQ']}/{w.o['bank2']}",
+                                        party("supplier1", "bank2", what="the holder and the quoting funder"),
+                                        "as quote: the factor does not read bank2's"),
+    "receivables/rules": Row(lambda w: "receivables/rules", ANYONE, "the receivables rules in force: every member"),
     "receivables/cursor": Row(lambda w: "receivables/cursor", NOBODY_ELSE, "bookkeeping"),
+    # payments
+    "payments/account": Row(lambda w: f"payments/account/{w.o['supplier2']}/{w.o['ecny']}", ACCOUNT_PARTIES,
+                            "an account: that organisation and that rail"),
+    "payments/instruction": Row(lambda w: f"payments/instruction/{w.t['I_pending']}", INSTRUCTION_PARTIES,
+                                "a clearing instruction: its payer, payee and rail"),
+    "payments/conditional": Row(lambda w: f"payments/conditional/{w.t['CP_met']}", CONDITIONAL_PARTIES,
+                                "a conditional payment: payer, payee, rail, and who its condition names"),
     # plans
     "plans/plan": Row(lambda w: f"plans/plan/{w.t['PL_outstanding']}", PLAN_PARTIES | PLAN_HOLDERS,
                       "README: a plan's pool, holdings and cash flows to its parties and investors (qualified "
@@ -153,11 +194,23 @@ TXS: dict[str, Row] = {
                                     LINE, "the line's readers: the bank (its signer) and the core"),
     "receivables.register_invoice": Row(lambda w: _tx(w, "receivables", "register_invoice",
                                                       lambda a: f"{a['code']}-{a['number']}" == w.t["INV_q"]),
-                                        party("supplier1", "core", what="seller and buyer"),
-                                        "the invoice's readers at its height (no offer yet)"),
+                                        party("supplier1", "core", what="seller and buyer") | TAX,
+                                        "the invoice's readers at its height (no offer yet; the tax service's)"),
     "receivables.request_financing": Row(lambda w: _tx(w, "receivables", "request_financing",
                                                        lambda a: a.get("rate_bps") == 600),
-                                         party("supplier2", "factor", what="holder and funder"), "the financing's"),
+                                         party("supplier2", "factor", what="holder and funder") | REGISTRY,
+                                         "the financing's readers at its height: not yet the payer (not notified)"),
+    "receivables.fund": Row(lambda w: _tx(w, "receivables", "fund", lambda a: a["financing"] == w.t["F_q"]), FUNDED,
+                            "funding notifies the payer: it reads the financing from then on"),
+    "receivables.request_quotes": Row(lambda w: _tx(w, "receivables", "request_quotes"), RFQ_PARTIES,
+                                      "the request's readers: its holder and the funders invited"),
+    "receivables.quote": Row(lambda w: _tx(w, "receivables", "quote", lambda a: a["rate_bps"] == 500),
+                             party("supplier1", "factor", what="the holder and the quoting funder"),
+                             "a quote's readers: not the competing funder (bank2)"),
+    "payments.register_account": Row(lambda w: _tx(w, "payments", "register_account"), ACCOUNT_PARTIES,
+                                     "the account's readers"),
+    "payments.create_conditional": Row(lambda w: _tx(w, "payments", "create_conditional"), CONDITIONAL_PARTIES,
+                                       "the conditional payment's readers"),
     "receivables.transfer": Row(lambda w: _tx(w, "receivables", "transfer", lambda a: a["id"] == w.t["V_q"]),
                                 party("supplier1", "core", "supplier2", what="sender, payer, recipient"),
                                 "the piece transferred: its parties and those whose title runs through it at the "
@@ -182,12 +235,12 @@ TXS: dict[str, Row] = {
 }
 
 
-def _event(w: World, type_: str) -> tuple[int, dict]:
-    """(height, event) of the first end-of-block event of `type_`."""
+def _event(w: World, type_: str, test: Callable[[dict], bool] = lambda a: True) -> tuple[int, dict]:
+    """(height, event) of the first end-of-block event of `type_` whose attributes pass `test`."""
     for h in range(1, w.app.height + 1):
         n_txs = len(w.chain.store.block_txs(h))
         for contract, t, data in w.chain.store.events_at(h, n_txs):
-            if t == type_:
+            if t == type_ and test(decode(data)):
                 return h, {"contract": contract, "type": t, "attrs": decode(data)}
     raise AssertionError(f"no end-of-block {type_} in the world")
 
@@ -196,6 +249,9 @@ EVENTS: dict[str, Row] = {
     "receivables VoucherOverdue": Row(lambda w: _event(w, "VoucherOverdue"),
                                       party("supplier1", "core", what="the overdue root's holder and payer"),
                                       "an overdue root: its readers"),
+    "payments ClearingInstructed": Row(lambda w: _event(w, "ClearingInstructed",
+                                                        lambda a: a["instruction"] == w.t["I_pending"]),
+                                       INSTRUCTION_PARTIES, "an instruction made at end of block: its readers"),
     "auctions AuctionAwarded": Row(lambda w: _event(w, "AuctionAwarded"), ANYONE, "public to members"),
     "supervision Alert": Row(lambda w: _event(w, "Alert"), NOBODY_ELSE, "alerts: the regulator and the exchange"),
 }
@@ -239,6 +295,19 @@ def test_end_block_event(world: World, name: str) -> None:
         _check(row, who, _view(world, who, height).sees_event(event), f"{name} at height {height}")
 
 
+def test_the_bank_that_confirmed_a_payment_reads_the_root(world: World) -> None:
+    """docs/confidentiality.md: a root (and its live/, rest/, bankref/ records) is read by 'the
+    settlement bank that confirmed its payment'. The root of I_pending names no rail; the bank
+    confirmed its payment (`confirm_payment` accepts any settlement bank then)."""
+    root = _paid_root(world)
+    assert world.get("receivables", f"root/{root}")["settlement_bank"] is None
+    assert world.get("receivables", f"root/{root}")["payment"]["bank"] == world.o["bank"]
+    assert world.get("receivables", f"root/{root}")["rails"] == [world.o["bank"]]
+    view = _view(world, "bank")
+    for key in (f"receivables/root/{root}", f"receivables/bankref/{root}/PAY-{root}"):
+        assert view.may_read(key.encode()), f"the confirming bank does not read {key}"
+
+
 def test_a_refused_transaction_is_its_signers(world: World) -> None:
     """A refused transaction wrote nothing: its signer, the regulator and the exchange see it."""
     _, tx, receipt = _tx(world, "receivables", "grant_credit", lambda a: a["core"] == world.o["core"])
@@ -252,6 +321,8 @@ def test_a_refused_transaction_is_its_signers(world: World) -> None:
 COVERED = {
     "receivables/due": "bookkeeping: the regulator and the exchange", "receivables/clearing": "bookkeeping",
     "receivables/live": "as its root (receivables/root)", "receivables/locked": "as its root",
+    "receivables/rest": "as its root (reading.py read_of_root: the second pool, like live/)",
+    "receivables/paydue": "bookkeeping", "receivables/paydue_cursor": "bookkeeping",
     "plans/due": "bookkeeping", "plans/cursor": "bookkeeping", "plans/bankref": "the plan's parties",
     "plans/docs": "as the plan", "plans/payment": "as the plan (penetration shows investors every payment)",
     "npa/due": "bookkeeping", "npa/cursor": "bookkeeping", "npa/docs": "the package's parties",

@@ -22,7 +22,7 @@ from faechain.cli.demo import seed_node
 from faechain.contracts.runtime import REGISTRY, register
 from faechain.crypto import sm2
 from faechain.crypto.suite import get_suite
-from faechain.devnet.demo import SAMPLE_ORDER, create_demo
+from faechain.devnet.demo import MEMBERS, SAMPLE_ORDER, create_demo
 from faechain.ledger.smt import verify_proof
 from faechain.node.testing import NodeThread, free_port
 from faechain.sdk import Client, Identity
@@ -70,7 +70,7 @@ def test_every_sample_runs_and_everything_is_of_the_chain_suite(node, who):
     with Client(node.url, identity=who("regulator")) as c:
         assert c.info()["suite"] == suite
         orgs = c.query("membership", "orgs")
-    assert len(orgs) == 20  # the 19 demo members and governance's factor2
+    assert len(orgs) == len(MEMBERS) + 1  # the demo's members (its outside services too) and governance's factor2
     for name in ("exchange", "investor4", "factor2"):
         ident = who(name)
         assert ident.suite_name == suite
@@ -117,11 +117,22 @@ def test_receivables_issue_transfer_finance_pay(node, who):
         financing = ok(s2, "request_financing", id=piece, funder=factor.org_id, amount=4_000 * YUAN,
                        rate_bps=500)["financing"]
         ok(factor, "record_registration", financing=financing, reg_no="ZDW-SM-0001")
+        registry = who("registry")  # the registry agent attests the registration and a clear search (SM2-signed too)
+        ok(registry, "attest_registration", financing=financing, reg_no="ZDW-SM-0001", kind="ASSIGNMENT",
+           creditor=factor.org_id, debtor=s2.org_id, amount=4_000 * YUAN, voucher=piece)
+        ok(registry, "attest_search", financing=financing, search_no="ZDW-SM-S-0001", earlier=[])
         financed = ok(factor, "fund", financing=financing)["voucher"]
         c.advance_time(3 * DAY)
         ok(bank, "confirm_payment", root=root, amount=10_000 * YUAN, bank_ref="SM-PAY-1")
         c.submit(who("exchange"), "membership", "set_attributes", org_id=who("investor3").org_id,
-                 attributes={"qualified": True})  # a later block: end_block pays the pieces
+                 attributes={"qualified": True})  # a later block: end_block instructs the pieces
+        pieces = {v["id"] for v in c.query("receivables", "vouchers", root=root)}
+        pending = c.query("payments", "instructions", field="rail", value=bank.org_id, status="PENDING")
+        mine = [i for i in pending if i["ref"].removeprefix("voucher:") in pieces]
+        assert sorted(i["amount"] for i in mine) == [4_000 * YUAN, 6_000 * YUAN]
+        r = c.submit(bank, "payments", "confirm", results=[[i["id"], "PAID", f"SM-RAIL-{n}"] for n, i in
+                                                          enumerate(mine)])  # the rail paid each piece, SM2-signed
+        assert r.ok and r.result == {"paid": 2, "failed": 0}, (r.code, r.message)
         c.trust = HonestHeaders(node.url, who("regulator"))
         shown = c.verified("receivables", "voucher", id=financed)  # checked with the SM3 chain hash
         assert shown.voucher["status"] == "PAID" and shown.voucher["holder"] == factor.org_id

@@ -1,11 +1,13 @@
 """The `governance` contract: the consortium changes itself by a two-thirds vote (domain.md section 5).
 
-A proposal is one of five kinds, with its parameters (`propose(kind, params, summary)`):
+A proposal is one of six kinds, with its parameters (`propose(kind, params, summary)`):
 
     admit_org      {org_id, name, type, ca (PEM or DER), attributes?}  a new member organisation and its CA
     revoke_cert    {cert_id (hex), org_id?, reason?}              a member certificate stops signing
     remove_org     {org_id, reason?}                              an organisation is REMOVED
     set_threshold  {rule, value}                                  a risk-rule threshold (supervision)
+    set_rule       {contract, rule, value}                        a rule of receivables (rules.py: tenor, the cap
+                                                                  on unverified invoices, ...) or supervision
     set_validator  {pub_key (ed25519, hex), power, name?, org_id?}  the validator set (power 0 removes)
 
 Who votes: any ACTIVE member organisation may propose. The electorate is the set of

@@ -35,6 +35,8 @@ KEY_TYPE = "ed25519"
 #   OPEN or PASSED -(the voting period ends)-> EXPIRED
 OPEN, EXECUTED, PASSED, REJECTED, EXPIRED = "OPEN", "EXECUTED", "PASSED", "REJECTED", "EXPIRED"
 
+RULE_CONTRACTS = ("receivables", "supervision")  # the contracts whose rules a `set_rule` proposal changes
+
 # The kinds of proposal: kind -> {parameter: (type or types, required)}; an admit_org's `ca` is the CA
 # certificate as PEM (text or bytes) or DER bytes (membership.admit_by_vote reads either)
 KINDS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
@@ -43,6 +45,7 @@ KINDS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     "revoke_cert": {"cert_id": (str, True), "org_id": (str, False), "reason": (str, False)},
     "remove_org": {"org_id": (str, True), "reason": (str, False)},
     "set_threshold": {"rule": (str, True), "value": (int, True)},
+    "set_rule": {"contract": (str, True), "rule": (str, True), "value": (int, True)},
     "set_validator": {"pub_key": (str, True), "power": (int, True), "name": (str, False), "org_id": (str, False)},
 }
 

@@ -29,6 +29,7 @@ from faechain.modules.governance.records import (
     OPEN,
     PASSED,
     REJECTED,
+    RULE_CONTRACTS,
     VALIDATORS_KEY,
     Config,
     Proposal,
@@ -90,6 +91,10 @@ def _execute(ctx: Ctx, pid: str, kind: str, a: dict[str, Any]) -> Any:
                         reason=a.get("reason") or f"governance proposal {pid}")
     if kind == "set_threshold":
         return ctx.call("supervision", "set_rule", rule=a["rule"], value=a["value"])
+    if kind == "set_rule":
+        ensure(a["contract"] in RULE_CONTRACTS,
+               BadRequest(f"contract {a['contract']!r} has no rules a vote sets; one of {', '.join(RULE_CONTRACTS)}"))
+        return ctx.call(a["contract"], "set_rule", rule=a["rule"], value=a["value"])
     if kind == "set_validator":
         return set_validator(ctx, a)
     raise BadRequest(f"unknown proposal kind {kind!r}")

@@ -106,7 +106,8 @@ RULES: dict[str, KeyRule] = {
 }
 
 PLAN_EVENTS = ("PlanCreated", "AssetsPooled", "AssetUnpooled", "PlanFiled", "FilingReturned", "PlanListed",
-               "PlanEstablished", "PlanFunded", "PlanPaid", "PlanRedeemed", "PlanDefaulted", "PlanClosed")
+               "PlanEstablished", "PlanFunded", "PlanPaid", "PlanRedeemed", "PlanDefaulted", "PlanClosed",
+               "PlanPaymentLegPaid")
 DISCLOSURE_EVENTS = ("DisclosureScheduled", "DisclosurePublished", "DisclosureCorrected", "DisclosureOverdue")
 
 

@@ -24,7 +24,7 @@ say what each holds, and the key functions are the only place a key is spelled o
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from faechain.contracts.time import DAY
 
@@ -215,6 +215,7 @@ class Payment(TypedDict):
     bank_ref: str
     paid_at: int
     allocations: list[list[str | int]]  # [[investor, fen], ...] in holder order
+    legs: NotRequired[list[list[Any]]]  # [[investor, fen, instruction, PENDING|PAID], ...] on the payment rail
 
 
 def payment_key(plan_id: str, n: int) -> str:

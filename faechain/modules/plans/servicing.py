@@ -17,6 +17,7 @@ from typing import Any
 from faechain.contracts import validators
 from faechain.contracts.errors import BadRequest, Duplicate, LimitExceeded, NotFound, Unauthorized, ensure
 from faechain.contracts.money import largest_remainder
+from faechain.contracts.payouts import instruct_legs, mark_leg_paid
 from faechain.contracts.runtime import Ctx, internal, tx
 from faechain.modules.plans.records import (
     CLOSED,
@@ -83,6 +84,18 @@ class ServicingSteps:
         add_cash_flow(ctx, p, asset, payer, holder, paid, ctx.time, f"{bank_ref}/{voucher}", "settlement")
         save_plan(ctx, p)
 
+    @internal
+    def instruction_paid(self, ctx: Ctx, instruction: str, ref: str, payee: str, amount: int,
+                         rail_ref: str) -> dict[str, Any]:
+        """The rail paid one investor's leg of a coupon or principal payment (`payments.confirm`)."""
+        ensure(ctx.via == "payments", Unauthorized("only the payments contract reports paid instructions"))
+        plan, _, n = ref.removeprefix("plan:").partition("/")
+        payment: Payment = ctx.state.require(payment_key(plan, int(n)), "plan payment")
+        mark_leg_paid(payment.get("legs", []), instruction)
+        ctx.state.put(payment_key(plan, int(n)), payment)
+        ctx.emit("PlanPaymentLegPaid", plan=plan, n=int(n), investor=payee, amount=amount, rail_ref=rail_ref)
+        return {"plan": plan, "payment": int(n)}
+
     @tx
     def pay(self, ctx: Ctx, plan: str, kind: str, amount: int, bank_ref: str) -> dict[str, Any]:
         """The settlement bank confirms a coupon or principal payment to the holders.
@@ -118,6 +131,9 @@ class ServicingSteps:
             "plan": plan, "n": n, "kind": kind, "amount": amount, "bank_ref": bank_ref, "paid_at": ctx.time,
             "allocations": [[h["investor"], s] for h, s in zip(holdings, shares, strict=True)],
         }
+        # the money reaches each investor through the rail: one clearing instruction per investor
+        payment["legs"] = instruct_legs(ctx, p["sponsor"], p["settlement_bank"], f"plan:{plan}/{n}",
+                                        [(h["investor"], s) for h, s in zip(holdings, shares, strict=True)])
         ctx.state.put(payment_key(plan, n), payment)
         ctx.state.put(bank_ref_key(plan, bank_ref), -n)
         if kind == "principal":

@@ -16,6 +16,7 @@ from typing import Any
 
 from faechain.contracts import validators
 from faechain.contracts.errors import BadRequest, InvalidState, LimitExceeded, Unauthorized, ensure
+from faechain.contracts.payouts import instruct_legs, mark_leg_paid
 from faechain.contracts.runtime import Ctx, internal, tx
 from faechain.contracts.time import DAY, date_time
 from faechain.modules.products import waterfall
@@ -63,6 +64,18 @@ class DistributionSteps:
         ctx.state.put(collection_key(p["id"], p["collections"]), collection)
         save_product(ctx, p)
         ctx.emit("CollectionCredited", product=p["id"], voucher=voucher, amount=paid, collected=p["collected"])
+
+    @internal
+    def instruction_paid(self, ctx: Ctx, instruction: str, ref: str, payee: str, amount: int,
+                         rail_ref: str) -> dict[str, Any]:
+        """The rail paid one payee's leg of a distribution (`payments.confirm`)."""
+        ensure(ctx.via == "payments", Unauthorized("only the payments contract reports paid instructions"))
+        product, _, n = ref.removeprefix("product:").partition("/")
+        d: Distribution = ctx.state.require(distribution_key(product, int(n)), "distribution")
+        mark_leg_paid(d.get("legs", []), instruction)
+        ctx.state.put(distribution_key(product, int(n)), d)
+        ctx.emit("DistributionLegPaid", product=product, n=int(n), payee=payee, amount=amount, rail_ref=rail_ref)
+        return {"product": product, "distribution": int(n)}
 
     @tx
     def distribute(self, ctx: Ctx, product: str, amount: int | None = None) -> dict[str, Any]:
@@ -126,6 +139,15 @@ class DistributionSteps:
         n = p["distributions"]
         distribution: Distribution = {
             "product": product, "n": n, "record_date": ctx.time, "amount": amount, "days": days, "steps": record}
+        # the money reaches each payee through the rail: one clearing instruction per payee, out of the
+        # collection account the registrar keeps at the product's settlement bank
+        per_payee: dict[str, int] = {}
+        for (_, org), fen in sorted(received.items()):
+            per_payee[org] = per_payee.get(org, 0) + fen
+        fees = sum(s.paid for s in steps if s.kind == "fees")
+        payees = ([(p["originator"], fees)] if fees else []) + sorted(per_payee.items())
+        distribution["legs"] = instruct_legs(ctx, p["registrar"], p["settlement_bank"], f"product:{product}/{n}",
+                                             payees)
         ctx.state.put(distribution_key(product, n), distribution)
         save_product(ctx, p)
         ctx.emit("DistributionMade", product=product, n=n, amount=amount,

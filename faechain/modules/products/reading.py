@@ -131,7 +131,7 @@ class ReadRules:
         if type_ == "ProductSubscribed" and isinstance(attrs.get("tranche"), str) \
                 and isinstance(attrs.get("investor"), str):
             return (subscription_key(product, attrs["tranche"], attrs["investor"]),)
-        if type_ == "DistributionMade" and isinstance(attrs.get("n"), int):
+        if type_ in ("DistributionMade", "DistributionLegPaid") and isinstance(attrs.get("n"), int):
             return (distribution_key(product, attrs["n"]),)
         if type_ == "CollectionCredited" and isinstance(attrs.get("voucher"), str):
             return (underlying_key(attrs["voucher"]),)

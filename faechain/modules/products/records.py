@@ -23,7 +23,7 @@ say what each holds, and the key functions are the only place a key is spelled o
 from __future__ import annotations
 
 import re
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 # -- limits --------------------------------------------------------------------------------------------------
 HOLD_DAYS = 5  # a holding is held this long before it is resold
@@ -218,6 +218,7 @@ class Distribution(TypedDict):
     amount: int
     days: int  # whole days of accrual it covered
     steps: list[DistributionStep]
+    legs: NotRequired[list[list[Any]]]  # [[payee, fen, instruction, PENDING|PAID], ...] on the payment rail
 
 
 def distribution_key(product_id: str, n: int) -> str:

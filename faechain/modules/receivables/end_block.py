@@ -1,53 +1,27 @@
-"""The receivables module's end-of-block work: paying out roots being cleared, in batches, and
-marking the roots of each China-time day that has ended OVERDUE (or lapsed, if never accepted)."""
+"""The receivables module's end-of-block work: instructing the pieces of the payment rounds in
+progress, in batches; telling the payers and rails what falls due, when it does (`PaymentDue`:
+a whole root at maturity, or an instalment); and on each China-time day that has ended,
+marking its unpaid roots OVERDUE (or letting unaccepted ones lapse)."""
 
 from __future__ import annotations
 
-from typing import cast
-
-from faechain.contracts.deadlines import MAX_CATCH_UP, day_of
-from faechain.contracts.money import ProRata
+from faechain.contracts.deadlines import MAX_CATCH_UP, Deadlines, day_of
 from faechain.contracts.runtime import Ctx
-from faechain.modules.receivables.pieces import cancel, pay
+from faechain.modules.receivables.clearing import CLEAR_BATCH, instruct_round
+from faechain.modules.receivables.pieces import cancel
 from faechain.modules.receivables.records import (
     ACTIVE,
     CLEARING_QUEUE,
     CURSOR,
     ISSUED,
     OVERDUE,
-    PAID,
-    Payment,
     Root,
     due_key,
-    live_prefix,
-    piece_of,
     root_key,
     voucher_key,
 )
 
-CLEAR_BATCH = 2_000  # pieces paid per block over all roots being cleared: a root split 10,000 ways never stalls
-
-
-def clear(ctx: Ctx, root_id: str, budget: int) -> int:
-    """Pay up to `budget` live pieces of a root being cleared; returns how many."""
-    r: Root = ctx.state.get(root_key(root_id))
-    payment = cast(Payment, r["payment"])  # a root in the clearing queue has its payment confirmed
-    plan = ProRata.from_map(payment["plan"])
-    pieces = ctx.state.scan(live_prefix(root_id), limit=budget)
-    for key, _ in pieces:
-        pay(ctx, ctx.state.get(voucher_key(piece_of(key))), plan, payment)
-    remaining = ctx.state.scan(live_prefix(root_id), limit=1)
-    ctx.emit("ClearingProgress", root=root_id, paid=len(pieces), paid_pieces=payment["paid_pieces"],
-             paid_total=payment["paid_total"])
-    if not remaining:
-        r["status"] = PAID
-        r["live_count"] = 0
-        queue = ctx.state.get(CLEARING_QUEUE, [])
-        ctx.state.put(CLEARING_QUEUE, [x for x in queue if x != root_id])
-        ctx.emit("RootPaid", root=root_id, amount=payment["amount"], pieces=payment["paid_pieces"],
-                 paid_total=payment["paid_total"])
-    ctx.state.put(root_key(root_id), r)
-    return len(pieces)
+__all__ = ["CLEAR_BATCH", "EndOfBlock", "mark_matured", "payment_due"]
 
 
 def mark_matured(ctx: Ctx, day: int) -> None:
@@ -65,19 +39,48 @@ def mark_matured(ctx: Ctx, day: int) -> None:
             ctx.emit("VoucherOverdue", root=root_id, payer=r["payer"], amount=r["amount"], maturity=r["maturity"])
 
 
+PAY_DUE = "paydue"  # Deadlines prefix: [due, "root", root id] at maturity, [due, "instalment", root id, n]
+
+
+def payment_due(ctx: Ctx) -> Deadlines:
+    """When payments fall due: each root's maturity and each instalment but the last, to the second."""
+    return Deadlines(ctx.state, PAY_DUE, "paydue_cursor")
+
+
+def announce_due(ctx: Ctx) -> None:
+    """Tell each payer and rail what falls due now (`PaymentDue`): an accepted root at its maturity
+    (what is still owed on it), an instalment at its due time. The rail may confirm it from this
+    block on, so an automated rail acts on the event without being refused."""
+    for entry in payment_due(ctx).take(ctx.time):
+        due, kind, root_id = entry[0], entry[1], entry[2]
+        r: Root = ctx.state.get(root_key(root_id))
+        if r["status"] != ACTIVE:
+            continue
+        if kind == "root":
+            owed = r["amount"] - r.get("collected", 0) - r.get("discounts", 0)
+            if owed > 0:
+                ctx.emit("PaymentDue", root=root_id, payer=r["payer"], rail=r["settlement_bank"], amount=owed,
+                         due=due, instalment=0)
+        else:
+            n = entry[3]
+            ctx.emit("PaymentDue", root=root_id, payer=r["payer"], rail=r["settlement_bank"],
+                     amount=r["instalments"][n - 1][1], due=due, instalment=n)
+
+
 class EndOfBlock:
     def end_block(self, ctx: Ctx) -> None:
-        """Each block: continue clearing, then, for each China-time day that has ended,
-        mark its unpaid roots OVERDUE and let its never-accepted roots lapse."""
+        """Each block: continue instructing payment rounds; for each China-time day that has begun,
+        announce what falls due; for each that has ended, mark its unpaid roots OVERDUE and let
+        its never-accepted roots lapse."""
         budget = CLEAR_BATCH
         for root_id in list(ctx.state.get(CLEARING_QUEUE, [])):
             if budget <= 0:
                 break
-            budget -= clear(ctx, root_id, budget)
+            budget -= instruct_round(ctx, root_id, budget)
+        announce_due(ctx)
         today = day_of(ctx.time)
         cursor = ctx.state.get(CURSOR)
-        # a root maturing on day d (China time) is OVERDUE from the first block of
-        # day d+1 that finds it unpaid; at most MAX_CATCH_UP days are caught up per block
+        # a root maturing on day d (China time) is OVERDUE from the first block of day d+1 that finds it unpaid
         for day in range(cursor + 1, min(today, cursor + 1 + MAX_CATCH_UP)):
             mark_matured(ctx, day)
             ctx.state.put(CURSOR, day)

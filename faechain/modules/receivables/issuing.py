@@ -1,5 +1,9 @@
 """How a voucher comes to be: the invoice registry, the banks' credit lines to core
-enterprises, the core's issue against both, and the supplier's acceptance or rejection."""
+enterprises, the core's issue against both, and the supplier's acceptance or rejection.
+
+What an invoice may back depends on the tax service's verification (verification.py): a
+VERIFIED invoice its amount, an UNVERIFIED one at most the rule `unverified_invoice_cap` in
+all, a MISMATCH or VOIDED one nothing new. The tenor limits are rules too (rules.py)."""
 
 from __future__ import annotations
 
@@ -21,27 +25,33 @@ from faechain.contracts.errors import (
 from faechain.contracts.records import active_member
 from faechain.contracts.runtime import Ctx, tx
 from faechain.contracts.time import DAY
+from faechain.modules.receivables.end_block import payment_due
 from faechain.modules.receivables.pieces import cancel, load_root, load_voucher
+from faechain.modules.receivables.reading import MAX_ROOTS
 from faechain.modules.receivables.records import (
     ACTIVE,
     ISSUED,
+    MISMATCH,
+    UNVERIFIED,
+    VOIDED,
     CoreCredit,
     CreditLine,
     Invoice,
     Root,
     Voucher,
     core_key,
+    drawer_key,
     due_key,
     invoice_id,
     invoice_key,
     line_key,
     live_key,
     root_key,
+    verification_status,
     voucher_key,
 )
+from faechain.modules.receivables.rules import rule, rules_in_force
 
-MAX_TENOR = 365 * DAY
-WARN_TENOR = 183 * DAY  # a longer tenor is issued with a TenorWarning event
 MAX_INVOICES = 50  # invoices one voucher draws on
 INVOICE_PART = re.compile(r"^[0-9A-Za-z]{1,20}$")  # an invoice code or number
 
@@ -78,7 +88,7 @@ class IssuingSteps:
         ensure(not ctx.state.has(invoice_key(ident)), Duplicate(f"invoice {ident} is already registered"))
         invoice: Invoice = {"id": ident, "code": code, "number": number, "seller": seller, "buyer": buyer,
                             "amount": amount, "date": date, "doc_hash": doc_hash, "drawn": 0,
-                            "registered_at": ctx.time}
+                            "registered_at": ctx.time, "verification": {"status": UNVERIFIED}}
         ctx.state.put(invoice_key(ident), invoice)
         ctx.emit("InvoiceRegistered", invoice=ident, seller=seller, buyer=buyer, amount=amount)
         return {"invoice": ident}
@@ -112,15 +122,18 @@ class IssuingSteps:
         validators.hash_hex(contract_hash, "contract_hash")
         ensure(maturity > ctx.time, BadRequest("maturity lies in the past"))
         tenor = maturity - ctx.time
-        ensure(tenor <= MAX_TENOR, LimitExceeded("tenor exceeds 365 days"))
+        limits = rules_in_force(ctx.state)
+        ensure(tenor <= limits["max_tenor_days"] * DAY,
+               LimitExceeded(f"tenor exceeds {limits['max_tenor_days']} days (rule max_tenor_days)"))
         supplier = active_member(ctx, to)
         ensure(to != core, BadRequest("a core enterprise cannot issue a voucher to itself"))
         ensure(supplier["type"] == "SUPPLIER", BadRequest(f"{to} is not a supplier"))
-        if settlement_bank is not None:
+        if settlement_bank is not None:  # the root's rail: a settlement bank or a payment rail operator
             bank = active_member(ctx, settlement_bank)
-            ensure(bank["type"] == "BANK" and bank["attributes"].get("settlement"),
-                   BadRequest(f"{settlement_bank} is not a settlement bank"))
-        refs = _draw_invoices(ctx, invoices, to, core)
+            ensure(bank["type"] == "PAYMENT_RAIL" or (bank["type"] == "BANK" and bank["attributes"].get("settlement")),
+                   BadRequest(f"{settlement_bank} is neither a settlement bank nor a payment rail operator"))
+        vid = ctx.new_id("V")
+        refs = _draw_invoices(ctx, invoices, to, core, vid)
         drawn_total = sum(draw for _, draw in refs)
         ensure(drawn_total == amount, BadRequest(f"invoice draws add up to {drawn_total} fen, not {amount} fen"))
         rec: CoreCredit = ctx.state.get(core_key(core)) or new_core_credit(core)
@@ -129,7 +142,6 @@ class IssuingSteps:
                LimitExceeded(f"open vouchers would reach {rec['open'] + amount} fen; credit lines total {limit} fen"))
         rec["open"] += amount
         ctx.state.put(core_key(core), rec)
-        vid = ctx.new_id("V")
         voucher: Voucher = {
             "id": vid, "root": vid, "parent": None, "tier": 1, "payer": core, "holder": to, "from": core,
             "amount": amount, "issued_at": ctx.time, "maturity": maturity, "contract_hash": contract_hash,
@@ -146,8 +158,9 @@ class IssuingSteps:
         day = day_of(maturity)
         due = ctx.state.get(due_key(day), [])
         ctx.state.put(due_key(day), due + [vid])
+        payment_due(ctx).add(maturity, "root", vid)  # PaymentDue at maturity itself
         ctx.emit("VoucherIssued", voucher=vid, payer=core, holder=to, amount=amount, maturity=maturity)
-        if tenor > WARN_TENOR:
+        if tenor > limits["default_tenor_days"] * DAY:
             ctx.emit("TenorWarning", voucher=vid, tenor_days=tenor // DAY)
         return {"voucher": vid}
 
@@ -181,11 +194,13 @@ class IssuingSteps:
         return {"voucher": id}
 
 
-def _draw_invoices(ctx: Ctx, invoices: list[list[Any]], seller: str, buyer: str) -> list[list[Any]]:
-    """Draw on each invoice `[[invoice id, fen], ...]` of a new voucher from `seller` to `buyer`.
+def _draw_invoices(ctx: Ctx, invoices: list[list[Any]], seller: str, buyer: str, root: str) -> list[list[Any]]:
+    """Draw on each invoice `[[invoice id, fen], ...]` of new root `root` from `seller` to `buyer`.
 
-    Each must be the seller's to the buyer, not pooled elsewhere, and have the fen undrawn;
-    the draws are written as they are checked (a refusal rolls them back with the step).
+    Each must be the seller's to the buyer, not pooled elsewhere, able to back vouchers (not
+    MISMATCH or VOIDED; UNVERIFIED up to the cap) and have the fen undrawn; the draws are
+    written as they are checked (a refusal rolls them back with the step), and each invoice
+    notes the root (`drawers/<invoice>/<root>`: what voiding it must freeze).
     """
     ensure(0 < len(invoices) <= MAX_INVOICES, BadRequest("a voucher draws on 1 to 50 invoices"))
     seen = set()
@@ -202,11 +217,35 @@ def _draw_invoices(ctx: Ctx, invoices: list[list[Any]], seller: str, buyer: str)
                BadRequest(f"invoice {inv_id} is not from {seller} to {buyer}"))
         ensure(not inv.get("locked_by"),
                InvalidState(f"invoice {inv_id} is pooled in {inv.get('locked_by')}; it cannot back a voucher"))
+        _check_verification(ctx, inv, draw, root)
         if inv["drawn"] + draw > inv["amount"]:
             # the receipt (code limit_exceeded, this message) is the record of the attempt
             raise LimitExceeded(f"invoice {inv_id} has {inv['amount'] - inv['drawn']} fen undrawn, "
                                 f"{draw} fen requested")
+        backs = inv.get("backs", 0)
+        ensure(backs < MAX_ROOTS, LimitExceeded(f"invoice {inv_id} already backs {backs} vouchers, the most one may"))
         inv["drawn"] += draw
+        inv["backs"] = backs + 1
         ctx.state.put(invoice_key(inv_id), inv)
+        ctx.state.put(drawer_key(inv_id, root), draw)
         refs.append([inv_id, draw])
     return refs
+
+
+def _check_verification(ctx: Ctx, inv: Invoice, draw: int, root: str) -> None:
+    """What the tax service said of the invoice allows this draw (module docstring)."""
+    inv_id, status = inv["id"], verification_status(inv)
+    ensure(status != VOIDED, InvalidState(f"invoice {inv_id} was voided by the tax service; it backs no new voucher"))
+    if status == MISMATCH:
+        fields = ", ".join(sorted(inv.get("verification", {}).get("differences", {})))
+        raise InvalidState(f"invoice {inv_id} differs from the tax service's record in {fields}; it backs no new "
+                           "voucher unless verified again")
+    if status != UNVERIFIED:
+        return
+    cap = rule(ctx, "unverified_invoice_cap")
+    ensure(cap > 0, InvalidState(f"invoice {inv_id} is not verified by the tax service yet; it backs vouchers "
+                                 "once verified"))
+    if inv["drawn"] + draw > cap:
+        raise LimitExceeded(f"invoice {inv_id} is not verified by the tax service yet: it may back {cap} fen "
+                            f"until verified, {inv['drawn']} fen drawn already, {draw} fen requested")
+    ctx.emit("InvoiceDrawnUnverified", invoice=inv_id, voucher=root, draw=draw, drawn=inv["drawn"] + draw, cap=cap)

@@ -10,7 +10,7 @@ from faechain.contracts.runtime import Ctx, internal
 from faechain.modules.receivables.pieces import ensure_movable, load_root, load_voucher
 from faechain.modules.receivables.records import Invoice, invoice_key, locked_key, root_key, voucher_key
 
-MAX_LOCKS_PER_ROOT = 200  # locked pieces are paid inside confirm_payment, so they are bounded
+MAX_LOCKS_PER_ROOT = 200  # pieces of one root locked at once (a pool's concentration, bounded)
 
 
 def _purpose(purpose: str) -> None:
@@ -26,11 +26,11 @@ class LockSteps:
         can have its piece locked, and only a piece that could move (not frozen,
         not matured, not paid, no pending financing). A locked piece cannot be
         transferred, financed or locked again, so an asset sits in one plan,
-        product or financing at a time. It is still paid at maturity: inside the
-        settlement bank's `confirm_payment`, which then calls the locker's
+        product or financing at a time. It is still paid at maturity: each time the
+        rail confirms a payment on it (`payments.confirm`), the locker's
         `@internal voucher_paid(voucher, root, paid, payer, holder, bank_ref, held)`
-        so that its collections are credited in that same transaction. Every
-        locking contract must provide that method.
+        runs in that same transaction, so its collections are credited at once.
+        Every locking contract must provide that method.
         """
         _purpose(purpose)
         v = load_voucher(ctx, id)

@@ -1,5 +1,5 @@
 """What every receivables step shares: loading a piece and its root, checking that a piece
-may move, and the piece mechanics (mint a child, consume a parent, split, cancel, pay).
+may move, and the piece mechanics (mint a child, consume a parent, split, cancel); paying is clearing.py's.
 
 Every step costs the same at any depth: a move touches the piece, its (at most two)
 children, the root's totals and the live set, never the lineage.
@@ -10,22 +10,20 @@ from __future__ import annotations
 from typing import cast
 
 from faechain.contracts.errors import Expired, Frozen, InvalidState, LimitExceeded, NotFound, Unauthorized, ensure
-from faechain.contracts.money import ProRata
 from faechain.contracts.runtime import Ctx
+from faechain.modules.receivables.clearing import enter_pool, leave_pools, outstanding
 from faechain.modules.receivables.records import (
     CANCELLED,
+    CLEARING,
     MOVABLE,
-    PAID,
     SPLIT,
     TRANSFERRED,
     CoreCredit,
     Invoice,
-    Payment,
     Root,
     Voucher,
     core_key,
     invoice_key,
-    live_key,
     root_key,
     voucher_key,
 )
@@ -51,6 +49,8 @@ def ensure_movable(ctx: Ctx, v: Voucher, root: Root) -> None:
     ensure(v["status"] in MOVABLE, InvalidState(f"voucher {v['id']} is {v['status']}, not movable"))
     ensure(not v.get("locked_by"), InvalidState(f"voucher {v['id']} is locked in {v.get('locked_by')}"))
     ensure(ctx.time < v["maturity"], Expired(f"voucher {v['id']} has reached maturity"))
+    ensure(not v.get("pending"), InvalidState(f"voucher {v['id']} has a payment the rail has not yet confirmed"))
+    ensure(root["status"] != CLEARING, InvalidState(f"voucher root {root['id']} is being paid (an instalment)"))
 
 
 def mint(ctx: Ctx, parent: Voucher, holder: str, amount: int, tier: int, status: str, sender: str) -> Voucher:
@@ -74,7 +74,7 @@ def mint(ctx: Ctx, parent: Voucher, holder: str, amount: int, tier: int, status:
         "children": [],
     }
     ctx.state.put(voucher_key(child["id"]), child)
-    ctx.state.put(live_key(child["root"], child["id"]), amount)
+    enter_pool(ctx, ctx.state.get(root_key(child["root"])), child)
     return child
 
 
@@ -83,17 +83,21 @@ def consume(ctx: Ctx, v: Voucher, status: str, children: list[Voucher]) -> None:
     v["status"] = status
     v["children"] = [c["id"] for c in children]
     ctx.state.put(voucher_key(v["id"]), v)
-    ctx.state.delete(live_key(v["root"], v["id"]))
+    leave_pools(ctx, v["root"], v["id"])
 
 
 def split(ctx: Ctx, v: Voucher, to: str, amount: int, status_to: str,
           status_rest: str) -> tuple[Voucher, Voucher | None]:
-    """Consume `v`: `amount` to `to` one tier down, the remainder back to the holder."""
-    ensure(amount <= v["amount"], LimitExceeded(f"amount {amount} fen exceeds the piece's {v['amount']} fen"))
+    """Consume `v`: `amount` to `to` one tier down, the remainder back to the holder.
+
+    What moves is what is still owed on the piece: after an instalment was paid on it, its
+    `paid` stays with it as history and the children carry the outstanding fen."""
+    owed = outstanding(v)
+    ensure(amount <= owed, LimitExceeded(f"amount {amount} fen exceeds the piece's {owed} fen"))
     moved = mint(ctx, v, to, amount, v["tier"] + 1, status_to, v["holder"])
     rest: Voucher | None = None
-    if amount < v["amount"]:
-        rest = mint(ctx, v, v["holder"], v["amount"] - amount, v["tier"], status_rest, v["holder"])
+    if amount < owed:
+        rest = mint(ctx, v, v["holder"], owed - amount, v["tier"], status_rest, v["holder"])
     consume(ctx, v, TRANSFERRED if rest is None else SPLIT, [moved] + ([rest] if rest else []))
     root: Root = ctx.state.get(root_key(v["root"]))
     root["live_count"] += 0 if rest is None else 1
@@ -113,21 +117,7 @@ def cancel(ctx: Ctx, v: Voucher, root: Root, reason: str) -> None:
     v["status"] = CANCELLED
     v["reason"] = reason
     ctx.state.put(voucher_key(v["id"]), v)
-    ctx.state.delete(live_key(v["id"], v["id"]))
+    leave_pools(ctx, v["id"], v["id"])
     root["status"] = CANCELLED
     root["live_count"] = 0
     ctx.state.put(root_key(root["id"]), root)
-
-
-def pay(ctx: Ctx, v: Voucher, plan: ProRata, payment: Payment) -> int:
-    """One live piece becomes PAID with its pro-rata share of the payment (held if frozen)."""
-    share = plan.share(v["amount"], v["id"])
-    v["status"] = PAID
-    v["paid"] = share
-    v["paid_at"] = ctx.time
-    v["held"] = v["frozen"]
-    ctx.state.put(voucher_key(v["id"]), v)
-    ctx.state.delete(live_key(v["root"], v["id"]))
-    payment["paid_pieces"] += 1
-    payment["paid_total"] += share
-    return share

@@ -23,6 +23,7 @@ from faechain.modules.receivables.reading import piece_party, titled, titled_amo
 from faechain.modules.receivables.records import (
     LIVE,
     OVERDUE,
+    PAID,
     CoreCredit,
     CreditLine,
     Financing,
@@ -161,12 +162,13 @@ class Queries:
 
 
 def _summary(v: Voucher) -> dict[str, Any]:
-    return {k: v[k] for k in ("id", "parent", "tier", "holder", "amount", "status")}
+    return {k: v[k] for k in ("id", "parent", "tier", "holder", "amount", "status")} | {"paid": v.get("paid", 0)}
 
 
 def _display(v: Voucher, root: Root | None) -> dict[str, Any]:
     """A piece as shown: a live piece of an overdue root shows OVERDUE."""
-    shown = dict(v)
+    shown: dict[str, Any] = dict(v)
+    shown["outstanding"] = 0 if v["status"] == PAID else v["amount"] - v.get("paid", 0)
     if root is not None and root["status"] == OVERDUE and v["status"] in LIVE:
         shown["status"] = OVERDUE
     return shown

@@ -4,17 +4,23 @@ queries (`queries.py`) and the raw routes (`faechain.chain.visibility`) share
 
     invoice/<id>             its seller and buyer; each funder a piece drawing on it is offered to (while
                              the offer stands) or that funded one; the readers of a plan (or product)
-                             it, or a piece of a root drawing on it, is locked in
+                             it, or a piece of a root drawing on it, is locked in; every TAX_SERVICE
+                             (the invoice is the tax authority's own data; it verifies and voids it)
+    drawers/<invoice>/…      as the invoice
     line/<core>/<bank>       that core enterprise and that bank
     core/<core>              the core enterprise (its banks and open total)
     voucher/<id>             the piece's holder, payer, sender (`from`) and funder; the parties of every
                              piece split from it (their title runs through it); the readers of the
                              contract that locked it
-    root/<id>, live/<root>/…, locked/<root>/…
-                             the payer; the settlement bank that confirmed its payment; whoever may read
+    root/<id>, live/<root>/…, rest/<root>/…, locked/<root>/…
+                             the payer; its rail, and every rail that confirmed a payment on it; whoever may read
                              the root piece (so every piece's parties), a locked piece of it, or an
-                             invoice it draws on
-    financing/<id>           its holder and funder
+                             invoice it draws on as one of the invoice's parties (not the tax service)
+    financing/<id>           its holder and funder; the debtor (payer) notified of it once funded; every
+                             REGISTRY_AGENT (it attests the financing's registration and search)
+    rfq/<id>                 its holder and the funders it invited to quote
+    quote/<rfq>/<funder>     the holder and that funder (not its competitors)
+    rules                    every member (the limits in force)
     due/…, clearing, cursor  the regulator and the exchange only (as every record: they see all)
 """
 
@@ -23,9 +29,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from faechain.contracts.reading import KeyRule, org_of, read_by_kind
+from faechain.contracts.reading import KeyRule, any_member, org_of, read_by_kind
 from faechain.contracts.runtime import Caller, QueryCtx
 from faechain.modules.receivables.records import (
+    RULES_KEY,
     Financing,
     Invoice,
     Root,
@@ -39,6 +46,8 @@ from faechain.modules.receivables.records import (
 VOUCHER_PARTIES = ("holder", "payer", "from", "funder")
 INVOICE_PARTIES = ("seller", "buyer")
 FINANCING_PARTIES = ("holder", "funder")
+INVOICE_SERVICE = "TAX_SERVICE"  # reads every invoice: the records are the tax authority's own
+FINANCING_SERVICE = "REGISTRY_AGENT"  # reads every financing: it attests their registrations
 MAX_PIECES = 1000  # pieces walked below one (as `voucher` shows at most 1,000 descendants)
 MAX_ROOTS = 1000  # roots drawing on one invoice that a rule looks through
 
@@ -96,14 +105,22 @@ def read_root(q: QueryCtx, ident: str) -> bool:
     r: Root | None = q.state.get(root_key(ident))
     if r is None:
         return False
-    if named(q.caller, r, ("payer", "settlement_bank")) or read_voucher(q, ident):
+    if named(q.caller, r, ("payer", "settlement_bank")) or org_of(q) in r.get("rails", []) or read_voucher(q, ident):
         return True
-    if any(q.may_read(invoice_key(i)) for i in r["invoices"]):
+    if any(invoice_party(q, i) for i in r["invoices"]):
         return True
     return any(q.may_read_locked("voucher", piece["id"]) for _, piece in q.find("voucher", "root", ident, MAX_PIECES))
 
 
 def read_invoice(q: QueryCtx, ident: str) -> bool:
+    if q.caller is not None and q.caller.role == INVOICE_SERVICE and q.state.has(invoice_key(ident)):
+        return True
+    return invoice_party(q, ident)
+
+
+def invoice_party(q: QueryCtx, ident: str) -> bool:
+    """Whether the reader may read the invoice as one of its parties (all but the tax service's rule):
+    what lets it read the roots drawing on the invoice too."""
     inv: Invoice | None = q.state.get(invoice_key(ident))
     if inv is None:
         return False
@@ -135,7 +152,16 @@ def read_core(q: QueryCtx, core: str) -> bool:
 
 def read_financing(q: QueryCtx, ident: str) -> bool:
     f: Financing | None = q.state.get(financing_key(ident))
-    return f is not None and named(q.caller, f, FINANCING_PARTIES)
+    if f is None or q.caller is None:
+        return False
+    notice = f.get("notice")
+    return (named(q.caller, f, FINANCING_PARTIES) or q.caller.role == FINANCING_SERVICE
+            or (notice is not None and notice["to"] == q.caller.org_id))
+
+
+def read_drawer(q: QueryCtx, rest: str) -> bool:
+    """`drawers/<invoice>/<root>`: as the invoice."""
+    return read_invoice(q, rest.split("/", 1)[0])
 
 
 def read_of_root(q: QueryCtx, rest: str) -> bool:
@@ -143,22 +169,44 @@ def read_of_root(q: QueryCtx, rest: str) -> bool:
     return read_root(q, rest.split("/", 1)[0])
 
 
+def read_rfq(q: QueryCtx, ident: str) -> bool:
+    """A request for quotes: its holder and the funders it invited."""
+    r = q.state.get(f"rfq/{ident}")
+    return r is not None and org_of(q) in (r["holder"], *r["funders"])
+
+
+def read_quote(q: QueryCtx, rest: str) -> bool:
+    """A funder's quote: the holder who asked and that funder, not its competitors."""
+    rfq, _, funder = rest.partition("/")
+    r = q.state.get(f"rfq/{rfq}")
+    return r is not None and org_of(q) in (r["holder"], funder)
+
+
 RULES: dict[str, KeyRule] = {
+    "rfq": read_rfq, "quote": read_quote,
     "invoice": read_invoice, "line": read_line, "core": read_core, "voucher": read_voucher, "root": read_root,
-    "live": read_of_root, "locked": read_of_root, "financing": read_financing,
+    "live": read_of_root, "rest": read_of_root, "bankref": read_of_root, "locked": read_of_root,
+    "financing": read_financing, "drawers": read_drawer,
+    RULES_KEY: any_member,
 }
 
 # event type -> the attribute naming its subject, and the key kind it names
 EVENT_SUBJECTS: dict[str, tuple[str, str]] = {
-    "InvoiceRegistered": ("invoice", "invoice"), "InvoiceLocked": ("invoice", "invoice"),
-    "InvoiceUnlocked": ("invoice", "invoice"),
+    **{t: ("invoice", "invoice") for t in ("InvoiceRegistered", "InvoiceLocked", "InvoiceUnlocked", "InvoiceVerified",
+                                          "InvoiceMismatch", "InvoiceVoided", "InvoiceDrawnUnverified")},
     **{t: ("voucher", "voucher") for t in ("VoucherIssued", "TenorWarning", "VoucherAccepted", "VoucherRejected",
                                           "VoucherLocked", "VoucherUnlocked", "VoucherFrozen", "VoucherUnfrozen",
                                           "VoucherTransferred")},
     **{t: ("financing", "financing") for t in ("FinancingRequested", "FinancingCancelled", "FinancingRegistered",
-                                              "FinancingFunded")},
+                                              "FinancingFunded", "RegistrationAttested", "SearchAttested",
+                                              "RegistrationMismatch", "DebtorNotified", "NoticeAcknowledged",
+                                              "RegistrationReleaseDue", "RegistrationReleased")},
     **{t: ("root", "root") for t in ("PaymentConfirmed", "ClearingProgress", "RootPaid", "VoucherLapsed",
-                                    "VoucherOverdue")},
+                                    "VoucherOverdue", "RoundInstructed", "PaymentDue", "PaymentShort",
+                                    "InstalmentsScheduled", "EarlyPaymentOffered")},
+    **{t: ("voucher", "voucher") for t in ("PiecePaid", "PiecePartlyPaid", "EarlyPaymentAccepted", "RecourseClaimed",
+                                          "RecoursePaid")},
+    **{t: ("rfq", "rfq") for t in ("QuotesRequested", "QuoteAccepted", "QuotesCancelled")},
 }
 
 
@@ -189,6 +237,10 @@ class ReadRules:
     def event_subjects(self, type_: str, attrs: dict[str, Any]) -> tuple[str, ...]:
         if type_ == "CreditGranted":
             return (f"line/{attrs.get('core')}/{attrs.get('bank')}",)
+        if type_ == "RuleChanged":
+            return (RULES_KEY,)
+        if type_ == "QuoteSubmitted":  # seen by the holder and the quoting funder only
+            return (f"quote/{attrs.get('rfq')}/{attrs.get('funder')}",)
         found = EVENT_SUBJECTS.get(type_)
         if found is None or not isinstance(attrs.get(found[0]), str):
             return ()

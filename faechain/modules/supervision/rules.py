@@ -32,6 +32,23 @@ DEFAULTS: dict[str, tuple[int, str]] = {
     "auction_failed": (1, "1 = alert when an auction ends without a valid bid"),
     "payer_concentration": (5_000, "alert when one payer's vouchers exceed this share (bps) of a product's underlying"),
     "large_transfer": (10_000_000_00, "alert on a transfer above this many fen (vouchers, product units, NPA deals)"),
+    # what the outside services attest (docs/outside-world.md)
+    "invoice_voided": (1, "1 = alert when the tax service voids an invoice (the roots drawing on it are frozen)"),
+    "invoice_mismatch": (1, "1 = alert when the tax service's record of an invoice differs from the registered one"),
+    "unverified_invoice": (1, "1 = alert when a voucher is issued drawing on an invoice the tax service has "
+                              "not verified"),
+    "registration_mismatch": (1, "1 = alert when the registry's registration differs from a financing, or its "
+                                 "search finds earlier registrations"),
+    "short_payment": (1, "1 = alert when a payer's payment of a voucher root past maturity leaves fen unpaid"),
+}
+
+# a receivables event of the outside services or the rail -> (rule, severity, subject kind, its field)
+OUTSIDE_WORLD: dict[str, tuple[str, str, str, str]] = {
+    "InvoiceVoided": ("invoice_voided", "critical", "invoice", "invoice"),
+    "InvoiceMismatch": ("invoice_mismatch", "warning", "invoice", "invoice"),
+    "InvoiceDrawnUnverified": ("unverified_invoice", "info", "invoice", "invoice"),
+    "RegistrationMismatch": ("registration_mismatch", "warning", "voucher", "voucher"),
+    "PaymentShort": ("short_payment", "warning", "voucher", "root"),
 }
 
 Alert = tuple[str, str, str, dict[str, Any]]  # rule, subject, severity, evidence
@@ -50,8 +67,10 @@ def evaluate(ctx: Ctx, rules: dict[str, int], read: Reader) -> Iterator[Alert]:
         for o in txs:
             if o.contract != "receivables" or o.code == "ok":
                 continue
+            # an invoice the tax service has not verified, or voided, is not reuse: its own rules say so
             reuse = (o.method == "issue" and o.code in ("limit_exceeded", "invalid_state", "duplicate")
-                     and "invoice" in o.message) or (o.method == "register_invoice" and o.code == "duplicate")
+                     and "invoice" in o.message and "tax service" not in o.message) \
+                or (o.method == "register_invoice" and o.code == "duplicate")
             if reuse:
                 invoices = [r[0] for r in o.args.get("invoices", []) if type(r) is list and r] \
                     if o.method == "issue" else [f"{o.args.get('code')}-{o.args.get('number')}"]
@@ -67,6 +86,10 @@ def evaluate(ctx: Ctx, rules: dict[str, int], read: Reader) -> Iterator[Alert]:
             days = (a["maturity"] - ctx.time) // DAY
             if days > rules["long_tenor"]:
                 yield "long_tenor", f"voucher:{a['voucher']}", "warning", evidence | {"tenor_days": days}
+        elif c == "receivables" and t in OUTSIDE_WORLD:
+            rule, severity, kind, field = OUTSIDE_WORLD[t]
+            if rules[rule]:
+                yield rule, f"{kind}:{a[field]}", severity, evidence
         elif c == "receivables" and t == "VoucherTransferred" and rules["large_transfer"]:
             if a["amount"] > rules["large_transfer"]:
                 yield "large_transfer", f"voucher:{a['voucher']}", "warning", evidence

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.modules.plans.plan_support import DAY, YUAN, doc_hash
+from tests.modules.receivables.pay_support import payments, pending_instructions
 
 
 def test_a_plan_from_draft_to_close(p):
@@ -52,6 +53,11 @@ def test_a_plan_from_draft_to_close(p):
     amount = p.rcv.v(vid)["amount"]
     paid = p.rcv.tx("bank", "confirm_payment", root=vid, amount=amount, bank_ref="CCB-MAT-0001")
     assert paid.ok, paid
+    p.c.block([])  # end_block instructs the piece; nothing is collected until the rail pays it
+    [ins] = pending_instructions(p.rcv)
+    assert ins["payee"] == o["supplier1"] and ins["amount"] == amount
+    assert [f["source"] for f in p.scan(f"cashflow/{plan}/").values()] == ["servicer"]
+    assert payments(p.rcv).ok("bank", "confirm", results=[[ins["id"], "PAID", "CCB-MAT-0001"]])["paid"] == 1
     flows = p.scan(f"cashflow/{plan}/")
     assert [f["source"] for f in flows.values()] == ["servicer", "settlement"]
     auto = flows[f"cashflow/{plan}/000002"]
@@ -63,6 +69,17 @@ def test_a_plan_from_draft_to_close(p):
     alloc = p.get(f"payment/{plan}/{coupon['payment']:04d}")["allocations"]
     assert sum(a for _, a in alloc) == 22_191_79
     assert dict(alloc) == {o["investor1"]: 13_315_07, o["investor2"]: 8_876_72}  # 60:40, to the fen
+    # the coupon reaches each investor through the rail: one clearing instruction each, paid when confirmed
+    legs = p.get(f"payment/{plan}/{coupon['payment']:04d}")["legs"]
+    assert [(payee, fen, status) for payee, fen, _, status in legs] == [
+        (o["investor1"], 13_315_07, "PENDING"), (o["investor2"], 8_876_72, "PENDING")]
+    leg_ins = [payments(p.rcv).get(f"instruction/{i}") for _, _, i, _ in legs]
+    sponsor = p.plan(plan)["sponsor"]
+    assert {(x["payer"], x["rail"], x["ref"]) for x in leg_ins} == {
+        (sponsor, o["bank"], f"plan:{plan}/{coupon['payment']}")}
+    r = payments(p.rcv).tx("bank", "confirm", results=[[legs[0][2], "PAID", "CCB-CPN-1-A"]])
+    assert [e["attrs"]["investor"] for e in r.events if e["type"] == "PlanPaymentLegPaid"] == [o["investor1"]]
+    assert [leg[3] for leg in p.get(f"payment/{plan}/{coupon['payment']:04d}")["legs"]] == ["PAID", "PENDING"]
     p.rejected("bank", "pay", "duplicate", plan=plan, kind="coupon", amount=1, bank_ref="CCB-CPN-1")
     p.rejected("bank", "pay", "limit_exceeded", plan=plan, kind="principal", amount=1_000_000 * YUAN + 1,
                bank_ref="CCB-PRN-X")

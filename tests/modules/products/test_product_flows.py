@@ -4,6 +4,7 @@ collections, the waterfall, negotiated transfers."""
 from __future__ import annotations
 
 from tests.modules.products.product_support import DAY, TWO_TRANCHES, YUAN, H
+from tests.modules.receivables.pay_support import payments, pending_instructions
 
 
 def test_a_product_from_origination_to_close(p):
@@ -24,10 +25,15 @@ def test_a_product_from_origination_to_close(p):
     p.ok("rating", "rate", product=pid, grade="AA-", outlook="negative", report_hash="ff" * 32)  # a re-rating
     assert [r["grade"] for r in p.product(pid)["ratings"]] == ["AA", "AA-"]
 
-    # the underlying voucher is paid: the product is credited inside the bank's confirmation
+    # the underlying voucher is paid: the product is credited inside the rail's confirmation of its piece
     p.c.advance(90 * DAY)
     root = p.rcv.v(vid)["root"]
     r = p.rcv.tx("bank", "confirm_payment", root=root, amount=1_000_000 * YUAN, bank_ref="CCB-MAT-9")
+    assert r.ok, r
+    p.c.block([])  # end_block instructs the piece
+    assert p.product(pid)["collected"] == 0  # not until the rail confirms the piece's instruction
+    [ins] = pending_instructions(p.rcv)
+    r = payments(p.rcv).tx("bank", "confirm", results=[[ins["id"], "PAID", "CCB-MAT-9"]])
     assert r.ok, r
     assert [e["type"] for e in r.events if e["contract"] == "products"] == ["CollectionCredited"]
     assert p.product(pid)["collected"] == 1_000_000 * YUAN
@@ -49,6 +55,14 @@ def test_a_product_from_origination_to_close(p):
     assert steps[("principal", "sub")]["paid"] == 200_000 * YUAN - fees - senior_interest  # runs out here
     assert steps[("residual", "sub")]["paid"] == 0
     assert sum(s["paid"] for s in dist["steps"]) == 1_000_000 * YUAN
+    # the money reaches each payee through the rail: the originator's fees and one leg per holder
+    legs = {payee: fen for payee, fen, _, _ in dist["legs"]}
+    assert sum(legs.values()) == 1_000_000 * YUAN and legs[rec_originator(p, pid)] == fees
+    pending = [i for i in pending_instructions(p.rcv) if i["ref"] == f"product:{pid}/1"]
+    assert sorted((i["payee"], i["amount"]) for i in pending) == sorted(legs.items())
+    r = payments(p.rcv).tx("bank", "confirm", results=[[i["id"], "PAID", f"CCB-D-{i['id']}"] for i in pending])
+    assert len([e for e in r.events if e["type"] == "DistributionLegPaid"]) == len(legs)
+    assert {leg[3] for leg in p.get(f"distribution/{pid}/0001")["legs"]} == {"PAID"}
     interest = dict(steps[("interest", "senior")]["allocations"])
     assert interest == {o["investor1"]: senior_interest * 5 // 8 + (senior_interest * 5 % 8 >= 4),
                         o["investor2"]: senior_interest - (senior_interest * 5 // 8 + (senior_interest * 5 % 8 >= 4))}
@@ -167,3 +181,7 @@ def test_bad_input_changes_nothing(p):
     p.rejected("investor1", "subscribe", "limit_exceeded", product=other, tranche="senior", amount=99_999 * YUAN)
     p.rejected("investor1", "subscribe", "limit_exceeded", product=other, tranche="sub", amount=200_001 * YUAN)
     p.rejected("investor1", "subscribe", "not_found", product=other, tranche="mezz", amount=100_000 * YUAN)
+
+
+def rec_originator(p, pid: str) -> str:
+    return p.product(pid)["originator"]

@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 from faechain.contracts.money import MAX_AMOUNT
 from faechain.modules.products import waterfall
 from tests.modules.products.product_support import DAY, Pr
+from tests.modules.receivables.pay_support import confirm_all
 from tests.modules.receivables.rcv_support import open_fast_chain
 
 amounts = st.one_of(st.integers(0, 10**6), st.integers(0, 10**15))
@@ -117,6 +118,10 @@ class ProductBooks(RuleBasedStateMachine):
         amount = max(1, v["amount"] * fraction // 100)
         r = self.p.rcv.tx("bank", "confirm_payment", root=v["root"], amount=amount, bank_ref=f"PAY-{i}")
         assert r.ok, r
+        self.c.block([])  # end_block instructs the piece: nothing is credited until the rail pays it
+        assert self.p.product(self.pid)["collected"] == self.credited
+        # (the rail also pays any distribution legs still pending: one instruction per payee)
+        assert [x["amount"] for x in confirm_all(self.p.rcv) if x["ref"].startswith("voucher:")] == [amount]
         self.paid.add(vid)
         self.credited += amount
 

@@ -5,6 +5,9 @@ rejected, warm, get, scan) on the demo chain, plus set-ups:
 
     r.invoice(amount, seller, buyer) register a fresh invoice; its id
     r.issue(amount, to, ...)         register an invoice, issue against it, accept; the voucher id
+    r.attest(fid)                    as "registry": the financing's recorded registration attested as it
+                                     stands, and a clear search (what funding needs)
+    r.finance(holder, vid, funder, amount)  request, record the registration, attest, fund
 """
 
 from __future__ import annotations
@@ -51,6 +54,20 @@ def open_fast_chain(home: str, db_path: str):
     return chain
 
 
+def attestation_of(f: dict, **differ: Any) -> dict:
+    """The arguments of `attest_registration` that match financing record `f` in every field."""
+    args = dict(financing=f["id"], reg_no=f["registration"], kind=f.get("kind", "ASSIGNMENT"), creditor=f["funder"],
+                debtor=f["holder"], amount=f["amount"], voucher=f["voucher"])
+    return {**args, **differ}
+
+
+def attest_for(ok, fid: str, f: dict, **differ: Any) -> None:
+    """As "registry", through `ok(who, method, **args)` (a receivables driver's): the registration of
+    financing `f` attested (as recorded, fields in `differ` replaced) and a clear search."""
+    ok("registry", "attest_registration", **attestation_of(f, **differ))
+    ok("registry", "attest_search", financing=fid, search_no=f"ZDW-S-{fid}", earlier=[])
+
+
 class Rcv(Driver):
     contract = "receivables"
 
@@ -86,7 +103,13 @@ class Rcv(Driver):
         fid = self.ok(holder, "request_financing", id=vid, funder=self.o[funder], amount=amount,
                       rate_bps=rate_bps)["financing"]
         self.ok(funder, "record_registration", financing=fid, reg_no=f"ZDW-{fid}")
+        self.attest(fid)
         return self.ok(funder, "fund", financing=fid)
+
+    def attest(self, fid: str, **differ: Any) -> None:
+        """The registry agent attests the financing's registration as recorded (fields in `differ`
+        replaced) and a search that found no earlier registration."""
+        attest_for(self.ok, fid, self.get(f"financing/{fid}"), **differ)
 
     # -- reads -------------------------------------------------------------------------------
     def v(self, vid: str) -> dict:

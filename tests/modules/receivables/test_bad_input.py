@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from faechain.contracts.money import MAX_AMOUNT
+from tests.modules.receivables.pay_support import settle
 from tests.modules.receivables.rcv_support import DAY, H, Rcv, open_fast_chain
 
 NOBODY = "91110000NOSUCHORGX"  # a well-formed USCC of no member
@@ -62,6 +63,7 @@ def w(fast_chain) -> World:
     fr = r.ok("supplier3", "request_financing", id=a3, funder=o["bank"], amount=100_000_00,
               rate_bps=500)["financing"]
     r.ok("bank", "record_registration", financing=fr, reg_no="ZDW-7")
+    r.attest(fr)  # the registry agent's attestation and clear search: fr can be funded
     b = r.issue(1_000_000_00, days=1)
     b2, b1 = r.transfer("supplier1", b, "supplier2", 400_000_00)
     c_ = r.issue(1_000_000_00, days=1)
@@ -70,7 +72,7 @@ def w(fast_chain) -> World:
     inv_core2 = r.invoice(500_00, buyer="core2")
     inv_big = r.invoice(5_000_00)
     r.c.advance(DAY)
-    r.ok("bank", "confirm_payment", root=b, amount=1_000_000_00, bank_ref="B-PAID")
+    settle(r, b, 1_000_000_00)  # the rail confirms the payment and then each piece's instruction
     r.line(2_002_000_00)  # the bank lowers its line: 1,000.00 of headroom left
     assert r.v(b1)["status"] == "PAID" and r.get(f"root/{c_}")["status"] in ("ACTIVE", "OVERDUE")
     assert r.q("credit", core=o["core"])["headroom"] == 1_000_00
@@ -280,6 +282,7 @@ def test_the_world_still_works_after_rejections(w):
     r.ok("core", "issue", **issue_args(w, amount=1_000_00, invoices=[[w.inv_big, 1_000_00]]))  # exactly the headroom
     r.ok("bank", "fund", financing=w.fr)
     r.ok("factor", "record_registration", financing=w.fa, reg_no="R")
+    r.attest(w.fa)
     r.ok("factor", "fund", financing=w.fa)
     r.ok("supplier3", "accept", id=w.d)
     r.ok("bank", "confirm_payment", root=w.c_, amount=1, bank_ref="X")

@@ -12,6 +12,7 @@ import pytest
 from faechain.contracts.errors import ContractError
 from faechain.core.encoding import decode
 from faechain.modules.receivables.end_block import CLEAR_BATCH  # noqa: F401  (documented constant)
+from tests.modules.receivables.pay_support import confirm_all, pending_instructions, settle
 from tests.modules.receivables.rcv_support import DAY, H, Rcv, cst_day
 
 
@@ -249,7 +250,8 @@ def test_transfer_splits_and_full_transfer_has_no_remainder(r):
     assert rec.ok, rec.message
     p2, rest = rec.result["voucher"], rec.result["remainder"]
     assert events(rec, "VoucherTransferred") == [dict(voucher=vid, root=vid, sender=o["supplier1"], to=o["supplier2"],
-                                                      amount=300_00, piece=p2, remainder=rest, tier=2)]
+                                                      amount=300_00, piece=p2, remainder=rest, tier=2,
+                                                      recourse=False)]
     parent = r.v(vid)
     assert parent["status"] == "SPLIT" and parent["children"] == [p2, rest]
     a, b = r.v(p2), r.v(rest)
@@ -326,6 +328,7 @@ def test_financing_registration_funding_and_instruction(r):
     rec = r.tx("factor", "record_registration", financing=fid, reg_no="ZDW-2026-000123")
     assert rec.ok and r.get(f"financing/{fid}")["status"] == "REGISTERED"
     r.rejected("factor", "record_registration", "invalid_state", financing=fid, reg_no="ZDW-2")
+    r.attest(fid)  # the registry agent attests the registration and a clear search (test_attestations.py)
     r.rejected("supplier2", "fund", "unauthorized", financing=fid)
     r.rejected("bank", "fund", "unauthorized", financing=fid)
     now = r.c.now
@@ -422,7 +425,7 @@ def test_cancelling_a_financing_after_payment_does_not_revive_the_piece(r):
     vid = r.issue(1_000_00, days=5)
     fid = r.ok("supplier1", "request_financing", id=vid, funder=o["factor"], amount=1_000_00, rate_bps=1)["financing"]
     r.c.advance(5 * DAY)
-    r.ok("bank", "confirm_payment", root=vid, amount=1_000_00, bank_ref="REF-1")
+    settle(r, vid, 1_000_00)
     assert r.v(vid)["status"] == "PAID"
     r.tx("supplier1", "cancel_financing", financing=fid)
     assert r.v(vid)["status"] == "PAID"
@@ -461,22 +464,28 @@ def test_confirm_payment_pays_every_live_piece(r):
     some = next(iter(pieces))
     r.rejected(r.holder_name(some), "transfer", "expired", id=some, to=o["bank2"], amount=1)
     open_before = r.get(f"core/{o['core']}")["open"]
-    paid_at = r.c.now
     res = r.c.block([r.c.sign("bank", "receivables", "confirm_payment",
                               dict(root=vid, amount=1_000_000_00, bank_ref="CCB-1"))])
     rec = res.receipts[0]
     assert rec.ok, rec.message
-    assert rec.result["root"] == vid and rec.result["pieces"] == 3
+    assert rec.result == {"root": vid, "round": 1}
     assert events(rec, "PaymentConfirmed") == [dict(root=vid, amount=1_000_000_00, bank=o["bank"], bank_ref="CCB-1",
-                                                    pieces=3)]
-    # the payouts are made at the end of the same block
-    assert events(res.end_events, "RootPaid") == [dict(root=vid, amount=1_000_000_00, pieces=3,
-                                                       paid_total=1_000_000_00)]
+                                                    round=1)]
+    # one clearing instruction per live piece at the end of the same block; nothing is paid yet
+    assert events(res.end_events, "RoundInstructed") == [dict(root=vid, round=1, amount=1_000_000_00, pieces=3,
+                                                              instructed=1_000_000_00)]
+    assert sorted((i["ref"], i["amount"]) for i in pending_instructions(r)) == sorted(
+        (f"voucher:{pid}", amount) for pid, amount in pieces.items())
+    assert all(r.v(pid)["status"] in ("ACTIVE", "FINANCED") for pid in pieces)
+    assert r.get(f"root/{vid}")["status"] == "CLEARING"
+    paid_at = r.c.now
+    confirm_all(r)
     for pid, amount in pieces.items():
         v = r.v(pid)
         assert v["status"] == "PAID" and v["paid"] == amount and v["paid_at"] == paid_at
     root = r.get(f"root/{vid}")
     assert root["status"] == "PAID" and root["payment"]["paid_total"] == 1_000_000_00
+    assert root["paid_total"] == root["collected"] == 1_000_000_00
     assert root["payment"]["bank"] == o["bank"] and root["payment"]["bank_ref"] == "CCB-1"
     assert r.live(vid) == {}
     assert r.get(f"core/{o['core']}")["open"] == open_before - 1_000_000_00
@@ -495,14 +504,13 @@ def test_partial_payment_is_pro_rata_to_the_fen(r):
     pieces = {rest: 666_67, rest2: 222_22, p3: 111_11}
     assert r.live(vid) == pieces
     r.c.advance(3 * DAY + 100)
-    rec = r.tx("bank", "confirm_payment", root=vid, amount=777_77, bank_ref="CCB-P")
-    assert rec.ok, rec.message
+    settle(r, vid, 777_77)
     paid = {pid: r.v(pid)["paid"] for pid in pieces}
     assert sum(paid.values()) == 777_77
     for pid, amount in pieces.items():
         exact = 777_77 * amount / 1_000_00
         assert abs(paid[pid] - exact) < 1, (pid, paid[pid], exact)
-    assert r.get(f"root/{vid}")["payment"]["paid_total"] == 777_77
+    assert r.get(f"root/{vid}")["payment"]["paid_total"] == 777_77 == r.get(f"root/{vid}")["paid_total"]
 
 
 def test_settlement_status_comes_from_the_exchange_not_the_banks_own_ca(r):
@@ -573,8 +581,7 @@ def test_overdue_from_the_first_block_of_the_next_china_day(r):
     assert not any(e["type"] == "VoucherOverdue" for e in r.c.block([]).end_events)
     r.rejected("supplier2", "transfer", "expired", id=p2, to=o["supplier3"], amount=1)
     # payment is still confirmed after
-    rec = r.tx("bank", "confirm_payment", root=vid, amount=1_000_00, bank_ref="LATE")
-    assert rec.ok, rec.message
+    settle(r, vid, 1_000_00)
     assert r.get(f"root/{vid}")["status"] == "PAID"
     assert r.q("voucher", as_="supplier2", id=p2)["voucher"]["status"] == "PAID"
     assert r.q("vouchers", status="OVERDUE") == []
@@ -583,7 +590,7 @@ def test_overdue_from_the_first_block_of_the_next_china_day(r):
 def test_a_paid_root_never_becomes_overdue(r):
     vid = r.issue(1_000_00, days=2)
     r.c.advance(2 * DAY)
-    r.ok("bank", "confirm_payment", root=vid, amount=1_000_00, bank_ref="ON-TIME")
+    settle(r, vid, 1_000_00)
     r.c.advance(2 * DAY)
     res = r.c.block([])
     assert not any(e["type"] == "VoucherOverdue" for e in res.end_events)
@@ -623,6 +630,7 @@ def test_a_frozen_piece_cannot_be_funded(r):
     vid = r.issue(1_000_00, days=30)
     fid = r.ok("supplier1", "request_financing", id=vid, funder=o["factor"], amount=500_00, rate_bps=1)["financing"]
     r.ok("factor", "record_registration", financing=fid, reg_no="ZDW-1")
+    r.attest(fid)
     r.ok("regulator", "freeze", id=vid, reason="x")
     r.rejected("factor", "fund", "frozen", financing=fid)
     r.ok("regulator", "unfreeze", id=vid, reason="y")
@@ -652,7 +660,7 @@ def test_freezing_a_root_stops_every_piece_and_its_payment(r):
     r.rejected("bank", "confirm_payment", "frozen", root=vid, amount=1_000_00, bank_ref="X")
     r.ok("regulator", "unfreeze", id=vid, reason="cleared")
     assert not r.get(f"root/{vid}")["frozen"]
-    r.ok("bank", "confirm_payment", root=vid, amount=1_000_00, bank_ref="X")
+    settle(r, vid, 1_000_00)
     assert r.v(rest)["status"] == "PAID" and r.v(p2)["status"] == "PAID"
 
 
@@ -661,7 +669,7 @@ def test_a_frozen_piece_is_paid_but_held(r):
     p2, rest = r.transfer("supplier1", vid, "supplier2", 400_00)
     r.ok("regulator", "freeze", id=p2, reason="x")
     r.c.advance(3 * DAY)
-    r.ok("bank", "confirm_payment", root=vid, amount=1_000_00, bank_ref="X")
+    settle(r, vid, 1_000_00)
     assert (r.v(p2)["status"], r.v(p2)["paid"], r.v(p2)["held"]) == ("PAID", 400_00, True)
     assert (r.v(rest)["status"], r.v(rest)["held"]) == ("PAID", False)
 

@@ -10,6 +10,7 @@ import pytest
 from faechain.contracts.errors import Unauthorized, ensure
 from faechain.contracts.runtime import REGISTRY, Contract, Ctx, internal, register, tx
 from tests.modules.receivables.conftest import DAY, open_demo_chain
+from tests.modules.receivables.pay_support import payments, pending_instructions
 from tests.modules.receivables.rcv_support import Rcv
 
 
@@ -121,15 +122,22 @@ def test_a_locked_piece_is_paid_at_maturity_and_its_locker_is_told(r):
     piece, rest = r.transfer("supplier1", vid, "supplier2", 250_000_00)
     assert r.c.run("supplier2", "pool_probe", "pool", {"voucher": piece}).ok
     r.c.advance(2 * DAY)
-    res = r.c.block([r.c.sign("bank", "receivables", "confirm_payment",
-                              {"root": vid, "amount": 1_000_000_00, "bank_ref": "LOCK-1"})])
-    receipt = res.receipts[0]
-    assert receipt.ok, receipt
-    # the locked piece is paid, and its locker credited, inside the confirmation itself
-    assert [e["attrs"] for e in receipt.events if e["type"] == "Collected"] == [
-        dict(voucher=piece, paid=250_000_00, bank_ref="LOCK-1")]
+    r.ok("bank", "confirm_payment", root=vid, amount=1_000_000_00, bank_ref="LOCK-1")
+    r.c.block([])  # end_block instructs each piece
+    by_piece = {i["ref"]: i for i in pending_instructions(r)}
+    assert {ref: i["amount"] for ref, i in by_piece.items()} == {f"voucher:{piece}": 250_000_00,
+                                                                 f"voucher:{rest}": 750_000_00}
+    assert r.c.app.state_value(b"pool_probe/collected")["value"] is None  # nothing credited before the rail pays
+    # the locked piece is paid, and its locker credited, inside the rail's confirmation of its instruction
+    res = payments(r).tx("bank", "confirm", results=[[by_piece[f"voucher:{piece}"]["id"], "PAID", "LOCK-1/1"]])
+    assert res.ok, res
+    assert [e["attrs"] for e in res.events if e["type"] == "Collected"] == [
+        dict(voucher=piece, paid=250_000_00, bank_ref="LOCK-1/1")]
     assert r.c.app.state_value(b"pool_probe/collected")["value"] is not None
     assert r.v(piece)["status"] == "PAID" and r.v(piece)["paid"] == 250_000_00
+    assert r.v(rest)["status"] == "ACTIVE" and r.v(rest).get("paid", 0) == 0  # its own instruction is not yet paid
+    res = payments(r).tx("bank", "confirm", results=[[by_piece[f"voucher:{rest}"]["id"], "PAID", "LOCK-1/2"]])
+    assert res.ok and not [e for e in res.events if e["type"] == "Collected"]  # an unlocked piece tells no locker
     assert r.v(rest)["status"] == "PAID"
     # unlocking a paid piece only clears the mark; the root's lock count stays consistent
     assert r.c.run("supplier2", "pool_probe", "release", {"voucher": piece}).ok
@@ -137,15 +145,16 @@ def test_a_locked_piece_is_paid_at_maturity_and_its_locker_is_told(r):
 
 
 def test_a_locker_that_refuses_the_payment_stops_the_confirmation(r):
-    """Crediting is part of the confirmation: nothing is half-done."""
+    """Crediting is part of the rail's confirmation of the piece's instruction: nothing is half-done."""
     vid = r.issue(1_000_00, days=1)
     assert r.c.run("supplier1", "no_callback_probe", "pool", {"voucher": vid}).ok
     r.c.advance(DAY)
-    unchanged = r.c.empty_block_app_hash()
-    res = r.c.block([r.c.sign("bank", "receivables", "confirm_payment",
-                              {"root": vid, "amount": 1_000_00, "bank_ref": "LOCK-2"})])
-    assert res.receipts[0].code == "bad_request" and res.app_hash == unchanged
-    assert r.v(vid)["status"] == "ACTIVE"
+    r.ok("bank", "confirm_payment", root=vid, amount=1_000_00, bank_ref="LOCK-2")
+    r.c.block([])
+    [ins] = pending_instructions(r)
+    payments(r).rejected("bank", "confirm", "bad_request", results=[[ins["id"], "PAID", "LOCK-2/1"]])
+    assert r.v(vid)["status"] == "ACTIVE" and r.v(vid).get("paid", 0) == 0
+    assert payments(r).get(f"instruction/{ins['id']}")["status"] == "PENDING"
 
 
 def test_locked_pieces_per_root_are_bounded(r, monkeypatch):

@@ -8,14 +8,14 @@ simple model runs alongside: it predicts each outcome (success, or the set of co
 the violated rules allow) and the state, and after every block the invariants of
 domain.md section 1 are checked on the committed state:
 
-* every root's live pieces (`live/<root>/` and the voucher records with a live status)
-  sum to the root amount until it is paid;
+* every root's pieces awaiting payment (the pools `live/<root>/`, `rest/<root>/` and the voucher
+  records with a live status) sum to the root amount less what the rail confirmed paid, to the fen;
 * an invoice's drawn amount never exceeds it and equals the draws of its uncancelled roots;
 * a core's open total never exceeds its lines and equals its unpaid, uncancelled roots;
 * only the holder moves a piece; nothing moves while frozen, after maturity or once paid;
-* clearing pays at most CLEAR_BATCH pieces a block (set to 2 here, so that clearing
-  spans blocks), and a paid root's payouts add up to the amount paid, each within one
-  fen of the exact pro-rata share.
+* a payment round instructs at most CLEAR_BATCH pieces a block (set to 2 here, so that it
+  spans blocks); the rail's confirmations add up to the amount paid, each within one fen of
+  the exact pro-rata share of what was owed; a short payment leaves the remainders owed.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 import faechain.modules.receivables.end_block as end_block
 from faechain.contracts.money import MAX_AMOUNT, ProRata, largest_remainder
 from tests.modules.driver import only_an_alert_was_written
+from tests.modules.receivables.pay_support import confirm_all
 from tests.modules.receivables.rcv_support import DAY, LIVE, H, Rcv, cst_day, open_fast_chain
 
 # -- money ------------------------------------------------------------------------------------------
@@ -192,24 +193,11 @@ class ReceivablesMachine(RuleBasedStateMachine):
         return rec if rec.ok else None
 
     def after_block(self, res, t: int) -> None:
-        """Model the end of a block: clearing (at most BATCH pieces in all), then OVERDUE."""
-        budget = BATCH
-        paid_now: dict[str, int] = {}
-        for rid in list(self.clearing):
-            if budget <= 0:
-                break
-            live = sorted(pid for pid, p in self.pieces.items() if p["root"] == rid and p["status"] in LIVE)
-            batch = live[:budget]
-            budget -= len(batch)
-            paid_now[rid] = len(batch)
-            for pid in batch:
-                self.pieces[pid]["status"] = "PAID"
-            if len(batch) == len(live):
-                self.roots[rid]["status"] = "PAID"
-                self.clearing.remove(rid)
-        progress = {e["attrs"]["root"]: e["attrs"]["paid"] for e in res.end_events if e["type"] == "ClearingProgress"}
-        assert progress == paid_now
-        assert sum(progress.values()) <= BATCH
+        """Model the end of a block: a payment round instructs at most BATCH pieces in all, then OVERDUE."""
+        instructed = [e["attrs"] for e in res.end_events if e["type"] == "ClearingInstructed"]
+        assert len(instructed) <= BATCH
+        for rid in [e["attrs"]["root"] for e in res.end_events if e["type"] == "RoundInstructed"]:
+            self.clearing.remove(rid)
         day = cst_day(t)
         overdue, lapsed = [], []
         # each ended day is examined once, in the first block after it (as the contract does)
@@ -482,6 +470,19 @@ class ReceivablesMachine(RuleBasedStateMachine):
         if self.send(who, "record_registration", expect, financing=fid, reg_no=f"ZDW-{fid}"):
             f["status"] = "REGISTERED"
 
+    @precondition(lambda self: any(f['status'] == 'REGISTERED' and not f.get('attested') for f in self.fin.values()))
+    @rule(data=st.data())
+    def attest(self, data):
+        """The registry agent attests a recorded registration as it stands, and a clear search."""
+        fid = data.draw(st.sampled_from(sorted(fid for fid, f in self.fin.items()
+                                               if f["status"] == "REGISTERED" and not f.get("attested"))),
+                        label="financing")
+        f = self.fin[fid]
+        self.send("registry", "attest_registration", set(), financing=fid, reg_no=f"ZDW-{fid}", kind="ASSIGNMENT",
+                  creditor=f["funder"], debtor=f["holder"], amount=f["amount"], voucher=f["voucher"])
+        self.send("registry", "attest_search", set(), financing=fid, search_no=f"S-{fid}", earlier=[])
+        f["attested"] = True
+
     @precondition(lambda self: any(f['status'] in ('REGISTERED',) for f in self.fin.values()))
     @rule(data=st.data())
     def fund(self, data):
@@ -504,6 +505,8 @@ class ReceivablesMachine(RuleBasedStateMachine):
             expect.add("expired")
         if p["status"] != "FINANCING" or p["financing"] != fid:
             expect.add("invalid_state")
+        if not f.get("attested"):
+            expect.add("invalid_state")  # the registry agent has not attested it yet
         rec = self.send(who, "fund", expect, financing=fid)
         if rec is None:
             return
@@ -556,6 +559,8 @@ class ReceivablesMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def confirm_payment(self, data):
+        """The rail confirms what the payer paid; the round is instructed over the next blocks (at
+        most BATCH pieces each) and the rail confirms every piece's instruction."""
         if not self.roots:
             return
         due = sorted(rid for rid, root in self.roots.items()
@@ -565,9 +570,12 @@ class ReceivablesMachine(RuleBasedStateMachine):
         else:
             rid = data.draw(st.sampled_from(sorted(self.roots)))
         root = self.roots[rid]
+        owed = {pid: p["amount"] - p.get("paid", 0) for pid, p in sorted(self.pieces.items())
+                if p["root"] == rid and p["status"] in LIVE and p["amount"] > p.get("paid", 0)}
+        total = sum(owed.values())
         who = data.draw(st.sampled_from(("bank",) * 8 + ("bank2", "core")), label="bank")
-        amount = self.often(data, st.one_of(st.just(root["amount"]), st.integers(1, root["amount"])),
-                            st.sampled_from((0, root["amount"] + 1)), "amount")
+        amount = self.often(data, st.one_of(st.just(total), st.integers(1, max(1, total))),
+                            st.sampled_from((0, total + 1)), "amount")
         expect = set()
         if who != "bank":
             expect.add("unauthorized")
@@ -579,19 +587,33 @@ class ReceivablesMachine(RuleBasedStateMachine):
             expect.add("frozen")
         if self.c.now < root["maturity"]:
             expect.add("invalid_state")
-        if amount > root["amount"]:
+        if amount > total:
             expect.add("limit_exceeded")
+        self.refs = getattr(self, "refs", 0) + 1  # a bank reference is taken once per root: a fresh one each time
         if not expect:
-            # the model moves before the block: clearing starts at the end of this very block
-            root["status"] = "CLEARING"
-            root["payment"] = amount
-            self.open[root["payer"]] -= root["amount"]
-            self.clearing.append(rid)
-            root["live_at_payment"] = {pid: p["amount"] for pid, p in self.pieces.items()
-                                       if p["root"] == rid and p["status"] in LIVE}
-        rec = self.send(who, "confirm_payment", expect, root=rid, amount=amount, bank_ref=f"REF-{rid}")
-        if rec is not None:
-            assert rec.result["pieces"] == len(root["live_at_payment"])
+            self.clearing.append(rid)  # the model moves before the block: instructing starts at its end
+        rec = self.send(who, "confirm_payment", expect, root=rid, amount=amount,
+                        bank_ref=f"REF-{rid}-{self.refs}")
+        if rec is None:
+            return
+        root["status"] = "CLEARING"
+        while rid in self.clearing:  # one block per BATCH pieces
+            t = self.c.now
+            self.after_block(self.c.block([]), t)
+        paid = {i["ref"].split(":")[1]: i["amount"] for i in confirm_all(self.r)}
+        t = self.c.now  # (confirm_all's blocks moved the clock on)
+        # each share within one fen of the exact pro-rata share of what is owed, adding up to the payment
+        assert sum(paid.values()) == amount and set(paid) <= set(owed)
+        for pid, fen in owed.items():
+            assert abs(paid.get(pid, 0) - Fraction(amount * fen, total)) < 1, (pid, paid.get(pid), fen)
+        for pid, fen in paid.items():
+            p = self.pieces[pid]
+            p["paid"] = p.get("paid", 0) + fen
+            if p["paid"] == p["amount"]:
+                p["status"] = "PAID"
+        self.open[root["payer"]] -= amount
+        root["paid"] = root.get("paid", 0) + amount
+        root["status"] = "PAID" if root["paid"] == root["amount"] else "OVERDUE"
 
     # -- invariants (checked on the committed state after every step) ------------------------------------
     @invariant()
@@ -599,7 +621,7 @@ class ReceivablesMachine(RuleBasedStateMachine):
         r = self.r
         vouchers = r.scan("voucher/")
         roots = r.scan("root/")
-        live_rows = r.scan("live/")
+        live_rows = r.scan("live/") | r.scan("rest/")  # the two pools of pieces awaiting a payment round
         # every piece as modelled
         assert set(vouchers) == {f"voucher/{pid}" for pid in self.pieces}
         for pid, p in self.pieces.items():
@@ -617,24 +639,15 @@ class ReceivablesMachine(RuleBasedStateMachine):
             root = roots[f"root/{rid}"]
             assert root["status"] == model["status"] and root["frozen"] == model["frozen"], rid
             live = live_by_root.get(rid, {})
-            live_records = {pid: p["amount"] for pid, p in self.pieces.items()
-                            if p["root"] == rid and p["status"] in LIVE}
-            assert live == live_records, rid  # the live set and the live records agree
+            live_records = {pid: p["amount"] - p.get("paid", 0) for pid, p in self.pieces.items()
+                            if p["root"] == rid and p["status"] in LIVE and p["amount"] > p.get("paid", 0)}
+            assert live == live_records, rid  # the pools and the live records agree
+            paid = sum(vouchers[f"voucher/{pid}"].get("paid", 0) for pid, p in self.pieces.items() if p["root"] == rid)
+            assert paid == model.get("paid", 0) == root.get("paid_total", 0), rid  # every confirmed fen, once
             if model["status"] in ("ISSUED", "ACTIVE", "OVERDUE"):
-                assert sum(live.values()) == model["amount"], rid
-            elif model["status"] == "CLEARING":
-                paid_pieces = sum(p["amount"] for p in self.pieces.values()
-                                  if p["root"] == rid and p["status"] == "PAID")
-                assert sum(live.values()) + paid_pieces == model["amount"]
+                assert sum(live.values()) == model["amount"] - paid, rid  # face = paid + owed, to the fen
             else:
                 assert live == {}
-            if model["status"] == "PAID":
-                payouts = {pid: vouchers[f"voucher/{pid}"]["paid"] for pid in model["live_at_payment"]}
-                assert sum(payouts.values()) == model["payment"] == root["payment"]["paid_total"]
-                for pid, amount in model["live_at_payment"].items():
-                    exact = Fraction(model["payment"] * amount, model["amount"])
-                    assert abs(payouts[pid] - exact) < 1
-                    assert vouchers[f"voucher/{pid}"]["status"] == "PAID"
         # invoices: never overdrawn; drawn = draws of the roots that were not cancelled
         for inv, model in self.invoices.items():
             rec = r.get(f"invoice/{inv}")
@@ -645,7 +658,7 @@ class ReceivablesMachine(RuleBasedStateMachine):
         # credit: open = unpaid, uncancelled roots, within the line
         for core, (_, limit) in LINES.items():
             open_ = r.get(f"core/{self.o[core]}")["open"]
-            unpaid = sum(root["amount"] for root in self.roots.values()
+            unpaid = sum(root["amount"] - root.get("paid", 0) for root in self.roots.values()
                          if root["payer"] == core and root["status"] in ("ISSUED", "ACTIVE", "OVERDUE"))
             assert open_ == unpaid == self.open[core]
             assert open_ <= limit
