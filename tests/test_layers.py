@@ -18,6 +18,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "faechain"
 DOC = ROOT / "docs" / "architecture.md"
 SDK_MAY_IMPORT = {"core", "crypto", "identity", "ledger", "sdk"}
+# an attestor runs beside a bank's own systems as a member's client (docs/architecture.md)
+ADAPTERS_MAY_IMPORT = {"adapters", "core", "crypto", "identity", "sdk"}
 # Underscored attributes of other objects that are not another module's private state.
 ALLOWED_PRIVATE_ATTRIBUTES = {
     "argparse._SubParsersAction",  # the standard library's public type for add_subparsers()
@@ -128,6 +130,18 @@ def test_the_sdk_imports_only_what_a_client_needs():
             if other and other not in SDK_MAY_IMPORT:
                 bad.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
     assert bad == [], "the SDK imports server-side code:\n" + "\n".join(bad)
+
+
+def test_the_adapters_import_only_what_a_members_client_needs():
+    bad = []
+    for module, path in modules():
+        if package_of(module) != "adapters":
+            continue
+        for line, target, _ in imports(module, path):
+            other = package_of(target)
+            if other and other not in ADAPTERS_MAY_IMPORT:
+                bad.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
+    assert bad == [], "the adapters import server-side code:\n" + "\n".join(bad)
 
 
 def test_the_rule_catches_an_upward_import(tmp_path, monkeypatch):

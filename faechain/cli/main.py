@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from faechain.cli import audit, ca, chain, demo, evidence, localnet, node_cmds, personal, verify
+from faechain.cli import audit, ca, chain, demo, evidence, localnet, node_cmds, outside, personal, verify
 from faechain.cli.common import CliError
 
 EPILOG = """\
@@ -29,6 +29,7 @@ examples:
   fae audit export --as regulator --ref V-5-0-1 -o trail.csv
                                                the audit trail of an asset; `fae audit verify trail.csv`
                                                checks it against the node's blocks
+  fae simulator tax --port 8741                 the e-invoice service simulator, attesting as taxservice
   fae evidence export --kind voucher --id V-11-0-1 -o v.json
                                                a voucher with its proofs and signed headers; `fae evidence
                                                verify v.json` checks it offline, without any node
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     evidence.add_parser(sub)
     personal.add_parser(sub)
     localnet.add_parser(sub)
+    outside.add_parser(sub)
     v = sub.add_parser("version", help="print the faechain version", description="Print the faechain version.")
     v.set_defaults(func=lambda args: print(version_string()) or 0)
     return parser

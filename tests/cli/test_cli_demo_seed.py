@@ -61,7 +61,7 @@ def test_demo_seeds_once_through_submit_as(tmp_path, monkeypatch, fake_serve, ca
     out = capsys.readouterr().out
     assert "created the demo consortium" in out and "seeded samples: fake-module" in out
     assert "http://127.0.0.1:18999/" in out and "investor4" in out and "[not qualified]" in out
-    assert len(os.listdir(os.path.join(home, "wallet"))) == 19
+    assert len(os.listdir(os.path.join(home, "wallet"))) == len(MEMBERS)
 
     # a second start continues the ledger, does not seed again, and --port moves it
     assert main(["demo", "--home", home, "--port", "18998", "--no-browser"]) == 0
