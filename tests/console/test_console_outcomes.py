@@ -82,10 +82,23 @@ SAMPLE: dict[str, Any] = {
     "person": "bc" * 32, "borrower": "de" * 32, "guarantors": ["f0" * 32], "cert_id": "01" * 32, "salt": "23" * 16,
     "ca": "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n", "ca_signature": "45" * 32,
     "params": {"rule": "large_transfer", "value": 5_000_000 * YUAN},
+    # the payment leg (payments contract, receivables' instalments, early payment, recourse)
+    "payment": "C-120-0-1", "instruction": "I-118-0-3", "rail": BANK, "account": "6222-0200-0001-4421",
+    "rail_ref": "ECNY-20261203-0042",
+    "results": [["I-118-0-3", "PAID", "CCB-P-1"], ["I-118-0-4", "FAILED", "no account"]],
+    "condition": {"kind": "confirmed", "by": CORE, "what": "goods received at Dongli warehouse"},
+    "instalments": [[NOW + 30 * 86_400, 100_000 * YUAN], [MATURITY, 200_000 * YUAN]],
+    "until": NOW + 10 * 86_400,
+    "recourse": True, "rfq": "Q-130-0-1", "funders": [BANK, SUPPLIER2], "fee": 1_000 * YUAN,
+    # the outside services' attestations (receivables: tax service, registry agent)
+    "invoice": "011002600111-04512876", "status": "NORMAL", "reference": "SW-2026-000731", "creditor": BANK,
+    "debtor": ME, "voucher": "V-7-0-2", "search_no": "ZDW-CX-2026-000731", "earlier": ["ZDW-2025-004412"],
 }
 # where one method's argument means something else than the same name elsewhere
 OVERRIDES: dict[str, dict[str, Any]] = {
     "governance.propose": {"kind": "set_threshold"},
+    "receivables.request_financing": {"kind": "ASSIGNMENT"},
+    "receivables.attest_registration": {"kind": "PLEDGE"},
     "plans.pay": {"kind": "coupon"},
     "plans.schedule_disclosure": {"kind": "periodic"},
     "plans.register_document": {"kind": "report", "size": 48_213},

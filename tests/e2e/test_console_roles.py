@@ -70,6 +70,10 @@ def financed_voucher(node, number: str, amount: int, days: int) -> tuple[str, st
     fin = ok(node, "supplier3", "receivables", "request_financing", id=root, funder=ORG["factor"], amount=amount,
              rate_bps=500)["financing"]
     ok(node, "factor", "receivables", "record_registration", financing=fin, reg_no=f"ZDW-TEST-{number}")
+    # the registry agent attests the registration and a clear search, through the chain, before the funder funds
+    ok(node, "registry", "receivables", "attest_registration", financing=fin, reg_no=f"ZDW-TEST-{number}",
+       kind="ASSIGNMENT", creditor=ORG["factor"], debtor=ORG["supplier3"], amount=amount, voucher=root)
+    ok(node, "registry", "receivables", "attest_search", financing=fin, search_no=f"ZDW-CX-{number}", earlier=[])
     return root, ok(node, "factor", "receivables", "fund", financing=fin)["voucher"]
 
 
@@ -141,6 +145,12 @@ def test_rating_agency_and_registrar_do_their_day_in_the_browser(node, tab, who)
     ok(node, "bank", "products", "confirm_funding", product=product, bank_ref="CCB-TEST-FUND-1")
     advance_clock(node, 3 * DAY)  # past the voucher's maturity and the demo transfer's 5-day hold
     ok(node, "bank", "receivables", "confirm_payment", root=root, amount=amount, bank_ref="CCB-TEST-PAY-1")
+    # the round instructs the piece at the end of that block; the bank pays it and confirms its instruction
+    with Client(node.url, identity=who("bank")) as c:
+        pending = c.query("payments", "instructions", field="rail", value=c.identity.org_id, status="PENDING")
+    mine = [i["id"] for i in pending if i["ref"].startswith("voucher:")]
+    assert mine, pending
+    ok(node, "bank", "payments", "confirm", results=[[i, "PAID", f"CCB-TEST-PAY-{i}"] for i in mine])
     home(registrar)
     assert count(registrar, "distribute_collections") == 1
     assert "1,000,000.00 元" in registrar.page.text_content("#todo-distribute_collections")

@@ -17,11 +17,12 @@ from localnet_support import NETWORKS, assert_same_app_hashes, client, height, h
 from faechain.devnet import localnet as L
 from faechain.devnet.demo import MEMBERS
 from faechain.engines.cometbft.rpc import RpcClient
+from faechain.modules.governance.records import need_for
 from faechain.sdk import Client, Identity
 
 pytestmark = pytest.mark.localnet
 
-NEED = 13  # two thirds of the 19 member organisations, rounded up
+NEED = need_for(len(MEMBERS))  # two thirds of the demo's member organisations, rounded up
 
 
 @contextlib.contextmanager

@@ -314,13 +314,21 @@ def _refusal(w: World, route: Route) -> tuple[str, str]:
 # -- the lies ---------------------------------------------------------------------------------------------------------
 
 
+def _scale(shown: dict, field: str) -> None:
+    """The value shown ×100, and what the node derives from it with it (a voucher's `outstanding`,
+    its face less what it was paid: nothing is paid here), so that the lie is the value alone."""
+    shown[field] *= 100
+    if field == "amount" and "outstanding" in shown:
+        shown["outstanding"] *= 100
+
+
 def _times_100(w: World, route: Route) -> Callable[[str, dict], dict]:
     """Only the value shown changes (for /v1/state: its bytes and their rendering); the proofs stay."""
 
     def lie(path: str, doc: dict) -> dict:
         if path != route.request:
             return doc
-        route.shown(doc)[route.field] *= 100
+        _scale(route.shown(doc), route.field)
         if route.kind == "state":
             value = decode(bytes.fromhex(doc["value"]))
             value[route.field] *= 100
@@ -340,7 +348,7 @@ def _forged_answer(w: World, route: Route) -> tuple[dict[str, Any], bytes]:
     assert encode(value) == raw
     value[route.field] *= 100
     forged = encode(value)
-    route.shown(answer)[route.field] *= 100
+    _scale(route.shown(answer), route.field)
     root = forge_proofs(answer, w.hasher, {route.key(w).encode(): forged}, app_hash=bytes.fromhex(record["app_hash"]))
     if route.kind == "voucher":  # a new version at h in the history, proven there, the old one just before it
         before = {"key": w.before["key_hex"], **{k: w.before[k] for k in ("value", "height", "app_hash", "proof")}}

@@ -2,13 +2,15 @@
 import { STRINGS as BASE } from "./strings.js";
 import { STRINGS as EXPLORER } from "./strings/explorer.js";
 import { STRINGS as FORMS } from "./strings/forms.js";
+import { STRINGS as OUTSIDE } from "./strings/outside.js";
+import { STRINGS as PAYMENTS } from "./strings/payments.js";
 import { STRINGS as REFUSALS } from "./strings/refusals.js";
 import { STRINGS as REGULATOR } from "./strings/regulator.js";
 import { STRINGS as ROLES } from "./strings/roles.js";
 import { STRINGS as SUMMARY } from "./strings/summary.js";
 
 // one table: the shell's labels (strings.js), then each area's own file (strings/<area>.js)
-const STRINGS = { ...BASE, ...EXPLORER, ...FORMS, ...REFUSALS, ...REGULATOR, ...ROLES, ...SUMMARY };
+const STRINGS = { ...BASE, ...EXPLORER, ...FORMS, ...OUTSIDE, ...PAYMENTS, ...REFUSALS, ...REGULATOR, ...ROLES, ...SUMMARY };
 
 const KEY = "fae.lang";
 let current = (() => {

@@ -14,9 +14,10 @@ import { date, datetime, nowMs, orgName } from "./fmt.js";
 import { t, tv } from "./i18n.js";
 import { CLAIMS } from "./outcomes_claims.js";
 import { MARKETS } from "./outcomes_markets.js";
+import { PAYMENTS } from "./outcomes_payments.js";
 import { money } from "./summary.js";
 
-const OUTCOMES = { ...CLAIMS, ...MARKETS };
+const OUTCOMES = { ...CLAIMS, ...MARKETS, ...PAYMENTS };
 const READ_TIMEOUT_MS = 4000; // a read slower than this is treated as failed (the args-only sentence)
 
 // "contract.method" keys with a specific sentence (the completeness test reads this)

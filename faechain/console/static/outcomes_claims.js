@@ -2,7 +2,7 @@
 // Each entry is async (a, c) => [sentence, ...] with `a` the call's arguments and `c` the kit of
 // outcomes.js (reads that answer null on failure, names, amounts, labels). An entry reads state
 // only to say more; with every read null it still says what the arguments say.
-import { thresholdText } from "./thresholds.js";
+import { ruleText, thresholdText } from "./thresholds.js";
 
 // a voucher piece and its root, or nulls
 async function voucherOf(c, id) {
@@ -17,6 +17,10 @@ function proposalWhat(c, kind, p) {
   if (kind === "revoke_cert") return c.s("gov.revoke_cert", { cert: c.short(p.cert_id), org: c.who(p.org_id) });
   if (kind === "remove_org") return c.s("gov.remove_org", { org: c.who(p.org_id) });
   if (kind === "set_threshold") return c.s("gov.set_threshold", { rule: c.label("rule", p.rule), value: (p.value === undefined || p.value === null ? "—" : thresholdText(p.rule, p.value)) });
+  if (kind === "set_rule") {
+    const value = p.value === undefined || p.value === null ? "—" : ruleText(p.contract, p.rule, p.value);
+    return c.s("gov.set_rule", { contract: c.label("outside.contract", p.contract), rule: c.label("rule", p.rule), value });
+  }
   if (kind === "set_validator") {
     const v = p.name || (p.org_id ? c.who(p.org_id) : c.short(p.pub_key));
     return Number(p.power) === 0 ? c.s("gov.remove_validator", { v }) : c.s("gov.set_validator", { v, power: p.power });
@@ -80,6 +84,19 @@ export const CLAIMS = {
       : c.s("rcv.cancel_financing_plain", { financing: a.financing }), c.reason(a.reason)];
   },
   "receivables.record_registration": async (a, c) => [c.s("rcv.record_registration", { financing: a.financing, reg: a.reg_no })],
+  // the outside services' attestations (docs/outside-world.md; labels in strings/outside.js)
+  "receivables.verify_invoice": async (a, c) => [a.status === "VOIDED"
+    ? c.s("rcv.verify_invoice_voided", { invoice: a.invoice, ref: a.reference })
+    : c.s("rcv.verify_invoice", { invoice: a.invoice, seller: c.who(a.seller), buyer: c.who(a.buyer), amount: c.m(a.amount), ref: a.reference })],
+  "receivables.void_invoice": async (a, c) => [c.s("rcv.void_invoice", { invoice: a.invoice, ref: a.reference }), c.reason(a.reason)],
+  "receivables.attest_registration": async (a, c) => [c.s("rcv.attest_registration", {
+    reg: a.reg_no, kind: c.label("kind", a.kind), creditor: c.who(a.creditor), debtor: c.who(a.debtor), amount: c.m(a.amount),
+    voucher: a.voucher, financing: a.financing })],
+  "receivables.attest_search": async (a, c) => [a.earlier && a.earlier.length
+    ? c.s("rcv.attest_search_found", { search: a.search_no, earlier: c.list(a.earlier), financing: a.financing })
+    : c.s("rcv.attest_search_clear", { search: a.search_no, financing: a.financing })],
+  "receivables.attest_release": async (a, c) => [c.s("rcv.attest_release", { financing: a.financing, ref: a.reference })],
+  "receivables.acknowledge_notice": async (a, c) => [c.s("rcv.acknowledge_notice", { financing: a.financing })],
   "receivables.fund": async (a, c) => {
     const f = await c.read("receivables", "financing", { id: a.financing });
     if (!f) return [c.s("rcv.fund_plain", { financing: a.financing })];

@@ -5,7 +5,7 @@
 // what the call will do.
 import { date, datetime, orgName, yuan, yuanNumber } from "./fmt.js";
 import { lang, t, tv } from "./i18n.js";
-import { thresholdText } from "./thresholds.js";
+import { ruleText } from "./thresholds.js";
 
 // units: a product tranche's units are fen of principal
 const MONEY = /^(amount|price|size|reserve_price|list_price|margin|principal|interest|min_ticket|limit|payment|total|fee|deposit|balance|paid|units|increment|step)$|_(amount|price|fen)$/;
@@ -78,7 +78,7 @@ export function readable(name, value) {
   }
   // a risk rule and its threshold (a set_threshold proposal): the value in the rule's own unit
   if (typeof value.rule === "string" && "value" in value) {
-    return `${tv("rule", value.rule)}: ${thresholdText(value.rule, value.value)}`;
+    return `${tv("rule", value.rule)}: ${ruleText(value.contract || "supervision", value.rule, value.value)}`;
   }
   return Object.entries(value).map(([k, v]) => `${t(k)}: ${readable(k, v)}`).join("; ");
 }

@@ -2,7 +2,7 @@
 // dialog that shows exactly what the node signed for the member before and after sending.
 import { watchAmount } from "./amount.js";
 import * as api from "./api.js";
-import { datetime, orgName, short } from "./fmt.js";
+import { datetime, orgName, short, yuan } from "./fmt.js";
 import { t, tv } from "./i18n.js";
 import { localiseRefusal, refusalsReady } from "./refusals.js";
 import { whatWillHappen } from "./outcomes.js";
@@ -47,13 +47,15 @@ let sizes = null;
 function keyboardScrolls(el) {
   if (typeof ResizeObserver === "undefined") return;
   sizes ??= new ResizeObserver((entries) => {
-    for (const { target } of entries) {
-      const overflows = target.scrollWidth > target.clientWidth + 1 || target.scrollHeight > target.clientHeight + 1;
-      if (overflows) target.setAttribute("tabindex", "0");
-      else if (target.getAttribute("tabindex") === "0") target.removeAttribute("tabindex");
-    }
+    for (const { target } of entries) focusIfOverflowing(target);
   });
   sizes.observe(el);
+}
+
+function focusIfOverflowing(target) {
+  const overflows = target.scrollWidth > target.clientWidth + 1 || target.scrollHeight > target.clientHeight + 1;
+  if (overflows) target.setAttribute("tabindex", "0");
+  else if (target.getAttribute("tabindex") === "0") target.removeAttribute("tabindex");
 }
 
 function append(el, children) {
@@ -255,7 +257,13 @@ function receiptView(receipt) {
 // what the dry run of the signed transaction said (Signing.trial on the node): accepted, refused
 // with the block's own code and message, or not known
 function trialView(trial) {
-  if (trial.code === "ok") return h("p.trial.ok#dry-run", "✓ " + t("dry_run_ok", { height: trial.height }));
+  if (trial.code === "ok") {
+    // a financing's quote or funding: the advance the chain computed, to the fen, before signing
+    const r = trial.result || {};
+    return h("div.trial.ok#dry-run", h("p", "✓ " + t("dry_run_ok", { height: trial.height })),
+      Number.isInteger(r.advance) ? h("p#dry-run-advance", h("strong", t("dry_run_advance", { advance: yuan(r.advance) })),
+        Number.isInteger(r.discount) ? " " + t("dry_run_discount", { discount: yuan(r.discount) }) : null) : null);
+  }
   if (trial.code === "unavailable") return h("p.trial.note#dry-run", t("dry_run_unavailable", { message: trial.message || "—" }));
   return h("div.trial.refused#dry-run", { role: "alert" },
     h("p", h("strong.bad", "✗ " + t("dry_run_refused"))),
@@ -324,6 +332,11 @@ export function slot(fn) {
     } catch (e) {
       clear(el, errorBox(e));
     }
+    // a box whose size the grid fixes (a card in .cols) is not resized by what fills it: look again
+    requestAnimationFrame(() => {
+      const box = el.parentElement && el.parentElement.closest(SCROLLERS);
+      if (box) focusIfOverflowing(box);
+    });
   })();
   return el;
 }

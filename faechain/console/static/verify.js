@@ -128,8 +128,10 @@ export async function verifyPenetration(result, trusted, hash) {
   return { ok: c.problems.length === 0, checked: c.checked, problems: c.problems, tree, appHashHex: c.appHashHex, proofs: c.proofs };
 }
 
-const LIVE = new Set(["ISSUED", "ACTIVE", "FINANCING", "FINANCED"]); // pieces paid at maturity
-const summary = (v) => ({ id: v.id, parent: v.parent, tier: v.tier, holder: v.holder, amount: v.amount, status: v.status });
+const LIVE = new Set(["ISSUED", "ACTIVE", "FINANCING", "FINANCED", "PLEDGED"]); // pieces paid at maturity
+const summary = (v) => ({ id: v.id, parent: v.parent, tier: v.tier, holder: v.holder, amount: v.amount, status: v.status, paid: v.paid || 0 });
+// what a piece shows as still owed: its face less what the rail confirmed paid (0 once PAID)
+const outstanding = (v) => (v.status === "PAID" ? 0 : v.amount - (v.paid || 0));
 
 // answer: {result, height} of receivables.voucher(id, prove=true); trusted: the trusted header of
 // block answer.height; hash: async SHA-256; more(key): a proof document of `key` at that height
@@ -183,7 +185,7 @@ export async function verifyLineage(answer, id, trusted, hash, more) {
   lineage.reverse();
   // what the node shows must be what is proven
   const status = root.status === "OVERDUE" && LIVE.has(v.status) ? "OVERDUE" : v.status;
-  if (!sameValue(result.voucher, { ...v, status })) c.problems.push(`${key}: the voucher shown differs from the value proven`);
+  if (!sameValue(result.voucher, { ...v, status, outstanding: outstanding(v) })) c.problems.push(`${key}: the voucher shown differs from the value proven`);
   const { invoice_refs: _refs, ...rootShown } = root;
   if (!sameValue(result.root, rootShown)) c.problems.push(`${rootKey}: the root shown differs from the value proven`);
   if (!sameValue(result.ancestors, lineage.map(summary))) c.problems.push(`${key}: the lineage shown is not the proven lineage up to the root ${v.root}`);

@@ -105,6 +105,8 @@ export function voucherBlock(v) {
   if (v.frozen) return { key: "frozen", cls: "s-frozen", vars: { reason: v.frozen_reason || "—" } };
   if (v.locked_by) return { key: "locked", cls: "s-locked", vars: { to: lockedTo(v) } };
   if (v.status === "ISSUED") return { key: "to_accept", cls: "s-issued", vars: {} };
+  // reserved while funders quote (quotes.py: the piece's `financing` names the request for quotes)
+  if (v.status === "FINANCING" && String(v.financing || "").startsWith("Q-")) return { key: "quoting", cls: "s-financing", vars: {} };
   if (v.status === "FINANCING") return { key: "financing", cls: "s-financing", vars: { funder: orgName(v.funder) || "—" } };
   if (v.status === "OVERDUE") return { key: "overdue", cls: "s-overdue", vars: {} };
   return null;
@@ -154,7 +156,7 @@ function signThen(ctx) {
 }
 
 // checkboxes of [value, label] placed in a form before its button; .checked() -> the values ticked
-function checkList(formEl, label, options, id) {
+export function checkList(formEl, label, options, id) {
   const boxes = options.map(([v, text]) => h("label.check", h("input", { type: "checkbox", value: v, name: id }), " ", text));
   const group = h("fieldset.checks#" + id, h("legend", label), boxes.length ? boxes : h("p.empty", t("none")));
   formEl.insertBefore(group, formEl.querySelector(".actions"));

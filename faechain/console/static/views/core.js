@@ -1,5 +1,5 @@
-// Core enterprise: issue vouchers against invoices, credit-line use, payables calendar, and the
-// plans it sponsors. An invoice is offered for a new voucher only while it has something undrawn
+// Core enterprise: issue vouchers against invoices, credit-line use, payables calendar, the notices
+// of funded financings to acknowledge and early-payment offers (views/payleg.js), and the plans it sponsors. An invoice is offered for a new voucher only while it has something undrawn
 // and is not pooled; otherwise the reason stands in its row.
 import * as api from "../api.js";
 import { bars, gauge, voucherTree } from "../charts.js";
@@ -7,6 +7,8 @@ import { date, orgName, yuan } from "../fmt.js";
 import { t, tv } from "../i18n.js";
 import { badge, clear, form, h, idLink, org, section, signAndSubmit, slot, table } from "../ui.js";
 import { LIVE, day, fen, hashOf, inDays, lineage, lockedTo, orgOptions, planSection, settlementBanks, stateNote } from "./common.js";
+import { verificationCell } from "./outside.js";
+import { earlySection, noticesSection } from "./payleg.js";
 
 export async function render(el, ctx) {
   const me = ctx.me;
@@ -30,6 +32,7 @@ export async function render(el, ctx) {
       [t("seller"), (r) => org(r.invoice.seller)],
       [t("amount"), (r) => yuan(r.invoice.amount)],
       [t("undrawn"), (r) => yuan(r.undrawn)],
+      [t("verification"), (r) => verificationCell(r.invoice)],
       [t("pooled"), (r) => (r.invoice.locked_by ? tv("locker", r.invoice.locked_by) : "")],
       [t("actions"), (r) => r.invoice.locked_by ? stateNote("invoice_pooled", { to: lockedTo(r.invoice) }, "s-locked")
         : r.undrawn <= 0 ? stateNote("invoice_drawn", {}, "s-closed") : h("button.small", {
@@ -115,6 +118,8 @@ export async function render(el, ctx) {
     section(t("credit_use"), creditBox),
     section(t("payables_calendar"), calendarBox),
     section(t("issued_vouchers"), issuedBox),
+    noticesSection(ctx),
+    earlySection(ctx, roots),
     section(t("voucher_tree"), treeBox),
     planSection(ctx, []));
 }

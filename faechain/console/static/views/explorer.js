@@ -15,6 +15,7 @@ import { verifyLineage, verifyWrite } from "../verify.js";
 import { badge, button, clear, h, idLink, kv, org, section, slot, table, txLink } from "../ui.js";
 import { personCell } from "../personal.js";
 import { lineage } from "./common.js";
+import { verificationCell } from "./outside.js";
 
 // what the search box refuses before asking the node: the rules of search.py's Query, said in the
 // reader's language (the node refuses the same texts with the same reasons)
@@ -417,11 +418,13 @@ async function auctionPage(el, id) {
   location.hash = `#/v/auctions/${encodeURIComponent(id)}`;
 }
 
+// the tax service's word on it (views/outside.js): 已查验 / 未查验 / 不一致 (what differs) / 已作废
 async function invoicePage(el, id) {
   const v = await api.query("receivables", "invoice", { id });
   const i = v.invoice;
   clear(el, section(t("invoice") + " " + id, kv([
     [t("seller"), org(i.seller)], [t("buyer"), org(i.buyer)], [t("amount"), yuan(i.amount)], [t("drawn"), yuan(i.drawn)], [t("undrawn"), yuan(v.undrawn)],
+    [t("verification"), h("div#invoice-verification", verificationCell(i))],
     [t("date"), date(i.date)], [t("doc_hash"), h("code", i.doc_hash)], [t("pooled"), i.locked_by],
     [t("roots"), v.roots.map((r) => [idLink(r.root, "voucher"), ` (${yuan(r.drawn)}) `])],
   ])));

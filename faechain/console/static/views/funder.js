@@ -1,4 +1,6 @@
-// Factor or bank: financing requests (register, fund), credit lines, what it originates (a factor's
+// Factor or bank: financing requests (register; fund once the registry agent has attested a matching
+// registration and a clear search, views/outside.js), requests for quotes addressed to it (views/quotes.js),
+// the pieces it holds with what is paid and owed (views/payleg.js), credit lines, what it originates (a factor's
 // revenue-sharing products, a bank's NPA packages, plans either sponsors or underwrites), and for a
 // settlement bank one list of everything waiting on its confirmation — vouchers at maturity, plan and
 // product funding, plan coupon and principal payments, auction margins and balances — each with the
@@ -8,6 +10,9 @@ import { bps, date, datetime, orgName, yuan } from "../fmt.js";
 import { t } from "../i18n.js";
 import { askText, badge, button, clear, form, h, idLink, org, section, signAndSubmit, slot, table } from "../ui.js";
 import { blockNote, day, fen, inDays, orgOptions, packageSection, planSection, productSection, stateNote } from "./common.js";
+import { kindLabel, registryNote, registryState } from "./outside.js";
+import { heldSection } from "./payleg.js";
+import { funderQuotes } from "./quotes.js";
 
 export async function render(el, ctx) {
   const me = ctx.me;
@@ -21,10 +26,13 @@ export async function render(el, ctx) {
     return r;
   };
 
-  const [financings, held] = await Promise.all([
+  const [financings, held, rules] = await Promise.all([
     api.query("receivables", "financings", { funder: me }),
     api.query("receivables", "vouchers", { holder: me }).catch(() => []),
+    api.query("receivables", "rules").catch(() => ({})),
   ]);
+  // Fund only when the chain would accept it: the registry agent's matching attestation and clear search
+  const registryFirst = !rules.registration_before_funding || rules.registration_before_funding.value !== 0;
   // the piece each open request is about: a frozen one can be neither registered nor funded
   const pieces = new Map();
   for (const f of financings.filter((x) => ["REQUESTED", "REGISTERED"].includes(x.status))) {
@@ -32,12 +40,18 @@ export async function render(el, ctx) {
     if (v) pieces.set(f.voucher, v.voucher);
   }
   const frozen = (f) => (pieces.get(f.voucher) || {}).frozen;
+  const fundOrWait = (f) => {
+    const reg = registryState(f, registryFirst);
+    return reg.ok ? button(t("fund"), async () => sign("receivables", "fund", { financing: f.id }, t("fund")), "small primary", { id: `fund-${f.id}` })
+      : registryNote(reg, f.id);
+  };
   const finBox = table([
     [t("financing"), (f) => h("code", f.id)],
     [t("voucher"), (f) => idLink(f.voucher, "voucher")],
     [t("holder"), (f) => org(f.holder)],
     [t("amount"), (f) => yuan(f.amount)],
-    [t("rate"), (f) => bps(f.rate_bps)],
+    [t("fin_kind"), (f) => [kindLabel(f), f.recourse ? h("small", " · ", t("with_recourse")) : null]],
+    [t("rate"), (f) => [bps(f.rate_bps), f.fee ? h("small", " · ", t("fee"), " ", yuan(f.fee)) : null]],
     [t("registration"), (f) => f.registration || "—"],
     [t("status"), (f) => badge(f.status)],
     [t("advance"), (f) => (f.advance ? `${yuan(f.advance)} (${t("discount")} ${yuan(f.discount)})` : "—")],
@@ -45,10 +59,11 @@ export async function render(el, ctx) {
       : f.status === "REQUESTED" ? [
         button(t("record_registration"), async () => sign("receivables", "record_registration", { financing: f.id, reg_no: await askText(t("reg_no_prompt")) }, t("record_registration")), "small primary", { id: `register-${f.id}` }),
         button(t("decline"), async () => sign("receivables", "cancel_financing", { financing: f.id, reason: t("declined_in_console") }, t("decline")), "small", { id: `decline-${f.id}` }),
-      ] : f.status === "REGISTERED" ? button(t("fund"), async () => sign("receivables", "fund", { financing: f.id }, t("fund")), "small primary", { id: `fund-${f.id}` }) : null],
-  ], financings, { empty: t("no_financing_requests") });
+      ] : f.status === "REGISTERED" ? fundOrWait(f) : null],
+  ], financings, { empty: t("no_financing_requests"), rowAttrs: (f) => ({ "data-financing": f.id }) });
 
-  const parts = [h("h1", t("view.funder"), " · ", orgName(me)), section(t("financing_requests"), h("p.note", t("financing_note")), finBox)];
+  const parts = [h("h1", t("view.funder"), " · ", orgName(me)), section(t("financing_requests"), h("p.note", t("financing_note")), finBox),
+    funderQuotes(ctx), heldSection(ctx, held)];
 
   if (isBank) {
     parts.push(section(t("grant_credit"), form([
@@ -60,6 +75,7 @@ export async function render(el, ctx) {
 
   if (settlement) {
     parts.push(section(t("settlement_due"), h("p.note", t("settlement_due_note")), slot(() => settlementRows(me, sign))));
+    parts.push(section(t("instructions_pending"), h("p.note", t("instructions_note")), slot(() => instructionRows(me, sign))));
     parts.push(section(t("confirm_voucher_payment"), h("p.note", t("confirm_payment_note")), form([
       { name: "root", label: t("root_voucher"), placeholder: "V-…" },
       { name: "amount", label: t("amount_yuan"), type: "money" },
@@ -88,9 +104,10 @@ async function settlementRows(me, sign) {
     const doc = await api.read(`state?key=${encodeURIComponent("receivables/root/" + id)}`).catch(() => null);
     const r = doc && doc.decoded;
     if (!r || r.settlement_bank !== me || !["ACTIVE", "OVERDUE"].includes(r.status)) continue;
-    rows.push({ kind: "voucher_at_maturity", what: idLink(r.id, "voucher"), party: r.payer, amount: r.amount, due: date(r.maturity),
+    const owed = r.amount - (r.collected || 0) - (r.discounts || 0);  // earlier rounds and early payments are not owed again
+    rows.push({ kind: "voucher_at_maturity", what: idLink(r.id, "voucher"), party: r.payer, amount: owed, due: date(r.maturity),
       action: r.frozen ? stateNote("frozen", { reason: "—" })
-        : button(t("confirm_payment"), async () => sign("receivables", "confirm_payment", { root: r.id, amount: r.amount, bank_ref: await ref() }, t("confirm_payment")), "small primary", { id: `pay-root-${r.id}` }) });
+        : button(t("confirm_payment"), async () => sign("receivables", "confirm_payment", { root: r.id, amount: owed, bank_ref: await ref() }, t("confirm_payment")), "small primary", { id: `pay-root-${r.id}` }) });
   }
 
   // plans: funding once established, then coupon and principal payments while outstanding
@@ -147,6 +164,32 @@ async function settlementRows(me, sign) {
     [t("due_by"), (r) => r.due],
     [t("actions"), (r) => r.action],
   ], rows, { empty: t("nothing_to_confirm"), rowAttrs: (r) => ({ "data-due": r.kind }) });
+}
+
+// clearing instructions this rail has not yet confirmed: one per voucher piece paid in a round
+async function instructionRows(me, sign) {
+  const pending = await api.query("payments", "instructions", { field: "rail", value: me, status: "PENDING" }).catch(() => []);
+  const confirm = (rows, label) => async () => {
+    const ref = await askText(t("rail_ref"));
+    if (ref) await sign("payments", "confirm", { results: rows.map((i) => [i.id, "PAID", rows.length > 1 ? `${ref}-${i.id}` : ref]) }, label);
+  };
+  const fail = (i) => async () => {
+    const reason = await askText(t("failure_reason"));
+    if (reason) await sign("payments", "confirm", { results: [[i.id, "FAILED", reason]] }, t("report_failed"));
+  };
+  const piece = (i) => (i.ref.startsWith("voucher:") || i.ref.includes(":") ? idLink(i.ref.split(":")[1], "voucher") : i.ref);
+  return [
+    table([
+      [t("instruction"), (i) => h("code", i.id)],
+      [t("subject"), piece],
+      [t("payee"), (i) => org(i.payee)],
+      [t("payee_account"), (i) => i.account || h("small.muted", t("no_account"))],
+      [t("amount_due"), (i) => h("span.amount", yuan(i.amount))],
+      [t("actions"), (i) => [button(t("confirm_paid"), confirm([i], t("confirm_paid")), "small primary", { id: `paid-${i.id}` }),
+        " ", button(t("report_failed"), fail(i), "small", { id: `failed-${i.id}` })]],
+    ], pending, { empty: t("no_instructions"), rowAttrs: (i) => ({ "data-instruction": i.id }) }),
+    pending.length > 1 ? button(t("confirm_all_paid"), confirm(pending.slice(0, 500), t("confirm_all_paid")), "primary", { id: "paid-all" }) : null,
+  ];
 }
 
 // a coupon or principal payment of an outstanding plan: kind, amount in 元 (principal: at most what is outstanding)

@@ -3,8 +3,9 @@
 // electorate is told so, and a proposal is made with a form per kind (faechain/modules/governance/
 // records.py KINDS), its parameters asked in words, amounts in 元 and shares in %.
 import * as api from "../api.js";
-import { datetime, yuan } from "../fmt.js";
+import { datetime, parseYuan, yuan } from "../fmt.js";
 import { t, tv } from "../i18n.js";
+import { RECEIVABLES_UNITS, ruleText, UNITS } from "../thresholds.js";
 import { badge, button, clear, form, h, org, section, signAndSubmit, table } from "../ui.js";
 import { fen, int, orgOptions, percentBps, stateNote } from "./common.js";
 
@@ -12,6 +13,25 @@ const ORG_TYPES = ["CORE_ENTERPRISE", "SUPPLIER", "FACTOR", "BANK", "AMC", "INVE
   "REGISTRY_AGENT", "TAX_SERVICE", "PAYMENT_RAIL"];
 // a threshold's unit as a person types it: a share of a product in %, an amount in 元, else a whole number
 const RULE_UNITS = { payer_concentration: "pct", large_transfer: "yuan" };
+// the contracts whose rules a `set_rule` proposal changes (governance records.py RULE_CONTRACTS); each rule's
+// unit (days, an amount in 元, a rate in %, a count, or a switch 1/0) is written once, in thresholds.js
+const RULE_CONTRACTS = ["receivables", "supervision"];
+const unitOf = (contract, rule) => (contract === "receivables" ? RECEIVABLES_UNITS : UNITS)[rule] || "count";
+const UNIT_LABEL = { yuan: "unit.yuan", percent: "unit.pct", days: "outside.unit.days", switch: "outside.unit.switch",
+  count: "unit.int" };
+
+// a rule's value as typed, in its unit: 元 to fen (0 allowed: a cap of none), % to basis points, else a whole number
+function ruleValue(unit, text, what) {
+  if (unit === "yuan") {
+    const v = parseYuan(text);
+    if (v === null || v < 0) throw new Error(t("outside.bad_yuan", { what }));
+    return v;
+  }
+  if (unit === "percent") return percentBps(text, what);
+  const v = int(text, what);
+  if (v < 0 || (unit === "switch" && v > 1)) throw new Error(t(unit === "switch" ? "outside.bad_switch" : "bad_number", { what }));
+  return v;
+}
 
 export async function render(el, ctx) {
   const me = ctx.me;
@@ -51,7 +71,7 @@ export async function render(el, ctx) {
 // the form of one kind of proposal: kind chosen first, then its own fields
 function proposeForm(sign) {
   const box = h("div");
-  const kinds = ["admit_org", "remove_org", "revoke_cert", "set_threshold", "set_validator"];
+  const kinds = ["admit_org", "remove_org", "revoke_cert", "set_threshold", "set_rule", "set_validator"];
   const pick = h("select#propose-kind", { "aria-label": t("kind") }, kinds.map((k) => h("option", { value: k }, tv("gov", k))));
   const draw = async () => clear(box, h("p.note", t("gov." + pick.value + ".what")), await kindForm(pick.value, sign));
   pick.addEventListener("change", draw);
@@ -103,6 +123,33 @@ async function kindForm(kind, sign) {
       const unit = RULE_UNITS[f.inputs.rule.value];
       const now = unit === "yuan" ? yuan(r.value) : unit === "pct" ? (r.value / 100).toFixed(2) + "%" : String(r.value);
       hint.textContent = t("threshold_now", { now, unit: t("unit." + (unit || "int")) });
+    };
+    f.inputs.rule.addEventListener("change", show);
+    show();
+    return f;
+  }
+  if (kind === "set_rule") {
+    // one list of every rule a vote may set, each named with its contract ("应收账款 · 最长期限")
+    const rules = {};
+    for (const c of RULE_CONTRACTS) {
+      for (const [r, v] of Object.entries(await api.query(c, "rules").catch(() => ({})))) rules[`${c}:${r}`] = v;
+    }
+    const f = form([
+      { name: "rule", label: t("rule"), type: "select", options: Object.keys(rules).map((k) => {
+        const [c, r] = k.split(":");
+        return [k, `${tv("outside.contract", c)} · ${tv("rule", r)}`];
+      }) },
+      { name: "value", label: t("outside.new_value"), hint: "" }, summary,
+    ], t("propose"), (v) => {
+      const [contract, rule] = v.rule.split(":");
+      return submit({ contract, rule, value: ruleValue(unitOf(contract, rule), v.value, t("outside.new_value")) }, v);
+    }, { id });
+    const hint = f.querySelector("#propose-value").nextElementSibling || f.querySelector("#propose-value").parentElement.appendChild(h("small"));
+    const show = () => {
+      const r = rules[f.inputs.rule.value];
+      if (!r) return;
+      const [contract, rule] = f.inputs.rule.value.split(":");
+      hint.textContent = t("threshold_now", { now: ruleText(contract, rule, r.value), unit: t(UNIT_LABEL[unitOf(contract, rule)]) });
     };
     f.inputs.rule.addEventListener("change", show);
     show();

@@ -8,11 +8,13 @@ import { bars, gauge, svg } from "../charts.js";
 import { orgName, yuan } from "../fmt.js";
 import { t, tv } from "../i18n.js";
 import { clear, errorBox, h, section } from "../ui.js";
+import { accountsSection } from "./payleg.js";
 import { deskOf } from "./todos.js";
 
 export async function render(el, ctx) {
   const body = h("div.home");
-  clear(el, h("h1", t("view.home"), " · ", orgName(ctx.me)), body);
+  // the receiving accounts sit outside what redraws on each block (a number being typed stays)
+  clear(el, h("h1", t("view.home"), " · ", orgName(ctx.me)), body, accountsSection(ctx));
   let busy = false, again = false, drawnAt = 0;
   const draw = async () => {
     if (busy) {

@@ -1,5 +1,6 @@
-// Supplier: my vouchers as a tree, accept/reject, transfer or split, request financing,
-// register invoices (receivables contract), and plans it sponsors.
+// Supplier: my vouchers as a tree (each with what is paid and still owed, early payment, recourse),
+// accept/reject, transfer or split, request financing (assignment or pledge) or ask several funders
+// for quotes (views/quotes.js), register invoices (with the tax service's verification), and plans.
 //
 // Only what may be done now is offered: a frozen piece, one locked to a plan or product, one
 // awaiting acceptance or a financing answer is left out of the transfer and financing choices and
@@ -10,10 +11,19 @@ import { bps, date, orgName, yuan } from "../fmt.js";
 import { t } from "../i18n.js";
 import { badge, button, clear, form, h, idLink, org, section, signAndSubmit, slot, table } from "../ui.js";
 import { LIVE, blockNote, day, fen, hashOf, lineage, orgOptions, percentBps, planSection, stateNote, today, voucherBlock } from "./common.js";
+import { kindLabel, verificationCell } from "./outside.js";
+import { legActions, owedCell, paidCell, rootsOf } from "./payleg.js";
+import { holderQuotes } from "./quotes.js";
 
 export async function render(el, ctx) {
   const me = ctx.me;
-  const mine = await api.query("receivables", "vouchers", { holder: me });
+  const [mine, myFinancings] = await Promise.all([
+    api.query("receivables", "vouchers", { holder: me }),
+    api.query("receivables", "financings", { holder: me }).catch(() => []),
+  ]);
+  // a piece offered for financing names the funder in its note ("offered to ..."): the piece itself does not carry it
+  const funderOf = new Map(myFinancings.filter((f) => ["REQUESTED", "REGISTERED"].includes(f.status)).map((f) => [f.id, f.funder]));
+  for (const v of mine) if (v.status === "FINANCING" && !v.funder && funderOf.has(v.financing)) v.funder = funderOf.get(v.financing);
   const live = mine.filter((v) => LIVE.includes(v.status));
   const movable = live.filter((v) => ["ACTIVE", "FINANCED"].includes(v.status) && !voucherBlock(v));
   const financeable = live.filter((v) => v.status === "ACTIVE" && !voucherBlock(v));
@@ -27,7 +37,14 @@ export async function render(el, ctx) {
     const r = await signAndSubmit("receivables", method, args, title);
     if (r && r.code === "ok") refresh();
   };
+  const sign = async (contract, method, args, title) => {
+    const r = await signAndSubmit(contract, method, args, title);
+    if (r && r.code === "ok") refresh();
+    return r;
+  };
 
+  // each piece's root: the payer's early-payment offer a piece may take (payleg.js)
+  const roots = await rootsOf(live);
   const pieceRows = table([
     [t("voucher"), (v) => idLink(v.id, "voucher")],
     [t("tier"), (v) => v.tier],
@@ -35,10 +52,12 @@ export async function render(el, ctx) {
     [t("amount"), (v) => h("span.amount", yuan(v.amount))],
     [t("maturity"), (v) => date(v.maturity)],
     [t("status"), (v) => badge(v.status)],
+    [t("leg.paid"), paidCell],
+    [t("leg.outstanding"), owedCell],
     [t("actions"), (v) => v.status === "ISSUED" && !v.frozen ? [
       button(t("accept"), () => act("accept", { id: v.id }, t("accept_voucher")), "small primary", { id: `accept-${v.id}` }),
       button(t("reject"), () => act("reject", { id: v.id, reason: t("rejected_in_console") }, t("reject_voucher")), "small", { id: `reject-${v.id}` }),
-    ] : blockNote(v)],
+    ] : [blockNote(v), legActions(v, roots, sign)]],
   ], live, { empty: t("no_vouchers"), rowAttrs: (v) => ({ "data-voucher": v.id }) });
 
   const treeBox = slot(async () => {
@@ -66,8 +85,9 @@ export async function render(el, ctx) {
     { name: "funder", label: t("funder"), type: "select", options: orgOptions(["FACTOR", "BANK"], me) },
     { name: "amount", label: t("amount_yuan"), type: "money", max: (v) => amountOf(financeable, v.id) },
     { name: "rate", label: t("discount_rate_pct"), value: "5.50", hint: t("percent_hint") },
+    { name: "kind", label: t("fin_kind"), type: "select", options: [["ASSIGNMENT", t("kind.ASSIGNMENT")], ["PLEDGE", t("kind.PLEDGE")]] },
   ], t("request_financing"), async (v) => {
-    await act("request_financing", { id: v.id, funder: v.funder, amount: fen(v.amount), rate_bps: percentBps(v.rate, t("discount_rate_pct")) }, t("request_financing"));
+    await act("request_financing", { id: v.id, funder: v.funder, amount: fen(v.amount), rate_bps: percentBps(v.rate, t("discount_rate_pct")), kind: v.kind }, t("request_financing"));
   }, { id: "finance" });
 
   const invoiceForm = form([
@@ -85,12 +105,13 @@ export async function render(el, ctx) {
     [t("financing"), (f) => h("code", f.id)],
     [t("voucher"), (f) => idLink(f.voucher, "voucher")],
     [t("funder"), (f) => org(f.funder)],
+    [t("fin_kind"), (f) => [kindLabel(f), f.recourse ? h("small", " · ", t("with_recourse")) : null]],
     [t("amount"), (f) => yuan(f.amount)],
-    [t("rate"), (f) => bps(f.rate_bps)],
+    [t("rate"), (f) => [bps(f.rate_bps), f.fee ? h("small", " · ", t("fee"), " ", yuan(f.fee)) : null]],
     [t("status"), (f) => badge(f.status)],
     [t("advance"), (f) => (f.advance ? yuan(f.advance) : "—")],
     [t("actions"), (f) => ["REQUESTED", "REGISTERED"].includes(f.status) ? button(t("withdraw"), () => act("cancel_financing", { financing: f.id, reason: t("withdrawn_in_console") }, t("withdraw_financing")), "small", { id: `withdraw-${f.id}` }) : null],
-  ], await api.query("receivables", "financings", { holder: me }), { empty: t("none") }));
+  ], myFinancings, { empty: t("none") }));
 
   const invoices = slot(async () => {
     const evs = (await api.recentEvents({ contract: "receivables", type: "InvoiceRegistered", limit: 200 })).filter((e) => e.attrs.seller === me);
@@ -105,9 +126,10 @@ export async function render(el, ctx) {
       [t("buyer"), (r) => org(r.invoice.buyer)],
       [t("amount"), (r) => yuan(r.invoice.amount)],
       [t("undrawn"), (r) => yuan(r.undrawn)],
+      [t("verification"), (r) => verificationCell(r.invoice)],
       [t("date"), (r) => date(r.invoice.date)],
       [t("pooled"), (r) => r.invoice.locked_by || ""],
-    ], rows, { empty: t("none") });
+    ], rows, { empty: t("none"), rowAttrs: (r) => ({ "data-invoice": r.invoice.id }) });
   });
 
   clear(el,
@@ -117,6 +139,7 @@ export async function render(el, ctx) {
     h("div.cols",
       section(t("transfer_or_split"), h("p.note", t("transfer_note")), transferForm),
       section(t("request_financing"), financeForm)),
+    holderQuotes(ctx, financeable),
     section(t("my_financings"), financings),
     h("div.cols", section(t("register_invoice"), invoiceForm), section(t("my_invoices"), invoices)),
     planSection(ctx, live));
