@@ -70,18 +70,13 @@ def awaiting(v: Voucher) -> int:
     return outstanding(v) - v.get("pending", 0)
 
 
-def enter_pool(ctx: Ctx, root: Root, v: Voucher) -> None:
-    """Put a new live piece in its root's pool (or add fen back to it)."""
-    left = awaiting(v)
-    key = pool_key(pool_of(root), root["id"], v["id"])
-    if left > 0:
-        ctx.state.put(key, left)
-
-
 def leave_pools(ctx: Ctx, root_id: str, piece: str) -> None:
-    """Take a piece out of both pools (it is consumed, paid, or paid otherwise than by a round)."""
+    """Take a piece out of the pool it is in (it is consumed, paid, or paid otherwise than by a
+    round). Only a key that is there is deleted: deleting an absent one would still be a write."""
     for pool in POOLS:
-        ctx.state.delete(pool_key(pool, root_id, piece))
+        key = pool_key(pool, root_id, piece)
+        if ctx.state.has(key):
+            ctx.state.delete(key)
 
 
 def has_unpaid(ctx: Ctx, root: Root) -> bool:

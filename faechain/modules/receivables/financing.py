@@ -200,11 +200,11 @@ class FinancingSteps:
 def _pledge(ctx: Ctx, v: Voucher, f: Financing) -> tuple[Voucher, Voucher | None]:
     """The offered amount of `v` PLEDGED to the funder, still the holder's, at the same tier (a
     pledge passes no title): the whole piece, or a piece split off with the rest ACTIVE."""
-    if f["amount"] == v["amount"]:
+    if f["amount"] == outstanding(v):
         v["status"] = PLEDGED
         return v, None
     pledged = mint(ctx, v, v["holder"], f["amount"], v["tier"], PLEDGED, v["holder"])
-    rest = mint(ctx, v, v["holder"], v["amount"] - f["amount"], v["tier"], ACTIVE, v["holder"])
+    rest = mint(ctx, v, v["holder"], outstanding(v) - f["amount"], v["tier"], ACTIVE, v["holder"])
     consume(ctx, v, SPLIT, [pledged, rest])
     root: Root = ctx.state.get(root_key(v["root"]))
     root["live_count"] += 1

@@ -11,7 +11,7 @@ from typing import cast
 
 from faechain.contracts.errors import Expired, Frozen, InvalidState, LimitExceeded, NotFound, Unauthorized, ensure
 from faechain.contracts.runtime import Ctx
-from faechain.modules.receivables.clearing import enter_pool, leave_pools, outstanding
+from faechain.modules.receivables.clearing import leave_pools, outstanding, pool_key, pool_of
 from faechain.modules.receivables.records import (
     CANCELLED,
     CLEARING,
@@ -53,8 +53,10 @@ def ensure_movable(ctx: Ctx, v: Voucher, root: Root) -> None:
     ensure(root["status"] != CLEARING, InvalidState(f"voucher root {root['id']} is being paid (an instalment)"))
 
 
-def mint(ctx: Ctx, parent: Voucher, holder: str, amount: int, tier: int, status: str, sender: str) -> Voucher:
-    """A child piece of `parent`: inherits root, payer, maturity and invoice lineage."""
+def mint(ctx: Ctx, parent: Voucher, holder: str, amount: int, tier: int, status: str, sender: str,
+         pool: str | None = None) -> Voucher:
+    """A child piece of `parent`: inherits root, payer, maturity and invoice lineage; it awaits the
+    next payment round in the root's pool (`pool`, read from the root if not given)."""
     child: Voucher = {
         "id": ctx.new_id("V"),
         "root": parent["root"],
@@ -74,7 +76,9 @@ def mint(ctx: Ctx, parent: Voucher, holder: str, amount: int, tier: int, status:
         "children": [],
     }
     ctx.state.put(voucher_key(child["id"]), child)
-    enter_pool(ctx, ctx.state.get(root_key(child["root"])), child)
+    if pool is None:
+        pool = pool_of(ctx.state.get(root_key(child["root"])))
+    ctx.state.put(pool_key(pool, child["root"], child["id"]), amount)
     return child
 
 
@@ -94,14 +98,19 @@ def split(ctx: Ctx, v: Voucher, to: str, amount: int, status_to: str,
     `paid` stays with it as history and the children carry the outstanding fen."""
     owed = outstanding(v)
     ensure(amount <= owed, LimitExceeded(f"amount {amount} fen exceeds the piece's {owed} fen"))
-    moved = mint(ctx, v, to, amount, v["tier"] + 1, status_to, v["holder"])
+    root: Root = ctx.state.get(root_key(v["root"]))
+    pool = pool_of(root)  # a piece that moves is in its root's pool (no round runs while pieces move)
+    moved = mint(ctx, v, to, amount, v["tier"] + 1, status_to, v["holder"], pool)
     rest: Voucher | None = None
     if amount < owed:
-        rest = mint(ctx, v, v["holder"], owed - amount, v["tier"], status_rest, v["holder"])
-    consume(ctx, v, TRANSFERRED if rest is None else SPLIT, [moved] + ([rest] if rest else []))
-    root: Root = ctx.state.get(root_key(v["root"]))
-    root["live_count"] += 0 if rest is None else 1
-    ctx.state.put(root_key(v["root"]), root)
+        rest = mint(ctx, v, v["holder"], owed - amount, v["tier"], status_rest, v["holder"], pool)
+    v["status"] = TRANSFERRED if rest is None else SPLIT
+    v["children"] = [moved["id"]] + ([rest["id"]] if rest else [])
+    ctx.state.put(voucher_key(v["id"]), v)
+    ctx.state.delete(pool_key(pool, v["root"], v["id"]))
+    if rest is not None:
+        root["live_count"] += 1
+        ctx.state.put(root_key(v["root"]), root)
     return moved, rest
 
 
