@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from faechain.contracts.errors import InvalidState, ensure
+from faechain.contracts.errors import InvalidState, Unauthorized, ensure
 from faechain.contracts.runtime import Ctx
 
 PENDING, PAID = "PENDING", "PAID"
@@ -32,3 +32,14 @@ def mark_leg_paid(legs: list[list[Any]], instruction: str) -> list[Any]:
             leg[3] = PAID
             return leg
     raise InvalidState(f"instruction {instruction} pays no leg of this record")
+
+
+def record_leg_paid(ctx: Ctx, key: str, what: str, instruction: str) -> dict[str, Any]:
+    """In a contract's `instruction_paid`: the record at `key` (a plan payment, a distribution) with
+    the leg of `instruction` marked PAID and written back; only the payments contract calls it."""
+    ensure(ctx.via == "payments", Unauthorized("only the payments contract reports paid instructions"))
+    record: dict[str, Any] = ctx.state.require(key, what)
+    mark_leg_paid(record.get("legs", []), instruction)
+    ctx.state.put(key, record)
+    return record
+

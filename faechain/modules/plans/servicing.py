@@ -17,7 +17,7 @@ from typing import Any
 from faechain.contracts import validators
 from faechain.contracts.errors import BadRequest, Duplicate, LimitExceeded, NotFound, Unauthorized, ensure
 from faechain.contracts.money import largest_remainder
-from faechain.contracts.payouts import instruct_legs, mark_leg_paid
+from faechain.contracts.payouts import instruct_legs, record_leg_paid
 from faechain.contracts.runtime import Ctx, internal, tx
 from faechain.modules.plans.records import (
     CLOSED,
@@ -88,11 +88,8 @@ class ServicingSteps:
     def instruction_paid(self, ctx: Ctx, instruction: str, ref: str, payee: str, amount: int,
                          rail_ref: str) -> dict[str, Any]:
         """The rail paid one investor's leg of a coupon or principal payment (`payments.confirm`)."""
-        ensure(ctx.via == "payments", Unauthorized("only the payments contract reports paid instructions"))
         plan, _, n = ref.removeprefix("plan:").partition("/")
-        payment: Payment = ctx.state.require(payment_key(plan, int(n)), "plan payment")
-        mark_leg_paid(payment.get("legs", []), instruction)
-        ctx.state.put(payment_key(plan, int(n)), payment)
+        record_leg_paid(ctx, payment_key(plan, int(n)), "plan payment", instruction)
         ctx.emit("PlanPaymentLegPaid", plan=plan, n=int(n), investor=payee, amount=amount, rail_ref=rail_ref)
         return {"plan": plan, "payment": int(n)}
 

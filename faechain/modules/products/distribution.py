@@ -16,7 +16,7 @@ from typing import Any
 
 from faechain.contracts import validators
 from faechain.contracts.errors import BadRequest, InvalidState, LimitExceeded, Unauthorized, ensure
-from faechain.contracts.payouts import instruct_legs, mark_leg_paid
+from faechain.contracts.payouts import instruct_legs, record_leg_paid
 from faechain.contracts.runtime import Ctx, internal, tx
 from faechain.contracts.time import DAY, date_time
 from faechain.modules.products import waterfall
@@ -69,11 +69,8 @@ class DistributionSteps:
     def instruction_paid(self, ctx: Ctx, instruction: str, ref: str, payee: str, amount: int,
                          rail_ref: str) -> dict[str, Any]:
         """The rail paid one payee's leg of a distribution (`payments.confirm`)."""
-        ensure(ctx.via == "payments", Unauthorized("only the payments contract reports paid instructions"))
         product, _, n = ref.removeprefix("product:").partition("/")
-        d: Distribution = ctx.state.require(distribution_key(product, int(n)), "distribution")
-        mark_leg_paid(d.get("legs", []), instruction)
-        ctx.state.put(distribution_key(product, int(n)), d)
+        record_leg_paid(ctx, distribution_key(product, int(n)), "distribution", instruction)
         ctx.emit("DistributionLegPaid", product=product, n=int(n), payee=payee, amount=amount, rail_ref=rail_ref)
         return {"product": product, "distribution": int(n)}
 

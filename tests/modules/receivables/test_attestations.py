@@ -22,13 +22,6 @@ NOT_TAX = ("supplier1", "core", "regulator", "exchange", "registry", "bank")
 NOT_REGISTRY = ("supplier1", "factor", "bank", "regulator", "exchange", "taxservice", "core")
 
 
-@pytest.fixture
-def r(demo_chain) -> Rcv:
-    r = Rcv(demo_chain)
-    r.warm()
-    r.line(10_000_000_00)
-    return r
-
 
 def events(rec, type_: str) -> list[dict]:
     return [e["attrs"] for e in rec.events if e["type"] == type_]

@@ -13,15 +13,7 @@ from faechain.contracts.errors import ContractError
 from faechain.core.encoding import decode
 from faechain.modules.receivables.end_block import CLEAR_BATCH  # noqa: F401  (documented constant)
 from tests.modules.receivables.pay_support import confirm_all, pending_instructions, settle
-from tests.modules.receivables.rcv_support import DAY, H, Rcv, cst_day
-
-
-@pytest.fixture
-def r(demo_chain) -> Rcv:
-    r = Rcv(demo_chain)
-    r.warm()
-    r.line(10_000_000_00)  # CNY 10m line from the settlement bank to Huaxin (core)
-    return r
+from tests.modules.receivables.rcv_support import DAY, H, cst_day
 
 
 def events(receipt_or_result, type_: str) -> list[dict]:

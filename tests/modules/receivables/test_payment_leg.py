@@ -5,21 +5,12 @@ confirmation. Short payments leave each remainder owed; instalments, early payme
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.modules.driver import Driver
 from tests.modules.receivables.pay_support import confirm_all, owed, payments, pending_instructions, settle
 from tests.modules.receivables.rcv_support import DAY, Rcv
-
-
-@pytest.fixture
-def r(demo_chain) -> Rcv:
-    r = Rcv(demo_chain)
-    r.warm()
-    r.line(10_000_000_00)
-    return r
 
 
 def events(res, type_: str) -> list[dict]:

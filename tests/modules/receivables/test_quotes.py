@@ -8,15 +8,7 @@ import pytest
 
 from faechain.contracts.errors import NotFound
 from tests.modules.receivables.pay_support import confirm_all, settle
-from tests.modules.receivables.rcv_support import DAY, Rcv
-
-
-@pytest.fixture
-def r(demo_chain) -> Rcv:
-    r = Rcv(demo_chain)
-    r.warm()
-    r.line(10_000_000_00)
-    return r
+from tests.modules.receivables.rcv_support import DAY
 
 
 def test_funders_compete_and_the_holder_takes_one(r):

@@ -16,14 +16,6 @@ from tests.modules.governance.gov_support import Gov
 from tests.modules.receivables.rcv_support import DAY, H, Rcv
 
 
-@pytest.fixture
-def r(demo_chain) -> Rcv:
-    r = Rcv(demo_chain)
-    r.warm()
-    r.line(10_000_000_00)
-    return r
-
-
 def vote(r: Rcv, **params):
     """A `set_rule` proposal carried by two thirds of the consortium; the deciding vote's receipt."""
     g = Gov(r.c)
