@@ -5,8 +5,10 @@ holds — and the form cannot be sent while it is wrong, so no refusal reaches t
 from __future__ import annotations
 
 import pytest
-from test_console_browser import Console, browser, node  # noqa: F401 - module fixtures
+from test_console_browser import ORG, Console, browser, node  # noqa: F401 - module fixtures
 from test_console_dry_run import a_free_voucher
+
+from faechain.sdk import Client, Identity
 
 pytestmark = pytest.mark.browser
 
@@ -43,3 +45,28 @@ def test_a_transfer_amount_is_checked_as_it_is_typed(browser, node, lang):  # no
         assert ("请输入金额" if lang == "zh" else "Type an amount") in page.text_content(live)
     finally:
         tab.close()
+
+
+def test_a_transfer_with_recourse_leaves_the_sender_liable(browser, node):  # noqa: F811 - fixtures
+    """The transfer form's recourse choice reaches the chain: the new piece names the sender."""
+    holder, v = a_free_voucher(node)
+    tab = Console(browser, node, holder, "zh")
+    page = tab.page
+    try:
+        tab.go("#/v/supplier")
+        page.wait_for_selector(f"#transfer-id option[value='{v['id']}']", state="attached")
+        page.select_option("#transfer-id", v["id"])
+        page.select_option("#transfer-to", ORG["supplier3" if holder != "supplier3" else "supplier2"])
+        page.fill("#transfer-amount", "1.00")
+        page.select_option("#transfer-recourse", "yes")
+        page.click("#transfer-submit")
+        tab.confirm("transfer")
+        with Client(node.url, identity=Identity.load(node.home, holder)) as c:
+            parent = c.query("receivables", "voucher", id=v["id"])["descendants"]
+            moved = [d for d in parent if d["amount"] == 100 and d["holder"] != ORG[holder]]
+            assert moved, parent
+            piece = c.query("receivables", "voucher", id=moved[0]["id"])["voucher"]
+        assert piece["recourse"] == ORG[holder], piece
+    finally:
+        tab.close()
+

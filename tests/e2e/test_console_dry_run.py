@@ -20,8 +20,10 @@ def a_free_voucher(served) -> tuple[str, dict]:
     for holder in ("supplier1", "supplier2", "supplier3", "factor1", "factor2"):
         with Client(served.url, identity=Identity.load(served.home, holder)) as c:
             mine = c.query("receivables", "vouchers", holder=ORG[holder])
-        for v in mine:
-            if v["status"] == "ACTIVE" and v["amount"] > 100 and not v.get("locked_by") and not v.get("frozen"):
+            now = c.now_ms() // 1000
+        for v in mine:  # not matured, nothing paid on it yet (the payments sample's root is past maturity)
+            if v["status"] == "ACTIVE" and v["amount"] > 100 and not v.get("locked_by") and not v.get("frozen") \
+                    and v["maturity"] > now and not v.get("paid"):
                 return holder, v
     raise AssertionError("the seeded demo has no freely transferable piece")
 

@@ -65,11 +65,13 @@ export const CLAIMS = {
   "receivables.transfer": async (a, c) => {
     const [v] = await voucherOf(c, a.id);
     const vars = { to: c.who(a.to), id: a.id, amount: c.m(a.amount) };
-    if (!v || typeof v.amount !== "number" || typeof a.amount !== "number") return [c.s("rcv.transfer_plain", vars)];
-    const out = [a.amount >= v.amount ? c.s("rcv.transfer_all", vars)
-      : c.s("rcv.transfer_part", { ...vars, rest: c.m(v.amount - a.amount) })];
+    const recourse = a.recourse ? [c.s("pay.transfer_recourse", { to: c.who(a.to) })] : [];
+    if (!v || typeof v.amount !== "number" || typeof a.amount !== "number") return [c.s("rcv.transfer_plain", vars), ...recourse];
+    const owed = v.amount - (v.paid || 0);  // what is still owed on it moves
+    const out = [a.amount >= owed ? c.s("rcv.transfer_all", vars)
+      : c.s("rcv.transfer_part", { ...vars, rest: c.m(owed - a.amount) })];
     out.push(c.s("rcv.transfer_payer", { payer: c.who(v.payer), maturity: c.d(v.maturity) }));
-    return out;
+    return [...out, ...recourse];
   },
   "receivables.request_financing": async (a, c) => {
     const out = [c.s("rcv.request_financing", { funder: c.who(a.funder), id: a.id, amount: c.m(a.amount), rate: c.pct(a.rate_bps) })];

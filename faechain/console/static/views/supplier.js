@@ -76,8 +76,11 @@ export async function render(el, ctx) {
     { name: "id", label: t("voucher"), type: "select", options: movable.map((v) => [v.id, `${v.id} · ${yuan(v.amount)}`]) },
     { name: "to", label: t("to"), type: "select", options: suppliers },
     { name: "amount", label: t("amount_yuan"), placeholder: "100,000.00", type: "money", max: (v) => amountOf(movable, v.id) },
+    { name: "recourse", label: t("recourse_choice"), type: "select", options: [["no", t("without_recourse")], ["yes", t("with_recourse")]] },
   ], t("transfer_or_split"), async (v) => {
-    await act("transfer", { id: v.id, to: v.to, amount: fen(v.amount) }, t("transfer_or_split"));
+    const args = { id: v.id, to: v.to, amount: fen(v.amount) };
+    if (v.recourse === "yes") args.recourse = true;  // the sender stays liable (receivables.transfer)
+    await act("transfer", args, t("transfer_or_split"));
   }, { id: "transfer" });
 
   const financeForm = !financeable.length ? whyNone("financeable") : form([
@@ -148,5 +151,5 @@ export async function render(el, ctx) {
 // the amount of the piece `id` among `pieces` (what a transfer or financing may use), null if none
 function amountOf(pieces, id) {
   const v = pieces.find((p) => p.id === id);
-  return v ? v.amount : null;
+  return v ? v.amount - (v.paid || 0) : null;  // what is still owed on it moves
 }
