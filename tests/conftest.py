@@ -289,9 +289,15 @@ def _start_rank(path: str) -> int:
     if "/e2e/" in path and ("localnet" in name or name in ("test_sm_e2e.py", "test_crash.py", "test_crash_http.py",
                                                            "test_light_abci.py")):
         return 0
-    if "/e2e/" in path or "/fuzz/" in path or "/cli/" in path:
+    if "/e2e/" in path or "/fuzz/" in path or "/cli/" in path or name in LONG_FILES:
         return 1
     return 2
+
+
+# files of the fast directories that still take a minute or near it (measured with --durations)
+LONG_FILES = ("test_properties.py", "test_product_properties.py", "test_plan_properties.py", "test_static.py",
+              "test_refusal_messages.py", "test_confidentiality.py", "test_authz_contracts.py",
+              "test_authz_queries.py", "test_authz_raw.py")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -669,6 +669,6 @@ def test_receivables_state_machine(demo_template, monkeypatch):
     monkeypatch.setattr(end_block, "CLEAR_BATCH", BATCH)
     ReceivablesMachine.template = demo_template
     run_state_machine_as_test(ReceivablesMachine, settings=settings(
-        max_examples=150, stateful_step_count=50, deadline=None,
+        max_examples=90, stateful_step_count=50, deadline=None,
         phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
