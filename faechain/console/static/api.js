@@ -11,7 +11,22 @@ export class ApiError extends Error {
   }
 }
 
+// a node with too many requests in flight answers 429 "busy" and asks to retry after a moment:
+// the console does, a few times, before it shows the refusal (nothing was done: retrying is safe)
+const BUSY_RETRIES_MS = [250, 500, 1000, 2000];
+
 async function call(method, path, body) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await callOnce(method, path, body);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 429 && err.code === "busy") || attempt >= BUSY_RETRIES_MS.length) throw err;
+      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRIES_MS[attempt]));
+    }
+  }
+}
+
+async function callOnce(method, path, body) {
   const opts = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
   if (method !== "GET") opts.headers["X-Fae-CSRF"] = csrf;
   if (body !== undefined) {
